@@ -1,0 +1,101 @@
+/* attest sign: sign an in-toto Statement the user wrote. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "attest/attest.h"
+#include "lib/fileio.h"
+#include "lib/jsonio.h"
+#include "lib/opt.h"
+
+enum { OPT_KEY = 1, OPT_FORMAT, OPT_BUNDLE };
+
+static const struct opt_def sign_opts[] = {
+    {OPT_KEY, "key", 'k', "KEYREF", "private key (PEM file)"},
+    {OPT_FORMAT, "format", 'f', "FMT",
+     "dsse (default: bare DSSE envelope) or sigstore (bundle v0.3)"},
+    {OPT_BUNDLE, "bundle", 'b', "FILE",
+     "write here; *.jsonl gets one line appended (default: stdout)"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+#define SIGN_SYNOPSIS                                                          \
+	"attest sign --key KEYREF [--format dsse|sigstore] [--bundle FILE] "   \
+	"STATEMENT.json"
+
+struct sign_opts {
+	const char *key;
+	enum emit_format format;
+	const char *bundle;
+	const char *statement;
+};
+
+static int
+parse(struct sign_opts *o, int argc, char **argv, struct err *e)
+{
+	struct opt_iter it;
+	const char *val;
+	int id, rc;
+
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, sign_opts, &id, &val, e)) == 1) {
+		switch (id) {
+		case OPT_HELP:
+			opt_help(stdout, SIGN_SYNOPSIS,
+				 "Sign an in-toto Statement (v1 or v0.1) read "
+				 "from a file or - for stdin.",
+				 sign_opts);
+			return 1;
+		case OPT_KEY:
+			o->key = val;
+			break;
+		case OPT_FORMAT:
+			rc = emit_format_parse(&o->format, val, e);
+			if (rc != 0)
+				return rc;
+			break;
+		case OPT_BUNDLE:
+			o->bundle = val;
+			break;
+		default:
+			if (o->statement != NULL)
+				return err_set(e, EXIT_USAGE,
+					       "one statement at a time");
+			o->statement = val;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (o->key == NULL || o->statement == NULL)
+		return err_set(e, EXIT_USAGE, "usage: %s", SIGN_SYNOPSIS);
+	return 0;
+}
+
+int
+cmd_sign(int argc, char **argv)
+{
+	struct sign_opts o = {NULL, EMIT_DSSE, NULL, NULL};
+	unsigned char *text = NULL;
+	struct err e = ERR_INIT;
+	struct key *k = NULL;
+	json_t *st = NULL;
+	size_t len;
+	int rc;
+
+	rc = parse(&o, argc, argv, &e);
+	if (rc == 1)
+		return EXIT_PASS;
+	if (rc != 0)
+		return attest_fail(&e);
+	rc = key_load_private(&k, o.key, &e);
+	if (rc == 0)
+		rc = file_read(&text, &len, o.statement, MAX_STATEMENT_BYTES,
+			       &e);
+	if (rc == 0)
+		rc = jsonio_load_object(&st, text, len, o.statement, &e);
+	if (rc == 0)
+		rc = emit_statement(st, o.statement, k, o.format, o.bundle, &e);
+	json_decref(st);
+	free(text);
+	key_free(k);
+	return rc == 0 ? EXIT_PASS : attest_fail(&e);
+}

@@ -1,0 +1,73 @@
+/* Signing a statement and writing it where the user asked (attest.h). */
+#include "attest/attest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys/keyset.h"
+#include "lib/bundle.h"
+#include "lib/dsse.h"
+#include "lib/jsonio.h"
+#include "lib/statement.h"
+
+int
+emit_format_parse(enum emit_format *out, const char *s, struct err *e)
+{
+	if (strcmp(s, "dsse") == 0)
+		*out = EMIT_DSSE;
+	else if (strcmp(s, "sigstore") == 0)
+		*out = EMIT_SIGSTORE;
+	else
+		return err_set(e, EXIT_USAGE,
+			       "--format: expected dsse or sigstore, got "
+			       "\"%s\"",
+			       s);
+	return 0;
+}
+
+int
+emit_statement(const json_t *statement, const char *src, const struct key *k,
+	       enum emit_format fmt, const char *bundle_path, struct err *e)
+{
+	struct dsse_envelope *env = NULL;
+	json_t *att = NULL;
+	char *body = NULL;
+	size_t len;
+	int rc;
+
+	rc = statement_check(statement, src, e);
+	if (rc != 0)
+		return rc;
+	rc = jsonio_dump(&body, &len, statement, JSONIO_FLAGS, e);
+	if (rc != 0)
+		goto out;
+	rc = envelope_sign(&env, DSSE_INTOTO_TYPE, (unsigned char *)body, len,
+			   k, e);
+	if (rc != 0)
+		goto out;
+	if (fmt == EMIT_SIGSTORE)
+		att = bundle_sigstore_new(env, key_id(k), e);
+	else
+		att = dsse_to_json(env);
+	if (att == NULL) {
+		rc = e->code ? -e->code
+			     : err_set(e, EXIT_UNDECIDED, "out of memory");
+		goto out;
+	}
+	rc = bundle_write(bundle_path, att, e);
+out:
+	json_decref(att);
+	dsse_free(env);
+	free(body);
+	return rc;
+}
+
+int
+attest_fail(const struct err *e)
+{
+	int code = e->code ? e->code : EXIT_UNDECIDED;
+
+	fprintf(stderr, "attest: %s\n", e->msg[0] ? e->msg : "failed");
+	return code;
+}

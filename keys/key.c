@@ -1,0 +1,517 @@
+/* File keys on OpenSSL EVP behind the one key interface (see key.h). */
+#include "keys/key.h"
+
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/fileio.h"
+#include "lib/hash.h"
+#include "lib/hex.h"
+
+struct key {
+	EVP_PKEY *pkey;
+	enum key_type type;
+	int is_private;
+	char id[KEY_ID_LEN + 1];
+	char source[256];
+};
+
+static const struct {
+	const char *name;
+	enum key_type type;
+} type_names[] = {
+    {"ecdsa-p256", KEY_ECDSA_P256},
+    {"ecdsa-p384", KEY_ECDSA_P384},
+    {"ecdsa-p521", KEY_ECDSA_P521},
+    {"ed25519", KEY_ED25519},
+    {"rsa", KEY_RSA},
+};
+
+int
+key_type_parse(enum key_type *out, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+		if (strcmp(type_names[i].name, name) == 0) {
+			*out = type_names[i].type;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+key_type_name(enum key_type t)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (type_names[i].type == t)
+			return type_names[i].name;
+	return "unknown";
+}
+
+/* Classifies pkey; -1 for algorithms we do not support. */
+static int
+classify(enum key_type *out, EVP_PKEY *pkey)
+{
+	char group[64];
+	size_t glen = 0;
+
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_ED25519:
+		*out = KEY_ED25519;
+		return 0;
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+		*out = KEY_RSA;
+		return EVP_PKEY_get_bits(pkey) >= 2048 ? 0 : -1;
+	case EVP_PKEY_EC:
+		if (EVP_PKEY_get_utf8_string_param(
+			pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+			&glen) != 1)
+			return -1;
+		if (strcmp(group, "prime256v1") == 0 ||
+		    strcmp(group, "P-256") == 0)
+			*out = KEY_ECDSA_P256;
+		else if (strcmp(group, "secp384r1") == 0 ||
+			 strcmp(group, "P-384") == 0)
+			*out = KEY_ECDSA_P384;
+		else if (strcmp(group, "secp521r1") == 0 ||
+			 strcmp(group, "P-521") == 0)
+			*out = KEY_ECDSA_P521;
+		else
+			return -1;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Takes ownership of pkey. */
+static int
+key_wrap(struct key **out, EVP_PKEY *pkey, int is_private, const char *src,
+	 struct err *e)
+{
+	unsigned char *der = NULL, digest[SHA256_LEN];
+	struct key *k = NULL;
+	int derlen, rc = 0;
+
+	*out = NULL;
+	k = calloc(1, sizeof(*k));
+	if (k == NULL) {
+		EVP_PKEY_free(pkey);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	k->pkey = pkey;
+	k->is_private = is_private;
+	snprintf(k->source, sizeof(k->source), "%s", src);
+	if (classify(&k->type, pkey) != 0) {
+		rc = err_set(e, EXIT_REJECTED,
+			     "%s: unsupported key type (want ECDSA P-256/384/"
+			     "521, Ed25519 or RSA >= 2048 bits)",
+			     src);
+		goto out;
+	}
+	derlen = i2d_PUBKEY(pkey, &der);
+	if (derlen <= 0) {
+		rc = err_ossl(e, EXIT_REJECTED, "%s: cannot encode public key",
+			      src);
+		goto out;
+	}
+	rc = hash_sha256(digest, der, (size_t)derlen, e);
+	if (rc != 0)
+		goto out;
+	hex_encode(k->id, digest, SHA256_LEN);
+	*out = k;
+	k = NULL;
+out:
+	OPENSSL_free(der);
+	key_free(k);
+	return rc;
+}
+
+int
+key_generate(struct key **out, enum key_type t, struct err *e)
+{
+	EVP_PKEY *pkey = NULL;
+
+	switch (t) {
+	case KEY_ECDSA_P256:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		break;
+	case KEY_ECDSA_P384:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+		break;
+	case KEY_ECDSA_P521:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+		break;
+	case KEY_ED25519:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		break;
+	case KEY_RSA:
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072);
+		break;
+	}
+	if (pkey == NULL)
+		return err_ossl(e, EXIT_UNDECIDED, "key generation failed");
+	return key_wrap(out, pkey, 1, "generated key", e);
+}
+
+/* Refuses to prompt: encrypted keys are reported, never asked for. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+static int
+read_pem(unsigned char **buf, size_t *len, const char *path, struct err *e)
+{
+	return file_read(buf, len, path, MAX_KEY_BYTES, e);
+}
+
+static void
+free_secret(unsigned char *buf, size_t len)
+{
+	if (buf != NULL)
+		OPENSSL_cleanse(buf, len);
+	free(buf);
+}
+
+int
+key_load_private(struct key **out, const char *ref, struct err *e)
+{
+	unsigned char *pem = NULL;
+	EVP_PKEY *pkey = NULL;
+	BIO *bio = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (strncmp(ref, "tpm:", 4) == 0)
+		return err_set(e, EXIT_USAGE,
+			       "%s: TPM keys are not supported by this build",
+			       ref);
+	rc = read_pem(&pem, &len, ref, e);
+	if (rc != 0)
+		return rc;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (bio == NULL) {
+		rc = err_ossl(e, EXIT_UNDECIDED, "%s", ref);
+		goto out;
+	}
+	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	if (pkey == NULL) {
+		if (strstr((char *)pem, "ENCRYPTED") != NULL)
+			rc = err_set(e, EXIT_REJECTED,
+				     "%s: encrypted private keys are not "
+				     "supported; store the key unencrypted "
+				     "with mode 0600 or in a TPM",
+				     ref);
+		else
+			rc = err_ossl(e, EXIT_REJECTED,
+				      "%s: no private key in PEM", ref);
+		goto out;
+	}
+	rc = key_wrap(out, pkey, 1, ref, e);
+out:
+	BIO_free(bio);
+	free_secret(pem, len);
+	return rc;
+}
+
+int
+key_load_public_pem(struct key **out, const char *pem, size_t len,
+		    const char *src, struct err *e)
+{
+	EVP_PKEY *pkey = NULL;
+	X509 *cert = NULL;
+	BIO *bio;
+
+	*out = NULL;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (bio == NULL)
+		return err_ossl(e, EXIT_UNDECIDED, "%s", src);
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+	if (pkey == NULL && BIO_reset(bio) == 1) {
+		cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+		if (cert != NULL)
+			pkey = X509_get_pubkey(cert);
+	}
+	if (pkey == NULL && BIO_reset(bio) == 1)
+		pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	X509_free(cert);
+	BIO_free(bio);
+	if (pkey == NULL)
+		return err_ossl(e, EXIT_REJECTED, "%s: no public key in PEM",
+				src);
+	return key_wrap(out, pkey, 0, src, e);
+}
+
+int
+key_load_public(struct key **out, const char *path, struct err *e)
+{
+	unsigned char *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	rc = read_pem(&pem, &len, path, e);
+	if (rc != 0)
+		return rc;
+	rc = key_load_public_pem(out, (char *)pem, len, path, e);
+	free_secret(pem, len);
+	return rc;
+}
+
+void
+key_free(struct key *k)
+{
+	if (k == NULL)
+		return;
+	/* EVP_PKEY_free clears private components before releasing them. */
+	EVP_PKEY_free(k->pkey);
+	OPENSSL_cleanse(k, sizeof(*k));
+	free(k);
+}
+
+enum key_type
+key_get_type(const struct key *k)
+{
+	return k->type;
+}
+
+int
+key_is_private(const struct key *k)
+{
+	return k->is_private;
+}
+
+const char *
+key_id(const struct key *k)
+{
+	return k->id;
+}
+
+const char *
+key_source(const struct key *k)
+{
+	return k->source;
+}
+
+static int
+bio_take(char **out, size_t *len, BIO *bio, struct err *e)
+{
+	char *data;
+	long n = BIO_get_mem_data(bio, &data);
+
+	if (n <= 0)
+		return err_ossl(e, EXIT_UNDECIDED, "cannot encode key");
+	*out = malloc((size_t)n + 1);
+	if (*out == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	memcpy(*out, data, (size_t)n);
+	(*out)[n] = '\0';
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+key_public_pem(char **out, size_t *len, const struct key *k, struct err *e)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	int rc;
+
+	*out = NULL;
+	if (bio == NULL || PEM_write_bio_PUBKEY(bio, k->pkey) != 1) {
+		BIO_free(bio);
+		return err_ossl(e, EXIT_UNDECIDED, "cannot encode public key");
+	}
+	rc = bio_take(out, len, bio, e);
+	BIO_free(bio);
+	return rc;
+}
+
+int
+key_write_private(const struct key *k, const char *path, struct err *e)
+{
+	BIO *bio = NULL;
+	char *data;
+	long n;
+	int rc;
+
+	if (!k->is_private)
+		return err_set(e, EXIT_USAGE, "%s: not a private key", path);
+	/* Secure-heap BIO: the PEM text is cleared when it is freed. */
+	bio = BIO_new(BIO_s_secmem());
+	if (bio == NULL || PEM_write_bio_PKCS8PrivateKey(
+			       bio, k->pkey, NULL, NULL, 0, NULL, NULL) != 1) {
+		rc = err_ossl(e, EXIT_UNDECIDED, "%s: cannot encode key", path);
+		goto out;
+	}
+	n = BIO_get_mem_data(bio, &data);
+	if (n <= 0) {
+		rc = err_ossl(e, EXIT_UNDECIDED, "%s: cannot encode key", path);
+		goto out;
+	}
+	rc = file_write_atomic(path, data, (size_t)n, 0600, 1, e);
+out:
+	BIO_free(bio);
+	return rc;
+}
+
+static const char *
+md_for(enum key_type t)
+{
+	switch (t) {
+	case KEY_ECDSA_P384:
+		return "SHA384";
+	case KEY_ECDSA_P521:
+		return "SHA512";
+	case KEY_ED25519:
+		return NULL;
+	default:
+		return "SHA256";
+	}
+}
+
+int
+key_sign(unsigned char **sig, size_t *siglen, const struct key *k,
+	 const unsigned char *msg, size_t len, struct err *e)
+{
+	EVP_MD_CTX *ctx = NULL;
+	unsigned char *buf = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	*sig = NULL;
+	*siglen = 0;
+	if (!k->is_private)
+		return err_set(e, EXIT_USAGE, "%s: not a private key",
+			       k->source);
+	ctx = EVP_MD_CTX_new();
+	if (ctx == NULL ||
+	    EVP_DigestSignInit_ex(ctx, NULL, md_for(k->type), NULL, NULL,
+				  k->pkey, NULL) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &n, msg, len) != 1) {
+		rc = err_ossl(e, EXIT_UNDECIDED, "%s: signing failed",
+			      k->source);
+		goto out;
+	}
+	buf = malloc(n);
+	if (buf == NULL) {
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		goto out;
+	}
+	if (EVP_DigestSign(ctx, buf, &n, msg, len) != 1) {
+		rc = err_ossl(e, EXIT_UNDECIDED, "%s: signing failed",
+			      k->source);
+		goto out;
+	}
+	*sig = buf;
+	*siglen = n;
+	buf = NULL;
+out:
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* One EVP verification; pss selects RSA-PSS with salt auto. */
+static int
+verify_once(const struct key *k, const unsigned char *msg, size_t len,
+	    const unsigned char *sig, size_t siglen, int pss)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	int ok = 0;
+
+	if (ctx != NULL &&
+	    EVP_DigestVerifyInit_ex(ctx, &pctx, md_for(k->type), NULL, NULL,
+				    k->pkey, NULL) == 1) {
+		if (pss && (EVP_PKEY_CTX_set_rsa_padding(
+				pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+			    EVP_PKEY_CTX_set_rsa_pss_saltlen(
+				pctx, RSA_PSS_SALTLEN_AUTO) != 1))
+			goto out;
+		ok = EVP_DigestVerify(ctx, sig, siglen, msg, len) == 1;
+	}
+out:
+	EVP_MD_CTX_free(ctx);
+	ERR_clear_error();
+	return ok;
+}
+
+static size_t
+field_bytes(enum key_type t)
+{
+	switch (t) {
+	case KEY_ECDSA_P256:
+		return 32;
+	case KEY_ECDSA_P384:
+		return 48;
+	case KEY_ECDSA_P521:
+		return 66;
+	default:
+		return 0;
+	}
+}
+
+/* DSSE's own vector signs raw r||s; convert it to DER for EVP. */
+static int
+verify_raw_ecdsa(const struct key *k, const unsigned char *msg, size_t len,
+		 const unsigned char *sig, size_t siglen)
+{
+	size_t half = field_bytes(k->type);
+	ECDSA_SIG *es = NULL;
+	BIGNUM *r = NULL, *s = NULL;
+	unsigned char *der = NULL;
+	int derlen, ok = 0;
+
+	if (half == 0 || siglen != 2 * half)
+		return 0;
+	es = ECDSA_SIG_new();
+	r = BN_bin2bn(sig, (int)half, NULL);
+	s = BN_bin2bn(sig + half, (int)half, NULL);
+	if (es == NULL || r == NULL || s == NULL ||
+	    ECDSA_SIG_set0(es, r, s) != 1)
+		goto out;
+	r = s = NULL;
+	derlen = i2d_ECDSA_SIG(es, &der);
+	if (derlen > 0)
+		ok = verify_once(k, msg, len, der, (size_t)derlen, 0);
+out:
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(es);
+	OPENSSL_free(der);
+	return ok;
+}
+
+int
+key_verify(const struct key *k, const unsigned char *msg, size_t len,
+	   const unsigned char *sig, size_t siglen)
+{
+	int ok = verify_once(k, msg, len, sig, siglen, 0);
+
+	if (!ok && k->type == KEY_RSA)
+		ok = verify_once(k, msg, len, sig, siglen, 1);
+	if (!ok)
+		ok = verify_raw_ecdsa(k, msg, len, sig, siglen);
+	return ok ? 0 : -EXIT_REJECTED;
+}

@@ -1,0 +1,86 @@
+/*
+ * One signer/verifier interface over every key backend. The file backend
+ * runs on OpenSSL EVP: ECDSA P-256 (default), P-384, P-521, Ed25519 and
+ * RSA. Private material lives only inside struct key and is cleansed when
+ * the key is freed.
+ */
+#ifndef MLATTEST_KEYS_KEY_H
+#define MLATTEST_KEYS_KEY_H
+
+#include <stddef.h>
+
+#include "lib/err.h"
+
+enum key_type {
+	KEY_ECDSA_P256,
+	KEY_ECDSA_P384,
+	KEY_ECDSA_P521,
+	KEY_ED25519,
+	KEY_RSA,
+};
+
+#define KEY_ID_LEN 64
+
+struct key;
+
+/* Parses "ecdsa-p256", "ecdsa-p384", "ed25519"; -1 when unknown. */
+int key_type_parse(enum key_type *out, const char *name);
+const char *key_type_name(enum key_type t);
+
+/* Generates a new private key of type t (RSA is 3072 bits). */
+int key_generate(struct key **out, enum key_type t, struct err *e);
+
+/*
+ * Loads a private key from a KEYREF: a PEM file (PKCS#8, SEC1 or PKCS#1;
+ * encrypted keys are refused). A missing file is EXIT_UNDECIDED; a file
+ * that holds no usable key is EXIT_REJECTED.
+ */
+int key_load_private(struct key **out, const char *ref, struct err *e);
+
+/*
+ * Loads a public key: an SPKI PEM file (text before the PEM block is
+ * skipped), or the public half of a private key file.
+ */
+int key_load_public(struct key **out, const char *path, struct err *e);
+
+/* Loads an SPKI public key from PEM text in memory. */
+int key_load_public_pem(struct key **out, const char *pem, size_t len,
+			const char *src, struct err *e);
+
+void key_free(struct key *k);
+
+enum key_type key_get_type(const struct key *k);
+int key_is_private(const struct key *k);
+
+/* Lowercase hex SHA-256 of the DER SubjectPublicKeyInfo: a hint only. */
+const char *key_id(const struct key *k);
+
+/* Where the key came from, for messages. */
+const char *key_source(const struct key *k);
+
+/* The public key as SPKI PEM (*out new, freed with free()). */
+int key_public_pem(char **out, size_t *len, const struct key *k, struct err *e);
+
+/*
+ * Writes the private key as PKCS#8 PEM to path: created 0600 with
+ * O_EXCL|O_NOFOLLOW semantics (an existing file is never replaced).
+ */
+int key_write_private(const struct key *k, const char *path, struct err *e);
+
+/*
+ * Signs msg. ECDSA: DER signature over SHA-256 (P-256), SHA-384 (P-384)
+ * or SHA-512 (P-521) of msg; Ed25519: pure Ed25519 over msg; RSA:
+ * PKCS#1 v1.5 with SHA-256. *sig is new, freed with free().
+ */
+int key_sign(unsigned char **sig, size_t *siglen, const struct key *k,
+	     const unsigned char *msg, size_t len, struct err *e);
+
+/*
+ * Verifies sig over msg with the hash matched to the key as key_sign does.
+ * ECDSA also accepts raw r||s; RSA accepts PKCS#1 v1.5 and PSS (salt
+ * auto), both with SHA-256. Returns 0 when valid, else -EXIT_REJECTED.
+ */
+int key_verify(const struct key *k, const unsigned char *msg, size_t len,
+	       const unsigned char *sig, size_t siglen);
+
+#endif

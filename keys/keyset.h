@@ -1,0 +1,51 @@
+/*
+ * Trust sets and envelope signing/verification: the one place where DSSE
+ * meets keys. A signature counts only when it verifies over the PAE under
+ * a key of the set; keyids and hints only order the attempts (SPEC-ENV-5).
+ */
+#ifndef MLATTEST_KEYS_KEYSET_H
+#define MLATTEST_KEYS_KEYSET_H
+
+#include <stddef.h>
+
+#include "keys/key.h"
+#include "lib/dsse.h"
+#include "lib/err.h"
+
+#define MAX_TRUSTED_KEYS 1024
+
+struct keyset;
+
+int keyset_new(struct keyset **out, struct err *e);
+/* Adds k (the set takes ownership, also on failure). */
+int keyset_add(struct keyset *ks, struct key *k, struct err *e);
+/* Loads a public key file and adds it. */
+int keyset_add_file(struct keyset *ks, const char *path, struct err *e);
+size_t keyset_count(const struct keyset *ks);
+const struct key *keyset_get(const struct keyset *ks, size_t i);
+void keyset_free(struct keyset *ks);
+
+/*
+ * Verifies env: some signature must verify over PAE(payloadType, payload)
+ * under some key of ks. On success *signer (when not NULL) is that key
+ * (borrowed from ks). A mismatch is EXIT_REJECTED naming src.
+ */
+int keyset_verify_envelope(const struct key **signer, const struct keyset *ks,
+			   const struct dsse_envelope *env, const char *src,
+			   struct err *e);
+
+/*
+ * Counts the distinct keys of ks that signed env validly (for k-of-n);
+ * signed[i] is set to 1 for each key i that did, when signed is not NULL.
+ */
+size_t keyset_count_signers(const struct keyset *ks,
+			    const struct dsse_envelope *env, int *signed_by);
+
+/*
+ * A new envelope over (type, body) signed by k, with keyid = key_id(k).
+ */
+int envelope_sign(struct dsse_envelope **out, const char *type,
+		  const unsigned char *body, size_t len, const struct key *k,
+		  struct err *e);
+
+#endif

@@ -1,0 +1,317 @@
+/* Reading and writing attestation bundles (see bundle.h). */
+#include "lib/bundle.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/fileio.h"
+#include "lib/jsonio.h"
+
+struct bundle {
+	unsigned char *data;
+	size_t len;
+	struct bundle_entry *items;
+	size_t n, cap;
+};
+
+/* SPEC-BUN-3: the Sigstore bundle media types we read. */
+static const char *const sigstore_media[] = {
+    SIGSTORE_MEDIA_V03,
+    "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    "application/vnd.dev.sigstore.bundle+json;version=0.2",
+    "application/vnd.dev.sigstore.bundle+json;version=0.3",
+    NULL,
+};
+
+static int
+media_known(const char *m)
+{
+	size_t i;
+
+	for (i = 0; sigstore_media[i] != NULL; i++)
+		if (strcmp(m, sigstore_media[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+parse_material(struct bundle_entry *ent, const json_t *vm, const char *src,
+	       struct err *e)
+{
+	static const char *const kinds[] = {"publicKey", "x509CertificateChain",
+					    "certificate"};
+	const json_t *pk = json_object_get(vm, "publicKey");
+	const char *hint;
+	size_t i, found = 0;
+
+	if (!json_is_object(vm))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: bundle has no verificationMaterial", src);
+	for (i = 0; i < 3; i++)
+		found += json_object_get(vm, kinds[i]) != NULL;
+	if (found != 1)
+		return err_set(e, EXIT_REJECTED,
+			       "%s: verificationMaterial must hold exactly one "
+			       "of publicKey, x509CertificateChain, "
+			       "certificate",
+			       src);
+	if (pk == NULL)
+		return 0;
+	if (!json_is_object(pk))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: verificationMaterial.publicKey is not an "
+			       "object",
+			       src);
+	hint = jsonio_str(pk, "hint");
+	if (hint != NULL) {
+		ent->hint = strdup(hint);
+		if (ent->hint == NULL)
+			return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	return 0;
+}
+
+static int
+parse_sigstore(struct bundle_entry *ent, const json_t *obj, const char *src,
+	       struct err *e)
+{
+	const char *media = jsonio_str(obj, "mediaType");
+	const json_t *env = json_object_get(obj, "dsseEnvelope");
+	int rc;
+
+	ent->format = BUNDLE_SIGSTORE;
+	if (!media_known(media))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: unsupported Sigstore bundle media type",
+			       src);
+	rc = parse_material(ent, json_object_get(obj, "verificationMaterial"),
+			    src, e);
+	if (rc != 0)
+		return rc;
+	if (!json_is_object(env))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: Sigstore bundle has no dsseEnvelope "
+			       "(message signatures are not attestations)",
+			       src);
+	rc = dsse_from_json(&ent->env, env, src, e);
+	if (rc != 0)
+		return rc;
+	/* SPEC-BUN-4: a Sigstore bundle carries exactly one signature. */
+	if (dsse_sig_count(ent->env) != 1) {
+		dsse_free(ent->env);
+		ent->env = NULL;
+		return err_set(e, EXIT_REJECTED,
+			       "%s: a Sigstore bundle must carry exactly one "
+			       "signature",
+			       src);
+	}
+	return 0;
+}
+
+int
+bundle_parse_object(struct bundle_entry *ent, const json_t *obj,
+		    const char *src, struct err *e)
+{
+	const char *media = jsonio_str(obj, "mediaType");
+
+	/* SPEC-BUN-1: a mediaType naming a Sigstore bundle decides it. */
+	if (media != NULL &&
+	    strncmp(media, "application/vnd.dev.sigstore.bundle", 35) == 0)
+		return parse_sigstore(ent, obj, src, e);
+	if (json_object_get(obj, "payload") != NULL &&
+	    json_object_get(obj, "payloadType") != NULL &&
+	    json_object_get(obj, "signatures") != NULL) {
+		ent->format = BUNDLE_DSSE;
+		return dsse_from_json(&ent->env, obj, src, e);
+	}
+	return err_set(e, EXIT_REJECTED,
+		       "%s: neither a DSSE envelope nor a Sigstore bundle",
+		       src);
+}
+
+static int
+add_entry(struct bundle *b, const char *path, size_t line,
+	  const unsigned char *raw, size_t rawlen, struct err *e)
+{
+	struct bundle_entry *ent, *grown;
+	json_t *obj = NULL;
+
+	if (b->n == MAX_BUNDLE_ENTRIES)
+		return err_set(e, EXIT_REJECTED, "%s: more than %d entries",
+			       path, MAX_BUNDLE_ENTRIES);
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		grown = realloc(b->items, cap * sizeof(*grown));
+		if (grown == NULL)
+			return err_set(e, EXIT_UNDECIDED, "out of memory");
+		b->items = grown;
+		b->cap = cap;
+	}
+	ent = &b->items[b->n++];
+	memset(ent, 0, sizeof(*ent));
+	ent->line = line;
+	ent->raw = raw;
+	ent->rawlen = rawlen;
+	if (line > 0)
+		snprintf(ent->src, sizeof(ent->src), "%s:%zu", path, line);
+	else
+		snprintf(ent->src, sizeof(ent->src), "%s", path);
+	if (rawlen > MAX_LINE_BYTES) {
+		err_set(&ent->error, EXIT_REJECTED,
+			"%s: line longer than %zu bytes", ent->src,
+			MAX_LINE_BYTES);
+		return 0;
+	}
+	if (jsonio_load_object(&obj, raw, rawlen, ent->src, &ent->error) == 0)
+		bundle_parse_object(ent, obj, ent->src, &ent->error);
+	json_decref(obj);
+	return 0;
+}
+
+static int
+is_blank(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+			return 0;
+	return 1;
+}
+
+/* Whole-file JSON (pretty-printed .json or .sigstore.json)? */
+static int
+whole_file_object(const unsigned char *data, size_t len)
+{
+	json_error_t je;
+	json_t *v =
+	    json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je);
+	const unsigned char *nl = memchr(data, '\n', len);
+	int ok = json_is_object(v);
+
+	json_decref(v);
+	/* A one-line file is read as .jsonl so its entry gets a line. */
+	return ok && nl != NULL &&
+	       !is_blank(nl + 1, len - (size_t)(nl + 1 - data));
+}
+
+int
+bundle_read(struct bundle **out, const char *path, struct err *e)
+{
+	struct bundle *b;
+	size_t start = 0, i, line = 0;
+	int rc;
+
+	*out = NULL;
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	rc = file_read(&b->data, &b->len, path, MAX_BUNDLE_BYTES, e);
+	if (rc != 0)
+		goto out;
+	if (whole_file_object(b->data, b->len)) {
+		rc = add_entry(b, path, 0, b->data, b->len, e);
+		goto done;
+	}
+	for (i = 0; i <= b->len; i++) {
+		if (i < b->len && b->data[i] != '\n')
+			continue;
+		line++;
+		if (!is_blank(b->data + start, i - start)) {
+			rc = add_entry(b, path, line, b->data + start,
+				       i - start, e);
+			if (rc != 0)
+				goto out;
+		}
+		start = i + 1;
+	}
+done:
+	if (rc == 0 && b->n == 0)
+		rc = err_set(e, EXIT_REJECTED, "%s: no attestations", path);
+out:
+	if (rc != 0) {
+		bundle_free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+size_t
+bundle_count(const struct bundle *b)
+{
+	return b->n;
+}
+
+const struct bundle_entry *
+bundle_get(const struct bundle *b, size_t i)
+{
+	return &b->items[i];
+}
+
+void
+bundle_free(struct bundle *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		dsse_free(b->items[i].env);
+		free(b->items[i].hint);
+	}
+	free(b->items);
+	free(b->data);
+	free(b);
+}
+
+json_t *
+bundle_sigstore_new(const struct dsse_envelope *env, const char *hint,
+		    struct err *e)
+{
+	json_t *envj, *b;
+
+	if (dsse_sig_count(env) != 1) {
+		err_set(e, EXIT_USAGE,
+			"a Sigstore bundle carries exactly one signature");
+		return NULL;
+	}
+	envj = dsse_to_json(env);
+	if (envj == NULL) {
+		err_set(e, EXIT_UNDECIDED, "out of memory");
+		return NULL;
+	}
+	b = json_pack("{s:s, s:{s:{s:s}, s:[]}, s:o}", "mediaType",
+		      SIGSTORE_MEDIA_V03, "verificationMaterial", "publicKey",
+		      "hint", hint, "tlogEntries", "dsseEnvelope", envj);
+	if (b == NULL)
+		err_set(e, EXIT_UNDECIDED, "out of memory");
+	return b;
+}
+
+int
+bundle_write(const char *path, const json_t *att, struct err *e)
+{
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	rc = jsonio_dump(&text, &len, att, JSONIO_FLAGS, e);
+	if (rc != 0)
+		return rc;
+	if (path == NULL) {
+		text[len] = '\n';
+		if (file_write_all(STDOUT_FILENO, text, len + 1) != 0)
+			rc = err_sys(e, EXIT_UNDECIDED, errno, "stdout");
+	} else if (str_has_suffix(path, ".jsonl")) {
+		rc = file_append_line(path, text, len, e);
+	} else {
+		text[len] = '\n';
+		rc = file_write_atomic(path, text, len + 1, 0644, 0, e);
+	}
+	free(text);
+	return rc;
+}

@@ -1,0 +1,70 @@
+/*
+ * Attestation bundles: `.intoto.jsonl` files (one attestation a line, each
+ * a bare DSSE envelope or a Sigstore bundle; blank lines and a missing last
+ * newline are fine) and single JSON files holding one envelope or one
+ * Sigstore bundle (v0.3; v0.1 and v0.2 media types read too).
+ */
+#ifndef MLATTEST_LIB_BUNDLE_H
+#define MLATTEST_LIB_BUNDLE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "lib/dsse.h"
+#include "lib/err.h"
+
+#define SIGSTORE_MEDIA_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
+#define MAX_BUNDLE_ENTRIES 1000000
+#define MAX_LINE_BYTES ((size_t)64 * 1024 * 1024)
+
+enum bundle_format { BUNDLE_DSSE, BUNDLE_SIGSTORE };
+
+/* One attestation as read; bad entries keep the reason they were refused. */
+struct bundle_entry {
+	char src[256]; /* "file:line" for messages */
+	size_t line;   /* 1-based line, 0 for a whole file */
+	enum bundle_format format;
+	struct dsse_envelope *env; /* NULL when bad */
+	char *hint;		   /* publicKey.hint, NULL when none */
+	struct err error;	   /* code != 0 when the entry is bad */
+	const unsigned char *raw;  /* the entry's bytes in the file */
+	size_t rawlen;
+};
+
+struct bundle;
+
+/*
+ * Reads path ("-" for stdin). Fails (EXIT_UNDECIDED) only when the file
+ * cannot be read, and EXIT_REJECTED when it is over MAX_BUNDLE_BYTES, has
+ * more than MAX_BUNDLE_ENTRIES entries or no entry at all. A line that is
+ * not valid JSON or not a well-formed envelope or bundle becomes a bad
+ * entry (SPEC-BUN-2): callers decide what a bad entry means.
+ */
+int bundle_read(struct bundle **out, const char *path, struct err *e);
+
+/*
+ * Parses one attestation object (DSSE envelope or Sigstore bundle) into
+ * ent->env and ent->hint. Used by bundle_read; src names it in errors.
+ */
+int bundle_parse_object(struct bundle_entry *ent, const json_t *obj,
+			const char *src, struct err *e);
+
+size_t bundle_count(const struct bundle *b);
+const struct bundle_entry *bundle_get(const struct bundle *b, size_t i);
+void bundle_free(struct bundle *b);
+
+/*
+ * A new Sigstore bundle v0.3 object wrapping env (which must carry exactly
+ * one signature) with verificationMaterial.publicKey.hint = hint.
+ */
+json_t *bundle_sigstore_new(const struct dsse_envelope *env, const char *hint,
+			    struct err *e);
+
+/*
+ * Writes one attestation object: to stdout when path is NULL, appended as
+ * one line when path ends in ".jsonl", otherwise as the whole file
+ * (atomically in both cases, SPEC-OUT-1).
+ */
+int bundle_write(const char *path, const json_t *att, struct err *e);
+
+#endif

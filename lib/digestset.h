@@ -1,0 +1,22 @@
+/*
+ * in-toto DigestSet matching (attestation spec/v1/digest_set.md): two sets
+ * match when they share at least one algorithm that we accept and every
+ * accepted algorithm they share has equal values (a conflict is never a
+ * match). md5, sha1, ripemd160 and 40-digit git ids never count; unknown
+ * algorithms are ignored (SPEC-DIG-1..3).
+ */
+#ifndef MLATTEST_LIB_DIGESTSET_H
+#define MLATTEST_LIB_DIGESTSET_H
+
+#include <jansson.h>
+
+/* 1 when alg with this value is one we accept as evidence. */
+int digestset_acceptable(const char *alg, const char *value);
+
+/* 1 when the DigestSets a and b match (see above), else 0. */
+int digestset_match(const json_t *a, const json_t *b);
+
+/* 1 when set carries at least one acceptable algorithm. */
+int digestset_has_acceptable(const json_t *set);
+
+#endif

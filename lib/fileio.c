@@ -1,0 +1,305 @@
+/* Bounded reading and atomic writing of files (see fileio.h). */
+#include "lib/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define READ_CHUNK 65536
+
+static int
+read_fd(unsigned char **out, size_t *len, int fd, const char *path, size_t max,
+	struct err *e)
+{
+	unsigned char *buf = NULL, *grown;
+	size_t cap = 0, used = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (cap - used < READ_CHUNK) {
+			size_t want = cap ? cap * 2 : READ_CHUNK + 1;
+			if (want > max + 1 + READ_CHUNK)
+				want = max + 1 + READ_CHUNK;
+			grown = realloc(buf, want);
+			if (grown == NULL) {
+				free(buf);
+				return err_set(e, EXIT_UNDECIDED,
+					       "%s: out of memory", path);
+			}
+			buf = grown;
+			cap = want;
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int saved = errno;
+			free(buf);
+			return err_sys(e, EXIT_UNDECIDED, saved, "%s", path);
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > max) {
+			free(buf);
+			return err_set(e, EXIT_REJECTED,
+				       "%s: larger than the %zu-byte limit",
+				       path, max);
+		}
+	}
+	if (buf == NULL) {
+		buf = malloc(1);
+		if (buf == NULL)
+			return err_set(e, EXIT_UNDECIDED, "%s: out of memory",
+				       path);
+	}
+	buf[used] = '\0';
+	*out = buf;
+	*len = used;
+	return 0;
+}
+
+int
+file_read(unsigned char **out, size_t *len, const char *path, size_t max,
+	  struct err *e)
+{
+	struct stat st;
+	int fd, rc;
+
+	*out = NULL;
+	*len = 0;
+	if (strcmp(path, "-") == 0)
+		return read_fd(out, len, STDIN_FILENO, "<stdin>", max, e);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+	if (fstat(fd, &st) != 0) {
+		rc = err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+		close(fd);
+		return rc;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return err_set(e, EXIT_UNDECIDED, "%s: is a directory", path);
+	}
+	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
+		close(fd);
+		return err_set(e, EXIT_REJECTED,
+			       "%s: larger than the %zu-byte limit", path, max);
+	}
+	rc = read_fd(out, len, fd, path, max, e);
+	close(fd);
+	return rc;
+}
+
+int
+file_write_all(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+str_has_suffix(const char *path, const char *suffix)
+{
+	size_t a = strlen(path), b = strlen(suffix);
+
+	return a >= b && memcmp(path + a - b, suffix, b) == 0;
+}
+
+/* Splits path into its directory (for the temp file and the fsync). */
+static void
+dir_of(char *dir, size_t cap, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, cap, ".");
+	else if (slash == path)
+		snprintf(dir, cap, "/");
+	else
+		snprintf(dir, cap, "%.*s", (int)(slash - path), path);
+}
+
+static int
+refuse_symlink(const char *path, struct err *e)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return err_set(e, EXIT_UNDECIDED,
+			       "%s: refusing to write through a symlink", path);
+	return 0;
+}
+
+static int
+sync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd, rc;
+
+	dir_of(dir, sizeof(dir), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Creates a unique temp file beside path; *fd and tmp are filled. */
+static int
+temp_beside(char *tmp, size_t cap, int *fd, const char *path, mode_t mode,
+	    struct err *e)
+{
+	if ((size_t)snprintf(tmp, cap, "%s.tmp.XXXXXX", path) >= cap)
+		return err_set(e, EXIT_UNDECIDED, "%s: path too long", path);
+	*fd = mkstemp(tmp);
+	if (*fd < 0)
+		return err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+	if (fchmod(*fd, mode) != 0) {
+		int saved = errno;
+		close(*fd);
+		unlink(tmp);
+		return err_sys(e, EXIT_UNDECIDED, saved, "%s", path);
+	}
+	return 0;
+}
+
+/* Writes the parts to a temp file and installs it at path. */
+static int
+install(const char *path, const void *a, size_t alen, const void *b,
+	size_t blen, mode_t mode, int exclusive, struct err *e)
+{
+	char tmp[PATH_MAX];
+	int fd = -1, rc;
+
+	rc = refuse_symlink(path, e);
+	if (rc != 0)
+		return rc;
+	rc = temp_beside(tmp, sizeof(tmp), &fd, path, mode, e);
+	if (rc != 0)
+		return rc;
+	if (file_write_all(fd, a, alen) != 0 ||
+	    file_write_all(fd, b, blen) != 0 || fsync(fd) != 0) {
+		rc = err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+		goto out;
+	}
+	fd = -1;
+	if (exclusive) {
+		/* link() fails if path exists: an atomic O_EXCL. */
+		if (link(tmp, path) != 0) {
+			rc = err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+			goto out;
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path) != 0) {
+		rc = err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+		goto out;
+	}
+	if (sync_dir(path) != 0)
+		return err_sys(e, EXIT_UNDECIDED, errno, "%s: directory sync",
+			       path);
+	return 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return rc;
+}
+
+int
+file_write_atomic(const char *path, const void *buf, size_t len, mode_t mode,
+		  int exclusive, struct err *e)
+{
+	return install(path, buf, len, "", 0, mode, exclusive, e);
+}
+
+static int
+lock_dir(int *fd, const char *path, struct err *e)
+{
+	char dir[PATH_MAX];
+
+	dir_of(dir, sizeof(dir), path);
+	*fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return err_sys(e, EXIT_UNDECIDED, errno, "%s", dir);
+	while (flock(*fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			int saved = errno;
+			close(*fd);
+			*fd = -1;
+			return err_sys(e, EXIT_UNDECIDED, saved, "%s: lock",
+				       dir);
+		}
+	}
+	return 0;
+}
+
+int
+file_append_line(const char *path, const char *line, size_t len, struct err *e)
+{
+	unsigned char *old = NULL, *joined = NULL;
+	size_t oldlen = 0, total;
+	struct stat st;
+	mode_t mode = 0644;
+	int lockfd = -1, rc;
+
+	rc = lock_dir(&lockfd, path, e);
+	if (rc != 0)
+		return rc;
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 07777;
+		rc = file_read(&old, &oldlen, path, MAX_BUNDLE_BYTES, e);
+		if (rc != 0)
+			goto out;
+	} else if (errno != ENOENT) {
+		rc = err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+		goto out;
+	}
+	total = oldlen + 1 + len + 1;
+	joined = malloc(total);
+	if (joined == NULL) {
+		rc = err_set(e, EXIT_UNDECIDED, "%s: out of memory", path);
+		goto out;
+	}
+	total = 0;
+	if (oldlen > 0) {
+		memcpy(joined, old, oldlen);
+		total = oldlen;
+		if (old[oldlen - 1] != '\n')
+			joined[total++] = '\n';
+	}
+	memcpy(joined + total, line, len);
+	total += len;
+	joined[total++] = '\n';
+	rc = install(path, joined, total, "", 0, mode, 0, e);
+out:
+	free(old);
+	free(joined);
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/*
+ * Bounded file reading and atomic output. Every input file is read through
+ * file_read with a named ceiling; every output file is written to a temp
+ * file in the same directory, fsynced and renamed into place, so a reader
+ * (or a crash) never sees a half-written file.
+ */
+#ifndef MLATTEST_LIB_FILEIO_H
+#define MLATTEST_LIB_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+
+/* Ceilings for the inputs we read whole. */
+#define MAX_BUNDLE_BYTES ((size_t)512 * 1024 * 1024)
+#define MAX_STATEMENT_BYTES ((size_t)64 * 1024 * 1024)
+#define MAX_KEY_BYTES ((size_t)64 * 1024)
+
+/*
+ * Reads the whole of path ("-" is stdin) into a new buffer, NUL-terminated
+ * (the NUL is not counted in *len). Fails with EXIT_UNDECIDED when the file
+ * cannot be opened or read, and EXIT_REJECTED when it is larger than max.
+ * *out is the caller's, freed with free().
+ */
+int file_read(unsigned char **out, size_t *len, const char *path, size_t max,
+	      struct err *e);
+
+/*
+ * Writes buf to path atomically: temp file in the same directory, fsync,
+ * rename, fsync of the directory. mode applies to the new file. With
+ * exclusive set, an existing path is an error (EXIT_UNDECIDED) and is left
+ * alone. path must not be a symlink.
+ */
+int file_write_atomic(const char *path, const void *buf, size_t len,
+		      mode_t mode, int exclusive, struct err *e);
+
+/*
+ * Appends one line (a '\n' is added) to a .jsonl file atomically: the
+ * existing content is copied with the line to a temp file that replaces
+ * the original, under an exclusive lock on the directory so concurrent
+ * appenders serialise. A missing last newline in the old file is repaired.
+ * If the process dies at any point the file holds either the old lines or
+ * the old lines plus the new one.
+ */
+int file_append_line(const char *path, const char *line, size_t len,
+		     struct err *e);
+
+/* Writes all of buf to fd, retrying short writes and EINTR. */
+int file_write_all(int fd, const void *buf, size_t len);
+
+/* 1 when path ends with suffix. */
+int str_has_suffix(const char *path, const char *suffix);
+
+#endif

@@ -1,0 +1,47 @@
+/* Shared helpers for the Check unit suites. */
+#include "tests/unit/testutil.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/fileio.h"
+
+int
+testutil_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
+
+unsigned char *
+testutil_vector(const char *name, size_t *len)
+{
+	char path[PATH_MAX];
+	unsigned char *buf = NULL;
+	struct err e = ERR_INIT;
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_VECTORS, name);
+	if (file_read(&buf, len, path, MAX_BUNDLE_BYTES, &e) != 0) {
+		fprintf(stderr, "vector %s: %s\n", name, e.msg);
+		abort();
+	}
+	return buf;
+}
+
+char *
+testutil_tmpdir(void)
+{
+	char tmpl[] = "/tmp/mlattest-test.XXXXXX";
+	char *dir = mkdtemp(tmpl);
+
+	if (dir == NULL)
+		abort();
+	return strdup(dir);
+}

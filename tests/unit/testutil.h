@@ -1,0 +1,17 @@
+/* Shared helpers for the Check unit suites. */
+#ifndef MLATTEST_TESTS_TESTUTIL_H
+#define MLATTEST_TESTS_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+
+/* Runs one suite and returns the process exit status (0 all passed). */
+int testutil_run(Suite *s);
+
+/* Reads TEST_VECTORS/name into a new NUL-terminated buffer or aborts. */
+unsigned char *testutil_vector(const char *name, size_t *len);
+
+/* Creates a fresh temp directory and returns its malloc'd path. */
+char *testutil_tmpdir(void);
+
+#endif

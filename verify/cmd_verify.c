@@ -1,0 +1,366 @@
+/*
+ * verify (no subcommand): every attestation in the bundles must carry a
+ * valid signature by one of the trusted keys over the PAE, have the in-toto
+ * payloadType and hold a well-formed Statement; each --artifact must be a
+ * subject of at least one verified statement (SPEC-VER-1..5).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys/keyset.h"
+#include "lib/bundle.h"
+#include "lib/hash.h"
+#include "lib/hex.h"
+#include "lib/jsonio.h"
+#include "lib/opt.h"
+#include "lib/statement.h"
+#include "lib/text.h"
+#include "verify/verify.h"
+
+enum { OPT_KEY = 1, OPT_ARTIFACT, OPT_JSON };
+
+static const struct opt_def verify_opts[] = {
+    {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
+    {OPT_ARTIFACT, "artifact", 'a', "PATH",
+     "file whose sha256 must be a verified subject; repeatable"},
+    {OPT_JSON, "json", 0, NULL, "print a JSON report on stdout"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+#define VERIFY_SYNOPSIS                                                        \
+	"verify --key PUB [--key PUB]... [--artifact PATH]... [--json] "       \
+	"BUNDLE..."
+
+struct verify_opts {
+	const char **keys, **artifacts, **bundles;
+	size_t nkeys, nartifacts, nbundles;
+	int json;
+};
+
+/* A statement that passed every check, kept for artifact matching. */
+struct verified {
+	struct statement *st;
+	char src[256];
+};
+
+struct run {
+	struct verify_opts o;
+	struct keyset *ks;
+	struct verified *ok;
+	size_t nok, cap;
+	json_t *report; /* array of per-attestation results */
+	json_t *arts;	/* array of per-artifact results */
+	int status;
+};
+
+static int
+parse(struct verify_opts *o, int argc, char **argv, struct err *e)
+{
+	struct opt_iter it;
+	const char *val;
+	int id, rc;
+
+	o->keys = calloc((size_t)argc, sizeof(char *));
+	o->artifacts = calloc((size_t)argc, sizeof(char *));
+	o->bundles = calloc((size_t)argc, sizeof(char *));
+	if (o->keys == NULL || o->artifacts == NULL || o->bundles == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, verify_opts, &id, &val, e)) == 1) {
+		if (id == OPT_HELP) {
+			opt_help(stdout, VERIFY_SYNOPSIS,
+				 "Check that every attestation in the bundles "
+				 "is signed by a trusted key\nand that each "
+				 "artifact is a subject of a verified "
+				 "statement.",
+				 verify_opts);
+			return 1;
+		} else if (id == OPT_KEY) {
+			o->keys[o->nkeys++] = val;
+		} else if (id == OPT_ARTIFACT) {
+			o->artifacts[o->nartifacts++] = val;
+		} else if (id == OPT_JSON) {
+			o->json = 1;
+		} else {
+			o->bundles[o->nbundles++] = val;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (it.dashdash && it.nrest > 0)
+		return err_set(e, EXIT_USAGE, "unexpected arguments after --");
+	if (o->nkeys == 0)
+		return err_set(e, EXIT_USAGE,
+			       "at least one --key is required (usage: %s)",
+			       VERIFY_SYNOPSIS);
+	if (o->nbundles == 0)
+		return err_set(e, EXIT_USAGE,
+			       "at least one BUNDLE is required (usage: %s)",
+			       VERIFY_SYNOPSIS);
+	return 0;
+}
+
+static void
+say_fail(struct run *r, const char *src, const struct err *e)
+{
+	json_t *row;
+
+	r->status = verify_worst(r->status, e->code);
+	if (!r->o.json)
+		printf("FAIL  %s\n", e->msg);
+	row = json_pack("{s:s, s:b, s:s}", "source", src, "verified", 0,
+			"error", e->msg);
+	json_array_append_new(r->report, row);
+}
+
+static json_t *
+subject_list(const struct statement *st)
+{
+	const json_t *subs = statement_subjects(st);
+	json_t *out = json_array();
+	size_t i;
+
+	for (i = 0; i < json_array_size(subs); i++) {
+		const json_t *s = json_array_get(subs, i);
+		json_array_append_new(
+		    out, json_pack("{s:s, s:O}", "name",
+				   jsonio_str(s, "name") ? jsonio_str(s, "name")
+							 : "",
+				   "digest", json_object_get(s, "digest")));
+	}
+	return out;
+}
+
+static void
+say_pass(struct run *r, const char *src, const struct key *signer,
+	 const struct statement *st)
+{
+	char ptype[160], first[160];
+	const json_t *subs = statement_subjects(st);
+	const char *name = jsonio_str(json_array_get(subs, 0), "name");
+	json_t *row;
+
+	if (!r->o.json) {
+		text_escape(ptype, sizeof(ptype), statement_predicate_type(st));
+		text_escape(first, sizeof(first), name ? name : "_");
+		printf("PASS  %s  %s  signed by %.16s (%s)  subject %s%s\n",
+		       src, ptype, key_id(signer), key_source(signer), first,
+		       json_array_size(subs) > 1 ? " and more" : "");
+	}
+	row = json_pack("{s:s, s:b, s:s, s:s, s:s, s:o}", "source", src,
+			"verified", 1, "keyid", key_id(signer), "predicateType",
+			statement_predicate_type(st), "statementType",
+			statement_type(st), "subjects", subject_list(st));
+	json_array_append_new(r->report, row);
+}
+
+static int
+keep(struct run *r, struct statement *st, const char *src, struct err *e)
+{
+	struct verified *grown;
+
+	if (r->nok == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 16;
+		grown = realloc(r->ok, cap * sizeof(*grown));
+		if (grown == NULL) {
+			statement_free(st);
+			return err_set(e, EXIT_UNDECIDED, "out of memory");
+		}
+		r->ok = grown;
+		r->cap = cap;
+	}
+	r->ok[r->nok].st = st;
+	snprintf(r->ok[r->nok].src, sizeof(r->ok[r->nok].src), "%s", src);
+	r->nok++;
+	return 0;
+}
+
+/* SPEC-VER-1: decode, signature, payloadType, then parse those bytes. */
+static void
+check_entry(struct run *r, const struct bundle_entry *ent)
+{
+	const struct key *signer = NULL;
+	struct statement *st = NULL;
+	const unsigned char *body;
+	struct err e = ERR_INIT;
+	size_t len;
+
+	if (ent->error.code != 0) {
+		say_fail(r, ent->src, &ent->error);
+		return;
+	}
+	if (keyset_verify_envelope(&signer, r->ks, ent->env, ent->src, &e) !=
+	    0) {
+		say_fail(r, ent->src, &e);
+		return;
+	}
+	if (strcmp(dsse_payload_type(ent->env), DSSE_INTOTO_TYPE) != 0) {
+		err_set(&e, EXIT_REJECTED, "%s: payloadType is not %s",
+			ent->src, DSSE_INTOTO_TYPE);
+		say_fail(r, ent->src, &e);
+		return;
+	}
+	body = dsse_payload(ent->env, &len);
+	if (statement_parse(&st, body, len, ent->src, &e) != 0) {
+		say_fail(r, ent->src, &e);
+		return;
+	}
+	say_pass(r, ent->src, signer, st);
+	if (keep(r, st, ent->src, &e) != 0)
+		say_fail(r, ent->src, &e);
+}
+
+static void
+check_bundle(struct run *r, const char *path)
+{
+	struct bundle *b = NULL;
+	struct err e = ERR_INIT;
+	size_t i;
+
+	if (bundle_read(&b, path, &e) != 0) {
+		say_fail(r, path, &e);
+		return;
+	}
+	for (i = 0; i < bundle_count(b); i++)
+		check_entry(r, bundle_get(b, i));
+	bundle_free(b);
+}
+
+/* SPEC-VER-4: the artifact's sha256 must be a verified subject. */
+static void
+check_artifact(struct run *r, const char *path)
+{
+	unsigned char digest[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1], shown[160];
+	struct err e = ERR_INIT;
+	json_t *set;
+	size_t i;
+
+	if (hash_file_sha256(digest, NULL, path, &e) != 0) {
+		r->status = verify_worst(r->status, e.code);
+		if (!r->o.json)
+			printf("FAIL  artifact %s\n", e.msg);
+		json_array_append_new(r->arts,
+				      json_pack("{s:s, s:b, s:s}", "path", path,
+						"matched", 0, "error", e.msg));
+		return;
+	}
+	hex_encode(hex, digest, SHA256_LEN);
+	set = json_pack("{s:s}", "sha256", hex);
+	text_escape(shown, sizeof(shown), path);
+	for (i = 0; i < r->nok; i++) {
+		if (statement_has_subject(r->ok[i].st, set)) {
+			if (!r->o.json)
+				printf("PASS  artifact %s sha256:%s is a "
+				       "subject of %s\n",
+				       shown, hex, r->ok[i].src);
+			json_array_append_new(
+			    r->arts, json_pack("{s:s, s:s, s:b, s:s}", "path",
+					       path, "sha256", hex, "matched",
+					       1, "source", r->ok[i].src));
+			json_decref(set);
+			return;
+		}
+	}
+	json_decref(set);
+	r->status = verify_worst(r->status, EXIT_REJECTED);
+	if (!r->o.json)
+		printf("FAIL  artifact %s sha256:%s is not a subject of any "
+		       "verified statement\n",
+		       shown, hex);
+	json_array_append_new(r->arts,
+			      json_pack("{s:s, s:s, s:b, s:s}", "path", path,
+					"sha256", hex, "matched", 0, "error",
+					"not a subject of any verified "
+					"statement"));
+}
+
+static const char *
+verdict(int status)
+{
+	switch (status) {
+	case EXIT_PASS:
+		return "pass";
+	case EXIT_REJECTED:
+		return "rejected";
+	default:
+		return "undecided";
+	}
+}
+
+static int
+finish(struct run *r)
+{
+	struct err e = ERR_INIT;
+	json_t *doc;
+	char *text = NULL;
+	size_t len;
+
+	if (!r->o.json) {
+		fprintf(stderr,
+			"verify: %s (%zu of %zu attestations verified"
+			", %zu artifacts checked)\n",
+			r->status == EXIT_PASS	     ? "PASS"
+			: r->status == EXIT_REJECTED ? "REJECTED"
+						     : "COULD NOT DECIDE",
+			r->nok, json_array_size(r->report), r->o.nartifacts);
+		return r->status;
+	}
+	doc = json_pack("{s:s, s:i, s:O, s:O}", "result", verdict(r->status),
+			"exitCode", r->status, "attestations", r->report,
+			"artifacts", r->arts);
+	if (doc == NULL ||
+	    jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, &e) != 0) {
+		json_decref(doc);
+		err_set(&e, EXIT_UNDECIDED, "cannot write the JSON report");
+		return verify_fail(&e);
+	}
+	printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+	return r->status;
+}
+
+int
+cmd_verify(int argc, char **argv)
+{
+	struct run r;
+	struct err e = ERR_INIT;
+	size_t i;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = parse(&r.o, argc, argv, &e);
+	if (rc != 0) {
+		rc = rc == 1 ? EXIT_PASS : verify_fail(&e);
+		goto out;
+	}
+	r.report = json_array();
+	r.arts = json_array();
+	rc = keyset_new(&r.ks, &e);
+	for (i = 0; rc == 0 && i < r.o.nkeys; i++)
+		rc = keyset_add_file(r.ks, r.o.keys[i], &e);
+	if (rc != 0) {
+		/* Without its trusted keys verify cannot decide anything. */
+		e.code = EXIT_UNDECIDED;
+		rc = verify_fail(&e);
+		goto out;
+	}
+	for (i = 0; i < r.o.nbundles; i++)
+		check_bundle(&r, r.o.bundles[i]);
+	for (i = 0; i < r.o.nartifacts; i++)
+		check_artifact(&r, r.o.artifacts[i]);
+	rc = finish(&r);
+out:
+	for (i = 0; i < r.nok; i++)
+		statement_free(r.ok[i].st);
+	free(r.ok);
+	json_decref(r.report);
+	json_decref(r.arts);
+	keyset_free(r.ks);
+	free(r.o.keys);
+	free(r.o.artifacts);
+	free(r.o.bundles);
+	return rc;
+}

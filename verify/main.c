@@ -1,0 +1,75 @@
+/* verify: check attestations. The command table lives here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "verify/verify.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Subcommands; with none of these first, plain signature verification. */
+static const struct command commands[] = {
+    {"bundle", cmd_verify,
+     "check signatures and artifact digests (the default)"},
+};
+
+int
+verify_fail(const struct err *e)
+{
+	int code = e->code ? e->code : EXIT_UNDECIDED;
+
+	fprintf(stderr, "verify: %s\n", e->msg[0] ? e->msg : "failed");
+	return code;
+}
+
+int
+verify_worst(int status, int code)
+{
+	if (status == EXIT_REJECTED || code == EXIT_REJECTED)
+		return EXIT_REJECTED;
+	if (status == EXIT_UNDECIDED || code == EXIT_UNDECIDED)
+		return EXIT_UNDECIDED;
+	return status != EXIT_PASS ? status : code;
+}
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: verify --key PUB [--key PUB]... [--artifact PATH]..."
+		   " [--json] BUNDLE...\n       verify COMMAND [OPTIONS] "
+		   "[ARGS]\n\ncommands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f, "\n'verify COMMAND --help' describes a command. Exit "
+		   "status: 0 pass, 1 rejected,\n2 usage error, 3 could not "
+		   "decide (missing file, I/O, internal error).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("verify %s\n", MLATTEST_VERSION);
+		return EXIT_PASS;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_PASS;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	return cmd_verify(argc, argv);
+}

@@ -1,0 +1,15 @@
+/* The verify program: one cmd_<name>.c per subcommand. */
+#ifndef MLATTEST_VERIFY_VERIFY_H
+#define MLATTEST_VERIFY_VERIFY_H
+
+#include "lib/err.h"
+
+/* Prints "verify: message" for e on stderr and returns its exit class. */
+int verify_fail(const struct err *e);
+
+/* Folds an outcome into a running exit status: 1 beats 3 beats 0. */
+int verify_worst(int status, int code);
+
+int cmd_verify(int argc, char **argv);
+
+#endif
