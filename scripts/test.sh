@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need, then builds and runs the whole suite
+# twice: a normal -Werror build and an ASan+UBSan build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+scripts/build.sh build
+scripts/build.sh build-asan -DMLATTEST_SANITIZE=ON
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+status=0
+echo "== test suite (release build)"
+(cd build && ctest --output-on-failure -j 2) || status=1
+echo "== test suite (ASan+UBSan build)"
+(cd build-asan && ctest --output-on-failure -j 2) || status=1
+exit $status

@@ -1,0 +1,45 @@
+# The tree is formatted by .clang-format, banned calls do not appear, and
+# the man pages are clean under mandoc -Tlint.
+set -u
+: "${SRC:?SRC must name the source directory}"
+cd "$SRC" || exit 1
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+
+for dep in clang-format mandoc git; do
+	command -v "$dep" >/dev/null || { echo "missing dependency: $dep" >&2; exit 1; }
+done
+files=$(git ls-files -co --exclude-standard -- '*.c' '*.h' | grep -v '^build')
+[ -n "$files" ] || { echo "no C sources found" >&2; exit 1; }
+
+unformatted=""
+for f in $files; do
+	clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || unformatted="$unformatted $f"
+done
+[ -z "$unformatted" ] && ok "clang-format" || bad "not formatted:$unformatted"
+
+# shellcheck disable=SC2086
+hits=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|gets|sscanf)[[:space:]]*\(' $files |
+	grep -vE '(snprintf|vsnprintf)[[:space:]]*\(' || true)
+[ -z "$hits" ] && ok "no banned calls" || { bad "banned calls"; echo "$hits"; }
+
+for page in man/attest.1 man/verify.1; do
+	if [ ! -f "$page" ]; then
+		bad "$page missing"
+		continue
+	fi
+	out=$(mandoc -Tlint -W warning "$page" 2>&1)
+	[ -z "$out" ] && ok "mandoc -Tlint $page" || { bad "mandoc -Tlint $page"; echo "$out"; }
+done
+
+# Every rule id the code cites is defined in spec/.
+cited=$(grep -rhoE 'SPEC-[A-Z]+-[0-9]+' lib keys predicates attest verify | sort -u)
+for id in $cited; do
+	grep -rq -- "$id" spec/ || bad "$id cited in code but not defined in spec/"
+done
+ok "spec ids checked ($(echo "$cited" | wc -w) cited)"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
