@@ -1,0 +1,46 @@
+/*
+ * Running a wrapped command (attest run, attest eval): posix_spawnp with
+ * stdin, stdout and stderr passed through, SIGINT/SIGTERM/SIGHUP sent to
+ * this process forwarded to the child, and optionally stdout/stderr teed
+ * into log files whose SHA-256 is computed as they are written.
+ */
+#ifndef MLATTEST_LIB_PROC_H
+#define MLATTEST_LIB_PROC_H
+
+#include "lib/err.h"
+#include "lib/hash.h"
+
+struct proc_opts {
+	/* When set, the child's stdout/stderr are also written to these
+	 * files (created new, atomically renamed into place at the end). */
+	const char *stdout_log;
+	const char *stderr_log;
+};
+
+struct proc_result {
+	int started;   /* 0: the command could not be started */
+	int exited;    /* 1: exit_code is valid */
+	int exit_code; /* the child's exit status */
+	int signal;    /* the signal that killed it, when !exited */
+	unsigned char stdout_sha256[SHA256_LEN];
+	unsigned char stderr_sha256[SHA256_LEN];
+	unsigned long long stdout_bytes, stderr_bytes;
+};
+
+/*
+ * Runs argv[0] (searched on PATH) with argv and the current environment,
+ * and waits for it. Fills *res. Returns 0 when the child ran (whatever its
+ * status); when it could not be started, res->started is 0 and the error
+ * (EXIT_UNDECIDED) names the command. Signals: while the child runs, a
+ * SIGINT, SIGTERM or SIGHUP sent to this process by another process is
+ * sent on to the child (a terminal's signals already reach the whole
+ * process group, so they are not sent twice).
+ */
+int proc_run(struct proc_result *res, char *const argv[],
+	     const struct proc_opts *opts, struct err *e);
+
+/* The conventional status of a finished run: the exit code, or 128+signal;
+ * 127 when the command could not be started. */
+int proc_status(const struct proc_result *res);
+
+#endif
