@@ -25,10 +25,32 @@ int emit_statement(const json_t *statement, const char *src,
 		   const struct key *k, enum emit_format fmt,
 		   const char *bundle_path, struct err *e);
 
+/*
+ * For each dataset attestation bundle, finds the dataset statements whose
+ * subject matches a resource descriptor in rds (an array of RDs with an
+ * "annotations" object) and marks it role "dataset" with the dataset's
+ * name and the sha256 of the attestation line. A bundle that matches
+ * nothing is EXIT_REJECTED (the data changed since it was attested).
+ */
+int attest_link_datasets(json_t *rds, const char *const *bundles, size_t n,
+			 struct err *e);
+
+/*
+ * The subject for ARTIFACT: a path (file sha256 or tree digests) or
+ * "sha256:HEX" naming a model without reading it.
+ */
+int attest_subject(json_t **out, const char *artifact, struct err *e);
+
 /* Prints "attest: message" for e on stderr and returns its exit class. */
 int attest_fail(const struct err *e);
 
 int cmd_key(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
+int cmd_dataset(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_intake(int argc, char **argv);
 
 #endif

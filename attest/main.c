@@ -13,6 +13,12 @@ struct command {
 static const struct command commands[] = {
     {"key", cmd_key, "generate keys and export public keys"},
     {"sign", cmd_sign, "sign an in-toto Statement you wrote"},
+    {"dataset", cmd_dataset, "attest a dataset: tree digests and manifest"},
+    {"manifest", cmd_manifest, "hash a tree slice, or merge slices"},
+    {"run", cmd_run, "wrap a training command: SLSA provenance"},
+    {"eval", cmd_eval, "sign evaluation metrics with thresholds"},
+    {"approve", cmd_approve, "sign an approval of a model for a stage"},
+    {"intake", cmd_intake, "sign the governance review of a base model"},
 };
 
 static void

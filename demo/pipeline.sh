@@ -1,43 +1,70 @@
 #!/usr/bin/env bash
-# The demo pipeline over the sample data in demo/: keys, a signed statement
-# about the sample model, verification, and a tampered model rejected.
+# The demo pipeline over the sample data in demo/:
+#   keys -> dataset attestations -> attested training run -> verify,
+#   then a tampered model and a tampered dataset, both rejected.
 #   demo/pipeline.sh BUILD_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: demo/pipeline.sh BUILD_DIR}" && pwd)
 attest="$build/attest/attest"
 verify="$build/verify/verify"
+py=/usr/bin/python3
 work=${DEMO_DIR:-$(mktemp -d /tmp/mlattest-demo.XXXXXX)}
 mkdir -p "$work"
 cd "$work"
 step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+# must_reject CMD...: the command must exit 1.
+must_reject() {
+	printf '$ %s\n' "$*"
+	set +e
+	"$@"
+	local rc=$?
+	set -e
+	if [ "$rc" -ne 1 ]; then
+		echo "demo: expected exit 1 (rejected), got $rc" >&2
+		exit 1
+	fi
+	echo "demo: rejected (exit 1) as expected"
+}
 
-step "1. keys for the trainer"
+step "1. keys for the data steward and the trainer"
+run "$attest" key generate --out steward
 run "$attest" key generate --out trainer
 
-step "2. a signed statement about the sample model"
-cp "$here/model.bin" model.bin
-digest=$(sha256sum model.bin | cut -d' ' -f1)
-jq -n --arg h "$digest" '{_type: "https://in-toto.io/Statement/v1",
-  subject: [{name: "model.bin", digest: {sha256: $h}}],
-  predicateType: "https://mlattest.dev/attestation/demo/v1",
-  predicate: {note: "sample model from demo/"}}' >statement.json
-run "$attest" sign --key trainer.key --format sigstore \
-	--bundle model.intoto.jsonl statement.json
+step "2. the steward attests the training and test datasets"
+cp -r "$here/data" data
+cp "$here/train.py" "$here/evaluate.py" .
+run "$attest" dataset --key steward.key --name demo-train --version 1 \
+	--license CC-BY-4.0 --classification internal \
+	--source https://example.com/demo/raw --bundle data.intoto.jsonl data/train
+run "$attest" dataset --key steward.key --name demo-test --version 1 \
+	--license CC-BY-4.0 --classification internal --bundle data.intoto.jsonl data/test
+run "$verify" dataset --key steward.pub --bundle data.intoto.jsonl data/train
 
-step "3. verify: signature, statement and model digest"
-run "$verify" --key trainer.pub --artifact model.bin model.intoto.jsonl
+step "3. attest run wraps the training job (SLSA Provenance v1)"
+run "$attest" run --key trainer.key --input data/train --dataset data.intoto.jsonl \
+	--param lr=3 --param epochs=200 --seed 7 --output model.json \
+	--bundle model.intoto.jsonl -- "$py" train.py data/train model.json --lr 3
+jq -r .payload model.intoto.jsonl | base64 -d |
+	jq '{subject, buildType: .predicate.buildDefinition.buildType,
+	     command: .predicate.buildDefinition.externalParameters.command,
+	     datasets: [.predicate.buildDefinition.resolvedDependencies[]
+	                | select(.annotations.role == "dataset")
+	                | {name, dataset: .annotations.dataset}],
+	     exitStatus: .predicate.buildDefinition.internalParameters.exitStatus}'
 
-step "4. tamper with the model: verify must reject it"
-printf 'backdoor' >>model.bin
-set +e
-run "$verify" --key trainer.pub --artifact model.bin model.intoto.jsonl
-rc=$?
-set -e
-if [ "$rc" -ne 1 ]; then
-	echo "demo: expected exit 1 for the tampered model, got $rc" >&2
-	exit 1
-fi
-printf '\ndemo: tampered model rejected (exit %d) as expected\n' "$rc"
-printf 'demo: files are in %s\n' "$work"
+step "4. verify the provenance against the model file"
+run "$verify" --key trainer.pub --artifact model.json model.intoto.jsonl
+
+step "5. tamper with the model: rejected"
+cp model.json model.orig
+printf ' ' >>model.json
+must_reject "$verify" --key trainer.pub --artifact model.json model.intoto.jsonl
+mv model.orig model.json
+
+step "6. tamper with the training data: rejected, the changed file named"
+printf '0.5,0.5,1\n' >>data/train/part-1.csv
+must_reject "$verify" dataset --key steward.pub --bundle data.intoto.jsonl data/train
+
+printf '\ndemo: done; files are in %s\n' "$work"

@@ -1,7 +1,7 @@
 /*
  * Trust sets and envelope signing/verification: the one place where DSSE
  * meets keys. A signature counts only when it verifies over the PAE under
- * a key of the set; keyids and hints only order the attempts (SPEC-ENV-5).
+ * a key of the set; DSSE keyids only order the attempts (SPEC-ENV-5).
  */
 #ifndef MLATTEST_KEYS_KEYSET_H
 #define MLATTEST_KEYS_KEYSET_H

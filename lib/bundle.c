@@ -14,7 +14,7 @@ struct bundle {
 	unsigned char *data;
 	size_t len;
 	struct bundle_entry *items;
-	size_t n, cap;
+	size_t n, cap, nbad;
 };
 
 /* SPEC-BUN-3: the Sigstore bundle media types we read. */
@@ -168,6 +168,10 @@ add_entry(struct bundle *b, const char *path, size_t line,
 	if (jsonio_load_object(&obj, raw, rawlen, ent->src, &ent->error) == 0)
 		bundle_parse_object(ent, obj, ent->src, &ent->error);
 	json_decref(obj);
+	if (ent->error.code != 0 && ++b->nbad > MAX_BAD_ENTRIES)
+		return err_set(e, EXIT_REJECTED,
+			       "%s: more than %d malformed entries", path,
+			       MAX_BAD_ENTRIES);
 	return 0;
 }
 

@@ -14,7 +14,9 @@
 #include "lib/err.h"
 
 #define SIGSTORE_MEDIA_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
-#define MAX_BUNDLE_ENTRIES 1000000
+#define MAX_BUNDLE_ENTRIES 250000
+/* Bad entries keep their error text; past this many the file is refused. */
+#define MAX_BAD_ENTRIES 10000
 #define MAX_LINE_BYTES ((size_t)64 * 1024 * 1024)
 
 enum bundle_format { BUNDLE_DSSE, BUNDLE_SIGSTORE };

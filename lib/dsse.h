@@ -36,7 +36,8 @@ int dsse_add_sig(struct dsse_envelope *env, const char *keyid,
 
 /*
  * Decodes the envelope object obj. src names it in errors. Required:
- * payload, payloadType (non-empty strings) and signatures (1 to
+ * payload (a string, may be empty), payloadType (a non-empty string) and
+ * signatures (1 to
  * MAX_ENVELOPE_SIGS objects, each with a non-empty sig); keyid optional;
  * unknown fields ignored (SPEC-ENV-1). Base64 may be standard or URL-safe
  * (SPEC-ENV-2). Malformed input is EXIT_REJECTED.
@@ -46,7 +47,8 @@ int dsse_from_json(struct dsse_envelope **out, const json_t *obj,
 
 /*
  * The envelope as a new JSON object: payload and sig in standard padded
- * base64, keyid included when set (SPEC-ENV-4). NULL when out of memory.
+ * base64, keyid always written ("" when unset) (SPEC-ENV-4). NULL when out of
+ * memory.
  */
 json_t *dsse_to_json(const struct dsse_envelope *env);
 

@@ -1,6 +1,8 @@
 /* JSON in and out through jansson with fixed, strict flags (jsonio.h). */
 #include "lib/jsonio.h"
 
+#include "lib/text.h"
+
 #include <stdlib.h>
 #include <string.h>
 

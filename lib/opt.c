@@ -64,9 +64,18 @@ opt_next(struct opt_iter *it, const struct opt_def *defs, int *id,
 	int rc;
 
 	*val = NULL;
+	if (it->dashdash && !it->keep_rest && it->i < it->argc) {
+		*id = OPT_POSITIONAL;
+		*val = it->argv[it->i++];
+		return 1;
+	}
 	if (it->done || it->i >= it->argc)
 		return 0;
 	a = it->argv[it->i++];
+	if (strcmp(a, "--") == 0 && !it->keep_rest) {
+		it->dashdash = 1;
+		return opt_next(it, defs, id, val, e);
+	}
 	if (strcmp(a, "--") == 0) {
 		it->done = 1;
 		it->dashdash = 1;

@@ -29,7 +29,9 @@ struct opt_iter {
 	int done;    /* "--" seen or argv exhausted */
 	char **rest; /* words after "--" */
 	int nrest;
-	int dashdash; /* 1 when "--" was given */
+	int dashdash;  /* 1 when "--" was given */
+	int keep_rest; /* set by the caller: words after "--" go to rest;
+			  otherwise they are returned as operands */
 };
 
 void opt_init(struct opt_iter *it, int argc, char **argv);

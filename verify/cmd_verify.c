@@ -88,8 +88,6 @@ parse(struct verify_opts *o, int argc, char **argv, struct err *e)
 	}
 	if (rc < 0)
 		return rc;
-	if (it.dashdash && it.nrest > 0)
-		return err_set(e, EXIT_USAGE, "unexpected arguments after --");
 	if (o->nkeys == 0)
 		return err_set(e, EXIT_USAGE,
 			       "at least one --key is required (usage: %s)",
@@ -298,6 +296,7 @@ finish(struct run *r)
 	size_t len;
 
 	if (!r->o.json) {
+		fflush(stdout);
 		fprintf(stderr,
 			"verify: %s (%zu of %zu attestations verified"
 			", %zu artifacts checked)\n",

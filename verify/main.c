@@ -12,8 +12,8 @@ struct command {
 
 /* Subcommands; with none of these first, plain signature verification. */
 static const struct command commands[] = {
-    {"bundle", cmd_verify,
-     "check signatures and artifact digests (the default)"},
+    {"dataset", cmd_dataset,
+     "re-hash a dataset and name every file that changed"},
 };
 
 int
@@ -64,9 +64,12 @@ main(int argc, char **argv)
 		printf("verify %s\n", MLATTEST_VERSION);
 		return EXIT_PASS;
 	}
-	if (strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return EXIT_PASS;
+		printf("\nWith no COMMAND:\n");
+		fflush(stdout);
+		return cmd_verify(2, (char *[]){argv[0], "--help", NULL});
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)

@@ -11,5 +11,6 @@ int verify_fail(const struct err *e);
 int verify_worst(int status, int code);
 
 int cmd_verify(int argc, char **argv);
+int cmd_dataset(int argc, char **argv);
 
 #endif

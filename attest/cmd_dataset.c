@@ -1,0 +1,573 @@
+/*
+ * attest dataset: a signed dataset/v1 statement over one or more trees;
+ * attest manifest: hash a tree (or a slice of it) into a manifest file,
+ * or merge slices from several machines into one.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest/attest.h"
+#include "attest/progress.h"
+#include "lib/bundle.h"
+#include "lib/fileio.h"
+#include "lib/hash.h"
+#include "lib/hex.h"
+#include "lib/jsonio.h"
+#include "lib/opt.h"
+#include "lib/statement.h"
+#include "predicates/dataset.h"
+#include "predicates/resource.h"
+#include "predicates/types.h"
+
+enum {
+	OPT_KEY = 1,
+	OPT_NAME,
+	OPT_VERSION,
+	OPT_LICENSE,
+	OPT_CLASS,
+	OPT_PII,
+	OPT_SOURCE,
+	OPT_PARENT,
+	OPT_TRANSFORM,
+	OPT_QUALITY,
+	OPT_BUNDLE,
+	OPT_FORMAT,
+	OPT_JOBS,
+	OPT_SHARD_SIZE,
+	OPT_SYMLINKS,
+	OPT_FROM_MANIFEST,
+	OPT_SHARD_OF,
+	OPT_OUT,
+	OPT_MERGE,
+};
+
+static const struct opt_def dataset_opts[] = {
+    {OPT_KEY, "key", 'k', "KEYREF", "signing key (PEM file)"},
+    {OPT_NAME, "name", 'n', "NAME", "dataset name (required)"},
+    {OPT_VERSION, "version", 0, "V", "dataset version"},
+    {OPT_LICENSE, "license", 0, "SPDX-ID", "licence of the data"},
+    {OPT_CLASS, "classification", 0, "CLASS",
+     "public, internal, confidential or restricted"},
+    {OPT_PII, "pii", 0, NULL, "the data holds personal information"},
+    {OPT_SOURCE, "source", 0, "URI", "where the data came from; repeatable"},
+    {OPT_PARENT, "parent", 0, "BUNDLE",
+     "dataset attestation of a parent dataset; repeatable"},
+    {OPT_TRANSFORM, "transform", 0, "TEXT",
+     "how this dataset was made from its parents"},
+    {OPT_QUALITY, "quality", 0, "FILE",
+     "JSON object of quality-check results to bind in"},
+    {OPT_BUNDLE, "bundle", 'b', "FILE",
+     "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
+    {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
+    {OPT_SHARD_SIZE, "shard-size", 0, "BYTES",
+     "hash files in OMS shards of this size (one big file uses all cores)"},
+    {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
+     "hash symlinks to files inside the tree (refused by default)"},
+    {OPT_FROM_MANIFEST, "from-manifest", 0, "FILE",
+     "use a (merged) manifest instead of hashing; needs one PATH"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+static const struct opt_def manifest_opts[] = {
+    {OPT_OUT, "out", 'o', "FILE", "manifest file to write (required)"},
+    {OPT_SHARD_OF, "shard-of", 0, "I/N",
+     "hash only slice I of N (0 <= I < N) into a partial manifest"},
+    {OPT_MERGE, "merge", 0, NULL,
+     "merge the partial manifests given as arguments"},
+    {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
+    {OPT_SHARD_SIZE, "shard-size", 0, "BYTES", "OMS shard size"},
+    {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
+     "hash symlinks to files inside the tree"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+#define DATASET_SYNOPSIS                                                       \
+	"attest dataset --key KEYREF --name NAME [--version V] [--license "    \
+	"SPDX-ID]\n       [--classification CLASS] [--pii] [--source URI]... " \
+	"[--parent BUNDLE]...\n       [--transform TEXT] [--quality FILE] "    \
+	"[--bundle FILE] [-j N] PATH..."
+#define MANIFEST_SYNOPSIS                                                      \
+	"attest manifest [--shard-of I/N] [-j N] --out FILE PATH\n"            \
+	"       attest manifest --merge --out FILE PART..."
+
+struct dataset_opts {
+	const char *key, *bundle, *quality, *from_manifest;
+	enum emit_format format;
+	struct dataset_info info;
+	const char **sources, **parents, **paths;
+	size_t nparents, npaths;
+	struct digest_opts dopts;
+};
+
+static int
+parse_size(unsigned long long *out, const char *s, const char *what,
+	   struct err *e)
+{
+	long v;
+	int rc = opt_long(&v, s, 1, 1L << 62, what, e);
+
+	*out = (unsigned long long)v;
+	return rc;
+}
+
+/* Options both commands share; returns 1 when id was one of them. */
+static int
+common_opt(struct digest_opts *d, int id, const char *val, int *rc,
+	   struct err *e)
+{
+	long v;
+
+	*rc = 0;
+	if (id == OPT_JOBS) {
+		*rc = opt_long(&v, val, 1, DIGEST_MAX_JOBS, "--jobs", e);
+		d->jobs = (unsigned)v;
+	} else if (id == OPT_SHARD_SIZE) {
+		*rc = parse_size(&d->shard_size, val, "--shard-size", e);
+	} else if (id == OPT_SYMLINKS) {
+		d->allow_symlinks = 1;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static int
+dataset_parse(struct dataset_opts *o, int argc, char **argv, struct err *e)
+{
+	struct opt_iter it;
+	const char *val;
+	int id, rc;
+
+	o->sources = calloc((size_t)argc, sizeof(char *));
+	o->parents = calloc((size_t)argc, sizeof(char *));
+	o->paths = calloc((size_t)argc, sizeof(char *));
+	if (o->sources == NULL || o->parents == NULL || o->paths == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	o->info.sources = o->sources;
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, dataset_opts, &id, &val, e)) == 1) {
+		if (common_opt(&o->dopts, id, val, &rc, e)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		switch (id) {
+		case OPT_HELP:
+			opt_help(stdout, DATASET_SYNOPSIS,
+				 "Sign a dataset/v1 statement: one subject per "
+				 "PATH (file sha256, or tree\nOMS root and "
+				 "dirHash), with its file manifest.",
+				 dataset_opts);
+			return 1;
+		case OPT_KEY:
+			o->key = val;
+			break;
+		case OPT_NAME:
+			o->info.name = val;
+			break;
+		case OPT_VERSION:
+			o->info.version = val;
+			break;
+		case OPT_LICENSE:
+			o->info.license = val;
+			break;
+		case OPT_CLASS:
+			if (!pred_dataset_classification_ok(val))
+				return err_set(e, EXIT_USAGE,
+					       "--classification: expected "
+					       "public, internal, confidential "
+					       "or restricted, got \"%s\"",
+					       val);
+			o->info.classification = val;
+			break;
+		case OPT_PII:
+			o->info.pii = 1;
+			break;
+		case OPT_SOURCE:
+			o->sources[o->info.nsources++] = val;
+			break;
+		case OPT_PARENT:
+			o->parents[o->nparents++] = val;
+			break;
+		case OPT_TRANSFORM:
+			o->info.transform = val;
+			break;
+		case OPT_QUALITY:
+			o->quality = val;
+			break;
+		case OPT_BUNDLE:
+			o->bundle = val;
+			break;
+		case OPT_FORMAT:
+			rc = emit_format_parse(&o->format, val, e);
+			if (rc != 0)
+				return rc;
+			break;
+		case OPT_FROM_MANIFEST:
+			o->from_manifest = val;
+			break;
+		default:
+			o->paths[o->npaths++] = val;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (o->key == NULL || o->info.name == NULL || o->npaths == 0)
+		return err_set(e, EXIT_USAGE, "usage: %s", DATASET_SYNOPSIS);
+	if (o->from_manifest != NULL && o->npaths != 1)
+		return err_set(e, EXIT_USAGE,
+			       "--from-manifest takes exactly one PATH");
+	o->info.shard_size = o->dopts.shard_size;
+	o->info.allow_symlinks = o->dopts.allow_symlinks;
+	return 0;
+}
+
+/* Parents: the subjects of the dataset statements in each bundle. */
+static int
+collect_parents(json_t **out, const char *const *paths, size_t n, struct err *e)
+{
+	json_t *arr = json_array();
+	size_t i, j, k;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		struct bundle *b = NULL;
+		size_t found = 0;
+		rc = bundle_read(&b, paths[i], e);
+		for (j = 0; rc == 0 && j < bundle_count(b); j++) {
+			const struct bundle_entry *ent = bundle_get(b, j);
+			struct statement *st = NULL;
+			unsigned char d[SHA256_LEN];
+			const unsigned char *body;
+			size_t len;
+			if (ent->env == NULL)
+				continue;
+			body = dsse_payload(ent->env, &len);
+			if (statement_parse(&st, body, len, ent->src, NULL) !=
+			    0)
+				continue;
+			if (strcmp(statement_predicate_type(st),
+				   PRED_DATASET) == 0 &&
+			    hash_sha256(d, ent->raw, ent->rawlen, e) == 0) {
+				char hex[65];
+				const json_t *subs = statement_subjects(st);
+				hex_encode(hex, d, SHA256_LEN);
+				for (k = 0; k < json_array_size(subs); k++) {
+					json_t *rd = json_deep_copy(
+					    json_array_get(subs, k));
+					json_object_set_new(
+					    rd, "annotations",
+					    json_pack("{s:{s:s}}",
+						      "attestation", "sha256",
+						      hex));
+					json_array_append_new(arr, rd);
+					found++;
+				}
+			}
+			statement_free(st);
+		}
+		bundle_free(b);
+		if (rc == 0 && found == 0)
+			rc = err_set(e, EXIT_REJECTED,
+				     "%s: no dataset attestation in the parent "
+				     "bundle",
+				     paths[i]);
+	}
+	if (rc != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}
+
+static int
+load_quality(struct dataset_info *info, const char *path, struct err *e)
+{
+	unsigned char *text = NULL, d[SHA256_LEN];
+	size_t len;
+	int rc;
+
+	rc = file_read(&text, &len, path, MAX_STATEMENT_BYTES, e);
+	if (rc == 0)
+		rc = jsonio_load_object(&info->quality, text, len, path, e);
+	if (rc == 0)
+		rc = hash_sha256(d, text, len, e);
+	if (rc == 0)
+		info->quality_rd = rd_sha256(path, d);
+	free(text);
+	return rc;
+}
+
+/* Where a large manifest goes: beside the bundle. */
+static void
+manifest_path(char *out, size_t cap, const char *bundle,
+	      const struct dataset_info *info, size_t k)
+{
+	char safe[128];
+	const char *slash = bundle ? strrchr(bundle, '/') : NULL;
+	size_t i;
+
+	snprintf(safe, sizeof(safe), "%s%s%s", info->name,
+		 info->version ? "-" : "", info->version ? info->version : "");
+	for (i = 0; safe[i] != '\0'; i++)
+		if (!((safe[i] >= 'a' && safe[i] <= 'z') ||
+		      (safe[i] >= 'A' && safe[i] <= 'Z') ||
+		      (safe[i] >= '0' && safe[i] <= '9') || safe[i] == '.' ||
+		      safe[i] == '-'))
+			safe[i] = '_';
+	if (slash != NULL)
+		snprintf(out, cap, "%.*s/%s.%zu.manifest.json",
+			 (int)(slash - bundle), bundle, safe, k);
+	else
+		snprintf(out, cap, "%s.%zu.manifest.json", safe, k);
+}
+
+/* One contents entry: counts, and the manifest inline or by reference. */
+static int
+content_entry(json_t **out, const struct tree *t, const char *bundle,
+	      const struct dataset_info *info, size_t k, struct err *e)
+{
+	json_t *c = tree_descriptor(t), *inl = NULL;
+	size_t n = digest_manifest_count(t->m), len;
+	char *text = NULL, path[PATH_MAX];
+	unsigned char d[SHA256_LEN];
+	const char *base;
+	int rc;
+
+	*out = NULL;
+	json_object_set_new(c, "files", json_integer((json_int_t)n));
+	json_object_set_new(
+	    c, "bytes",
+	    json_integer((json_int_t)digest_manifest_total_bytes(t->m)));
+	rc = digest_manifest_to_json(&text, &len, t->m, e);
+	if (rc != 0)
+		goto out;
+	if (n <= DATASET_INLINE_MAX_FILES) {
+		rc = jsonio_load_object(&inl, text, len, "manifest", e);
+		if (rc == 0)
+			json_object_set_new(c, "manifest", inl);
+		goto out;
+	}
+	manifest_path(path, sizeof(path), bundle, info, k);
+	text[len] = '\n';
+	rc = hash_sha256(d, text, len + 1, e);
+	if (rc == 0)
+		rc = file_write_atomic(path, text, len + 1, 0644, 0, e);
+	if (rc != 0)
+		goto out;
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	json_object_set_new(c, "manifestRef", rd_sha256(base, d));
+	fprintf(stderr, "attest: %zu files: manifest written to %s\n", n, path);
+out:
+	free(text);
+	if (rc != 0) {
+		json_decref(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+static int
+hash_path(struct tree *t, const struct dataset_opts *o, const char *path,
+	  struct err *e)
+{
+	struct digest_opts d = o->dopts;
+	struct progress p;
+	int rc;
+
+	if (o->from_manifest != NULL) {
+		memset(t, 0, sizeof(*t));
+		t->is_dir = 1;
+		t->path = strdup(path);
+		rc = digest_manifest_load(&t->m, o->from_manifest, e);
+		if (rc == 0)
+			rc = digest_manifest_oms_root(t->root, t->m,
+						      DIGEST_ORDER_PATH, e);
+		if (rc == 0 && digest_manifest_shard_size(t->m) == 0)
+			rc = digest_manifest_dirhash(t->dirhash, t->m, e);
+		return rc;
+	}
+	progress_attach(&p, &d, path);
+	rc = tree_hash(t, path, &d, e);
+	progress_done(&p);
+	return rc;
+}
+
+int
+cmd_dataset(int argc, char **argv)
+{
+	struct dataset_opts o;
+	struct err e = ERR_INIT;
+	struct key *k = NULL;
+	json_t *subjects = json_array(), *contents = json_array();
+	json_t *pred = NULL, *st = NULL;
+	size_t i;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = dataset_parse(&o, argc, argv, &e);
+	if (rc != 0)
+		goto out;
+	rc = key_load_private(&k, o.key, &e);
+	if (rc == 0 && o.nparents > 0)
+		rc =
+		    collect_parents(&o.info.parents, o.parents, o.nparents, &e);
+	if (rc == 0 && o.quality != NULL)
+		rc = load_quality(&o.info, o.quality, &e);
+	for (i = 0; rc == 0 && i < o.npaths; i++) {
+		struct tree t;
+		json_t *c = NULL;
+		rc = hash_path(&t, &o, o.paths[i], &e);
+		if (rc == 0)
+			rc = content_entry(&c, &t, o.bundle, &o.info, i, &e);
+		if (rc == 0) {
+			json_array_append_new(subjects, tree_descriptor(&t));
+			json_array_append_new(contents, c);
+		}
+		tree_clear(&t);
+	}
+	if (rc == 0)
+		rc = pred_dataset_build(&pred, &o.info, contents, &e);
+	contents = NULL;
+	if (rc == 0) {
+		st = json_pack("{s:s, s:O, s:s, s:O}", "_type", STATEMENT_V1,
+			       "subject", subjects, "predicateType",
+			       PRED_DATASET, "predicate", pred);
+		rc = emit_statement(st, o.info.name, k, o.format, o.bundle, &e);
+	}
+out:
+	json_decref(st);
+	json_decref(pred);
+	json_decref(contents);
+	json_decref(subjects);
+	json_decref(o.info.parents);
+	json_decref(o.info.quality);
+	json_decref(o.info.quality_rd);
+	key_free(k);
+	free(o.sources);
+	free(o.parents);
+	free(o.paths);
+	if (rc == 1)
+		return EXIT_PASS;
+	return rc == 0 ? EXIT_PASS : attest_fail(&e);
+}
+
+static int
+parse_slice(struct digest_opts *d, const char *s, struct err *e)
+{
+	const char *slash = strchr(s, '/');
+	char head[32];
+	long i, n;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(head))
+		return err_set(e, EXIT_USAGE, "--shard-of: expected I/N");
+	memcpy(head, s, (size_t)(slash - s));
+	head[slash - s] = '\0';
+	if (opt_long(&n, slash + 1, 1, DIGEST_MAX_SLICES, "--shard-of N", e) !=
+		0 ||
+	    opt_long(&i, head, 0, n - 1, "--shard-of I", e) != 0)
+		return -EXIT_USAGE;
+	d->slice_index = (unsigned)i;
+	d->slice_count = (unsigned)n;
+	return 0;
+}
+
+static int
+write_manifest(const struct digest_manifest *m, const char *out, struct err *e)
+{
+	char *text = NULL;
+	size_t len;
+	int rc = digest_manifest_to_json(&text, &len, m, e);
+
+	if (rc == 0) {
+		text[len] = '\n';
+		rc = file_write_atomic(out, text, len + 1, 0644, 0, e);
+	}
+	free(text);
+	return rc;
+}
+
+static int
+merge_parts(const char *out, char **paths, size_t n, struct err *e)
+{
+	struct digest_manifest **parts = calloc(n, sizeof(*parts));
+	struct digest_manifest *m = NULL;
+	size_t i;
+	int rc =
+	    parts == NULL ? err_set(e, EXIT_UNDECIDED, "out of memory") : 0;
+
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = digest_manifest_load(&parts[i], paths[i], e);
+	if (rc == 0)
+		rc = digest_manifest_merge(
+		    &m, (const struct digest_manifest *const *)parts, n, e);
+	if (rc == 0)
+		rc = write_manifest(m, out, e);
+	for (i = 0; parts != NULL && i < n; i++)
+		digest_manifest_free(parts[i]);
+	free(parts);
+	digest_manifest_free(m);
+	return rc;
+}
+
+int
+cmd_manifest(int argc, char **argv)
+{
+	struct digest_opts d = DIGEST_OPTS_INIT;
+	struct digest_manifest *m = NULL;
+	char **args = calloc((size_t)argc, sizeof(char *));
+	const char *out = NULL, *val;
+	struct err e = ERR_INIT;
+	struct progress p;
+	struct opt_iter it;
+	size_t nargs = 0;
+	int id, rc, merge = 0;
+
+	if (args == NULL)
+		return EXIT_UNDECIDED;
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, manifest_opts, &id, &val, &e)) == 1) {
+		if (common_opt(&d, id, val, &rc, &e)) {
+			if (rc != 0)
+				break;
+		} else if (id == OPT_HELP) {
+			opt_help(stdout, MANIFEST_SYNOPSIS,
+				 "Hash a tree (or slice I of N of it) into a "
+				 "manifest, or merge the slices\nhashed on "
+				 "several machines into the manifest one run "
+				 "would give.",
+				 manifest_opts);
+			free(args);
+			return EXIT_PASS;
+		} else if (id == OPT_OUT) {
+			out = val;
+		} else if (id == OPT_SHARD_OF) {
+			rc = parse_slice(&d, val, &e);
+			if (rc != 0)
+				break;
+		} else if (id == OPT_MERGE) {
+			merge = 1;
+		} else {
+			args[nargs++] = (char *)val;
+		}
+	}
+	if (rc == 0 && (out == NULL || nargs == 0 || (!merge && nargs != 1)))
+		rc = err_set(&e, EXIT_USAGE, "usage: %s", MANIFEST_SYNOPSIS);
+	if (rc == 0 && merge) {
+		rc = merge_parts(out, args, nargs, &e);
+	} else if (rc == 0) {
+		progress_attach(&p, &d, args[0]);
+		rc = digest_tree(&m, args[0], &d, &e);
+		progress_done(&p);
+		if (rc == 0)
+			rc = write_manifest(m, out, &e);
+	}
+	digest_manifest_free(m);
+	free(args);
+	return rc == 0 ? EXIT_PASS : attest_fail(&e);
+}

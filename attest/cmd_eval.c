@@ -1,0 +1,406 @@
+/*
+ * attest eval: sign the metrics of one model on named eval datasets, with
+ * each threshold's outcome. With "-- CMD" it runs the evaluation command
+ * (as attest run does) and reads the metrics file the command wrote.
+ * Exit 0 when every threshold holds, 1 when one fails (the attestation is
+ * written either way: a failed evaluation is evidence too).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest/attest.h"
+#include "lib/fileio.h"
+#include "lib/gitinfo.h"
+#include "lib/ids.h"
+#include "lib/opt.h"
+#include "lib/proc.h"
+#include "lib/statement.h"
+#include "predicates/evaluation.h"
+#include "predicates/resource.h"
+#include "predicates/types.h"
+
+enum {
+	OPT_KEY = 1,
+	OPT_MODEL,
+	OPT_DATASET,
+	OPT_ROLE,
+	OPT_DSATT,
+	OPT_HARNESS,
+	OPT_METRICS,
+	OPT_THRESHOLD,
+	OPT_TEST_RESULT,
+	OPT_BUNDLE,
+	OPT_FORMAT,
+	OPT_JOBS,
+};
+
+static const struct opt_def eval_opts[] = {
+    {OPT_KEY, "key", 'k', "KEYREF", "signing key (PEM file)"},
+    {OPT_MODEL, "model", 'm', "PATH", "the model evaluated (the subject)"},
+    {OPT_DATASET, "dataset", 'd', "PATH",
+     "eval dataset (file or directory); repeatable"},
+    {OPT_ROLE, "dataset-role", 'r', "ROLE",
+     "role of the --dataset options that follow: test (default), "
+     "validation, adversarial, fairness"},
+    {OPT_DSATT, "dataset-attestation", 0, "BUNDLE",
+     "dataset attestation naming an eval dataset; repeatable"},
+    {OPT_HARNESS, "harness", 0, "PATH|URI",
+     "evaluation code: a git work tree, a file or directory, or a URI"},
+    {OPT_METRICS, "metrics", 0, "FILE",
+     "JSON object of name -> number (written by CMD when one is given)"},
+    {OPT_THRESHOLD, "threshold", 't', "EXPR",
+     "e.g. 'accuracy>=0.9' (ops >= > <= < ==); repeatable"},
+    {OPT_TEST_RESULT, "also-test-result", 0, NULL,
+     "also emit an in-toto test-result v0.1 statement"},
+    {OPT_BUNDLE, "bundle", 'b', "FILE",
+     "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
+    {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+#define EVAL_SYNOPSIS                                                          \
+	"attest eval --key KEYREF --model PATH --dataset PATH "                \
+	"[--dataset-role ROLE]\n       [--dataset-attestation BUNDLE] "        \
+	"[--harness PATH|URI] [--metrics FILE]\n       [--threshold "          \
+	"'NAME>=X']... [--also-test-result] [--bundle FILE] [-- CMD "          \
+	"[ARG]...]"
+
+struct eval_opts {
+	const char *key, *model, *harness, *metrics, *bundle;
+	const char **datasets, **roles, **dsatts;
+	size_t ndatasets, ndsatts, nthresholds;
+	struct threshold *thresholds;
+	int test_result;
+	enum emit_format format;
+	struct digest_opts dopts;
+	char **cmd;
+	int ncmd;
+};
+
+static int
+parse(struct eval_opts *o, int argc, char **argv, struct err *e)
+{
+	const char *role = "test", *val;
+	struct opt_iter it;
+	long v;
+	int id, rc;
+
+	o->datasets = calloc((size_t)argc, sizeof(char *));
+	o->roles = calloc((size_t)argc, sizeof(char *));
+	o->dsatts = calloc((size_t)argc, sizeof(char *));
+	o->thresholds = calloc((size_t)argc, sizeof(*o->thresholds));
+	if (!o->datasets || !o->roles || !o->dsatts || !o->thresholds)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	opt_init(&it, argc, argv);
+	it.keep_rest = 1;
+	while ((rc = opt_next(&it, eval_opts, &id, &val, e)) == 1) {
+		rc = 0;
+		switch (id) {
+		case OPT_HELP:
+			opt_help(
+			    stdout, EVAL_SYNOPSIS,
+			    "Sign the metrics of a model on eval datasets, "
+			    "with thresholds.\nExit 0 when all thresholds "
+			    "hold, 1 when one fails (still attested).",
+			    eval_opts);
+			return 1;
+		case OPT_KEY:
+			o->key = val;
+			break;
+		case OPT_MODEL:
+			o->model = val;
+			break;
+		case OPT_DATASET:
+			o->roles[o->ndatasets] = role;
+			o->datasets[o->ndatasets++] = val;
+			break;
+		case OPT_ROLE:
+			if (!eval_role_ok(val))
+				return err_set(e, EXIT_USAGE,
+					       "--dataset-role: expected test, "
+					       "validation, adversarial or "
+					       "fairness, got \"%s\"",
+					       val);
+			role = val;
+			break;
+		case OPT_DSATT:
+			o->dsatts[o->ndsatts++] = val;
+			break;
+		case OPT_HARNESS:
+			o->harness = val;
+			break;
+		case OPT_METRICS:
+			o->metrics = val;
+			break;
+		case OPT_THRESHOLD:
+			rc = eval_threshold_parse(
+			    &o->thresholds[o->nthresholds++], val, e);
+			break;
+		case OPT_TEST_RESULT:
+			o->test_result = 1;
+			break;
+		case OPT_BUNDLE:
+			o->bundle = val;
+			break;
+		case OPT_FORMAT:
+			rc = emit_format_parse(&o->format, val, e);
+			break;
+		case OPT_JOBS:
+			rc = opt_long(&v, val, 1, DIGEST_MAX_JOBS, "--jobs", e);
+			o->dopts.jobs = (unsigned)v;
+			break;
+		default:
+			return err_set(e, EXIT_USAGE,
+				       "unexpected \"%s\" (usage: %s)", val,
+				       EVAL_SYNOPSIS);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	o->cmd = it.rest;
+	o->ncmd = it.nrest;
+	if (o->key == NULL || o->model == NULL || o->ndatasets == 0 ||
+	    o->metrics == NULL)
+		return err_set(e, EXIT_USAGE,
+			       "--key, --model, --dataset and --metrics are "
+			       "required (usage: %s)",
+			       EVAL_SYNOPSIS);
+	if (o->test_result && o->bundle != NULL &&
+	    !str_has_suffix(o->bundle, ".jsonl"))
+		return err_set(e, EXIT_USAGE,
+			       "--also-test-result writes two statements: "
+			       "--bundle must be a .jsonl file");
+	return 0;
+}
+
+static json_t *
+harness_rd(const char *h, const struct digest_opts *d, struct err *e)
+{
+	struct gitinfo *g = NULL;
+	struct tree t;
+	json_t *rd;
+
+	if (strstr(h, "://") != NULL)
+		return json_pack("{s:s}", "uri", h);
+	if (gitinfo_read(&g, h, NULL) == 0 && gitinfo_dirty(g) == 0) {
+		rd = json_pack("{s:s, s:{s:s}}", "name", h, "digest",
+			       "gitCommit", gitinfo_commit(g));
+		gitinfo_free(g);
+		return rd;
+	}
+	gitinfo_free(g);
+	if (tree_hash(&t, h, d, e) != 0) {
+		tree_clear(&t);
+		return NULL;
+	}
+	rd = tree_descriptor(&t);
+	tree_clear(&t);
+	return rd;
+}
+
+static int
+hash_datasets(json_t **out, const struct eval_opts *o, struct err *e)
+{
+	json_t *arr = json_array();
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < o->ndatasets; i++) {
+		struct tree t;
+		rc = tree_hash(&t, o->datasets[i], &o->dopts, e);
+		if (rc == 0) {
+			json_t *rd = tree_descriptor(&t);
+			json_object_set_new(
+			    rd, "annotations",
+			    json_pack("{s:s}", "role", o->roles[i]));
+			json_array_append_new(arr, rd);
+		}
+		tree_clear(&t);
+	}
+	if (rc == 0 && o->ndsatts > 0)
+		rc = attest_link_datasets(arr, o->dsatts, o->ndsatts, e);
+	if (rc != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}
+
+/* SPEC-EVAL-2: every threshold's metric must be present and hold. */
+static json_t *
+judge(const struct eval_opts *o, const json_t *metrics, int *all_pass)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	*all_pass = 1;
+	for (i = 0; i < o->nthresholds; i++) {
+		const struct threshold *t = &o->thresholds[i];
+		const json_t *m = json_object_get(metrics, t->name);
+		int ok = m != NULL &&
+			 eval_compare(json_number_value(m), t->op, t->value);
+		json_t *row = json_pack("{s:s, s:s, s:f, s:b}", "metric",
+					t->name, "op", eval_op_str(t->op),
+					"value", t->value, "passed", ok);
+		if (m != NULL)
+			json_object_set_new(row, "observed",
+					    json_real(json_number_value(m)));
+		json_array_append_new(arr, row);
+		if (!ok && m != NULL)
+			fprintf(stderr,
+				"attest: threshold %s%s%g FAILED (observed "
+				"%g)\n",
+				t->name, eval_op_str(t->op), t->value,
+				json_number_value(m));
+		else if (!ok)
+			fprintf(stderr,
+				"attest: threshold %s%s%g FAILED (no such "
+				"metric)\n",
+				t->name, eval_op_str(t->op), t->value);
+		*all_pass &= ok;
+	}
+	return arr;
+}
+
+static int
+run_command(json_t *pred, const struct eval_opts *o, struct err *e)
+{
+	struct proc_result res;
+	json_t *cmd = json_array();
+	int i, rc;
+
+	for (i = 0; i < o->ncmd; i++)
+		json_array_append_new(cmd, json_string(o->cmd[i]));
+	json_object_set_new(pred, "command", cmd);
+	rc = proc_run(&res, o->cmd, NULL, e);
+	if (!res.started) {
+		char why[ERR_MSG_MAX];
+		memcpy(why, e->msg, sizeof(why));
+		return err_set(e, 127, "%.400s; no attestation written", why);
+	}
+	json_object_set_new(pred, "exitStatus",
+			    json_integer(proc_status(&res)));
+	if (rc == 0 && proc_status(&res) != 0)
+		rc = err_set(e, proc_status(&res),
+			     "the evaluation command failed with status %d; "
+			     "no attestation written",
+			     proc_status(&res));
+	return rc;
+}
+
+static json_t *
+test_result(const json_t *subject, const json_t *pred, int pass)
+{
+	json_t *passed = json_array(), *failed = json_array(), *cfg, *th;
+	size_t i;
+
+	json_array_foreach(json_object_get(pred, "thresholds"), i, th)
+	{
+		char name[MAX_METRIC_NAME + 32];
+		snprintf(name, sizeof(name), "%s%s%g",
+			 json_string_value(json_object_get(th, "metric")),
+			 json_string_value(json_object_get(th, "op")),
+			 json_number_value(json_object_get(th, "value")));
+		json_array_append_new(
+		    json_is_true(json_object_get(th, "passed")) ? passed
+								: failed,
+		    json_string(name));
+	}
+	cfg = json_deep_copy(json_object_get(pred, "datasets"));
+	if (json_object_get(pred, "harness") != NULL)
+		json_array_append(cfg, json_object_get(pred, "harness"));
+	return json_pack("{s:s, s:[O], s:s, s:{s:s, s:o, s:o, s:o}}", "_type",
+			 STATEMENT_V1, "subject", subject, "predicateType",
+			 PRED_TEST_RESULT, "predicate", "result",
+			 pass ? "PASSED" : "FAILED", "configuration", cfg,
+			 "passedTests", passed, "failedTests", failed);
+}
+
+static int
+build_and_emit(const struct eval_opts *o, json_t *pred, const struct key *k,
+	       int *pass, struct err *e)
+{
+	json_t *metrics = NULL, *st = NULL, *tr = NULL, *subject = NULL;
+	struct tree t;
+	int rc;
+
+	rc = eval_metrics_load(&metrics, o->metrics, e);
+	if (rc != 0)
+		return rc;
+	json_object_set(pred, "metrics", metrics);
+	json_object_set_new(pred, "thresholds", judge(o, metrics, pass));
+	json_object_set_new(pred, "result",
+			    json_string(*pass ? "PASSED" : "FAILED"));
+	rc = tree_hash(&t, o->model, &o->dopts, e);
+	if (rc == 0) {
+		subject = tree_descriptor(&t);
+		json_object_set(pred, "model", subject);
+		st = json_pack("{s:s, s:[O], s:s, s:O}", "_type", STATEMENT_V1,
+			       "subject", subject, "predicateType",
+			       PRED_EVALUATION, "predicate", pred);
+		rc = emit_statement(st, o->metrics, k, o->format, o->bundle, e);
+	}
+	if (rc == 0 && o->test_result) {
+		tr = test_result(subject, pred, *pass);
+		rc = emit_statement(tr, o->metrics, k, o->format, o->bundle, e);
+	}
+	tree_clear(&t);
+	json_decref(metrics);
+	json_decref(subject);
+	json_decref(st);
+	json_decref(tr);
+	return rc;
+}
+
+int
+cmd_eval(int argc, char **argv)
+{
+	char started[RFC3339_LEN + 1], finished[RFC3339_LEN + 1];
+	struct eval_opts o;
+	struct err e = ERR_INIT;
+	struct key *k = NULL;
+	json_t *pred = json_object(), *ds = NULL, *h;
+	int rc, pass = 0;
+
+	memset(&o, 0, sizeof(o));
+	rc = parse(&o, argc, argv, &e);
+	if (rc == 0)
+		rc = key_load_private(&k, o.key, &e);
+	if (rc == 0)
+		rc = hash_datasets(&ds, &o, &e);
+	if (rc == 0 && o.harness != NULL) {
+		h = harness_rd(o.harness, &o.dopts, &e);
+		if (h == NULL)
+			rc = -e.code;
+		json_object_set_new(pred, "harness", h);
+	}
+	if (rc == 0) {
+		json_object_set(pred, "datasets", ds);
+		ids_rfc3339(started, time(NULL));
+		if (o.ncmd > 0)
+			rc = run_command(pred, &o, &e);
+		ids_rfc3339(finished, time(NULL));
+		json_object_set_new(pred, "startedOn", json_string(started));
+		json_object_set_new(pred, "finishedOn", json_string(finished));
+	}
+	if (rc == 0)
+		rc = build_and_emit(&o, pred, k, &pass, &e);
+	json_decref(pred);
+	json_decref(ds);
+	key_free(k);
+	free(o.datasets);
+	free(o.roles);
+	free(o.dsatts);
+	free(o.thresholds);
+	if (rc == 1)
+		return EXIT_PASS;
+	if (rc != 0)
+		return attest_fail(&e);
+	return pass ? EXIT_PASS : EXIT_REJECTED;
+}

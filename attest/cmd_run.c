@@ -1,0 +1,605 @@
+/*
+ * attest run: wrap a training command. Inputs are hashed before it starts
+ * and outputs after it ends; the command runs with its stdio untouched and
+ * signals forwarded; the result is signed SLSA Provenance v1 with our
+ * buildType, and attest exits with the command's status.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "attest/attest.h"
+#include "lib/bundle.h"
+#include "lib/digestset.h"
+#include "lib/fileio.h"
+#include "lib/gitinfo.h"
+#include "lib/hash.h"
+#include "lib/hex.h"
+#include "lib/hostinfo.h"
+#include "lib/ids.h"
+#include "lib/jsonio.h"
+#include "lib/opt.h"
+#include "lib/proc.h"
+#include "lib/statement.h"
+#include "predicates/resource.h"
+#include "predicates/training.h"
+#include "predicates/types.h"
+
+enum {
+	OPT_KEY = 1,
+	OPT_INPUT,
+	OPT_OUTPUT,
+	OPT_DATASET,
+	OPT_BASE_MODEL,
+	OPT_PARAM,
+	OPT_PRIVATE,
+	OPT_COMMITMENTS,
+	OPT_CONFIG,
+	OPT_ENV,
+	OPT_SEED,
+	OPT_BUILDER,
+	OPT_IMAGE,
+	OPT_CODE,
+	OPT_LOGS,
+	OPT_BUNDLE,
+	OPT_FORMAT,
+	OPT_JOBS,
+	OPT_SYMLINKS,
+};
+
+static const struct opt_def run_opts[] = {
+    {OPT_KEY, "key", 'k', "KEYREF", "signing key (PEM file)"},
+    {OPT_INPUT, "input", 'i', "PATH",
+     "file or directory read by the command; repeatable"},
+    {OPT_OUTPUT, "output", 'o', "PATH",
+     "file or directory the command writes (a subject); repeatable"},
+    {OPT_DATASET, "dataset", 'd', "BUNDLE",
+     "dataset attestation; its root must equal an --input; repeatable"},
+    {OPT_BASE_MODEL, "base-model", 0, "PATH", "model fine-tuned from"},
+    {OPT_PARAM, "param", 'p', "K=V", "hyperparameter to record; repeatable"},
+    {OPT_PRIVATE, "private-param", 0, "K=V",
+     "hyperparameter recorded only as a salted commitment; repeatable"},
+    {OPT_COMMITMENTS, "commitments", 0, "FILE",
+     "where the salts of --private-param go (0600; keep it)"},
+    {OPT_CONFIG, "config", 'c', "FILE",
+     "configuration file, recorded by digest; repeatable"},
+    {OPT_ENV, "env", 'e', "NAME",
+     "also record this environment variable; repeatable"},
+    {OPT_SEED, "seed", 0, "SEED",
+     "random seed; recorded and exported to the command as " TRAINING_SEED_ENV},
+    {OPT_BUILDER, "builder-id", 0, "URI",
+     "builder id (default " TRAINING_DEFAULT_BUILDER ")"},
+    {OPT_IMAGE, "image", 0, "REF@sha256:HEX", "container image it ran in"},
+    {OPT_CODE, "code", 0, "DIR",
+     "git work tree of the training code (default: the current dir)"},
+    {OPT_LOGS, "capture-logs", 0, "DIR",
+     "also write stdout/stderr to DIR/stdout.log, DIR/stderr.log"},
+    {OPT_BUNDLE, "bundle", 'b', "FILE",
+     "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
+    {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
+    {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
+     "hash symlinks to files inside input/output trees"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+#define RUN_SYNOPSIS                                                           \
+	"attest run --key KEYREF [--input PATH]... --output PATH... "          \
+	"[--dataset BUNDLE]...\n       [--param K=V]... [--private-param "     \
+	"K=V --commitments FILE] [--config FILE]...\n       [--bundle FILE] "  \
+	"[OPTIONS] -- CMD [ARG]..."
+
+struct list {
+	const char **v;
+	size_t n;
+};
+
+struct run_opts {
+	const char *key, *base_model, *commitments, *seed, *builder, *image;
+	const char *code, *logs, *bundle;
+	enum emit_format format;
+	struct list inputs, outputs, datasets, params, privates, configs, envs;
+	struct digest_opts dopts;
+	char **cmd;
+	int ncmd;
+};
+
+static void
+push(struct list *l, const char *v)
+{
+	l->v[l->n++] = v;
+}
+
+static int
+check_kv(const char *v, const char *what, struct err *e)
+{
+	const char *eq = strchr(v, '=');
+
+	if (eq == NULL || eq == v)
+		return err_set(e, EXIT_USAGE, "%s: expected K=V, got \"%s\"",
+			       what, v);
+	return 0;
+}
+
+static int
+parse(struct run_opts *o, int argc, char **argv, struct err *e)
+{
+	struct list *lists[] = {&o->inputs, &o->outputs,  &o->datasets,
+				&o->params, &o->privates, &o->configs,
+				&o->envs};
+	struct opt_iter it;
+	const char *val;
+	size_t i;
+	long v;
+	int id, rc;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if ((lists[i]->v = calloc((size_t)argc, sizeof(char *))) ==
+		    NULL)
+			return err_set(e, EXIT_UNDECIDED, "out of memory");
+	opt_init(&it, argc, argv);
+	it.keep_rest = 1;
+	while ((rc = opt_next(&it, run_opts, &id, &val, e)) == 1) {
+		rc = 0;
+		switch (id) {
+		case OPT_HELP:
+			opt_help(stdout, RUN_SYNOPSIS,
+				 "Run a training command and sign SLSA "
+				 "Provenance v1 about its outputs.\nExits with "
+				 "the command's status (128+N when killed by "
+				 "signal N, 127 when it\ncannot be started).",
+				 run_opts);
+			return 1;
+		case OPT_KEY:
+			o->key = val;
+			break;
+		case OPT_INPUT:
+			push(&o->inputs, val);
+			break;
+		case OPT_OUTPUT:
+			push(&o->outputs, val);
+			break;
+		case OPT_DATASET:
+			push(&o->datasets, val);
+			break;
+		case OPT_BASE_MODEL:
+			o->base_model = val;
+			break;
+		case OPT_PARAM:
+			rc = check_kv(val, "--param", e);
+			push(&o->params, val);
+			break;
+		case OPT_PRIVATE:
+			rc = check_kv(val, "--private-param", e);
+			push(&o->privates, val);
+			break;
+		case OPT_COMMITMENTS:
+			o->commitments = val;
+			break;
+		case OPT_CONFIG:
+			push(&o->configs, val);
+			break;
+		case OPT_ENV:
+			push(&o->envs, val);
+			break;
+		case OPT_SEED:
+			o->seed = val;
+			break;
+		case OPT_BUILDER:
+			o->builder = val;
+			break;
+		case OPT_IMAGE:
+			o->image = val;
+			break;
+		case OPT_CODE:
+			o->code = val;
+			break;
+		case OPT_LOGS:
+			o->logs = val;
+			break;
+		case OPT_BUNDLE:
+			o->bundle = val;
+			break;
+		case OPT_FORMAT:
+			rc = emit_format_parse(&o->format, val, e);
+			break;
+		case OPT_JOBS:
+			rc = opt_long(&v, val, 1, DIGEST_MAX_JOBS, "--jobs", e);
+			o->dopts.jobs = (unsigned)v;
+			break;
+		case OPT_SYMLINKS:
+			o->dopts.allow_symlinks = 1;
+			break;
+		default:
+			return err_set(
+			    e, EXIT_USAGE,
+			    "unexpected \"%s\": put the command after "
+			    "-- (usage: %s)",
+			    val, RUN_SYNOPSIS);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	o->cmd = it.rest;
+	o->ncmd = it.nrest;
+	if (o->key == NULL || o->outputs.n == 0 || o->ncmd == 0)
+		return err_set(e, EXIT_USAGE, "usage: %s", RUN_SYNOPSIS);
+	if (o->privates.n > 0 && o->commitments == NULL)
+		return err_set(e, EXIT_USAGE,
+			       "--private-param needs --commitments FILE for "
+			       "the salts");
+	if (o->image != NULL &&
+	    (strstr(o->image, "@sha256:") == NULL ||
+	     !hex_is_valid(strstr(o->image, "@sha256:") + 8) ||
+	     strlen(strstr(o->image, "@sha256:") + 8) != 64))
+		return err_set(e, EXIT_USAGE,
+			       "--image: expected REF@sha256:<64 hex>");
+	return 0;
+}
+
+/* Hashes each path in l into RDs annotated with role. */
+static int
+hash_list(json_t *deps, const struct list *l, const char *role,
+	  const struct digest_opts *d, json_t *trees, struct err *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < l->n; i++) {
+		struct tree t;
+		json_t *rd;
+		rc = tree_hash(&t, l->v[i], d, e);
+		if (rc != 0) {
+			tree_clear(&t);
+			return rc;
+		}
+		rd = tree_descriptor(&t);
+		json_object_set_new(rd, "annotations",
+				    json_pack("{s:s}", "role", role));
+		if (trees != NULL)
+			json_array_append(trees, rd);
+		json_array_append_new(deps, rd);
+		tree_clear(&t);
+	}
+	return 0;
+}
+
+static void
+add_code(json_t *deps, const char *dir)
+{
+	struct gitinfo *g = NULL;
+	const char *url, *branch;
+	char uri[PATH_MAX + 64];
+	int dirty;
+
+	if (gitinfo_read(&g, dir, NULL) != 0)
+		return;
+	url = gitinfo_remote_url(g);
+	branch = gitinfo_branch(g);
+	dirty = gitinfo_dirty(g);
+	snprintf(uri, sizeof(uri), "git+%s%s%s", url ? url : "file:unknown",
+		 branch ? "@refs/heads/" : "", branch ? branch : "");
+	json_array_append_new(
+	    deps, json_pack("{s:s, s:{s:s}, s:{s:s, s:o}}", "uri", uri,
+			    "digest", "gitCommit", gitinfo_commit(g),
+			    "annotations", "role", "code", "dirty",
+			    dirty < 0 ? json_null() : json_boolean(dirty)));
+	if (dirty > 0)
+		fprintf(stderr,
+			"attest: warning: %s has uncommitted changes; "
+			"provenance records dirty=true\n",
+			dir);
+	gitinfo_free(g);
+}
+
+static int
+params(json_t *ext, const struct run_opts *o, json_t **commit_doc,
+       struct err *e)
+{
+	json_t *pub = json_object(), *priv = json_object();
+	json_t *salts = json_object();
+	char c[65], salt[65], name[256];
+	size_t i, len;
+	int rc = 0;
+
+	for (i = 0; i < o->params.n; i++) {
+		const char *eq = strchr(o->params.v[i], '=');
+		len = (size_t)(eq - o->params.v[i]);
+		snprintf(name, sizeof(name), "%.*s", (int)len, o->params.v[i]);
+		json_object_set_new(pub, name, json_string(eq + 1));
+	}
+	for (i = 0; rc == 0 && i < o->privates.n; i++) {
+		const char *eq = strchr(o->privates.v[i], '=');
+		len = (size_t)(eq - o->privates.v[i]);
+		snprintf(name, sizeof(name), "%.*s", (int)len,
+			 o->privates.v[i]);
+		rc = training_commit(c, salt, name, eq + 1, e);
+		if (rc != 0)
+			break;
+		json_object_set_new(priv, name,
+				    json_pack("{s:s}", "sha256", c));
+		json_object_set_new(salts, name,
+				    json_pack("{s:s, s:s, s:s}", "salt", salt,
+					      "value", eq + 1, "commitment",
+					      c));
+	}
+	json_object_set_new(ext, "parameters", pub);
+	json_object_set_new(ext, "privateParameters", priv);
+	*commit_doc = salts;
+	return rc;
+}
+
+static int
+write_commitments(const char *path, json_t *salts, const char *invocation,
+		  struct err *e)
+{
+	json_t *doc = json_pack("{s:i, s:s, s:s, s:O}", "version", 1,
+				"invocationId", invocation, "scheme",
+				"sha256(salt || name || \"=\" || value)",
+				"parameters", salts);
+	char *text = NULL;
+	size_t len;
+	int rc = jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, e);
+
+	if (rc == 0) {
+		text[len] = '\n';
+		rc = file_write_atomic(path, text, len + 1, 0600, 0, e);
+	}
+	if (text != NULL)
+		OPENSSL_cleanse(text, len);
+	free(text);
+	json_decref(doc);
+	return rc;
+}
+
+/* Subjects: the outputs; missing ones are named. */
+static int
+hash_outputs(json_t *subjects, const struct run_opts *o, int succeeded,
+	     struct err *e)
+{
+	char missing[512] = "";
+	size_t i, used = 0;
+
+	for (i = 0; i < o->outputs.n; i++) {
+		if (access(o->outputs.v[i], F_OK) != 0) {
+			used += (size_t)snprintf(
+			    missing + used,
+			    used < sizeof(missing) ? sizeof(missing) - used : 0,
+			    "%s%s", used ? ", " : "", o->outputs.v[i]);
+			if (used >= sizeof(missing))
+				used = sizeof(missing) - 1;
+			continue;
+		}
+		struct tree t;
+		int rc = tree_hash(&t, o->outputs.v[i], &o->dopts, e);
+		if (rc != 0) {
+			tree_clear(&t);
+			return rc;
+		}
+		json_array_append_new(subjects, tree_descriptor(&t));
+		tree_clear(&t);
+	}
+	if (used > 0 && succeeded)
+		return err_set(e, EXIT_UNDECIDED,
+			       "the command succeeded but these outputs do not "
+			       "exist: %s",
+			       missing);
+	if (used > 0)
+		fprintf(stderr,
+			"attest: the command failed; missing outputs: "
+			"%s\n",
+			missing);
+	return 0;
+}
+
+static json_t *
+internal_params(const struct proc_result *res, const char *seed)
+{
+	json_t *host = NULL, *acc = NULL;
+	json_t *in = json_object();
+
+	if (hostinfo_collect(&host, NULL) == 0)
+		json_object_set_new(in, "host", host);
+	if (hostinfo_accelerators(&acc, NULL) == 0)
+		json_object_set_new(in, "accelerators", acc);
+	if (seed != NULL)
+		json_object_set_new(in, "seed", json_string(seed));
+	if (res->exited)
+		json_object_set_new(in, "exitStatus",
+				    json_integer(res->exit_code));
+	else
+		json_object_set_new(in, "terminatedBySignal",
+				    json_integer(res->signal));
+	return in;
+}
+
+static int
+config_list(json_t *ext, json_t *deps, const struct run_opts *o, struct err *e)
+{
+	json_t *cfgs = json_array();
+	size_t i;
+	int rc = hash_list(deps, &o->configs, "config", &o->dopts, cfgs, e);
+
+	for (i = 0; i < json_array_size(cfgs); i++)
+		json_object_del(json_array_get(cfgs, i), "annotations");
+	json_object_set_new(ext, "configs", cfgs);
+	return rc;
+}
+
+static int
+byproducts(json_t *out, const struct run_opts *o, const struct proc_result *res)
+{
+	char path[PATH_MAX];
+
+	if (o->logs == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/stdout.log", o->logs);
+	json_array_append_new(out, rd_sha256(path, res->stdout_sha256));
+	snprintf(path, sizeof(path), "%s/stderr.log", o->logs);
+	json_array_append_new(out, rd_sha256(path, res->stderr_sha256));
+	return 0;
+}
+
+static int
+execute(struct proc_result *res, const struct run_opts *o, char *started,
+	char *finished, struct err *e)
+{
+	char out[PATH_MAX], errp[PATH_MAX];
+	struct proc_opts po = {NULL, NULL};
+	int rc;
+
+	if (o->logs != NULL) {
+		snprintf(out, sizeof(out), "%s/stdout.log", o->logs);
+		snprintf(errp, sizeof(errp), "%s/stderr.log", o->logs);
+		po.stdout_log = out;
+		po.stderr_log = errp;
+	}
+	ids_rfc3339(started, time(NULL));
+	rc = proc_run(res, o->cmd, &po, e);
+	ids_rfc3339(finished, time(NULL));
+	return rc;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	char started[RFC3339_LEN + 1], finished[RFC3339_LEN + 1];
+	char invocation[UUID_STR_LEN + 1];
+	struct proc_result res;
+	struct run_opts o;
+	struct err e = ERR_INIT;
+	struct key *k = NULL;
+	json_t *deps = json_array(), *inputs = json_array();
+	json_t *ext = json_object(), *subjects = json_array();
+	json_t *byp = json_array(), *env = NULL, *redacted = NULL;
+	json_t *salts = NULL, *cmd = json_array(), *st = NULL;
+	size_t i;
+	int rc, status = EXIT_UNDECIDED;
+
+	memset(&o, 0, sizeof(o));
+	memset(&res, 0, sizeof(res));
+	rc = parse(&o, argc, argv, &e);
+	if (rc != 0)
+		goto out;
+	rc = key_load_private(&k, o.key, &e);
+	if (rc == 0)
+		rc = ids_uuid(invocation, &e);
+	if (rc == 0)
+		rc = hash_list(inputs, &o.inputs, "input", &o.dopts, NULL, &e);
+	if (rc == 0)
+		rc = attest_link_datasets(inputs, o.datasets.v, o.datasets.n,
+					  &e);
+	if (rc == 0 && o.base_model != NULL) {
+		struct list bm = {&o.base_model, 1};
+		rc = hash_list(deps, &bm, "base-model", &o.dopts, NULL, &e);
+	}
+	if (rc == 0)
+		rc = config_list(ext, deps, &o, &e);
+	if (rc == 0)
+		rc = params(ext, &o, &salts, &e);
+	if (rc == 0)
+		rc = training_env(&env, &redacted, o.envs.v, o.envs.n, &e);
+	if (rc != 0)
+		goto out;
+	json_array_extend(deps, inputs);
+	add_code(deps, o.code ? o.code : ".");
+	if (o.image != NULL)
+		json_array_append_new(
+		    deps, json_pack("{s:s, s:{s:s}, s:{s:s}}", "uri", o.image,
+				    "digest", "sha256",
+				    strstr(o.image, "@sha256:") + 8,
+				    "annotations", "role", "container-image"));
+	for (i = 0; i < (size_t)o.ncmd; i++)
+		json_array_append_new(cmd, json_string(o.cmd[i]));
+	json_object_set(ext, "command", cmd);
+	json_object_set_new(ext, "environment", env);
+	json_object_set_new(ext, "redactedEnvironment", redacted);
+	env = redacted = NULL;
+
+	if (o.logs != NULL && mkdir(o.logs, 0755) != 0 && errno != EEXIST) {
+		rc = err_sys(&e, EXIT_UNDECIDED, errno, "%s", o.logs);
+		goto out;
+	}
+	if (o.seed != NULL && setenv(TRAINING_SEED_ENV, o.seed, 1) != 0) {
+		rc = err_set(&e, EXIT_UNDECIDED, "cannot set %s",
+			     TRAINING_SEED_ENV);
+		goto out;
+	}
+	rc = execute(&res, &o, started, finished, &e);
+	if (!res.started) {
+		fprintf(stderr, "attest: %s; no attestation written\n", e.msg);
+		status = 127;
+		rc = 0;
+		goto out;
+	}
+	status = proc_status(&res);
+	if (rc == 0)
+		rc = hash_outputs(subjects, &o, status == 0, &e);
+	if (rc == 0 && json_array_size(subjects) == 0) {
+		unsigned char d[SHA256_LEN];
+		/* SPEC-RUN-6: a failed run without outputs names its
+		 * invocation, so the failure is still on record. */
+		hash_sha256(d, invocation, strlen(invocation), NULL);
+		json_array_append_new(subjects, rd_sha256("_failed-run", d));
+	}
+	if (rc == 0)
+		rc = byproducts(byp, &o, &res);
+	if (rc == 0 && o.privates.n > 0)
+		rc = write_commitments(o.commitments, salts, invocation, &e);
+	if (rc != 0)
+		goto out;
+	st = json_pack(
+	    "{s:s, s:O, s:s, s:{s:{s:s, s:O, s:o, s:O}, s:{s:{s:s, s:{s:s}}, "
+	    "s:{s:s, s:s, s:s}, s:O}}}",
+	    "_type", STATEMENT_V1, "subject", subjects, "predicateType",
+	    PRED_SLSA_PROVENANCE, "predicate", "buildDefinition", "buildType",
+	    TRAINING_BUILD_TYPE, "externalParameters", ext,
+	    "internalParameters", internal_params(&res, o.seed),
+	    "resolvedDependencies", deps, "runDetails", "builder", "id",
+	    o.builder ? o.builder : TRAINING_DEFAULT_BUILDER, "version",
+	    "mlattest", MLATTEST_VERSION, "metadata", "invocationId",
+	    invocation, "startedOn", started, "finishedOn", finished,
+	    "byproducts", byp);
+	if (st == NULL)
+		rc = err_set(&e, EXIT_UNDECIDED, "cannot build the statement");
+	if (rc == 0)
+		rc =
+		    emit_statement(st, "provenance", k, o.format, o.bundle, &e);
+out:
+	json_decref(st);
+	json_decref(deps);
+	json_decref(inputs);
+	json_decref(ext);
+	json_decref(subjects);
+	json_decref(byp);
+	json_decref(env);
+	json_decref(redacted);
+	json_decref(salts);
+	json_decref(cmd);
+	key_free(k);
+	free(o.inputs.v);
+	free(o.outputs.v);
+	free(o.datasets.v);
+	free(o.params.v);
+	free(o.privates.v);
+	free(o.configs.v);
+	free(o.envs.v);
+	if (rc == 1)
+		return EXIT_PASS;
+	if (rc != 0) {
+		attest_fail(&e);
+		/* The command's own failure outranks ours; else could not
+		 * complete. */
+		return status != 0 && status != EXIT_UNDECIDED && res.started
+			   ? status
+			   : (e.code ? e.code : EXIT_UNDECIDED);
+	}
+	return status;
+}

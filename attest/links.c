@@ -1,0 +1,109 @@
+/* Linking resources to the dataset attestations that name them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest/attest.h"
+#include "lib/bundle.h"
+#include "lib/digestset.h"
+#include "lib/hash.h"
+#include "lib/hex.h"
+#include "lib/jsonio.h"
+#include "lib/statement.h"
+#include "predicates/types.h"
+
+static void
+annotate(json_t *rd, const struct statement *st, const char *hex)
+{
+	json_t *ann = json_object_get(rd, "annotations");
+	const char *role = jsonio_str(ann, "role");
+
+	if (ann == NULL) {
+		ann = json_object();
+		json_object_set_new(rd, "annotations", ann);
+	}
+	/* An input becomes a dataset; an eval role (test, ...) stays. */
+	if (role == NULL || strcmp(role, "input") == 0)
+		json_object_set_new(ann, "role", json_string("dataset"));
+	json_object_set_new(
+	    ann, "dataset",
+	    json_string(jsonio_str(statement_predicate(st), "name")));
+	json_object_set_new(ann, "attestation",
+			    json_pack("{s:s}", "sha256", hex));
+}
+
+/* Annotates every RD of rds that a subject of st names; returns how many. */
+static size_t
+link_statement(json_t *rds, const struct statement *st, const char *hex)
+{
+	const json_t *subs = statement_subjects(st);
+	size_t i, j, linked = 0;
+
+	for (i = 0; i < json_array_size(subs); i++) {
+		const json_t *sd =
+		    json_object_get(json_array_get(subs, i), "digest");
+		for (j = 0; j < json_array_size(rds); j++) {
+			json_t *rd = json_array_get(rds, j);
+			if (digestset_match(sd,
+					    json_object_get(rd, "digest"))) {
+				annotate(rd, st, hex);
+				linked++;
+			}
+		}
+	}
+	return linked;
+}
+
+/* The dataset statement in ent, or NULL. */
+static struct statement *
+dataset_statement(const struct bundle_entry *ent)
+{
+	struct statement *st = NULL;
+	const unsigned char *body;
+	size_t len;
+
+	if (ent->env == NULL)
+		return NULL;
+	body = dsse_payload(ent->env, &len);
+	if (statement_parse(&st, body, len, ent->src, NULL) != 0)
+		return NULL;
+	if (strcmp(statement_predicate_type(st), PRED_DATASET) != 0) {
+		statement_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* SPEC-RUN-5: each dataset attestation must name one of the resources. */
+int
+attest_link_datasets(json_t *rds, const char *const *bundles, size_t n,
+		     struct err *e)
+{
+	unsigned char d[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1];
+	size_t i, j, linked;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++) {
+		struct bundle *b = NULL;
+		linked = 0;
+		rc = bundle_read(&b, bundles[i], e);
+		for (j = 0; rc == 0 && j < bundle_count(b); j++) {
+			const struct bundle_entry *ent = bundle_get(b, j);
+			struct statement *st = dataset_statement(ent);
+			if (st == NULL)
+				continue;
+			hash_sha256(d, ent->raw, ent->rawlen, NULL);
+			hex_encode(hex, d, SHA256_LEN);
+			linked += link_statement(rds, st, hex);
+			statement_free(st);
+		}
+		bundle_free(b);
+		if (rc == 0 && linked == 0)
+			rc = err_set(e, EXIT_REJECTED,
+				     "%s: no dataset in this attestation "
+				     "matches an --input (did the data change "
+				     "since it was attested?)",
+				     bundles[i]);
+	}
+	return rc;
+}

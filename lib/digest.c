@@ -1,0 +1,1611 @@
+/*
+ * Dataset digest engine (see digest.h): a pool of threads hashes the files
+ * (or shards) listed by walk.c, largest first, each thread with one
+ * buffer and one EVP_MD_CTX; results land per entry so the manifest stays
+ * in path order, and the OMS root and dirHash are derived from it.
+ */
+#include "lib/digest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/fileio.h"
+#include "lib/hash.h"
+#include "lib/hex.h"
+#include "lib/jsonio.h"
+#include "lib/text.h"
+#include "lib/walk.h"
+
+#define SHOWN_MAX 256
+#define PROGRESS_NS 100000000L
+#define SCHED_BIG ((uint64_t)1 << 20)
+/* "path:start:end" */
+#define RES_NAME_MAX (DIGEST_MAX_PATH + 2 * 21 + 1)
+
+struct entry {
+	const char *path;
+	uint64_t size;
+	uint64_t shard0; /* first of its digests in shards (shard mode) */
+	uint32_t path_len;
+	unsigned char sha[32];
+};
+
+struct digest_manifest {
+	struct entry *v;
+	size_t n;
+	char *names; /* arena holding every path */
+	unsigned char (*shards)[32];
+	size_t nshards;
+	uint64_t shard_size;
+	uint64_t bytes;
+	int partial;
+	unsigned slice_index, slice_count;
+	uint64_t tree_files, tree_bytes;
+	unsigned char listing[32];
+};
+
+struct job {
+	uint64_t len;
+	uint32_t file;
+	uint32_t shard;
+};
+
+struct pool {
+	const struct walk *w;
+	struct digest_manifest *m;
+	const struct digest_opts *o;
+	const struct job *jobs;
+	size_t njobs;
+	const EVP_MD *md;
+	size_t buf_size;
+	atomic_size_t next;
+	atomic_int stop;
+	atomic_ullong units_done, bytes_done;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	unsigned running;
+	int failed;
+	size_t fail_file;
+	struct err err;
+};
+
+static uint64_t
+shards_of(uint64_t size, uint64_t shard_size)
+{
+	return size / shard_size + (size % shard_size != 0);
+}
+
+static int
+cmp_bytes(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+
+	if (c != 0)
+		return c;
+	return (an > bn) - (an < bn);
+}
+
+/* model_signing's PurePosixPath order: component by component, which is
+ * bytewise order with '/' below every byte a name may hold. */
+static int
+cmp_components(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t i, n = an < bn ? an : bn;
+	unsigned ca, cb;
+
+	for (i = 0; i < n; i++) {
+		if (a[i] == b[i])
+			continue;
+		ca = a[i] == '/' ? 0 : (unsigned char)a[i];
+		cb = b[i] == '/' ? 0 : (unsigned char)b[i];
+		return ca < cb ? -1 : 1;
+	}
+	return (an > bn) - (an < bn);
+}
+
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	return cmp_bytes(x->path, x->path_len, y->path, y->path_len);
+}
+
+/* --- manifest ------------------------------------------------------- */
+
+void
+digest_manifest_free(struct digest_manifest *m)
+{
+	if (m == NULL)
+		return;
+	free(m->v);
+	free(m->names);
+	free(m->shards);
+	free(m);
+}
+
+static int
+manifest_alloc(struct digest_manifest **out, size_t n, size_t nshards,
+	       struct err *e)
+{
+	struct digest_manifest *m = calloc(1, sizeof(*m));
+
+	*out = NULL;
+	if (m == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	m->n = n;
+	m->nshards = nshards;
+	m->v = calloc(n ? n : 1, sizeof(*m->v));
+	m->shards = calloc(nshards ? nshards : 1, sizeof(*m->shards));
+	if (m->v == NULL || m->shards == NULL) {
+		digest_manifest_free(m);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	*out = m;
+	return 0;
+}
+
+size_t
+digest_manifest_count(const struct digest_manifest *m)
+{
+	return m->n;
+}
+
+const char *
+digest_manifest_path(const struct digest_manifest *m, size_t i)
+{
+	return i < m->n ? m->v[i].path : NULL;
+}
+
+unsigned long long
+digest_manifest_size(const struct digest_manifest *m, size_t i)
+{
+	return i < m->n ? m->v[i].size : 0;
+}
+
+const unsigned char *
+digest_manifest_sha256(const struct digest_manifest *m, size_t i)
+{
+	return i < m->n && m->shard_size == 0 ? m->v[i].sha : NULL;
+}
+
+unsigned long long
+digest_manifest_total_bytes(const struct digest_manifest *m)
+{
+	return m->bytes;
+}
+
+unsigned long long
+digest_manifest_shard_size(const struct digest_manifest *m)
+{
+	return m->shard_size;
+}
+
+size_t
+digest_manifest_shard_count(const struct digest_manifest *m, size_t i)
+{
+	if (i >= m->n || m->shard_size == 0)
+		return 0;
+	return (size_t)shards_of(m->v[i].size, m->shard_size);
+}
+
+const unsigned char *
+digest_manifest_shard(const struct digest_manifest *m, size_t i, size_t j)
+{
+	if (j >= digest_manifest_shard_count(m, i))
+		return NULL;
+	return m->shards[m->v[i].shard0 + j];
+}
+
+int
+digest_manifest_partial(unsigned *index, unsigned *count,
+			const struct digest_manifest *m)
+{
+	if (!m->partial)
+		return 0;
+	*index = m->slice_index;
+	*count = m->slice_count;
+	return 1;
+}
+
+/* --- slices ------------------------------------------------------------ */
+
+struct sha {
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
+
+static int
+sha_open(struct sha *s, struct err *e)
+{
+	s->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	s->ctx = EVP_MD_CTX_new();
+	if (s->md == NULL || s->ctx == NULL ||
+	    EVP_DigestInit_ex(s->ctx, s->md, NULL) != 1)
+		return err_ossl(e, EXIT_UNDECIDED, "sha256");
+	return 0;
+}
+
+static void
+sha_close(struct sha *s)
+{
+	EVP_MD_CTX_free(s->ctx);
+	EVP_MD_free(s->md);
+}
+
+static int
+sha_final(struct sha *s, unsigned char out[32], struct err *e)
+{
+	if (EVP_DigestFinal_ex(s->ctx, out, NULL) != 1 ||
+	    EVP_DigestInit_ex(s->ctx, s->md, NULL) != 1)
+		return err_ossl(e, EXIT_UNDECIDED, "sha256");
+	return 0;
+}
+
+/* shard_of i/n: the slice of a path is SHA-256(path) as a big-endian
+ * 64-bit number mod n, so every node agrees without a shared list. */
+static int
+slice_of(unsigned *out, struct sha *s, const char *path, size_t len, unsigned n,
+	 struct err *e)
+{
+	unsigned char d[32];
+	uint64_t v = 0;
+	int i;
+
+	if (EVP_DigestUpdate(s->ctx, path, len) != 1)
+		return err_ossl(e, EXIT_UNDECIDED, "sha256");
+	if (sha_final(s, d, e) != 0)
+		return -EXIT_UNDECIDED;
+	for (i = 0; i < 8; i++)
+		v = v << 8 | d[i];
+	*out = (unsigned)(v % n);
+	return 0;
+}
+
+/* Covers every (path, size) of the whole tree, so a merge can tell that
+ * a file is missing from all parts. */
+static int
+listing_add(struct sha *s, const char *path, size_t len, uint64_t size,
+	    struct err *e)
+{
+	unsigned char be[9];
+	int i;
+
+	be[0] = 0;
+	for (i = 0; i < 8; i++)
+		be[1 + i] = (unsigned char)(size >> (56 - 8 * i));
+	if (EVP_DigestUpdate(s->ctx, path, len) != 1 ||
+	    EVP_DigestUpdate(s->ctx, be, sizeof(be)) != 1)
+		return err_ossl(e, EXIT_UNDECIDED, "sha256");
+	return 0;
+}
+
+/* Keeps the files of slice i of n in w, recording the listing first. */
+static int
+slice_walk(struct digest_manifest *m, struct walk *w, unsigned index,
+	   unsigned count, struct err *e)
+{
+	struct sha s = {NULL, NULL};
+	char *names = NULL;
+	size_t i, kept = 0, len = 0, need;
+	struct walk_file *f;
+	unsigned which = 0;
+	int rc = 0;
+
+	if ((rc = sha_open(&s, e)) != 0)
+		goto out;
+	for (i = 0; i < w->n && rc == 0; i++)
+		rc = listing_add(&s, w->files[i].u.path, w->files[i].path_len,
+				 w->files[i].size, e);
+	if (rc != 0 || (rc = sha_final(&s, m->listing, e)) != 0)
+		goto out;
+	m->partial = 1;
+	m->slice_index = index;
+	m->slice_count = count;
+	m->tree_files = w->n;
+	m->tree_bytes = w->bytes;
+	names = malloc(w->names_len ? w->names_len : 1);
+	if (names == NULL) {
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		goto out;
+	}
+	w->bytes = 0;
+	for (i = 0; i < w->n; i++) {
+		f = &w->files[i];
+		rc = slice_of(&which, &s, f->u.path, f->path_len, count, e);
+		if (rc != 0)
+			goto out;
+		if (which != index)
+			continue;
+		need =
+		    f->path_len + 1 + (f->target_len ? f->target_len + 1 : 0);
+		memcpy(names + len, f->u.path, need);
+		w->files[kept] = *f;
+		w->files[kept++].u.path = names + len;
+		w->bytes += f->size;
+		len += need;
+	}
+	w->n = kept;
+	free(w->names);
+	w->names = names;
+	w->names_len = len;
+	names = NULL;
+out:
+	free(names);
+	sha_close(&s);
+	return rc;
+}
+
+/* --- hashing -------------------------------------------------------- */
+
+/*
+ * Big units go first, largest first, so no worker is left with a big one
+ * at the end; the rest keep path order, so files of one directory come
+ * in a row (see walk_dircache).
+ */
+static int
+cmp_job(const void *a, const void *b)
+{
+	const struct job *x = a, *y = b;
+	int xb = x->len >= SCHED_BIG, yb = y->len >= SCHED_BIG;
+
+	if (xb != yb)
+		return yb - xb;
+	if (xb && x->len != y->len)
+		return x->len < y->len ? 1 : -1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return (x->shard > y->shard) - (x->shard < y->shard);
+}
+
+static int
+make_jobs(struct job **out, size_t *njobs, const struct digest_manifest *m,
+	  struct err *e)
+{
+	size_t i, k = 0, total = m->shard_size ? m->nshards : m->n;
+	uint64_t j, nsh;
+	struct job *v;
+
+	*out = NULL;
+	v = calloc(total ? total : 1, sizeof(*v));
+	if (v == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	for (i = 0; i < m->n; i++) {
+		if (m->shard_size == 0) {
+			v[k++] = (struct job){m->v[i].size, (uint32_t)i, 0};
+			continue;
+		}
+		nsh = shards_of(m->v[i].size, m->shard_size);
+		for (j = 0; j < nsh; j++) {
+			v[k].len = j + 1 < nsh
+				       ? m->shard_size
+				       : m->v[i].size - j * m->shard_size;
+			v[k].file = (uint32_t)i;
+			v[k++].shard = (uint32_t)j;
+		}
+	}
+	qsort(v, total, sizeof(*v), cmp_job);
+	*out = v;
+	*njobs = total;
+	return 0;
+}
+
+static int
+hash_range(struct pool *p, EVP_MD_CTX *ctx, unsigned char *buf, int fd,
+	   const struct job *j, unsigned char out[32], struct err *e)
+{
+	uint64_t off = (uint64_t)j->shard * p->m->shard_size;
+	uint64_t end = off + j->len;
+	char shown[SHOWN_MAX];
+	size_t want;
+	ssize_t n;
+
+	if (EVP_DigestInit_ex(ctx, p->md, NULL) != 1)
+		return err_ossl(e, EXIT_UNDECIDED, "sha256");
+	while (off < end) {
+		if (atomic_load_explicit(&p->stop, memory_order_relaxed))
+			return -EXIT_UNDECIDED;
+		want =
+		    end - off < p->buf_size ? (size_t)(end - off) : p->buf_size;
+		n = pread(fd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			walk_shown(shown, sizeof(shown), p->w, j->file);
+			return n < 0 ? err_sys(e, EXIT_UNDECIDED, errno, "%s",
+					       shown)
+				     : err_set(e, EXIT_UNDECIDED,
+					       "%s: file shrank while being "
+					       "read",
+					       shown);
+		}
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+			return err_ossl(e, EXIT_UNDECIDED, "sha256");
+		off += (uint64_t)n;
+		atomic_fetch_add_explicit(&p->bytes_done, (unsigned long long)n,
+					  memory_order_relaxed);
+	}
+	if (EVP_DigestFinal_ex(ctx, out, NULL) != 1)
+		return err_ossl(e, EXIT_UNDECIDED, "sha256");
+	return 0;
+}
+
+static int
+hash_job(struct pool *p, const struct job *j, EVP_MD_CTX *ctx,
+	 unsigned char *buf, struct walk_dircache *dc, struct err *e)
+{
+	struct entry *en = &p->m->v[j->file];
+	unsigned char *out =
+	    p->m->shard_size ? p->m->shards[en->shard0 + j->shard] : en->sha;
+	char shown[SHOWN_MAX];
+	struct timespec mt;
+	struct stat st;
+	int fd = -1, owned = 0, rc;
+
+	rc = walk_open(&fd, &owned, &mt, p->w, j->file, dc, e);
+	if (rc != 0)
+		return rc;
+	if (p->o->test_after_open != NULL)
+		p->o->test_after_open(p->o->test_arg, en->path);
+	if (j->len > p->buf_size)
+		posix_fadvise(fd, (off_t)j->shard * (off_t)p->m->shard_size,
+			      (off_t)j->len, POSIX_FADV_SEQUENTIAL);
+	rc = hash_range(p, ctx, buf, fd, j, out, e);
+	if (rc == 0 &&
+	    (fstat(fd, &st) != 0 || (uint64_t)st.st_size != en->size ||
+	     st.st_mtim.tv_sec != mt.tv_sec ||
+	     st.st_mtim.tv_nsec != mt.tv_nsec)) {
+		walk_shown(shown, sizeof(shown), p->w, j->file);
+		rc = err_set(e, EXIT_UNDECIDED, "%s: changed while being read",
+			     shown);
+	}
+	if (owned)
+		close(fd);
+	atomic_fetch_add_explicit(&p->units_done, 1, memory_order_relaxed);
+	return rc;
+}
+
+static void
+pool_fail(struct pool *p, size_t file, const struct err *e)
+{
+	pthread_mutex_lock(&p->lock);
+	/* Keep the failure of the first file in path order when several
+	 * workers fail, so the message does not depend on timing. */
+	if (e->code != 0 && (!p->failed || file < p->fail_file)) {
+		p->err = *e;
+		p->fail_file = file;
+		p->failed = 1;
+	}
+	pthread_mutex_unlock(&p->lock);
+	atomic_store(&p->stop, 1);
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+	struct err e = ERR_INIT;
+	unsigned char *buf = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	struct walk_dircache *dc;
+	size_t i;
+
+	buf = malloc(p->buf_size);
+	ctx = EVP_MD_CTX_new();
+	dc = malloc(sizeof(*dc));
+	if (dc != NULL)
+		*dc = (struct walk_dircache)WALK_DIRCACHE_INIT;
+	if (buf == NULL || ctx == NULL || dc == NULL) {
+		err_set(&e, EXIT_UNDECIDED, "out of memory");
+		pool_fail(p, 0, &e);
+		goto out;
+	}
+	while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+		i = atomic_fetch_add(&p->next, 1);
+		if (i >= p->njobs)
+			break;
+		if (hash_job(p, &p->jobs[i], ctx, buf, dc, &e) != 0) {
+			pool_fail(p, p->jobs[i].file, &e);
+			break;
+		}
+	}
+out:
+	if (dc != NULL)
+		walk_dircache_release(dc);
+	free(dc);
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	pthread_mutex_lock(&p->lock);
+	if (--p->running == 0)
+		pthread_cond_signal(&p->done);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void
+progress(struct pool *p)
+{
+	if (p->o->progress != NULL)
+		p->o->progress(p->o->progress_arg, atomic_load(&p->units_done),
+			       atomic_load(&p->bytes_done), p->njobs,
+			       p->m->bytes);
+}
+
+/* Waits for the workers, reporting progress from this thread. */
+static void
+pool_wait(struct pool *p)
+{
+	struct timespec until;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->running > 0) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += PROGRESS_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->done, &p->lock, &until);
+		if (p->running == 0)
+			break;
+		pthread_mutex_unlock(&p->lock);
+		progress(p);
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	progress(p);
+}
+
+static unsigned
+default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > DIGEST_MAX_JOBS ? DIGEST_MAX_JOBS : (unsigned)n;
+}
+
+static int
+run_pool(struct pool *p, unsigned jobs, struct err *e)
+{
+	pthread_t tid[DIGEST_MAX_JOBS];
+	unsigned i, started = 0;
+	int rc = 0;
+
+	if (p->njobs == 0)
+		return 0;
+	if (jobs > p->njobs)
+		jobs = (unsigned)p->njobs;
+	p->running = jobs;
+	for (i = 0; i < jobs; i++) {
+		if (pthread_create(&tid[i], NULL, worker, p) != 0)
+			break;
+		started++;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->running -= jobs - started;
+	pthread_mutex_unlock(&p->lock);
+	if (started == 0)
+		return err_set(e, EXIT_UNDECIDED, "cannot start threads");
+	pool_wait(p);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	if (p->failed) {
+		if (e != NULL)
+			*e = p->err;
+		rc = -p->err.code;
+	}
+	return rc;
+}
+
+static int
+check_opts(const struct digest_opts *o, size_t *buf_size, struct err *e)
+{
+	*buf_size = o->buf_size ? o->buf_size : DIGEST_BUF_DEFAULT;
+	if (*buf_size < DIGEST_BUF_MIN || *buf_size > DIGEST_BUF_MAX)
+		return err_set(e, EXIT_USAGE,
+			       "buffer size %zu out of range "
+			       "%zu..%zu",
+			       *buf_size, DIGEST_BUF_MIN, DIGEST_BUF_MAX);
+	if (o->jobs > DIGEST_MAX_JOBS)
+		return err_set(e, EXIT_USAGE, "more than %d jobs",
+			       DIGEST_MAX_JOBS);
+	if (o->slice_count > DIGEST_MAX_SLICES ||
+	    (o->slice_count > 0 && o->slice_index >= o->slice_count) ||
+	    (o->slice_count == 0 && o->slice_index != 0))
+		return err_set(e, EXIT_USAGE, "bad slice %u/%u (n is 1..%d)",
+			       o->slice_index, o->slice_count,
+			       DIGEST_MAX_SLICES);
+	if (o->shard_size > (1ULL << 62))
+		return err_set(e, EXIT_USAGE, "shard size %llu too large",
+			       o->shard_size);
+	return 0;
+}
+
+/* Builds m's entries from the walk, stealing its names arena. */
+static int
+manifest_from_walk(struct digest_manifest **out, struct walk *w,
+		   const struct digest_opts *o, struct err *e)
+{
+	struct digest_manifest *m = NULL, *tmp = NULL;
+	uint64_t nshards = 0;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = manifest_alloc(&tmp, 0, 0, e)) != 0)
+		return rc;
+	if (o->slice_count > 0 &&
+	    (rc = slice_walk(tmp, w, o->slice_index, o->slice_count, e)) != 0)
+		goto out;
+	for (i = 0; o->shard_size && i < w->n; i++)
+		nshards += shards_of(w->files[i].size, o->shard_size);
+	if (nshards > DIGEST_MAX_SHARDS) {
+		rc = err_set(e, EXIT_USAGE,
+			     "%s: %llu shards, more than %d; "
+			     "use a larger shard size",
+			     w->root, (unsigned long long)nshards,
+			     DIGEST_MAX_SHARDS);
+		goto out;
+	}
+	if ((rc = manifest_alloc(&m, w->n, (size_t)nshards, e)) != 0)
+		goto out;
+	m->partial = tmp->partial;
+	m->slice_index = tmp->slice_index;
+	m->slice_count = tmp->slice_count;
+	m->tree_files = tmp->tree_files;
+	m->tree_bytes = tmp->tree_bytes;
+	memcpy(m->listing, tmp->listing, sizeof(m->listing));
+	m->shard_size = o->shard_size;
+	m->bytes = w->bytes;
+	nshards = 0;
+	for (i = 0; i < w->n; i++) {
+		m->v[i].path = w->files[i].u.path;
+		m->v[i].path_len = w->files[i].path_len;
+		m->v[i].size = w->files[i].size;
+		m->v[i].shard0 = nshards;
+		if (o->shard_size)
+			nshards += shards_of(m->v[i].size, o->shard_size);
+	}
+	m->names = w->names;
+	w->names = NULL;
+	*out = m;
+	m = NULL;
+out:
+	digest_manifest_free(tmp);
+	digest_manifest_free(m);
+	return rc;
+}
+
+int
+digest_tree(struct digest_manifest **out, const char *root,
+	    const struct digest_opts *opts, struct err *e)
+{
+	static const struct digest_opts defaults = DIGEST_OPTS_INIT;
+	const struct digest_opts *o = opts ? opts : &defaults;
+	struct walk w = WALK_INIT;
+	struct digest_manifest *m = NULL;
+	struct job *jobs = NULL;
+	struct pool *p = NULL;
+	EVP_MD *md = NULL;
+	size_t buf_size, njobs = 0;
+	unsigned threads;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_opts(o, &buf_size, e)) != 0)
+		goto out;
+	threads = o->jobs ? o->jobs : default_jobs();
+	if ((rc = walk_tree(&w, root, o, threads, e)) != 0 ||
+	    (rc = manifest_from_walk(&m, &w, o, e)) != 0 ||
+	    (rc = make_jobs(&jobs, &njobs, m, e)) != 0)
+		goto out;
+	md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	p = calloc(1, sizeof(*p));
+	if (md == NULL || p == NULL) {
+		rc = err_ossl(e, EXIT_UNDECIDED, "sha256");
+		goto out;
+	}
+	p->w = &w;
+	p->m = m;
+	p->o = o;
+	p->jobs = jobs;
+	p->njobs = njobs;
+	p->md = md;
+	p->buf_size = buf_size;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->done, NULL);
+	rc = run_pool(p, threads, e);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->lock);
+	if (rc == 0) {
+		*out = m;
+		m = NULL;
+	}
+out:
+	free(p);
+	EVP_MD_free(md);
+	free(jobs);
+	walk_release(&w);
+	digest_manifest_free(m);
+	return rc;
+}
+
+/* --- tree digests ----------------------------------------------------- */
+
+struct res {
+	const struct entry *en;
+	uint64_t start, end;
+	const unsigned char *digest;
+};
+
+static size_t
+res_name(char *buf, size_t cap, const struct res *r, int sharded)
+{
+	int n;
+
+	if (!sharded)
+		return (size_t)snprintf(buf, cap, "%s", r->en->path);
+	n = snprintf(buf, cap, "%s:%llu:%llu", r->en->path,
+		     (unsigned long long)r->start, (unsigned long long)r->end);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+static int
+cmp_res_path(const void *a, const void *b)
+{
+	const struct res *x = a, *y = b;
+	int c = cmp_components(x->en->path, x->en->path_len, y->en->path,
+			       y->en->path_len);
+
+	if (c != 0)
+		return c;
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+static int
+cmp_res_name(const void *a, const void *b)
+{
+	char x[RES_NAME_MAX], y[RES_NAME_MAX];
+	size_t xn = res_name(x, sizeof(x), a, 1);
+	size_t yn = res_name(y, sizeof(y), b, 1);
+
+	return cmp_bytes(x, xn, y, yn);
+}
+
+static void
+sort_res(struct res *r, size_t n, int (*cmp)(const void *, const void *))
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp(&r[i - 1], &r[i]) > 0)
+			break;
+	if (i < n)
+		qsort(r, n, sizeof(*r), cmp);
+}
+
+int
+digest_manifest_oms_each(const struct digest_manifest *m,
+			 enum digest_order order, digest_oms_fn fn, void *arg,
+			 struct err *e)
+{
+	int sharded = m->shard_size != 0, rc = 0;
+	size_t i, k = 0, total = sharded ? m->nshards : m->n;
+	char name[RES_NAME_MAX];
+	uint64_t j, nsh;
+	struct res *r;
+
+	if (m->partial)
+		return err_set(e, EXIT_USAGE,
+			       "partial manifest: merge the parts first");
+	r = calloc(total ? total : 1, sizeof(*r));
+	if (r == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	for (i = 0; i < m->n; i++) {
+		nsh = sharded ? shards_of(m->v[i].size, m->shard_size) : 1;
+		for (j = 0; j < nsh; j++, k++) {
+			r[k].en = &m->v[i];
+			r[k].start = j * m->shard_size;
+			r[k].end = j + 1 < nsh ? r[k].start + m->shard_size
+					       : m->v[i].size;
+			r[k].digest = sharded ? m->shards[m->v[i].shard0 + j]
+					      : m->v[i].sha;
+		}
+	}
+	if (order == DIGEST_ORDER_PATH)
+		sort_res(r, total, cmp_res_path);
+	else if (sharded)
+		sort_res(r, total, cmp_res_name);
+	for (k = 0; k < total && rc == 0; k++) {
+		res_name(name, sizeof(name), &r[k], sharded);
+		rc = fn(arg, name, r[k].digest);
+	}
+	free(r);
+	return rc;
+}
+
+static int
+root_add(void *arg, const char *name, const unsigned char digest[32])
+{
+	(void)name;
+	return EVP_DigestUpdate(arg, digest, 32) == 1 ? 0 : -EXIT_UNDECIDED;
+}
+
+int
+digest_manifest_oms_root(unsigned char out[32], const struct digest_manifest *m,
+			 enum digest_order order, struct err *e)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int rc;
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		rc = err_ossl(e, EXIT_UNDECIDED, "sha256");
+		goto out;
+	}
+	rc = digest_manifest_oms_each(m, order, root_add, ctx, e);
+	if (rc == -EXIT_UNDECIDED && (e == NULL || e->code == 0))
+		rc = err_ossl(e, EXIT_UNDECIDED, "sha256");
+	if (rc == 0 && EVP_DigestFinal_ex(ctx, out, NULL) != 1)
+		rc = err_ossl(e, EXIT_UNDECIDED, "sha256");
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int
+digest_manifest_dirhash(unsigned char out[32], const struct digest_manifest *m,
+			struct err *e)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	EVP_MD_CTX *ctx = NULL;
+	int ok = 1, rc = 0;
+	size_t i;
+
+	if (m->partial || m->shard_size != 0)
+		return err_set(e, EXIT_USAGE,
+			       "dirHash needs the whole-file "
+			       "digests of a full manifest (not shards or a "
+			       "partial manifest)");
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	for (i = 0; ok && i < m->n; i++) {
+		hex_encode(hex, m->v[i].sha, 32);
+		ok = EVP_DigestUpdate(ctx, hex, SHA256_HEX_LEN) == 1 &&
+		     EVP_DigestUpdate(ctx, "  ", 2) == 1 &&
+		     EVP_DigestUpdate(ctx, m->v[i].path, m->v[i].path_len) ==
+			 1 &&
+		     EVP_DigestUpdate(ctx, "\n", 1) == 1;
+	}
+	if (!ok || EVP_DigestFinal_ex(ctx, out, NULL) != 1)
+		rc = err_ossl(e, EXIT_UNDECIDED, "sha256");
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+/* --- JSON ------------------------------------------------------------- */
+
+struct outbuf {
+	char *p;
+	size_t len, cap;
+};
+
+/* Room for n more bytes and a NUL. */
+static int
+out_reserve(struct outbuf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	char *np;
+
+	while (cap - b->len <= n) {
+		if (cap > SIZE_MAX / 2)
+			return -1;
+		cap *= 2;
+	}
+	if (cap == b->cap)
+		return 0;
+	np = realloc(b->p, cap);
+	if (np == NULL)
+		return -1;
+	b->p = np;
+	b->cap = cap;
+	return 0;
+}
+
+static int
+out_add(struct outbuf *b, const void *s, size_t n)
+{
+	if (out_reserve(b, n) != 0)
+		return -1;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* Dumps v onto b with the fixed flags. */
+static int
+out_json(struct outbuf *b, const json_t *v)
+{
+	size_t need = json_dumpb(v, NULL, 0, JSONIO_FLAGS);
+
+	if (need == 0 || out_reserve(b, need) != 0 ||
+	    json_dumpb(v, b->p + b->len, need, JSONIO_FLAGS) != need)
+		return -1;
+	b->len += need;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static json_t *
+json_hex(const unsigned char d[32])
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	hex_encode(hex, d, 32);
+	return json_string(hex);
+}
+
+static json_t *
+head_json(const struct digest_manifest *m)
+{
+	json_t *h = json_pack("{s:i, s:s}", "version", 1, "method",
+			      m->shard_size ? "shards" : "files");
+
+	if (h != NULL && m->shard_size &&
+	    json_object_set_new(h, "shard_size",
+				json_integer((json_int_t)m->shard_size)) != 0)
+		goto fail;
+	if (h != NULL && m->partial &&
+	    json_object_set_new(
+		h, "partial",
+		json_pack("{s:I, s:I, s:o, s:I, s:I}", "count",
+			  (json_int_t)m->slice_count, "index",
+			  (json_int_t)m->slice_index, "listing_sha256",
+			  json_hex(m->listing), "tree_bytes",
+			  (json_int_t)m->tree_bytes, "tree_files",
+			  (json_int_t)m->tree_files)) != 0)
+		goto fail;
+	return h;
+fail:
+	json_decref(h);
+	return NULL;
+}
+
+static json_t *
+file_json(const struct digest_manifest *m, size_t i)
+{
+	const struct entry *en = &m->v[i];
+	json_t *f, *arr = NULL;
+	size_t j, nsh;
+
+	f = json_pack("{s:s%, s:I}", "path", en->path, (size_t)en->path_len,
+		      "size", (json_int_t)en->size);
+	if (f == NULL)
+		return NULL;
+	if (m->shard_size == 0) {
+		if (json_object_set_new(f, "sha256", json_hex(en->sha)) != 0)
+			goto fail;
+		return f;
+	}
+	arr = json_array();
+	nsh = digest_manifest_shard_count(m, i);
+	for (j = 0; arr != NULL && j < nsh; j++)
+		if (json_array_append_new(
+			arr, json_hex(m->shards[en->shard0 + j])) != 0)
+			goto fail;
+	if (json_object_set_new(f, "shards", arr) != 0) {
+		arr = NULL;
+		goto fail;
+	}
+	return f;
+fail:
+	json_decref(arr);
+	json_decref(f);
+	return NULL;
+}
+
+/*
+ * Every value is serialised by jansson; only the array punctuation around
+ * the files is written here, so a manifest of millions of files is never
+ * held as a jansson tree (hundreds of bytes per file).
+ */
+int
+digest_manifest_to_json(char **out, size_t *len,
+			const struct digest_manifest *m, struct err *e)
+{
+	struct outbuf b = {NULL, 0, 0};
+	json_t *v = NULL;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	*len = 0;
+	v = head_json(m);
+	if (v == NULL || out_json(&b, v) != 0 || b.len < 2) {
+		rc = err_set(e, EXIT_UNDECIDED, "cannot serialise manifest");
+		goto out;
+	}
+	b.len--; /* the head's closing brace */
+	if (out_add(&b, ",\"files\":[", 10) != 0) {
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < m->n; i++) {
+		json_decref(v);
+		v = file_json(m, i);
+		if (v == NULL || (i > 0 && out_add(&b, ",", 1) != 0) ||
+		    out_json(&b, v) != 0) {
+			rc = err_set(e, EXIT_UNDECIDED,
+				     "cannot serialise manifest");
+			goto out;
+		}
+	}
+	if (out_add(&b, "]}\n", 3) != 0) {
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		goto out;
+	}
+	*out = b.p;
+	*len = b.len;
+	b.p = NULL;
+out:
+	json_decref(v);
+	free(b.p);
+	return rc;
+}
+
+static int
+hex32(unsigned char out[32], const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != SHA256_HEX_LEN)
+		return -1;
+	for (i = 0; i < SHA256_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
+			return -1;
+	return hex_decode(out, 32, s);
+}
+
+struct parsed {
+	const char *path;
+	size_t path_len;
+	json_int_t size;
+	const char *sha;
+	json_t *shards;
+	size_t nshards;
+};
+
+static int
+parse_file(struct parsed *f, json_t *el, uint64_t shard_size,
+	   const struct parsed *prev, size_t i, const char *src, struct err *e)
+{
+	char shown[SHOWN_MAX];
+	unsigned char d[32];
+	json_error_t je;
+	size_t j;
+
+	memset(f, 0, sizeof(*f));
+	if (json_unpack_ex(el, &je, JSON_STRICT, "{s:s%, s:I, s?:s, s?:o}",
+			   "path", &f->path, &f->path_len, "size", &f->size,
+			   "sha256", &f->sha, "shards", &f->shards) != 0)
+		return err_set(e, EXIT_REJECTED, "%s: files[%zu]: %s", src, i,
+			       je.text);
+	if (!walk_path_ok(f->path, f->path_len)) {
+		text_escape(shown, sizeof(shown), f->path);
+		return err_set(e, EXIT_REJECTED,
+			       "%s: files[%zu]: bad path %s "
+			       "(absolute, empty, '.', '..', control "
+			       "characters or not UTF-8)",
+			       src, i, shown);
+	}
+	if (prev != NULL &&
+	    cmp_bytes(prev->path, prev->path_len, f->path, f->path_len) >= 0)
+		return err_set(e, EXIT_REJECTED,
+			       "%s: files[%zu]: paths not "
+			       "in strictly increasing bytewise order",
+			       src, i);
+	if (f->size < 0)
+		return err_set(e, EXIT_REJECTED,
+			       "%s: files[%zu]: negative "
+			       "size",
+			       src, i);
+	if (shard_size == 0) {
+		if (f->shards != NULL || hex32(d, f->sha) != 0)
+			return err_set(e, EXIT_REJECTED,
+				       "%s: files[%zu]: needs "
+				       "\"sha256\" as 64 lowercase hex digits "
+				       "and no \"shards\"",
+				       src, i);
+		return 0;
+	}
+	f->nshards = (size_t)shards_of((uint64_t)f->size, shard_size);
+	if (f->sha != NULL || !json_is_array(f->shards) ||
+	    json_array_size(f->shards) != f->nshards)
+		return err_set(e, EXIT_REJECTED,
+			       "%s: files[%zu]: needs "
+			       "\"shards\" with one digest per %llu bytes and "
+			       "no \"sha256\"",
+			       src, i, (unsigned long long)shard_size);
+	for (j = 0; j < f->nshards; j++)
+		if (hex32(d, json_string_value(json_array_get(f->shards, j))) !=
+		    0)
+			return err_set(e, EXIT_REJECTED,
+				       "%s: files[%zu]: "
+				       "shards[%zu] is not 64 lowercase hex "
+				       "digits",
+				       src, i, j);
+	return 0;
+}
+
+static int
+parse_partial(struct digest_manifest *m, json_t *p, const char *src,
+	      struct err *e)
+{
+	json_int_t count, index, tbytes, tfiles;
+	const char *listing;
+	json_error_t je;
+
+	if (json_unpack_ex(p, &je, JSON_STRICT, "{s:I, s:I, s:s, s:I, s:I}",
+			   "count", &count, "index", &index, "listing_sha256",
+			   &listing, "tree_bytes", &tbytes, "tree_files",
+			   &tfiles) != 0)
+		return err_set(e, EXIT_REJECTED, "%s: partial: %s", src,
+			       je.text);
+	if (count < 1 || count > DIGEST_MAX_SLICES || index < 0 ||
+	    index >= count || tbytes < 0 || tfiles < (json_int_t)m->n ||
+	    tfiles > DIGEST_MAX_ENTRIES || hex32(m->listing, listing) != 0)
+		return err_set(e, EXIT_REJECTED, "%s: partial: bad values",
+			       src);
+	m->partial = 1;
+	m->slice_count = (unsigned)count;
+	m->slice_index = (unsigned)index;
+	m->tree_bytes = (uint64_t)tbytes;
+	m->tree_files = (uint64_t)tfiles;
+	return 0;
+}
+
+/* Fills m from the files array already checked by parse_file. */
+static int
+fill_files(struct digest_manifest *m, json_t *files, size_t names_len,
+	   struct err *e)
+{
+	struct parsed f;
+	size_t i, j, off = 0, sh = 0;
+
+	m->names = malloc(names_len ? names_len : 1);
+	if (m->names == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	for (i = 0; i < m->n; i++) {
+		parse_file(&f, json_array_get(files, i), m->shard_size, NULL, i,
+			   "", NULL);
+		memcpy(m->names + off, f.path, f.path_len + 1);
+		m->v[i].path = m->names + off;
+		m->v[i].path_len = (uint32_t)f.path_len;
+		m->v[i].size = (uint64_t)f.size;
+		m->v[i].shard0 = sh;
+		m->bytes += (uint64_t)f.size;
+		off += f.path_len + 1;
+		if (m->shard_size == 0)
+			hex32(m->v[i].sha, f.sha);
+		for (j = 0; j < f.nshards; j++, sh++)
+			hex32(m->shards[sh],
+			      json_string_value(json_array_get(f.shards, j)));
+	}
+	return 0;
+}
+
+int
+digest_manifest_from_json(struct digest_manifest **out, const char *buf,
+			  size_t len, const char *src, struct err *e)
+{
+	json_t *root = NULL, *files = NULL, *partial = NULL;
+	struct digest_manifest *m = NULL;
+	struct parsed f, prev;
+	json_int_t shard_size = 0;
+	size_t i, n, names_len = 0, nshards = 0;
+	const char *method;
+	json_error_t je;
+	int version, rc;
+
+	*out = NULL;
+	if ((rc = jsonio_load_object(&root, buf, len, src, e)) != 0)
+		return rc;
+	if (json_unpack_ex(root, &je, JSON_STRICT,
+			   "{s:i, s:s, s?:I, s?:o, s:o}", "version", &version,
+			   "method", &method, "shard_size", &shard_size,
+			   "partial", &partial, "files", &files) != 0) {
+		rc = err_set(e, EXIT_REJECTED, "%s: %s", src, je.text);
+		goto out;
+	}
+	if (version != 1 || !json_is_array(files) ||
+	    json_array_size(files) > DIGEST_MAX_ENTRIES ||
+	    (strcmp(method, "files") == 0) ==
+		(json_object_get(root, "shard_size") != NULL) ||
+	    (strcmp(method, "files") != 0 && strcmp(method, "shards") != 0) ||
+	    shard_size < 0 || (uint64_t)shard_size > (1ULL << 62) ||
+	    (strcmp(method, "shards") == 0 && shard_size == 0)) {
+		rc = err_set(e, EXIT_REJECTED,
+			     "%s: not a version 1 manifest "
+			     "(version, method, shard_size or files)",
+			     src);
+		goto out;
+	}
+	n = json_array_size(files);
+	for (i = 0; i < n; i++) {
+		rc = parse_file(&f, json_array_get(files, i),
+				(uint64_t)shard_size, i ? &prev : NULL, i, src,
+				e);
+		if (rc != 0)
+			goto out;
+		names_len += f.path_len + 1;
+		nshards += f.nshards;
+		if (nshards > DIGEST_MAX_SHARDS) {
+			rc = err_set(e, EXIT_REJECTED,
+				     "%s: more than %d "
+				     "shards",
+				     src, DIGEST_MAX_SHARDS);
+			goto out;
+		}
+		prev = f;
+	}
+	if ((rc = manifest_alloc(&m, n, nshards, e)) != 0)
+		goto out;
+	m->shard_size = (uint64_t)shard_size;
+	if ((partial != NULL &&
+	     (rc = parse_partial(m, partial, src, e)) != 0) ||
+	    (rc = fill_files(m, files, names_len, e)) != 0)
+		goto out;
+	*out = m;
+	m = NULL;
+out:
+	digest_manifest_free(m);
+	json_decref(root);
+	return rc;
+}
+
+int
+digest_manifest_load(struct digest_manifest **out, const char *path,
+		     struct err *e)
+{
+	unsigned char *buf = NULL;
+	char shown[SHOWN_MAX];
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	text_escape(shown, sizeof(shown), path);
+	rc = file_read(&buf, &len, path, DIGEST_MAX_MANIFEST_BYTES, e);
+	if (rc == 0)
+		rc = digest_manifest_from_json(out, (const char *)buf, len,
+					       shown, e);
+	free(buf);
+	return rc;
+}
+
+/* --- merge ------------------------------------------------------------ */
+
+static int
+merge_check(const struct digest_manifest *const *parts, size_t n, size_t *total,
+	    size_t *nshards, size_t *names_len, struct err *e)
+{
+	const struct digest_manifest *p, *p0 = parts[0];
+	unsigned char *seen = calloc(n, 1);
+	size_t i, j;
+	int rc = 0;
+
+	if (seen == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	for (i = 0; i < n && rc == 0; i++) {
+		p = parts[i];
+		if (!p->partial || p->slice_count != n)
+			rc = err_set(e, EXIT_REJECTED,
+				     "part %zu is not one of "
+				     "%zu slices",
+				     i + 1, n);
+		else if (p->shard_size != p0->shard_size ||
+			 p->tree_files != p0->tree_files ||
+			 p->tree_bytes != p0->tree_bytes ||
+			 memcmp(p->listing, p0->listing, 32) != 0)
+			rc = err_set(e, EXIT_REJECTED,
+				     "part %zu is of another "
+				     "tree or method than part 1",
+				     i + 1);
+		else if (seen[p->slice_index]++)
+			rc = err_set(e, EXIT_REJECTED,
+				     "slice %u/%zu given "
+				     "twice",
+				     p->slice_index, n);
+		*total += p->n;
+		*nshards += p->nshards;
+		for (j = 0; j < p->n; j++)
+			*names_len += p->v[j].path_len + 1;
+	}
+	/* n distinct slices below n: every slice is there exactly once. */
+	if (rc == 0 && *total != p0->tree_files)
+		rc = err_set(e, EXIT_REJECTED,
+			     "the parts hold %zu files, the "
+			     "tree %llu",
+			     *total, (unsigned long long)p0->tree_files);
+	free(seen);
+	return rc;
+}
+
+static int
+merge_copy(struct digest_manifest *m, const struct digest_manifest *p,
+	   struct sha *s, size_t *k, size_t *off, size_t *sh, struct err *e)
+{
+	const struct entry *en;
+	char shown[SHOWN_MAX];
+	unsigned which = 0;
+	size_t i, nsh;
+	int rc;
+
+	for (i = 0; i < p->n; i++) {
+		en = &p->v[i];
+		rc = slice_of(&which, s, en->path, en->path_len, p->slice_count,
+			      e);
+		if (rc != 0)
+			return rc;
+		if (which != p->slice_index) {
+			text_escape(shown, sizeof(shown), en->path);
+			return err_set(e, EXIT_REJECTED,
+				       "%s: in slice %u but "
+				       "listed in slice %u",
+				       shown, which, p->slice_index);
+		}
+		m->v[*k] = *en;
+		memcpy(m->names + *off, en->path, en->path_len + 1);
+		m->v[*k].path = m->names + *off;
+		m->v[*k].shard0 = *sh;
+		nsh = digest_manifest_shard_count(p, i);
+		if (nsh)
+			memcpy(m->shards[*sh], p->shards[en->shard0], nsh * 32);
+		m->bytes += en->size;
+		*off += en->path_len + 1;
+		*sh += nsh;
+		(*k)++;
+	}
+	return 0;
+}
+
+int
+digest_manifest_merge(struct digest_manifest **out,
+		      const struct digest_manifest *const *parts, size_t n,
+		      struct err *e)
+{
+	size_t i, k = 0, off = 0, sh = 0, total = 0, nshards = 0, names = 0;
+	struct digest_manifest *m = NULL;
+	struct sha s = {NULL, NULL};
+	unsigned char listing[32];
+	int rc;
+
+	*out = NULL;
+	if (n == 0 || n > DIGEST_MAX_SLICES)
+		return err_set(e, EXIT_USAGE, "merge needs 1 to %d parts",
+			       DIGEST_MAX_SLICES);
+	if ((rc = merge_check(parts, n, &total, &nshards, &names, e)) != 0 ||
+	    (rc = sha_open(&s, e)) != 0 ||
+	    (rc = manifest_alloc(&m, total, nshards, e)) != 0)
+		goto out;
+	m->shard_size = parts[0]->shard_size;
+	m->names = malloc(names ? names : 1);
+	if (m->names == NULL) {
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = merge_copy(m, parts[i], &s, &k, &off, &sh, e);
+	if (rc != 0)
+		goto out;
+	qsort(m->v, m->n, sizeof(*m->v), cmp_entry);
+	for (i = 0; i < m->n && rc == 0; i++)
+		rc = listing_add(&s, m->v[i].path, m->v[i].path_len,
+				 m->v[i].size, e);
+	if (rc != 0 || (rc = sha_final(&s, listing, e)) != 0)
+		goto out;
+	if (memcmp(listing, parts[0]->listing, 32) != 0 ||
+	    m->bytes != parts[0]->tree_bytes) {
+		rc = err_set(e, EXIT_REJECTED,
+			     "the merged files differ from "
+			     "the tree listing the parts recorded");
+		goto out;
+	}
+	*out = m;
+	m = NULL;
+out:
+	sha_close(&s);
+	digest_manifest_free(m);
+	return rc;
+}
+
+/* --- compare ---------------------------------------------------------- */
+
+struct diff_item {
+	size_t off;
+	enum digest_change kind;
+};
+
+struct digest_diff {
+	struct diff_item *v;
+	size_t n, cap;
+	struct outbuf names;
+};
+
+size_t
+digest_diff_count(const struct digest_diff *d)
+{
+	return d->n;
+}
+
+const char *
+digest_diff_path(const struct digest_diff *d, size_t i,
+		 enum digest_change *kind)
+{
+	if (i >= d->n)
+		return NULL;
+	if (kind != NULL)
+		*kind = d->v[i].kind;
+	return d->names.p + d->v[i].off;
+}
+
+void
+digest_diff_free(struct digest_diff *d)
+{
+	if (d == NULL)
+		return;
+	free(d->v);
+	free(d->names.p);
+	free(d);
+}
+
+static int
+diff_add(struct digest_diff *d, const struct entry *en, enum digest_change kind,
+	 struct err *e)
+{
+	struct diff_item *nv;
+	size_t cap;
+
+	if (d->n == d->cap) {
+		cap = d->cap ? d->cap * 2 : 64;
+		nv = realloc(d->v, cap * sizeof(*nv));
+		if (nv == NULL)
+			return err_set(e, EXIT_UNDECIDED, "out of memory");
+		d->v = nv;
+		d->cap = cap;
+	}
+	d->v[d->n].off = d->names.len;
+	d->v[d->n++].kind = kind;
+	if (out_add(&d->names, en->path, en->path_len + 1) != 0)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	return 0;
+}
+
+/* 1 when en is one of the only paths or below one, marking those hit. */
+static int
+selected(const struct entry *en, const char *const *only, size_t n_only,
+	 unsigned char *hit)
+{
+	size_t k, len;
+	int any = n_only == 0;
+
+	for (k = 0; k < n_only; k++) {
+		len = strlen(only[k]);
+		if (len > en->path_len || memcmp(en->path, only[k], len) != 0 ||
+		    (len < en->path_len && en->path[len] != '/'))
+			continue;
+		hit[k] = 1;
+		any = 1;
+	}
+	return any;
+}
+
+static int
+differs(const struct digest_manifest *a, size_t i,
+	const struct digest_manifest *b, size_t j)
+{
+	if (a->v[i].size != b->v[j].size)
+		return 1;
+	if (a->shard_size == 0)
+		return memcmp(a->v[i].sha, b->v[j].sha, 32) != 0;
+	return memcmp(a->shards[a->v[i].shard0], b->shards[b->v[j].shard0],
+		      digest_manifest_shard_count(a, i) * 32) != 0;
+}
+
+static int
+compare_walk(struct digest_diff *d, const struct digest_manifest *a,
+	     const struct digest_manifest *b, const char *const *only,
+	     size_t n_only, unsigned char *hit, struct err *e)
+{
+	size_t i = 0, j = 0;
+	int c, rc = 0;
+
+	while (rc == 0 && (i < a->n || j < b->n)) {
+		if (i == a->n)
+			c = 1;
+		else if (j == b->n)
+			c = -1;
+		else
+			c = cmp_entry(&a->v[i], &b->v[j]);
+		if (c < 0 && selected(&a->v[i], only, n_only, hit))
+			rc = diff_add(d, &a->v[i], DIGEST_REMOVED, e);
+		else if (c > 0 && selected(&b->v[j], only, n_only, hit))
+			rc = diff_add(d, &b->v[j], DIGEST_ADDED, e);
+		else if (c == 0 && selected(&a->v[i], only, n_only, hit) &&
+			 differs(a, i, b, j))
+			rc = diff_add(d, &a->v[i], DIGEST_CHANGED, e);
+		i += c <= 0;
+		j += c >= 0;
+	}
+	return rc;
+}
+
+int
+digest_compare(struct digest_diff **out, const struct digest_manifest *signed_m,
+	       const struct digest_manifest *fresh, const char *const *only,
+	       size_t n_only, struct err *e)
+{
+	struct digest_diff *d = NULL;
+	unsigned char *hit = NULL;
+	char shown[SHOWN_MAX];
+	size_t k;
+	int rc = 0;
+
+	*out = NULL;
+	if (signed_m->partial || fresh->partial)
+		return err_set(e, EXIT_REJECTED,
+			       "cannot compare a partial "
+			       "manifest: merge the parts first");
+	if (signed_m->shard_size != fresh->shard_size)
+		return err_set(e, EXIT_REJECTED,
+			       "the manifests differ in "
+			       "method or shard size");
+	if (n_only > DIGEST_MAX_LIST)
+		return err_set(e, EXIT_USAGE, "more than %d paths to check",
+			       DIGEST_MAX_LIST);
+	for (k = 0; k < n_only; k++)
+		if (only[k] == NULL ||
+		    !walk_path_ok(only[k], strlen(only[k]))) {
+			text_escape(shown, sizeof(shown),
+				    only[k] ? only[k] : "(null)");
+			return err_set(e, EXIT_USAGE,
+				       "%s: not a relative path "
+				       "inside the tree",
+				       shown);
+		}
+	d = calloc(1, sizeof(*d));
+	hit = calloc(n_only ? n_only : 1, 1);
+	if (d == NULL || hit == NULL) {
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		goto out;
+	}
+	rc = compare_walk(d, signed_m, fresh, only, n_only, hit, e);
+	for (k = 0; rc == 0 && k < n_only; k++)
+		if (!hit[k]) {
+			text_escape(shown, sizeof(shown), only[k]);
+			rc = err_set(e, EXIT_REJECTED,
+				     "%s: neither signed nor "
+				     "present",
+				     shown);
+		}
+	if (rc == 0) {
+		*out = d;
+		d = NULL;
+	}
+out:
+	free(hit);
+	digest_diff_free(d);
+	return rc;
+}

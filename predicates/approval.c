@@ -1,0 +1,87 @@
+/* approval/v1 and intake/v1 predicates (see approval.h). */
+#include "predicates/approval.h"
+
+#include <string.h>
+
+#include "lib/ids.h"
+#include "lib/jsonio.h"
+
+const char *const approval_stages[] = {"staging", "production", "retired",
+				       NULL};
+const char *const approval_decisions[] = {"approve", "reject", NULL};
+const char *const intake_sourcings[] = {"open-weights", "api", "vendor",
+					"internal", NULL};
+const char *const intake_risk_tiers[] = {"low", "medium", "high", "critical",
+					 NULL};
+
+int
+pred_in_list(const char *s, const char *const *list)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && list[i] != NULL; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+time_ok(const json_t *pred, const char *key, int required)
+{
+	const char *s = jsonio_str(pred, key);
+	time_t t;
+
+	if (s == NULL)
+		return !required && json_object_get(pred, key) == NULL;
+	return ids_parse_rfc3339(&t, s) == 0;
+}
+
+int
+pred_approval_check(const json_t *pred, const char *src, struct err *e)
+{
+	static const char *const keys[] = {
+	    "stage",	  "decision",  "reason", "approver",
+	    "approvedOn", "expiresOn", NULL};
+	int rc;
+
+	if (!json_is_object(pred))
+		return err_set(e, EXIT_REJECTED, "%s: no approval predicate",
+			       src);
+	rc = jsonio_only_keys(pred, keys, src, e);
+	if (rc != 0)
+		return rc;
+	if (!pred_in_list(jsonio_str(pred, "stage"), approval_stages) ||
+	    !pred_in_list(jsonio_str(pred, "decision"), approval_decisions))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: approval needs a known stage and decision",
+			       src);
+	if (!time_ok(pred, "approvedOn", 1) || !time_ok(pred, "expiresOn", 0))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: approval times must be RFC 3339", src);
+	return 0;
+}
+
+int
+pred_intake_check(const json_t *pred, const char *src, struct err *e)
+{
+	static const char *const keys[] = {
+	    "source",	   "sourcing",	 "riskTier", "license",
+	    "evaluations", "reviewedOn", "reviewer", NULL};
+	int rc;
+
+	if (!json_is_object(pred))
+		return err_set(e, EXIT_REJECTED, "%s: no intake predicate",
+			       src);
+	rc = jsonio_only_keys(pred, keys, src, e);
+	if (rc != 0)
+		return rc;
+	if (!pred_in_list(jsonio_str(pred, "sourcing"), intake_sourcings) ||
+	    !pred_in_list(jsonio_str(pred, "riskTier"), intake_risk_tiers))
+		return err_set(
+		    e, EXIT_REJECTED,
+		    "%s: intake needs a known sourcing and risk tier", src);
+	if (!time_ok(pred, "reviewedOn", 1))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: reviewedOn must be RFC 3339", src);
+	return 0;
+}

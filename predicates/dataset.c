@@ -1,0 +1,148 @@
+/* Predicate dataset/v1: build and validate (see dataset.h). */
+#include "predicates/dataset.h"
+
+#include <string.h>
+
+#include "lib/jsonio.h"
+
+const char *const dataset_classifications[] = {
+    "public", "internal", "confidential", "restricted", NULL,
+};
+
+int
+pred_dataset_classification_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && dataset_classifications[i] != NULL; i++)
+		if (strcmp(s, dataset_classifications[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+set_opt_str(json_t *obj, const char *key, const char *val)
+{
+	if (val == NULL)
+		return 0;
+	return json_object_set_new(obj, key, json_string(val));
+}
+
+int
+pred_dataset_build(json_t **out, const struct dataset_info *info,
+		   json_t *contents, struct err *e)
+{
+	json_t *p = json_object(), *sources = json_array();
+	unsigned long long files = 0, bytes = 0;
+	size_t i;
+	json_t *c;
+
+	*out = NULL;
+	json_array_foreach(contents, i, c)
+	{
+		files += (unsigned long long)json_integer_value(
+		    json_object_get(c, "files"));
+		bytes += (unsigned long long)json_integer_value(
+		    json_object_get(c, "bytes"));
+	}
+	for (i = 0; i < info->nsources; i++)
+		json_array_append_new(
+		    sources, json_pack("{s:s}", "uri", info->sources[i]));
+	if (p == NULL || sources == NULL ||
+	    json_object_set_new(p, "name", json_string(info->name)) != 0 ||
+	    set_opt_str(p, "version", info->version) != 0 ||
+	    set_opt_str(p, "license", info->license) != 0 ||
+	    set_opt_str(p, "classification", info->classification) != 0 ||
+	    json_object_set_new(p, "pii", json_boolean(info->pii)) != 0 ||
+	    json_object_set_new(p, "sources", sources) != 0 ||
+	    set_opt_str(p, "transform", info->transform) != 0 ||
+	    json_object_set_new(p, "files", json_integer((json_int_t)files)) !=
+		0 ||
+	    json_object_set_new(p, "bytes", json_integer((json_int_t)bytes)) !=
+		0 ||
+	    json_object_set_new(
+		p, "hashing",
+		json_pack("{s:s, s:s, s:I, s:b}", "algorithm", "sha256",
+			  "omsOrder", "path", "shardSize",
+			  (json_int_t)info->shard_size, "allowSymlinks",
+			  info->allow_symlinks)) != 0 ||
+	    json_object_set_new(p, "contents", contents) != 0) {
+		json_decref(p);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	if (info->parents != NULL)
+		json_object_set(p, "parents", info->parents);
+	if (info->quality != NULL)
+		json_object_set(p, "quality", info->quality);
+	if (info->quality_rd != NULL)
+		json_object_set(p, "qualityReport", info->quality_rd);
+	*out = p;
+	return 0;
+}
+
+static int
+check_content(const json_t *c, size_t i, const char *src, struct err *e)
+{
+	static const char *const keys[] = {"name",  "digest",	"files",
+					   "bytes", "manifest", "manifestRef",
+					   NULL};
+	int rc;
+
+	if (!json_is_object(c))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: contents[%zu] is not an object", src, i);
+	rc = jsonio_only_keys(c, keys, src, e);
+	if (rc != 0)
+		return rc;
+	if (!json_is_string(json_object_get(c, "name")) ||
+	    !json_is_object(json_object_get(c, "digest")) ||
+	    !json_is_integer(json_object_get(c, "files")) ||
+	    !json_is_integer(json_object_get(c, "bytes")))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: contents[%zu] needs name, digest, files "
+			       "and bytes",
+			       src, i);
+	if ((json_object_get(c, "manifest") != NULL) ==
+	    (json_object_get(c, "manifestRef") != NULL))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: contents[%zu] needs exactly one of "
+			       "manifest and manifestRef",
+			       src, i);
+	return 0;
+}
+
+int
+pred_dataset_check(const json_t *pred, const char *src, struct err *e)
+{
+	static const char *const keys[] = {
+	    "name",	"version",   "license", "classification", "pii",
+	    "sources",	"transform", "files",	"bytes",	  "hashing",
+	    "contents", "parents",   "quality", "qualityReport",  NULL};
+	const json_t *contents = json_object_get(pred, "contents");
+	const char *cls = jsonio_str(pred, "classification");
+	size_t i;
+	int rc;
+
+	if (!json_is_object(pred))
+		return err_set(e, EXIT_REJECTED, "%s: no dataset predicate",
+			       src);
+	rc = jsonio_only_keys(pred, keys, src, e);
+	if (rc != 0)
+		return rc;
+	if (jsonio_str(pred, "name") == NULL)
+		return err_set(e, EXIT_REJECTED, "%s: dataset has no name",
+			       src);
+	if (json_object_get(pred, "classification") != NULL &&
+	    !pred_dataset_classification_ok(cls))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: unknown dataset classification", src);
+	if (!json_is_array(contents) || json_array_size(contents) == 0)
+		return err_set(e, EXIT_REJECTED, "%s: dataset has no contents",
+			       src);
+	for (i = 0; i < json_array_size(contents); i++) {
+		rc = check_content(json_array_get(contents, i), i, src, e);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}

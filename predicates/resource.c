@@ -1,0 +1,92 @@
+/* Resource descriptors for files and trees (see resource.h). */
+#include "predicates/resource.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/hex.h"
+
+int
+tree_hash(struct tree *t, const char *path, const struct digest_opts *opts,
+	  struct err *e)
+{
+	struct stat st;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (stat(path, &st) != 0)
+		return err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+	t->is_dir = S_ISDIR(st.st_mode);
+	t->path = strdup(path);
+	if (t->path == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	rc = digest_tree(&t->m, path, opts, e);
+	if (rc != 0)
+		return rc;
+	if (!t->is_dir) {
+		const unsigned char *d = digest_manifest_sha256(t->m, 0);
+		if (d == NULL || digest_manifest_count(t->m) != 1)
+			return err_set(e, EXIT_UNDECIDED,
+				       "%s: no whole-file digest", path);
+		memcpy(t->root, d, 32);
+		return 0;
+	}
+	rc = digest_manifest_oms_root(t->root, t->m, DIGEST_ORDER_PATH, e);
+	if (rc == 0 && digest_manifest_shard_size(t->m) == 0)
+		rc = digest_manifest_dirhash(t->dirhash, t->m, e);
+	return rc;
+}
+
+void
+tree_clear(struct tree *t)
+{
+	digest_manifest_free(t->m);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}
+
+json_t *
+tree_digestset(const struct tree *t)
+{
+	char hex[65];
+	json_t *set = json_object();
+
+	hex_encode(hex, t->root, 32);
+	json_object_set_new(set, "sha256", json_string(hex));
+	if (t->is_dir && digest_manifest_shard_size(t->m) == 0) {
+		hex_encode(hex, t->dirhash, 32);
+		json_object_set_new(set, "dirHash", json_string(hex));
+	}
+	return set;
+}
+
+json_t *
+tree_descriptor(const struct tree *t)
+{
+	size_t len = strlen(t->path);
+	char *name = malloc(len + 2);
+	json_t *rd;
+
+	if (name == NULL)
+		return NULL;
+	memcpy(name, t->path, len + 1);
+	while (t->is_dir && len > 1 && name[len - 1] == '/')
+		name[--len] = '\0';
+	if (t->is_dir && strcmp(name, "/") != 0)
+		memcpy(name + len, "/", 2);
+	rd = json_pack("{s:s, s:o}", "name", name, "digest", tree_digestset(t));
+	free(name);
+	return rd;
+}
+
+json_t *
+rd_sha256(const char *name, const unsigned char digest[32])
+{
+	char hex[65];
+
+	hex_encode(hex, digest, 32);
+	return json_pack("{s:s, s:{s:s}}", "name", name, "digest", "sha256",
+			 hex);
+}

@@ -1,0 +1,43 @@
+/*
+ * Resource descriptors for files and trees. A regular file is named by its
+ * SHA-256 (what sha256sum prints); a directory by its tree digests: the
+ * OMS root under "sha256" (as OpenSSF Model Signing records it) and the
+ * in-toto dirHash under "dirHash" (SPEC-TREE-1).
+ */
+#ifndef MLATTEST_PREDICATES_RESOURCE_H
+#define MLATTEST_PREDICATES_RESOURCE_H
+
+#include <jansson.h>
+
+#include "lib/digest.h"
+#include "lib/err.h"
+
+struct tree {
+	char *path; /* as given */
+	int is_dir;
+	struct digest_manifest *m; /* per-file manifest */
+	unsigned char root[32];	   /* file sha256, or OMS root */
+	unsigned char dirhash[32]; /* trees only */
+};
+
+/*
+ * Hashes path (a regular file or a directory) into *t. opts may be NULL.
+ * Free with tree_clear.
+ */
+int tree_hash(struct tree *t, const char *path, const struct digest_opts *opts,
+	      struct err *e);
+void tree_clear(struct tree *t);
+
+/* The DigestSet of t: {"sha256": ...} plus "dirHash" for a tree. */
+json_t *tree_digestset(const struct tree *t);
+
+/*
+ * A resource descriptor {"name", "digest"} for t. The name is the path as
+ * given with a trailing '/' for directories.
+ */
+json_t *tree_descriptor(const struct tree *t);
+
+/* {"name": name, "digest": {"sha256": hex}} for bytes already hashed. */
+json_t *rd_sha256(const char *name, const unsigned char digest[32]);
+
+#endif

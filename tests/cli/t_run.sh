@@ -1,0 +1,107 @@
+# attest run: wraps real commands; every field, signals, failures, secrets.
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+PY=/usr/bin/python3
+[ -x "$PY" ] || { echo "missing dependency: /usr/bin/python3" >&2; exit 1; }
+
+"$ATTEST" key generate --out trainer 2>/dev/null
+"$ATTEST" key generate --out steward 2>/dev/null
+cp -r "$SRC/demo/data" data
+cp "$SRC/demo/train.py" train.py
+printf 'lr: 3\n' >config.yaml
+"$ATTEST" dataset --key steward.key --name demo-train --classification internal \
+	--license CC-BY-4.0 --bundle ds.intoto.jsonl data/train 2>/dev/null
+
+export HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz123456
+export MY_API_KEY=plain
+export CUDA_VISIBLE_DEVICES=0
+export OMP_NUM_THREADS=2
+export SAFE_LOOKING="Bearer abcdef"
+expect "attest run wraps train.py" 0 "$ATTEST" run --key trainer.key \
+	--input data/train --input config.yaml --dataset ds.intoto.jsonl \
+	--config config.yaml --param lr=3 --param epochs=50 \
+	--private-param secret_mix=0.125 --commitments salts.json \
+	--env HF_TOKEN --env MY_API_KEY --env SAFE_LOOKING --seed 42 \
+	--capture-logs logs --output model.json --bundle model.intoto.jsonl \
+	-- "$PY" train.py data/train model.json --lr 3 --epochs 50
+grep -q "train.py: 600 rows" logs/stdout.log && pass "stdout captured to the log" || fail "log capture"
+grep -q "train.py: 600 rows" "$T/out" && pass "stdout passed through" || fail "stdout passthrough"
+P() { jq -r .payload model.intoto.jsonl | tail -1 | base64 -d; }
+chk() { # chk NAME JQ-FILTER EXPECTED
+	local got
+	got=$(P | jq -r "$2")
+	[ "$got" = "$3" ] && pass "$1" || fail "$1: got '$got', wanted '$3'"
+}
+chk "predicateType" .predicateType https://slsa.dev/provenance/v1
+chk "buildType" .predicate.buildDefinition.buildType https://mlattest.dev/buildtypes/training/v1
+chk "subject is the model" '.subject[0].digest.sha256' "$(sha256sum model.json | cut -d' ' -f1)"
+chk "command recorded" '.predicate.buildDefinition.externalParameters.command[1]' train.py
+chk "param recorded" '.predicate.buildDefinition.externalParameters.parameters.lr' 3
+chk "private param only as commitment" '.predicate.buildDefinition.externalParameters.privateParameters.secret_mix.sha256 | length' 64
+P | grep -q 0.125 && fail "private value leaked" || pass "private value absent"
+chk "config by digest" '.predicate.buildDefinition.externalParameters.configs[0].digest.sha256' "$(sha256sum config.yaml | cut -d' ' -f1)"
+chk "dataset linked" '[.predicate.buildDefinition.resolvedDependencies[] | select(.annotations.role=="dataset")] | .[0].annotations.dataset' demo-train
+chk "input by digest" '[.predicate.buildDefinition.resolvedDependencies[] | select(.name=="config.yaml")] | .[0].digest.sha256' "$(sha256sum config.yaml | cut -d' ' -f1)"
+chk "seed" .predicate.buildDefinition.internalParameters.seed 42
+chk "exit status" .predicate.buildDefinition.internalParameters.exitStatus 0
+chk "host cores" '.predicate.buildDefinition.internalParameters.host.cpuCount' "$(nproc)"
+chk "allowlisted env" .predicate.buildDefinition.externalParameters.environment.CUDA_VISIBLE_DEVICES 0
+chk "secret names redacted" '.predicate.buildDefinition.externalParameters.redactedEnvironment | sort | join(",")' HF_TOKEN,MY_API_KEY,SAFE_LOOKING
+P | grep -q -e hf_abcdef -e plain -e "Bearer" && fail "secret value leaked" || pass "no secret values"
+chk "builder id" .predicate.runDetails.builder.id https://mlattest.dev/builders/attest-run/v1
+chk "invocation id is a UUID" '.predicate.runDetails.metadata.invocationId | test("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")' true
+chk "startedOn RFC 3339" '.predicate.runDetails.metadata.startedOn | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$")' true
+chk "log byproduct" '.predicate.runDetails.byproducts[0].digest.sha256' "$(sha256sum logs/stdout.log | cut -d' ' -f1)"
+mode=$(stat -c %a salts.json)
+[ "$mode" = 600 ] && pass "commitments file 0600" || fail "commitments mode $mode"
+salt=$(jq -r .parameters.secret_mix.salt salts.json)
+c=$(P | jq -r .predicate.buildDefinition.externalParameters.privateParameters.secret_mix.sha256)
+re=$( { printf '%s' "$salt" | xxd -r -p; printf 'secret_mix=0.125'; } | sha256sum | cut -d' ' -f1)
+[ "$re" = "$c" ] && pass "auditor recomputes the commitment" || fail "commitment mismatch"
+re=$( { printf '%s' "$salt" | xxd -r -p; printf 'secret_mix=0.5'; } | sha256sum | cut -d' ' -f1)
+[ "$re" != "$c" ] && pass "wrong value does not match the commitment" || fail "commitment accepts wrong value"
+expect "provenance verifies with the model" 0 "$VERIFY" --key trainer.pub --artifact model.json model.intoto.jsonl
+cp model.json model.orig
+printf ' ' >>model.json
+expect "swapped model rejected" 1 "$VERIFY" --key trainer.pub --artifact model.json model.intoto.jsonl
+cp model.orig model.json
+
+# Datasets must match an input.
+printf 'x\n' >>data/train/part-0.csv
+expect_err "changed dataset refused before the run" 1 "matches an --input" "$ATTEST" run --key trainer.key \
+	--input data/train --dataset ds.intoto.jsonl --output m2.json -- true
+[ -e m2.json ] && fail "command ran despite dataset mismatch" || pass "command not run"
+
+# Exit status and failures.
+expect "failing command: exit status kept" 3 "$ATTEST" run --key trainer.key --output none.txt --bundle fail.intoto.jsonl -- sh -c 'exit 3'
+chk2() { jq -r .payload fail.intoto.jsonl | base64 -d | jq -r "$1"; }
+[ "$(chk2 .predicate.buildDefinition.internalParameters.exitStatus)" = 3 ] && pass "failure attested" || fail "failure not attested"
+[ "$(chk2 '.subject[0].name')" = _failed-run ] && pass "failed run subject" || fail "failed run subject"
+expect_err "command not found: 127, no attestation" 127 "no-such-cmd" "$ATTEST" run --key trainer.key --output x --bundle nf.intoto.jsonl -- no-such-cmd-xyz
+[ -e nf.intoto.jsonl ] && fail "attestation written for a command that never ran" || pass "no attestation for 127"
+expect_err "missing output after success" 3 "missing.bin" "$ATTEST" run --key trainer.key --output missing.bin --bundle m.intoto.jsonl -- true
+expect "usage: no command" 2 "$ATTEST" run --key trainer.key --output x
+expect "usage: private param without commitments" 2 "$ATTEST" run --key trainer.key --output x --private-param a=1 -- true
+expect "usage: bad --param" 2 "$ATTEST" run --key trainer.key --output x --param novalue -- true
+
+# Signals: SIGTERM to attest reaches the child; status 128+15.
+rm -f sig.txt
+"$ATTEST" run --key trainer.key --output sig.txt --bundle sig.intoto.jsonl -- \
+	sh -c 'trap "echo got-term >sig.txt; exit 143" TERM; echo ready >ready.txt; while :; do sleep 0.1; done' &
+apid=$!
+for _ in $(seq 50); do [ -f ready.txt ] && break; sleep 0.1; done
+kill -TERM "$apid"
+wait "$apid"
+st=$?
+[ "$st" -eq 143 ] && pass "exit status after SIGTERM" || fail "exit status after SIGTERM: $st"
+grep -q got-term sig.txt 2>/dev/null && pass "SIGTERM forwarded to the child" || fail "SIGTERM not forwarded"
+"$ATTEST" run --key trainer.key --output k.txt --bundle k.intoto.jsonl -- sh -c 'kill -KILL $$' 
+st=$?
+[ "$st" -eq 137 ] && pass "killed child: 128+9" || fail "killed child status $st"
+[ "$(jq -r .payload k.intoto.jsonl | base64 -d | jq -r .predicate.buildDefinition.internalParameters.terminatedBySignal)" = 9 ] &&
+	pass "signal recorded" || fail "signal not recorded"
+printf 'in\n' | "$ATTEST" run --key trainer.key --output o.txt --bundle o.intoto.jsonl -- sh -c 'cat >o.txt' 2>/dev/null
+[ "$(cat o.txt)" = in ] && pass "stdin passed through" || fail "stdin not passed"
+
+summary
