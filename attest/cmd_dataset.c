@@ -88,7 +88,8 @@ static const struct opt_def manifest_opts[] = {
 	"attest dataset --key KEYREF --name NAME [--version V] [--license "    \
 	"SPDX-ID]\n       [--classification CLASS] [--pii] [--source URI]... " \
 	"[--parent BUNDLE]...\n       [--transform TEXT] [--quality FILE] "    \
-	"[--bundle FILE] [-j N] PATH..."
+	"[--bundle FILE] [--format FMT] [-j N]\n       [--shard-size BYTES] "  \
+	"[--allow-symlinks] [--from-manifest FILE] PATH..."
 #define MANIFEST_SYNOPSIS                                                      \
 	"attest manifest [--shard-of I/N] [-j N] --out FILE PATH\n"            \
 	"       attest manifest --merge --out FILE PART..."
@@ -302,12 +303,14 @@ load_quality(struct dataset_info *info, const char *path, struct err *e)
 	return rc;
 }
 
-/* Where a large manifest goes: beside the bundle. */
+/* Where a large manifest goes: beside the bundle, named by its digest so
+ * two runs never overwrite each other's manifest. */
 static void
 manifest_path(char *out, size_t cap, const char *bundle,
-	      const struct dataset_info *info, size_t k)
+	      const struct dataset_info *info, size_t k,
+	      const unsigned char digest[SHA256_LEN])
 {
-	char safe[128];
+	char safe[128], hex[SHA256_HEX_LEN + 1];
 	const char *slash = bundle ? strrchr(bundle, '/') : NULL;
 	size_t i;
 
@@ -319,11 +322,14 @@ manifest_path(char *out, size_t cap, const char *bundle,
 		      (safe[i] >= '0' && safe[i] <= '9') || safe[i] == '.' ||
 		      safe[i] == '-'))
 			safe[i] = '_';
+	if (safe[0] == '.')
+		safe[0] = '_';
+	hex_encode(hex, digest, SHA256_LEN);
 	if (slash != NULL)
-		snprintf(out, cap, "%.*s/%s.%zu.manifest.json",
-			 (int)(slash - bundle), bundle, safe, k);
+		snprintf(out, cap, "%.*s/%s.%zu.%.12s.manifest.json",
+			 (int)(slash - bundle), bundle, safe, k, hex);
 	else
-		snprintf(out, cap, "%s.%zu.manifest.json", safe, k);
+		snprintf(out, cap, "%s.%zu.%.12s.manifest.json", safe, k, hex);
 }
 
 /* One contents entry: counts, and the manifest inline or by reference. */
@@ -352,11 +358,11 @@ content_entry(json_t **out, const struct tree *t, const char *bundle,
 			json_object_set_new(c, "manifest", inl);
 		goto out;
 	}
-	manifest_path(path, sizeof(path), bundle, info, k);
-	text[len] = '\n';
-	rc = hash_sha256(d, text, len + 1, e);
-	if (rc == 0)
-		rc = file_write_atomic(path, text, len + 1, 0644, 0, e);
+	rc = hash_sha256(d, text, len, e);
+	if (rc != 0)
+		goto out;
+	manifest_path(path, sizeof(path), bundle, info, k, d);
+	rc = file_write_atomic(path, text, len, 0644, 0, e);
 	if (rc != 0)
 		goto out;
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -423,6 +429,8 @@ cmd_dataset(int argc, char **argv)
 		struct tree t;
 		json_t *c = NULL;
 		rc = hash_path(&t, &o, o.paths[i], &e);
+		if (rc == 0 && o.from_manifest != NULL)
+			o.info.shard_size = digest_manifest_shard_size(t.m);
 		if (rc == 0)
 			rc = content_entry(&c, &t, o.bundle, &o.info, i, &e);
 		if (rc == 0) {
@@ -484,10 +492,8 @@ write_manifest(const struct digest_manifest *m, const char *out, struct err *e)
 	size_t len;
 	int rc = digest_manifest_to_json(&text, &len, m, e);
 
-	if (rc == 0) {
-		text[len] = '\n';
-		rc = file_write_atomic(out, text, len + 1, 0644, 0, e);
-	}
+	if (rc == 0)
+		rc = file_write_atomic(out, text, len, 0644, 0, e);
 	free(text);
 	return rc;
 }

@@ -120,8 +120,10 @@ check_kv(const char *v, const char *what, struct err *e)
 {
 	const char *eq = strchr(v, '=');
 
-	if (eq == NULL || eq == v)
-		return err_set(e, EXIT_USAGE, "%s: expected K=V, got \"%s\"",
+	if (eq == NULL || eq == v || eq - v > 128)
+		return err_set(e, EXIT_USAGE,
+			       "%s: expected K=V with K at most 128 bytes, got "
+			       "\"%.200s\"",
 			       what, v);
 	return 0;
 }
@@ -237,10 +239,12 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 			       "the salts");
 	if (o->image != NULL &&
 	    (strstr(o->image, "@sha256:") == NULL ||
-	     !hex_is_valid(strstr(o->image, "@sha256:") + 8) ||
+	     strspn(strstr(o->image, "@sha256:") + 8, "0123456789abcdef") !=
+		 64 ||
 	     strlen(strstr(o->image, "@sha256:") + 8) != 64))
 		return err_set(e, EXIT_USAGE,
-			       "--image: expected REF@sha256:<64 hex>");
+			       "--image: expected REF@sha256:<64 lowercase "
+			       "hex>");
 	return 0;
 }
 
@@ -264,7 +268,7 @@ hash_list(json_t *deps, const struct list *l, const char *role,
 		json_object_set_new(rd, "annotations",
 				    json_pack("{s:s}", "role", role));
 		if (trees != NULL)
-			json_array_append(trees, rd);
+			json_array_append_new(trees, json_deep_copy(rd));
 		json_array_append_new(deps, rd);
 		tree_clear(&t);
 	}
@@ -488,6 +492,12 @@ cmd_run(int argc, char **argv)
 	rc = parse(&o, argc, argv, &e);
 	if (rc != 0)
 		goto out;
+	/* The child, and the recorded environment, see --seed. */
+	if (o.seed != NULL && setenv(TRAINING_SEED_ENV, o.seed, 1) != 0) {
+		rc = err_set(&e, EXIT_UNDECIDED, "cannot set %s",
+			     TRAINING_SEED_ENV);
+		goto out;
+	}
 	rc = key_load_private(&k, o.key, &e);
 	if (rc == 0)
 		rc = ids_uuid(invocation, &e);
@@ -525,11 +535,6 @@ cmd_run(int argc, char **argv)
 
 	if (o.logs != NULL && mkdir(o.logs, 0755) != 0 && errno != EEXIST) {
 		rc = err_sys(&e, EXIT_UNDECIDED, errno, "%s", o.logs);
-		goto out;
-	}
-	if (o.seed != NULL && setenv(TRAINING_SEED_ENV, o.seed, 1) != 0) {
-		rc = err_set(&e, EXIT_UNDECIDED, "cannot set %s",
-			     TRAINING_SEED_ENV);
 		goto out;
 	}
 	rc = execute(&res, &o, started, finished, &e);

@@ -124,24 +124,65 @@ keyset_verify_envelope(const struct key **signer, const struct keyset *ks,
 		       "%s: no signature verifies under a trusted key", src);
 }
 
+/* Marks key j and every key with the same id (one key listed twice). */
+static void
+mark_same(const struct keyset *ks, size_t j, int *signed_by)
+{
+	size_t k;
+
+	for (k = 0; k < ks->n; k++)
+		if (strcmp(key_id(ks->keys[k]), key_id(ks->keys[j])) == 0)
+			signed_by[k] = 1;
+}
+
+/* Tries signature i under the unmarked keys: hinted ones first. */
+static void
+try_sig(const struct keyset *ks, const struct dsse_envelope *env, size_t i,
+	const unsigned char *pae, size_t paelen, int *signed_by)
+{
+	size_t j, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (j = 0; j < ks->n; j++) {
+			int hinted = strcmp(dsse_keyid(env, i),
+					    key_id(ks->keys[j])) == 0;
+			if (signed_by[j] || hinted != (pass == 0))
+				continue;
+			if (sig_ok(ks->keys[j], env, i, pae, paelen)) {
+				/* A signature verifies under one key only. */
+				mark_same(ks, j, signed_by);
+				return;
+			}
+		}
+	}
+}
+
 size_t
 keyset_count_signers(const struct keyset *ks, const struct dsse_envelope *env,
 		     int *signed_by)
 {
 	unsigned char *pae = NULL;
 	size_t paelen, i, j, count = 0;
+	int local[MAX_TRUSTED_KEYS];
+	int *marks = signed_by != NULL ? signed_by : local;
 
+	for (j = 0; j < ks->n; j++)
+		marks[j] = 0;
 	if (make_pae(&pae, &paelen, env, NULL) != 0)
 		return 0;
-	for (j = 0; j < ks->n; j++) {
-		int ok = 0;
-		for (i = 0; i < dsse_sig_count(env) && !ok; i++)
-			ok = sig_ok(ks->keys[j], env, i, pae, paelen);
-		if (signed_by != NULL)
-			signed_by[j] = ok;
-		count += (size_t)ok;
-	}
+	for (i = 0; i < dsse_sig_count(env); i++)
+		try_sig(ks, env, i, pae, paelen, marks);
 	free(pae);
+	/* Distinct keys: one key listed under two names counts once. */
+	for (j = 0; j < ks->n; j++) {
+		size_t k;
+		int first = marks[j];
+		for (k = 0; first && k < j; k++)
+			if (marks[k] && strcmp(key_id(ks->keys[k]),
+					       key_id(ks->keys[j])) == 0)
+				first = 0;
+		count += (size_t)first;
+	}
 	return count;
 }
 

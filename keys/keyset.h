@@ -35,8 +35,11 @@ int keyset_verify_envelope(const struct key **signer, const struct keyset *ks,
 			   struct err *e);
 
 /*
- * Counts the distinct keys of ks that signed env validly (for k-of-n);
- * signed[i] is set to 1 for each key i that did, when signed is not NULL.
+ * Counts the distinct keys of ks that signed env validly (for k-of-n; one
+ * public key listed twice counts once); signed_by[i] (when not NULL, with
+ * room for every key) is set to 1 for each key i that did. Each signature
+ * is checked under the keys its keyid names first; a signature that
+ * verifies is not tried under other keys (SPEC-ENV-5).
  */
 size_t keyset_count_signers(const struct keyset *ks,
 			    const struct dsse_envelope *env, int *signed_by);

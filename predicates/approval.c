@@ -25,6 +25,18 @@ pred_in_list(const char *s, const char *const *list)
 	return 0;
 }
 
+int
+pred_in_list_json(const char *s, const json_t *arr)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < json_array_size(arr); i++)
+		if (json_is_string(json_array_get(arr, i)) &&
+		    strcmp(s, json_string_value(json_array_get(arr, i))) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 time_ok(const json_t *pred, const char *key, int required)
 {

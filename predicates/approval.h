@@ -18,6 +18,9 @@ extern const char *const intake_risk_tiers[];
 /* 1 when s is in the NULL-terminated list. */
 int pred_in_list(const char *s, const char *const *list);
 
+/* 1 when s equals a string of the JSON array arr. */
+int pred_in_list_json(const char *s, const json_t *arr);
+
 /* Validate predicates read from verified statements. */
 int pred_approval_check(const json_t *pred, const char *src, struct err *e);
 int pred_intake_check(const json_t *pred, const char *src, struct err *e);

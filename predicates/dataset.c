@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "lib/ids.h"
 #include "lib/jsonio.h"
 
 const char *const dataset_classifications[] = {
@@ -34,6 +35,7 @@ pred_dataset_build(json_t **out, const struct dataset_info *info,
 {
 	json_t *p = json_object(), *sources = json_array();
 	unsigned long long files = 0, bytes = 0;
+	char now[RFC3339_LEN + 1];
 	size_t i;
 	json_t *c;
 
@@ -70,6 +72,8 @@ pred_dataset_build(json_t **out, const struct dataset_info *info,
 		json_decref(p);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
+	ids_rfc3339(now, time(NULL));
+	json_object_set_new(p, "attestedOn", json_string(now));
 	if (info->parents != NULL)
 		json_object_set(p, "parents", info->parents);
 	if (info->quality != NULL)
@@ -115,9 +119,10 @@ int
 pred_dataset_check(const json_t *pred, const char *src, struct err *e)
 {
 	static const char *const keys[] = {
-	    "name",	"version",   "license", "classification", "pii",
-	    "sources",	"transform", "files",	"bytes",	  "hashing",
-	    "contents", "parents",   "quality", "qualityReport",  NULL};
+	    "name",    "version",	"license",    "classification",
+	    "pii",     "sources",	"transform",  "files",
+	    "bytes",   "hashing",	"contents",   "parents",
+	    "quality", "qualityReport", "attestedOn", NULL};
 	const json_t *contents = json_object_get(pred, "contents");
 	const char *cls = jsonio_str(pred, "classification");
 	size_t i;

@@ -25,7 +25,8 @@ tree_hash(struct tree *t, const char *path, const struct digest_opts *opts,
 	rc = digest_tree(&t->m, path, opts, e);
 	if (rc != 0)
 		return rc;
-	if (!t->is_dir) {
+	/* SPEC-TREE-1: a file in shard mode is named by its OMS root. */
+	if (!t->is_dir && digest_manifest_shard_size(t->m) == 0) {
 		const unsigned char *d = digest_manifest_sha256(t->m, 0);
 		if (d == NULL || digest_manifest_count(t->m) != 1)
 			return err_set(e, EXIT_UNDECIDED,

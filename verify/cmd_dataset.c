@@ -251,15 +251,22 @@ manifest_bound(const struct digest_manifest *m, const json_t *content,
 	json_t *set;
 	int ok;
 
+	/* A file subject is its sha256; a tree's is the OMS root. */
+	ok = 0;
 	if (digest_manifest_count(m) == 1 &&
-	    digest_manifest_sha256(m, 0) != NULL)
-		memcpy(root, digest_manifest_sha256(m, 0), 32);
-	else if (digest_manifest_oms_root(root, m, DIGEST_ORDER_PATH, e) != 0)
-		return -e->code;
-	hex_encode(hex, root, 32);
-	set = json_pack("{s:s}", "sha256", hex);
-	ok = digestset_match(json_object_get(content, "digest"), set);
-	json_decref(set);
+	    digest_manifest_sha256(m, 0) != NULL) {
+		hex_encode(hex, digest_manifest_sha256(m, 0), 32);
+		set = json_pack("{s:s}", "sha256", hex);
+		ok = digestset_match(json_object_get(content, "digest"), set);
+		json_decref(set);
+	}
+	if (!ok &&
+	    digest_manifest_oms_root(root, m, DIGEST_ORDER_PATH, e) == 0) {
+		hex_encode(hex, root, 32);
+		set = json_pack("{s:s}", "sha256", hex);
+		ok = digestset_match(json_object_get(content, "digest"), set);
+		json_decref(set);
+	}
 	return ok ? 0
 		  : err_set(e, EXIT_REJECTED,
 			    "%s: manifest does not hash to the signed subject",

@@ -14,6 +14,8 @@ struct command {
 static const struct command commands[] = {
     {"dataset", cmd_dataset,
      "re-hash a dataset and name every file that changed"},
+    {"policy", cmd_policy,
+     "admission check of a model against a policy over a whole bundle"},
 };
 
 int

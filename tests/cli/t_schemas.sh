@@ -136,6 +136,7 @@ invalid "missing name refused" $D $P 'del(.name)'
 invalid "parent without attestation digest refused" $D $P 'del(.parents[0].annotations.attestation)'
 invalid "non-hex parent attestation digest refused" $D $P '.parents[0].annotations.attestation.sha256 = "xyz"'
 invalid "omsOrder other than path refused" $D $P '.hashing.omsOrder = "name"'
+invalid "attestedOn not RFC 3339 UTC refused" $D $P '.attestedOn = "26/11/2026 10:00"'
 invalid "manifestRef name with a slash refused" $D pred-big.json '.contents[0].manifestRef.name = "../m.json"'
 invalid "shard manifest without shard_size refused" $D pred-sh.json 'del(.contents[0].manifest.shard_size)'
 

@@ -1,0 +1,195 @@
+# verify policy: the honest chain admits; each broken link denies with the
+# reason named; a malformed policy is a usage error.
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+PY=/usr/bin/python3
+
+for who in steward trainer evaluator alice bob carol mallory; do
+	"$ATTEST" key generate --out "$who" 2>/dev/null
+done
+cp -r "$SRC/demo/data" data
+cp "$SRC/demo/train.py" "$SRC/demo/evaluate.py" .
+q() { "$@" >/dev/null 2>&1 || { echo "setup failed: $*" >&2; exit 1; }; }
+
+# The honest chain, one file per kind so variants can be assembled.
+q "$ATTEST" dataset --key steward.key --name train --license CC-BY-4.0 \
+	--classification internal --bundle ds-train.jsonl data/train
+q "$ATTEST" dataset --key steward.key --name test --license CC-BY-4.0 \
+	--classification internal --bundle ds-test.jsonl data/test
+q "$ATTEST" run --key trainer.key --input data/train --dataset ds-train.jsonl \
+	--output model.json --bundle run.jsonl -- "$PY" train.py data/train model.json --lr 3
+q "$ATTEST" eval --key evaluator.key --model model.json --dataset data/test \
+	--metrics m.json --bundle eval.jsonl -- "$PY" evaluate.py model.json data/test m.json
+for who in alice bob; do
+	q "$ATTEST" approve --key "$who.key" --stage production --bundle "appr-$who.jsonl" model.json
+done
+cat ds-train.jsonl ds-test.jsonl run.jsonl eval.jsonl appr-alice.jsonl appr-bob.jsonl >good.jsonl
+
+jq -n '{policyVersion: 1,
+  keys: {steward: {publicKey: "steward.pub"}, trainer: {publicKey: "trainer.pub"},
+         evaluator: {publicKey: "evaluator.pub"}, alice: {publicKey: "alice.pub"},
+         bob: {publicKey: "bob.pub"}, carol: {publicKey: "carol.pub"}},
+  dataset: {signers: ["steward"], allowClassifications: ["public", "internal"],
+            requireLicense: true, denyLicenses: ["CC-BY-NC-4.0"]},
+  training: {signers: ["trainer"], builderIds: ["https://mlattest.dev/builders/attest-run/v1"],
+             requireSuccess: true, requireAttestedDatasets: true},
+  evaluation: {signers: ["evaluator"], requireHeldOut: true,
+               metrics: [{name: "accuracy", op: ">=", value: 0.85}]},
+  approval: {stage: "production", signers: ["alice", "bob", "carol"], threshold: 2},
+  maxAge: "720h"}' >prod.json
+
+pol() { "$VERIFY" policy --policy "${POLICY:-prod.json}" --bundle "$@"; }
+expect "honest chain admits" 0 pol good.jsonl --json report.json --vsa-key trainer.key --vsa vsa.json model.json
+[ "$(jq -r .result report.json)" = admit ] && pass "json report: admit" || fail "json report"
+[ "$(jq '[.rules[] | select(.outcome != "PASS")] | length' report.json)" = 0 ] &&
+	pass "every rule passed" || fail "rules not all passed"
+[ "$(jq '.rules | length' report.json)" -ge 11 ] && pass "all sections evaluated" || fail "rules missing"
+expect "VSA verifies" 0 "$VERIFY" --key trainer.pub --artifact model.json vsa.json
+[ "$(jq -r .payload vsa.json | base64 -d | jq -r .predicate.verificationResult)" = PASSED ] &&
+	pass "VSA says PASSED" || fail "VSA result"
+[ "$(jq -r .payload vsa.json | base64 -d | jq -r .predicate.policy.digest.sha256)" = "$(sha256sum prod.json | cut -d' ' -f1)" ] &&
+	pass "VSA binds the policy digest" || fail "VSA policy digest"
+[ "$(jq -r .payload vsa.json | base64 -d | jq '.predicate.inputAttestations | length')" = 5 ] &&
+	pass "VSA lists the attestations used" || fail "VSA inputs"
+jq '.signatures[0].sig |= (.[0:10] + "AAAA" + .[14:])' vsa.json >vsa-bad.json
+expect "tampered VSA rejected" 1 "$VERIFY" --key trainer.pub vsa-bad.json
+expect "admit by digest" 0 pol good.jsonl "sha256:$(sha256sum model.json | cut -d' ' -f1)"
+
+# deny CASE BUNDLE RULE [ARTIFACT]: must exit 1 and name the failing rule.
+deny() {
+	local name=$1 bundle=$2 rule=$3 art=${4:-model.json}
+	expect_err "deny: $name" 1 "FAIL +$rule" pol "$bundle" "$art"
+}
+
+# A training dataset without attestation.
+cat ds-test.jsonl run.jsonl eval.jsonl appr-alice.jsonl appr-bob.jsonl >b1.jsonl
+deny "training dataset not attested" b1.jsonl dataset.attested
+# A dataset signed by a key that is not a steward.
+q "$ATTEST" dataset --key mallory.key --name train --license CC-BY-4.0 \
+	--classification internal --bundle ds-mallory.jsonl data/train
+cat ds-mallory.jsonl ds-test.jsonl run.jsonl eval.jsonl appr-alice.jsonl appr-bob.jsonl >b2.jsonl
+deny "dataset signed by a non-steward" b2.jsonl dataset.attested
+# Restricted data.
+q "$ATTEST" dataset --key steward.key --name train --license CC-BY-4.0 \
+	--classification restricted --bundle ds-restricted.jsonl data/train
+cat ds-restricted.jsonl ds-test.jsonl run.jsonl eval.jsonl appr-alice.jsonl appr-bob.jsonl >b3.jsonl
+deny "restricted data" b3.jsonl dataset.classification
+# A second, honest-looking attestation cannot outvote the restricted one.
+cat ds-train.jsonl b3.jsonl >b3b.jsonl
+deny "restricted data despite a second attestation" b3b.jsonl dataset.classification
+# A denied licence, and a missing one.
+q "$ATTEST" dataset --key steward.key --name train --license CC-BY-NC-4.0 \
+	--classification internal --bundle ds-nc.jsonl data/train
+cat ds-nc.jsonl ds-test.jsonl run.jsonl eval.jsonl appr-alice.jsonl appr-bob.jsonl >b4.jsonl
+deny "denied licence" b4.jsonl dataset.license
+q "$ATTEST" dataset --key steward.key --name train --classification internal --bundle ds-nolic.jsonl data/train
+cat ds-nolic.jsonl ds-test.jsonl run.jsonl eval.jsonl appr-alice.jsonl appr-bob.jsonl >b4b.jsonl
+deny "missing licence" b4b.jsonl dataset.license
+# Evaluation on a training dataset.
+q "$ATTEST" eval --key evaluator.key --model model.json --dataset data/train \
+	--metrics m.json --bundle eval-ontrain.jsonl
+cat ds-train.jsonl ds-test.jsonl run.jsonl eval-ontrain.jsonl appr-alice.jsonl appr-bob.jsonl >b5.jsonl
+deny "evaluation on training data" b5.jsonl evaluation.held-out
+# A metric below threshold, and a missing one.
+printf '{"accuracy": 0.5}\n' >low.json
+q "$ATTEST" eval --key evaluator.key --model model.json --dataset data/test --metrics low.json --bundle eval-low.jsonl
+cat ds-train.jsonl ds-test.jsonl run.jsonl eval-low.jsonl appr-alice.jsonl appr-bob.jsonl >b6.jsonl
+deny "metric below threshold" b6.jsonl evaluation.metrics
+printf '{"recall": 0.99}\n' >nometric.json
+q "$ATTEST" eval --key evaluator.key --model model.json --dataset data/test --metrics nometric.json --bundle eval-miss.jsonl
+cat ds-train.jsonl ds-test.jsonl run.jsonl eval-miss.jsonl appr-alice.jsonl appr-bob.jsonl >b6b.jsonl
+deny "metric missing" b6b.jsonl evaluation.metrics
+# An evaluation signed by the trainer does not count.
+q "$ATTEST" eval --key trainer.key --model model.json --dataset data/test --metrics m.json --bundle eval-trainer.jsonl
+cat ds-train.jsonl ds-test.jsonl run.jsonl eval-trainer.jsonl appr-alice.jsonl appr-bob.jsonl >b6c.jsonl
+deny "self-reported evaluation" b6c.jsonl evaluation.present
+# One approval when two are needed; the same approver twice.
+cat ds-train.jsonl ds-test.jsonl run.jsonl eval.jsonl appr-alice.jsonl >b7.jsonl
+deny "one approval of two" b7.jsonl approval.threshold
+q "$ATTEST" approve --key alice.key --stage production --bundle appr-alice2.jsonl model.json
+cat b7.jsonl appr-alice2.jsonl >b8.jsonl
+deny "same approver twice" b8.jsonl approval.threshold
+# An approval for staging used for production.
+q "$ATTEST" approve --key bob.key --stage staging --bundle appr-staging.jsonl model.json
+cat b7.jsonl appr-staging.jsonl >b9.jsonl
+deny "staging approval for production" b9.jsonl approval.threshold
+# A reject decision.
+q "$ATTEST" approve --key carol.key --stage production --decision reject --reason "bias" --bundle appr-reject.jsonl model.json
+cat good.jsonl appr-reject.jsonl >b10.jsonl
+deny "a reject decision" b10.jsonl approval.no-reject
+# An approval by a key outside the signers list, and a forged one.
+q "$ATTEST" approve --key mallory.key --stage production --bundle appr-mallory.jsonl model.json
+cat b7.jsonl appr-mallory.jsonl >b11.jsonl
+deny "approval by an outsider" b11.jsonl approval.threshold
+jq -c '.payload = (.payload | @base64d | fromjson | .predicate.stage = "production" | tojson | @base64)' appr-staging.jsonl >appr-forged.jsonl
+cat b7.jsonl appr-forged.jsonl >b12.jsonl
+deny "forged approval line" b12.jsonl approval.threshold
+# An expired approval.
+q "$ATTEST" approve --key bob.key --stage production --expires 1s --bundle appr-exp.jsonl model.json
+sleep 2
+cat b7.jsonl appr-exp.jsonl >b13.jsonl
+deny "expired approval" b13.jsonl approval.threshold
+# The model file swapped after training.
+cp model.json model.orig
+printf ' ' >>model.json
+deny "model swapped after training" good.jsonl training.provenance
+cp model.orig model.json
+# A training run that failed.
+"$ATTEST" run --key trainer.key --input data/train --dataset ds-train.jsonl \
+	--output model.json --bundle run-fail.jsonl -- sh -c "$PY train.py data/train model.json --lr 3 && exit 1" >/dev/null 2>&1
+[ $? -eq 1 ] && pass "attest run exits with the run's failure" || fail "attest run status on failure"
+cp model.json model-fail.json
+cat ds-train.jsonl ds-test.jsonl run-fail.jsonl >b14.jsonl
+for f in eval.jsonl appr-alice.jsonl appr-bob.jsonl; do cat "$f" >>b14.jsonl; done
+deny "failed training run" b14.jsonl training.success
+# Provenance by an unknown builder id.
+q "$ATTEST" run --key trainer.key --builder-id https://example.com/other --input data/train \
+	--dataset ds-train.jsonl --output model.json --bundle run-builder.jsonl -- "$PY" train.py data/train model.json --lr 3
+cat ds-train.jsonl ds-test.jsonl run-builder.jsonl eval.jsonl appr-alice.jsonl appr-bob.jsonl >b15.jsonl
+deny "unknown builder id" b15.jsonl training.builder
+# Attestations older than maxAge.
+jq '.maxAge = "1s"' prod.json >stale.json
+POLICY=stale.json expect_err "deny: attestations older than maxAge" 1 "older than maxAge" pol good.jsonl model.json
+# Junk and unsigned lines never turn a deny into an allow.
+cat b7.jsonl >b16.jsonl
+printf '{"junk": true}\n' >>b16.jsonl
+jq -c '.signatures[0].keyid = "x"' appr-bob.jsonl | jq -c '.payload = (.payload | @base64d | fromjson | .subject[0].name = "y" | tojson | @base64)' >>b16.jsonl
+deny "junk lines do not help" b16.jsonl approval.threshold
+
+# Base models: require-intake.
+printf 'base weights\n' >base.bin
+q "$ATTEST" run --key trainer.key --input data/train --dataset ds-train.jsonl --base-model base.bin \
+	--output model.json --bundle run-base.jsonl -- "$PY" train.py data/train model.json --lr 3
+jq '.intake = {signers: ["steward"], allowRiskTiers: ["low", "medium"]} | .training.baseModel = "require-intake"' prod.json >base-pol.json
+cat ds-train.jsonl ds-test.jsonl run-base.jsonl eval.jsonl appr-alice.jsonl appr-bob.jsonl >b17.jsonl
+POLICY=base-pol.json expect_err "deny: base model without intake" 1 "FAIL +training.base-model" pol b17.jsonl model.json
+q "$ATTEST" intake --key steward.key --source https://example.com/base --sourcing open-weights --risk-tier low --bundle intake.jsonl base.bin
+cat b17.jsonl intake.jsonl >b18.jsonl
+POLICY=base-pol.json expect "base model with intake admits" 0 pol b18.jsonl model.json
+q "$ATTEST" intake --key steward.key --source https://example.com/base --sourcing open-weights --risk-tier critical --bundle intake-crit.jsonl base.bin
+cat b17.jsonl intake-crit.jsonl >b19.jsonl
+POLICY=base-pol.json expect_err "deny: base model risk tier" 1 "risk tier" pol b19.jsonl model.json
+jq '.training.baseModel = "forbid"' prod.json >forbid.json
+POLICY=forbid.json expect_err "deny: base model forbidden" 1 "forbids" pol b18.jsonl model.json
+
+# Malformed policies are usage errors; missing files cannot be decided.
+jq '.approval.treshold = 2' prod.json >typo.json
+POLICY=typo.json expect_err "policy with an unknown field" 2 "unknown field" pol good.jsonl model.json
+jq '.approval.signers = ["alice", "dave"]' prod.json >nokey.json
+POLICY=nokey.json expect_err "signer without a key" 2 "names no key" pol good.jsonl model.json
+jq '.approval.threshold = 4' prod.json >thr.json
+POLICY=thr.json expect_err "threshold above signers" 2 "threshold" pol good.jsonl model.json
+jq '.policyVersion = 2' prod.json >ver.json
+POLICY=ver.json expect_err "unknown policy version" 2 "policyVersion" pol good.jsonl model.json
+jq '.maxAge = "soon"' prod.json >age.json
+POLICY=age.json expect_err "bad maxAge" 2 "maxAge" pol good.jsonl model.json
+printf '{"policyVersion": 1, "policyVersion": 1}' >dup.json
+POLICY=dup.json expect_err "duplicate key in policy" 2 "dup.json" pol good.jsonl model.json
+POLICY=nope.json expect_err "missing policy" 3 "nope.json" pol good.jsonl model.json
+expect_err "missing bundle" 3 "nope.jsonl" pol nope.jsonl model.json
+expect "usage: no artifact" 2 "$VERIFY" policy --policy prod.json --bundle good.jsonl
+jq --arg pem "$(cat trainer.pub)" '.keys.trainer = {publicKey: $pem}' prod.json >inline.json
+POLICY=inline.json expect "inline PEM key" 0 pol good.jsonl model.json
+
+summary

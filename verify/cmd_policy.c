@@ -1,0 +1,915 @@
+/*
+ * verify policy: the admission check a deploy gate runs. Starting from the
+ * artifact's digest it finds the training provenance, the datasets it used,
+ * an evaluation and the approvals, each signed by a key of the role it is
+ * used for, and evaluates every rule of the policy. Exit 0 only when every
+ * rule was evaluated and held (SPEC-POL-1).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/digestset.h"
+#include "lib/fileio.h"
+#include "lib/ids.h"
+#include "lib/jsonio.h"
+#include "lib/opt.h"
+#include "lib/text.h"
+#include "predicates/approval.h"
+#include "predicates/dataset.h"
+#include "predicates/evaluation.h"
+#include "predicates/resource.h"
+#include "predicates/types.h"
+#include "verify/policy.h"
+#include "verify/verify.h"
+#include "verify/vsa.h"
+
+enum { OPT_POLICY = 1, OPT_BUNDLE, OPT_JSON, OPT_VSA_KEY, OPT_VSA, OPT_QUIET };
+
+static const struct opt_def policy_opts[] = {
+    {OPT_POLICY, "policy", 'p', "POLICY.json", "the admission policy"},
+    {OPT_BUNDLE, "bundle", 'b', "FILE", "evidence bundle; repeatable"},
+    {OPT_JSON, "json", 0, "FILE", "also write the report as JSON"},
+    {OPT_VSA_KEY, "vsa-key", 0, "KEYREF",
+     "sign a SLSA Verification Summary with this key"},
+    {OPT_VSA, "vsa", 0, "FILE", "where the signed VSA goes"},
+    {OPT_QUIET, "quiet", 'q', NULL, "print only the verdict"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+#define POLICY_SYNOPSIS                                                        \
+	"verify policy --policy POLICY.json --bundle FILE [--bundle "          \
+	"FILE]...\n"                                                           \
+	"       [--json FILE] [--vsa-key KEYREF --vsa FILE] "                  \
+	"ARTIFACT|sha256:HEX"
+
+#define MAX_RULES 64
+#define CLOCK_SKEW 300
+
+enum outcome { RULE_PASS, RULE_FAIL, RULE_UNDECIDED };
+
+struct rule {
+	const char *id;
+	const char *atlas;
+	const char *threat;
+	enum outcome outcome;
+	char reason[600];
+	json_t *evidence; /* [{source, sha256, signers}] */
+};
+
+struct pctx {
+	const struct policy *p;
+	struct evidence ev;
+	json_t *artifact; /* DigestSet */
+	char artifact_name[256];
+	time_t now;
+	struct rule rules[MAX_RULES];
+	size_t nrules;
+	json_t *train_deps;  /* RDs of every training dependency */
+	size_t nprov;	     /* training provenances counted */
+	unsigned char *used; /* per evidence item: counted by some rule */
+};
+
+struct policy_opts {
+	const char *policy, *json, *vsa_key, *vsa, *artifact;
+	const char **bundles;
+	size_t nbundles;
+	int quiet;
+};
+
+static struct rule *
+rule_new(struct pctx *c, const char *id, const char *atlas, const char *threat)
+{
+	struct rule *r = &c->rules[c->nrules++];
+
+	r->id = id;
+	r->atlas = atlas;
+	r->threat = threat;
+	r->outcome = RULE_PASS;
+	r->reason[0] = '\0';
+	r->evidence = json_array();
+	return r;
+}
+
+/* Records a failure; the first reason is kept, later ones counted. */
+static void rule_fail(struct rule *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+rule_fail(struct rule *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->outcome == RULE_FAIL)
+		return;
+	r->outcome = RULE_FAIL;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+}
+
+static json_t *
+signer_names(const struct pctx *c, const struct evidence_item *it,
+	     const struct signers *role)
+{
+	json_t *names = json_array();
+	size_t i;
+
+	for (i = 0; i < role->n; i++)
+		if (it->signed_by[role->idx[i]])
+			json_array_append_new(names,
+					      json_string(policy_key_name(
+						  c->p, (size_t)role->idx[i])));
+	return names;
+}
+
+static void
+rule_use(struct pctx *c, struct rule *r, const struct evidence_item *it,
+	 const struct signers *role)
+{
+	json_array_append_new(r->evidence,
+			      json_pack("{s:s, s:s, s:o}", "source", it->src,
+					"sha256", it->sha256, "signers",
+					signer_names(c, it, role)));
+	c->used[it - c->ev.items] = 1;
+}
+
+/* SPEC-POL-5: used attestations must be younger than maxAge and not
+ * from the future. Returns NULL when fresh, else why not. */
+static const char *
+staleness(const struct pctx *c, const char *when)
+{
+	time_t t;
+
+	if (when == NULL || ids_parse_rfc3339(&t, when) != 0)
+		return c->p->max_age > 0 ? "carries no valid time" : NULL;
+	if (t > c->now + CLOCK_SKEW)
+		return "is dated in the future";
+	if (c->p->max_age > 0 && c->now - t > c->p->max_age)
+		return "is older than maxAge";
+	return NULL;
+}
+
+static const char *
+dig_get(const json_t *obj, const char *a, const char *b, const char *d)
+{
+	return jsonio_str(json_object_get(json_object_get(obj, a), b), d);
+}
+
+/* SPEC-POL-2: statements of type, about the artifact, by the role. */
+static int
+is_role_claim(const struct evidence_item *it, const char *type,
+	      const struct signers *role, const json_t *about)
+{
+	return strcmp(it->type, type) == 0 &&
+	       evidence_signed_by_any(it, role->idx, role->n) &&
+	       (about == NULL || evidence_about(it, about));
+}
+
+/* ---- training ---- */
+
+static int
+dep_is_data(const json_t *dep)
+{
+	const char *role =
+	    jsonio_str(json_object_get(dep, "annotations"), "role");
+
+	return role != NULL &&
+	       (strcmp(role, "dataset") == 0 || strcmp(role, "input") == 0);
+}
+
+static void
+check_builder(struct pctx *c, struct rule *r, const struct evidence_item *it)
+{
+	const char *id = dig_get(it->pred, "runDetails", "builder", "id");
+	size_t i;
+
+	if (c->p->builder_ids == NULL)
+		return;
+	for (i = 0; id != NULL && i < json_array_size(c->p->builder_ids); i++)
+		if (strcmp(
+			json_string_value(json_array_get(c->p->builder_ids, i)),
+			id) == 0)
+			return;
+	rule_fail(r, "%s: builder id is not one the policy allows", it->src);
+}
+
+static void
+check_success(const struct pctx *c, struct rule *r,
+	      const struct evidence_item *it)
+{
+	const json_t *st = json_object_get(
+	    json_object_get(json_object_get(it->pred, "buildDefinition"),
+			    "internalParameters"),
+	    "exitStatus");
+
+	if (!c->p->require_success)
+		return;
+	if (!json_is_integer(st) || json_integer_value(st) != 0)
+		rule_fail(r,
+			  "%s: the training run did not succeed (exit "
+			  "status %s)",
+			  it->src,
+			  json_is_integer(st) ? "non-zero" : "missing");
+}
+
+static const json_t *
+deps_of(const struct evidence_item *it)
+{
+	return json_object_get(json_object_get(it->pred, "buildDefinition"),
+			       "resolvedDependencies");
+}
+
+static void
+check_training(struct pctx *c)
+{
+	struct rule *prov, *builder, *success;
+	size_t i, j, found = 0;
+
+	prov = rule_new(c, "training.provenance", "AML.T0010.003",
+			"AI supply chain compromise: model");
+	builder = rule_new(c, "training.builder", "AML.T0010",
+			   "AI supply chain compromise");
+	success = rule_new(c, "training.success", "AML.T0010.003",
+			   "AI supply chain compromise: model");
+	for (i = 0; i < c->ev.n; i++) {
+		const struct evidence_item *it = &c->ev.items[i];
+		const char *why;
+		if (!is_role_claim(it, PRED_SLSA_PROVENANCE,
+				   &c->p->training_signers, c->artifact))
+			continue;
+		why = staleness(c, dig_get(it->pred, "runDetails", "metadata",
+					   "finishedOn"));
+		if (why != NULL) {
+			rule_fail(prov, "%s: training provenance %s", it->src,
+				  why);
+			continue;
+		}
+		found++;
+		c->nprov++;
+		rule_use(c, prov, it, &c->p->training_signers);
+		check_builder(c, builder, it);
+		check_success(c, success, it);
+		rule_use(c, builder, it, &c->p->training_signers);
+		rule_use(c, success, it, &c->p->training_signers);
+		for (j = 0; j < json_array_size(deps_of(it)); j++)
+			json_array_append(c->train_deps,
+					  json_array_get(deps_of(it), j));
+	}
+	if (found == 0 && prov->outcome != RULE_FAIL)
+		rule_fail(prov,
+			  "no training provenance for %s signed by a "
+			  "training key",
+			  c->artifact_name);
+	if (found == 0) {
+		builder->outcome = success->outcome = RULE_FAIL;
+		snprintf(builder->reason, sizeof(builder->reason),
+			 "no training provenance to check");
+		snprintf(success->reason, sizeof(success->reason),
+			 "no training provenance to check");
+	}
+}
+
+/* ---- datasets ---- */
+
+static int
+license_ok(const struct pctx *c, const char *lic, char *why, size_t cap)
+{
+	if (lic == NULL) {
+		snprintf(why, cap, "has no licence");
+		return !c->p->require_license;
+	}
+	if (c->p->deny_licenses != NULL &&
+	    pred_in_list_json(lic, c->p->deny_licenses)) {
+		snprintf(why, cap, "licence is denied by the policy");
+		return 0;
+	}
+	if (c->p->allow_licenses != NULL &&
+	    !pred_in_list_json(lic, c->p->allow_licenses)) {
+		snprintf(why, cap, "licence is not in allowLicenses");
+		return 0;
+	}
+	return 1;
+}
+
+/* Checks the dataset attestations that name dep; returns how many. */
+static size_t
+check_dep(struct pctx *c, const json_t *dep, struct rule *att, struct rule *cls,
+	  struct rule *lic)
+{
+	const json_t *digest = json_object_get(dep, "digest");
+	const char *name = jsonio_str(dep, "name");
+	char why[128], shown[200];
+	size_t i, n = 0;
+
+	text_escape(shown, sizeof(shown), name ? name : "(unnamed)");
+	for (i = 0; i < c->ev.n; i++) {
+		const struct evidence_item *it = &c->ev.items[i];
+		const char *k, *stale;
+		if (!is_role_claim(it, PRED_DATASET, &c->p->dataset_signers,
+				   digest) ||
+		    pred_dataset_check(it->pred, it->src, NULL) != 0)
+			continue;
+		stale = staleness(c, jsonio_str(it->pred, "attestedOn"));
+		if (stale != NULL) {
+			rule_fail(cls, "%s: dataset attestation %s", it->src,
+				  stale);
+			continue;
+		}
+		n++;
+		rule_use(c, att, it, &c->p->dataset_signers);
+		k = jsonio_str(it->pred, "classification");
+		if (c->p->allow_classifications != NULL &&
+		    (k == NULL ||
+		     !pred_in_list_json(k, c->p->allow_classifications)))
+			rule_fail(cls,
+				  "%s: classification \"%s\" is not "
+				  "allowed (%s)",
+				  shown, k ? k : "unset", it->src);
+		else
+			rule_use(c, cls, it, &c->p->dataset_signers);
+		if (!license_ok(c, jsonio_str(it->pred, "license"), why,
+				sizeof(why)))
+			rule_fail(lic, "%s: %s (%s)", shown, why, it->src);
+		else
+			rule_use(c, lic, it, &c->p->dataset_signers);
+	}
+	return n;
+}
+
+static void
+check_datasets(struct pctx *c)
+{
+	struct rule *att, *cls, *lic;
+	char shown[200];
+	size_t i, ndata = 0;
+
+	att = rule_new(c, "dataset.attested", "AML.T0020",
+		       "poison training data");
+	cls = rule_new(c, "dataset.classification", "AML.T0057",
+		       "AI data leakage");
+	lic = rule_new(c, "dataset.license", "AML.T0010.002",
+		       "AI supply chain compromise: data");
+	if (!c->p->has_training) {
+		const char *why = "the policy has no training section, so no "
+				  "dataset is linked to the model";
+		att->outcome = cls->outcome = lic->outcome = RULE_UNDECIDED;
+		snprintf(att->reason, sizeof(att->reason), "%s", why);
+		snprintf(cls->reason, sizeof(cls->reason), "%s", why);
+		snprintf(lic->reason, sizeof(lic->reason), "%s", why);
+		return;
+	}
+	if (c->nprov == 0) {
+		const char *why = "no training provenance, so its datasets "
+				  "cannot be checked";
+		rule_fail(att, "%s", why);
+		rule_fail(cls, "%s", why);
+		rule_fail(lic, "%s", why);
+		return;
+	}
+	for (i = 0; i < json_array_size(c->train_deps); i++) {
+		const json_t *dep = json_array_get(c->train_deps, i);
+		if (!dep_is_data(dep))
+			continue;
+		ndata++;
+		if (check_dep(c, dep, att, cls, lic) == 0 &&
+		    c->p->require_attested_datasets) {
+			text_escape(shown, sizeof(shown),
+				    jsonio_str(dep, "name")
+					? jsonio_str(dep, "name")
+					: "(unnamed)");
+			rule_fail(att,
+				  "training input %s has no dataset "
+				  "attestation signed by a dataset key",
+				  shown);
+		}
+	}
+	/* SPEC-POL-4: a run that declares no data cannot show it used
+	 * attested data. */
+	if (ndata == 0 && c->p->require_attested_datasets)
+		rule_fail(att, "the training provenance names no dataset or "
+			       "input");
+}
+
+/* ---- base models ---- */
+
+static void
+check_base_models(struct pctx *c)
+{
+	struct rule *r = rule_new(c, "training.base-model", "AML.T0010.003",
+				  "AI supply chain compromise: model");
+	size_t i, j;
+
+	for (i = 0; i < json_array_size(c->train_deps); i++) {
+		const json_t *dep = json_array_get(c->train_deps, i);
+		const char *role =
+		    jsonio_str(json_object_get(dep, "annotations"), "role");
+		size_t ok = 0;
+		if (role == NULL || strcmp(role, "base-model") != 0)
+			continue;
+		if (c->p->base_model == BASE_FORBID) {
+			rule_fail(r, "training used a base model; the policy "
+				     "forbids it");
+			continue;
+		}
+		if (c->p->base_model == BASE_ALLOW)
+			continue;
+		for (j = 0; j < c->ev.n; j++) {
+			const struct evidence_item *it = &c->ev.items[j];
+			const char *tier;
+			if (!is_role_claim(it, PRED_INTAKE,
+					   &c->p->intake_signers,
+					   json_object_get(dep, "digest")) ||
+			    pred_intake_check(it->pred, it->src, NULL) != 0 ||
+			    staleness(c, jsonio_str(it->pred, "reviewedOn")))
+				continue;
+			tier = jsonio_str(it->pred, "riskTier");
+			if (c->p->allow_risk_tiers != NULL &&
+			    !pred_in_list_json(tier, c->p->allow_risk_tiers)) {
+				rule_fail(r,
+					  "%s: base model risk tier \"%s\" "
+					  "is not allowed",
+					  it->src, tier);
+				continue;
+			}
+			rule_use(c, r, it, &c->p->intake_signers);
+			ok++;
+		}
+		if (ok == 0)
+			rule_fail(r, "the base model has no intake review "
+				     "signed by an intake key");
+	}
+}
+
+/* ---- evaluation ---- */
+
+/* SPEC-POL-3: eval datasets must share no digest with training inputs. */
+static const char *
+overlap(const struct pctx *c, const struct evidence_item *it)
+{
+	const json_t *ds = json_object_get(it->pred, "datasets");
+	size_t i, j;
+
+	for (i = 0; i < json_array_size(ds); i++) {
+		const json_t *d = json_array_get(ds, i);
+		for (j = 0; j < json_array_size(c->train_deps); j++) {
+			const json_t *t = json_array_get(c->train_deps, j);
+			if (dep_is_data(t) &&
+			    digestset_match(json_object_get(d, "digest"),
+					    json_object_get(t, "digest")))
+				return jsonio_str(d, "name")
+					   ? jsonio_str(d, "name")
+					   : "(unnamed)";
+		}
+	}
+	return NULL;
+}
+
+/* Failures of one evaluation against the policy metrics. */
+static int
+metric_failures(const struct pctx *c, const struct evidence_item *it, char *why,
+		size_t cap)
+{
+	const json_t *m = json_object_get(it->pred, "metrics");
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < c->p->nmetrics; i++) {
+		const struct threshold *t = &c->p->metrics[i];
+		const json_t *v = json_object_get(m, t->name);
+		if (v != NULL &&
+		    eval_compare(json_number_value(v), t->op, t->value))
+			continue;
+		if (n++ == 0 && v == NULL)
+			snprintf(why, cap, "%s: metric %s is missing", it->src,
+				 t->name);
+		else if (n == 1)
+			snprintf(why, cap, "%s: metric %s = %g fails %s %g",
+				 it->src, t->name, json_number_value(v),
+				 eval_op_str(t->op), t->value);
+	}
+	return n;
+}
+
+static void
+check_evaluation(struct pctx *c)
+{
+	struct rule *pres, *met, *held;
+	char why[600] = "", hwhy[600] = "";
+	const struct evidence_item *best = NULL;
+	size_t i, found = 0;
+	int best_fail = 1 << 30;
+
+	pres = rule_new(c, "evaluation.present", "AML.T0031",
+			"erode AI model integrity");
+	met = rule_new(c, "evaluation.metrics", "AML.T0031",
+		       "erode AI model integrity");
+	held = rule_new(c, "evaluation.held-out", "AML.T0020",
+			"poison training data (evaluation on training data)");
+	for (i = 0; i < c->ev.n; i++) {
+		const struct evidence_item *it = &c->ev.items[i];
+		const char *stale, *o;
+		char w[600] = "";
+		int fails;
+		if (!is_role_claim(it, PRED_EVALUATION,
+				   &c->p->evaluation_signers, c->artifact) ||
+		    pred_eval_check(it->pred, it->src, NULL) != 0)
+			continue;
+		stale = staleness(c, jsonio_str(it->pred, "finishedOn"));
+		if (stale != NULL) {
+			snprintf(why, sizeof(why), "%s: evaluation %s", it->src,
+				 stale);
+			continue;
+		}
+		found++;
+		fails = metric_failures(c, it, w, sizeof(w));
+		o = c->p->require_held_out ? overlap(c, it) : NULL;
+		if (o != NULL)
+			snprintf(hwhy, sizeof(hwhy),
+				 "%s: eval dataset %.100s is also a training "
+				 "input",
+				 it->src, o);
+		if (c->p->require_held_out && !c->p->has_training)
+			snprintf(hwhy, sizeof(hwhy),
+				 "requireHeldOut needs a training section");
+		fails += (o != NULL) +
+			 (c->p->require_held_out && !c->p->has_training);
+		if (fails < best_fail) {
+			best_fail = fails;
+			best = it;
+			if (w[0] != '\0')
+				snprintf(why, sizeof(why), "%s", w);
+		}
+		if (fails == 0)
+			break;
+	}
+	if (found == 0) {
+		rule_fail(pres, "%s",
+			  why[0] ? why
+				 : "no evaluation of the model signed by an "
+				   "evaluation key");
+		rule_fail(met, "no evaluation to check");
+		rule_fail(held, "no evaluation to check");
+		return;
+	}
+	rule_use(c, pres, best, &c->p->evaluation_signers);
+	if (best_fail == 0) {
+		rule_use(c, met, best, &c->p->evaluation_signers);
+		rule_use(c, held, best, &c->p->evaluation_signers);
+		return;
+	}
+	if (metric_failures(c, best, why, sizeof(why)) > 0)
+		rule_fail(met, "%s", why);
+	else
+		rule_use(c, met, best, &c->p->evaluation_signers);
+	if (hwhy[0] != '\0')
+		rule_fail(held, "%s", hwhy);
+	else
+		rule_use(c, held, best, &c->p->evaluation_signers);
+}
+
+/* ---- approvals ---- */
+
+/* Counts distinct approval keys (one public key under two names once). */
+static size_t
+distinct_keys(const struct pctx *c, const unsigned char *approved)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < c->p->nkeys; i++) {
+		int first = approved[i];
+		for (j = 0; first && j < i; j++)
+			if (approved[j] &&
+			    strcmp(key_id(keyset_get(c->p->ks, i)),
+				   key_id(keyset_get(c->p->ks, j))) == 0)
+				first = 0;
+		n += (size_t)first;
+	}
+	return n;
+}
+
+static void
+check_approvals(struct pctx *c)
+{
+	unsigned char approved[EVIDENCE_MAX_KEYS] = {0};
+	const struct signers *s = &c->p->approval_signers;
+	struct rule *thr, *rej;
+	char note[300] = "";
+	size_t i, j, n;
+
+	thr = rule_new(c, "approval.threshold", "AML.T0010.003",
+		       "AI supply chain compromise: model");
+	rej = rule_new(c, "approval.no-reject", "AML.T0010.003",
+		       "AI supply chain compromise: model");
+	for (i = 0; i < c->ev.n; i++) {
+		const struct evidence_item *it = &c->ev.items[i];
+		const char *stage, *exp, *stale;
+		time_t t;
+		if (!is_role_claim(it, PRED_APPROVAL, s, c->artifact) ||
+		    pred_approval_check(it->pred, it->src, NULL) != 0)
+			continue;
+		stage = jsonio_str(it->pred, "stage");
+		if (strcmp(stage, c->p->stage) != 0) {
+			snprintf(note, sizeof(note),
+				 "; %s approves stage %s, not %s", it->src,
+				 stage, c->p->stage);
+			continue;
+		}
+		exp = jsonio_str(it->pred, "expiresOn");
+		stale = staleness(c, jsonio_str(it->pred, "approvedOn"));
+		if (exp != NULL && ids_parse_rfc3339(&t, exp) == 0 &&
+		    t < c->now) {
+			snprintf(note, sizeof(note), "; %s has expired",
+				 it->src);
+			continue;
+		}
+		if (stale != NULL) {
+			snprintf(note, sizeof(note), "; %s %s", it->src, stale);
+			continue;
+		}
+		if (strcmp(jsonio_str(it->pred, "decision"), "reject") == 0) {
+			rule_fail(rej,
+				  "%s: a signer rejected the model for "
+				  "%s",
+				  it->src, c->p->stage);
+			continue;
+		}
+		for (j = 0; j < s->n; j++)
+			if (it->signed_by[s->idx[j]])
+				approved[s->idx[j]] = 1;
+		rule_use(c, thr, it, s);
+	}
+	n = distinct_keys(c, approved);
+	if ((long)n < c->p->threshold)
+		rule_fail(thr, "%zu of %ld required approvals for %s%s", n,
+			  c->p->threshold, c->p->stage, note);
+	if (rej->outcome == RULE_PASS)
+		json_array_extend(rej->evidence, thr->evidence);
+}
+
+/* ---- driver and output ---- */
+
+static int
+parse(struct policy_opts *o, int argc, char **argv, struct err *e)
+{
+	struct opt_iter it;
+	const char *val;
+	int id, rc;
+
+	o->bundles = calloc((size_t)argc, sizeof(char *));
+	if (o->bundles == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, policy_opts, &id, &val, e)) == 1) {
+		switch (id) {
+		case OPT_HELP:
+			opt_help(stdout, POLICY_SYNOPSIS,
+				 "Admit (exit 0) or deny (exit 1) ARTIFACT "
+				 "under the policy; 3 when\nit cannot decide. "
+				 "Only attestations signed by the key of the "
+				 "role\nthey are used for count.",
+				 policy_opts);
+			return 1;
+		case OPT_POLICY:
+			o->policy = val;
+			break;
+		case OPT_BUNDLE:
+			o->bundles[o->nbundles++] = val;
+			break;
+		case OPT_JSON:
+			o->json = val;
+			break;
+		case OPT_VSA_KEY:
+			o->vsa_key = val;
+			break;
+		case OPT_VSA:
+			o->vsa = val;
+			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			break;
+		default:
+			if (o->artifact != NULL)
+				return err_set(e, EXIT_USAGE,
+					       "one ARTIFACT at a time");
+			o->artifact = val;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (o->policy == NULL || o->nbundles == 0 || o->artifact == NULL)
+		return err_set(e, EXIT_USAGE, "usage: %s", POLICY_SYNOPSIS);
+	if ((o->vsa == NULL) != (o->vsa_key == NULL))
+		return err_set(e, EXIT_USAGE,
+			       "--vsa and --vsa-key go together");
+	return 0;
+}
+
+static int
+artifact_digest(struct pctx *c, const char *artifact, struct err *e)
+{
+	struct tree t;
+	int rc;
+
+	snprintf(c->artifact_name, sizeof(c->artifact_name), "%s", artifact);
+	if (strncmp(artifact, "sha256:", 7) == 0) {
+		if (strlen(artifact + 7) != 64)
+			return err_set(e, EXIT_USAGE,
+				       "%s: expected sha256:<64 hex>",
+				       artifact);
+		c->artifact = json_pack("{s:s}", "sha256", artifact + 7);
+		return digestset_has_acceptable(c->artifact)
+			   ? 0
+			   : err_set(e, EXIT_USAGE, "%s: bad digest", artifact);
+	}
+	rc = tree_hash(&t, artifact, NULL, e);
+	if (rc == 0)
+		c->artifact = tree_digestset(&t);
+	tree_clear(&t);
+	return rc;
+}
+
+static const char *
+outcome_word(enum outcome o)
+{
+	return o == RULE_PASS ? "PASS" : o == RULE_FAIL ? "FAIL" : "UNDECIDED";
+}
+
+static int
+verdict(const struct pctx *c)
+{
+	size_t i;
+	int undecided = 0;
+
+	for (i = 0; i < c->nrules; i++) {
+		if (c->rules[i].outcome == RULE_FAIL)
+			return EXIT_REJECTED;
+		undecided |= c->rules[i].outcome == RULE_UNDECIDED;
+	}
+	return undecided || c->nrules == 0 ? EXIT_UNDECIDED : EXIT_PASS;
+}
+
+static void
+print_text(const struct pctx *c, int status, int quiet)
+{
+	size_t i, j, failed = 0;
+
+	for (i = 0; i < c->nrules; i++) {
+		const struct rule *r = &c->rules[i];
+		failed += r->outcome == RULE_FAIL;
+		if (quiet)
+			continue;
+		printf("%-9s %-24s", outcome_word(r->outcome), r->id);
+		if (r->outcome != RULE_PASS)
+			printf(" %s  [%s %s]\n", r->reason, r->atlas,
+			       r->threat);
+		else {
+			for (j = 0; j < json_array_size(r->evidence) && j < 3;
+			     j++)
+				printf(" %s", jsonio_str(json_array_get(
+							     r->evidence, j),
+							 "source"));
+			printf("%s\n",
+			       json_array_size(r->evidence) > 3 ? " ..." : "");
+		}
+	}
+	fflush(stdout);
+	fprintf(stderr,
+		"verify: %s %s under %s (%zu rules, %zu failed; %zu of %zu "
+		"attestations verified under policy keys)\n",
+		status == EXIT_PASS	  ? "ADMIT"
+		: status == EXIT_REJECTED ? "DENY"
+					  : "COULD NOT DECIDE",
+		c->artifact_name, c->p->path, c->nrules, failed, c->ev.n,
+		c->ev.total);
+}
+
+static json_t *
+report_json(const struct pctx *c, int status)
+{
+	json_t *rules = json_array();
+	size_t i;
+
+	for (i = 0; i < c->nrules; i++) {
+		const struct rule *r = &c->rules[i];
+		json_t *row = json_pack(
+		    "{s:s, s:s, s:{s:s, s:s}, s:O}", "id", r->id, "outcome",
+		    outcome_word(r->outcome), "atlas", "id", r->atlas, "name",
+		    r->threat, "evidence", r->evidence);
+		if (r->outcome != RULE_PASS)
+			json_object_set_new(row, "reason",
+					    json_string(r->reason));
+		json_array_append_new(rules, row);
+	}
+	return json_pack("{s:s, s:i, s:{s:s, s:{s:s}}, s:{s:s, s:O}, s:o, "
+			 "s:{s:I, s:I, s:I}}",
+			 "result",
+			 status == EXIT_PASS	   ? "admit"
+			 : status == EXIT_REJECTED ? "deny"
+						   : "undecided",
+			 "exitCode", status, "policy", "path", c->p->path,
+			 "digest", "sha256", c->p->sha256, "artifact", "name",
+			 c->artifact_name, "digest", c->artifact, "rules",
+			 rules, "attestations", "read", (json_int_t)c->ev.total,
+			 "verified", (json_int_t)c->ev.n, "unverified",
+			 (json_int_t)(c->ev.unverified + c->ev.malformed));
+}
+
+static int
+write_json(const char *path, const json_t *doc, struct err *e)
+{
+	char *text = NULL;
+	size_t len;
+	int rc = jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, e);
+
+	if (rc == 0) {
+		text[len] = '\n';
+		rc = file_write_atomic(path, text, len + 1, 0644, 0, e);
+	}
+	free(text);
+	return rc;
+}
+
+static void
+evaluate(struct pctx *c)
+{
+	if (c->p->has_training)
+		check_training(c);
+	if (c->p->has_dataset)
+		check_datasets(c);
+	if (c->p->has_training && c->p->base_model != BASE_ALLOW)
+		check_base_models(c);
+	if (c->p->has_evaluation)
+		check_evaluation(c);
+	if (c->p->has_approval)
+		check_approvals(c);
+}
+
+static int
+outputs(struct pctx *c, const struct policy_opts *o, int status, struct err *e)
+{
+	json_t *doc = NULL;
+	int rc = 0;
+
+	print_text(c, status, o->quiet);
+	if (o->json != NULL) {
+		doc = report_json(c, status);
+		rc = write_json(o->json, doc, e);
+		json_decref(doc);
+	}
+	if (rc == 0 && o->vsa != NULL)
+		rc = vsa_write(o->vsa, o->vsa_key, c->p, c->artifact,
+			       c->artifact_name, &c->ev, c->used,
+			       status == EXIT_PASS, e);
+	return rc;
+}
+
+int
+cmd_policy(int argc, char **argv)
+{
+	struct policy_opts o;
+	struct policy *p = NULL;
+	struct err e = ERR_INIT;
+	struct pctx c;
+	size_t i;
+	int rc, status = EXIT_UNDECIDED;
+
+	memset(&o, 0, sizeof(o));
+	memset(&c, 0, sizeof(c));
+	rc = parse(&o, argc, argv, &e);
+	if (rc == 0)
+		rc = policy_load(&p, o.policy, &e);
+	if (rc == 0) {
+		c.p = p;
+		c.now = time(NULL);
+		c.train_deps = json_array();
+		rc = artifact_digest(&c, o.artifact, &e);
+	}
+	if (rc == 0)
+		rc = evidence_load(&c.ev, o.bundles, o.nbundles, p->ks, &e);
+	if (rc == 0) {
+		c.used = calloc(c.ev.n + 1, 1);
+		if (c.used == NULL)
+			rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
+	}
+	if (rc == 0) {
+		evaluate(&c);
+		status = verdict(&c);
+		rc = outputs(&c, &o, status, &e);
+	}
+	for (i = 0; i < c.nrules; i++)
+		json_decref(c.rules[i].evidence);
+	json_decref(c.train_deps);
+	json_decref(c.artifact);
+	free(c.used);
+	evidence_free(&c.ev);
+	policy_free(p);
+	free(o.bundles);
+	if (rc == 1)
+		return EXIT_PASS;
+	if (rc != 0)
+		return verify_fail(&e);
+	return status;
+}

@@ -1,0 +1,56 @@
+/*
+ * Evidence: every attestation of the given bundles, checked against a set
+ * of named trusted keys. An item's statement is parsed only after one of
+ * its signatures verified over the PAE under a trusted key, and it
+ * remembers which keys those were; callers decide which keys count for
+ * which role. Items that verify under no key are kept only as counts.
+ */
+#ifndef MLATTEST_VERIFY_EVIDENCE_H
+#define MLATTEST_VERIFY_EVIDENCE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "keys/keyset.h"
+#include "lib/err.h"
+#include "lib/statement.h"
+
+#define EVIDENCE_MAX_KEYS 64
+
+struct evidence_item {
+	char src[256];	      /* "file:line" */
+	char sha256[65];      /* hex digest of the entry's bytes */
+	struct statement *st; /* parsed after verification */
+	unsigned char signed_by[EVIDENCE_MAX_KEYS]; /* 1 per key that signed */
+	const char *type;   /* predicateType (borrowed) */
+	const json_t *pred; /* predicate (borrowed, may be NULL) */
+};
+
+struct evidence {
+	struct evidence_item *items;
+	size_t n, cap;
+	size_t total;	   /* entries read, good or bad */
+	size_t unverified; /* entries no trusted key signed */
+	size_t malformed;  /* entries that did not parse */
+};
+
+/*
+ * Reads each bundle and keeps the items that verify under at least one key
+ * of ks (at most EVIDENCE_MAX_KEYS keys) and hold an in-toto Statement.
+ * Fails only when a bundle cannot be read (EXIT_UNDECIDED, or
+ * EXIT_REJECTED for an unusable file). Cost: one signature check per
+ * signature when the keyid hint names the key, else one per key.
+ */
+int evidence_load(struct evidence *ev, const char *const *bundles, size_t n,
+		  const struct keyset *ks, struct err *e);
+
+void evidence_free(struct evidence *ev);
+
+/* 1 when item it names digests (a DigestSet) among its subjects. */
+int evidence_about(const struct evidence_item *it, const json_t *digests);
+
+/* 1 when one of the keys with index in roles[0..nroles) signed it. */
+int evidence_signed_by_any(const struct evidence_item *it, const int *roles,
+			   size_t nroles);
+
+#endif
