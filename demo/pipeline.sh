@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo pipeline over the sample data in demo/:
-#   keys -> dataset attestations -> attested training run -> verify,
-#   then a tampered model and a tampered dataset, both rejected.
+#   keys -> dataset attestations -> attested training run -> evaluation
+#   -> two approvals -> verify policy (admitted), then denied variants: a
+#   tampered model, a tampered dataset and an evaluation on training data.
 #   demo/pipeline.sh BUILD_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,9 +29,10 @@ must_reject() {
 	echo "demo: rejected (exit 1) as expected"
 }
 
-step "1. keys for the data steward and the trainer"
-run "$attest" key generate --out steward
-run "$attest" key generate --out trainer
+step "1. keys: data steward, trainer, evaluator, three release approvers"
+for who in steward trainer evaluator alice bob carol; do
+	run "$attest" key generate --out "$who"
+done
 
 step "2. the steward attests the training and test datasets"
 cp -r "$here/data" data
@@ -57,13 +59,42 @@ jq -r .payload model.intoto.jsonl | base64 -d |
 step "4. verify the provenance against the model file"
 run "$verify" --key trainer.pub --artifact model.json model.intoto.jsonl
 
-step "5. tamper with the model: rejected"
+step "5. the evaluator wraps the evaluation on the held-out test set"
+run "$attest" eval --key evaluator.key --model model.json --dataset data/test \
+	--dataset-attestation data.intoto.jsonl --harness evaluate.py \
+	--metrics metrics.json --threshold 'accuracy>=0.85' \
+	--bundle eval.intoto.jsonl -- "$py" evaluate.py model.json data/test metrics.json
+
+step "6. two of three approvers sign off for production"
+run "$attest" approve --key alice.key --stage production --reason "metrics ok" \
+	--expires 720h --bundle approvals.intoto.jsonl model.json
+run "$attest" approve --key bob.key --stage production --reason "bias review ok" \
+	--expires 720h --bundle approvals.intoto.jsonl model.json
+
+step "7. the deploy gate: verify policy over the whole chain"
+cp "$here/policy.json" policy.json
+cat data.intoto.jsonl model.intoto.jsonl eval.intoto.jsonl \
+	approvals.intoto.jsonl >evidence.intoto.jsonl
+run "$verify" policy --policy policy.json --bundle evidence.intoto.jsonl \
+	--json report.json --vsa-key evaluator.key --vsa model.vsa.json model.json
+run "$verify" --key evaluator.pub --artifact model.json model.vsa.json
+
+step "8. denied: the evaluation was run on the training data"
+run "$attest" eval --key evaluator.key --model model.json --dataset data/train \
+	--metrics metrics.json --bundle leaky.intoto.jsonl
+cat data.intoto.jsonl model.intoto.jsonl leaky.intoto.jsonl \
+	approvals.intoto.jsonl >leaky-evidence.intoto.jsonl
+must_reject "$verify" policy --policy policy.json \
+	--bundle leaky-evidence.intoto.jsonl model.json
+
+step "9. the model file is swapped after training: the gate denies it"
 cp model.json model.orig
 printf ' ' >>model.json
+must_reject "$verify" policy --policy policy.json --bundle evidence.intoto.jsonl model.json
 must_reject "$verify" --key trainer.pub --artifact model.json model.intoto.jsonl
 mv model.orig model.json
 
-step "6. tamper with the training data: rejected, the changed file named"
+step "10. tamper with the training data: rejected, the changed file named"
 printf '0.5,0.5,1\n' >>data/train/part-1.csv
 must_reject "$verify" dataset --key steward.pub --bundle data.intoto.jsonl data/train
 
