@@ -5,10 +5,12 @@
  * Exit 0 when every threshold holds, 1 when one fails (the attestation is
  * written either way: a failed evaluation is evidence too).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attest/attest.h"
 #include "lib/fileio.h"
@@ -278,6 +280,9 @@ run_command(json_t *pred, const struct eval_opts *o, struct err *e)
 	for (i = 0; i < o->ncmd; i++)
 		json_array_append_new(cmd, json_string(o->cmd[i]));
 	json_object_set_new(pred, "command", cmd);
+	/* SPEC-EVAL-3: the metrics must be the ones this run wrote. */
+	if (unlink(o->metrics) != 0 && errno != ENOENT)
+		return err_sys(e, EXIT_UNDECIDED, errno, "%s", o->metrics);
 	rc = proc_run(&res, o->cmd, NULL, e);
 	if (!res.started) {
 		char why[ERR_MSG_MAX];

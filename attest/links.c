@@ -101,8 +101,8 @@ attest_link_datasets(json_t *rds, const char *const *bundles, size_t n,
 		if (rc == 0 && linked == 0)
 			rc = err_set(e, EXIT_REJECTED,
 				     "%s: no dataset in this attestation "
-				     "matches an --input (did the data change "
-				     "since it was attested?)",
+				     "matches the data given (did the data "
+				     "change since it was attested?)",
 				     bundles[i]);
 	}
 	return rc;

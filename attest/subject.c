@@ -14,9 +14,11 @@ attest_subject(json_t **out, const char *artifact, struct err *e)
 	*out = NULL;
 	/* SPEC-APR-2: "sha256:HEX" names a model without reading it. */
 	if (strncmp(artifact, "sha256:", 7) == 0) {
-		if (strlen(artifact + 7) != 64 || !hex_is_valid(artifact + 7))
+		if (strlen(artifact + 7) != 64 ||
+		    strspn(artifact + 7, "0123456789abcdef") != 64)
 			return err_set(e, EXIT_USAGE,
-				       "%s: expected sha256:<64 hex digits>",
+				       "%s: expected sha256:<64 lowercase hex "
+				       "digits>",
 				       artifact);
 		*out = json_pack("{s:s, s:{s:s}}", "name", "_", "digest",
 				 "sha256", artifact + 7);

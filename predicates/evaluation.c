@@ -31,8 +31,8 @@ eval_role_ok(const char *role)
 	return 0;
 }
 
-static int
-name_ok(const char *s)
+int
+eval_metric_name_ok(const char *s)
 {
 	size_t n = strlen(s), i;
 
@@ -68,7 +68,7 @@ eval_metrics_check(const json_t *m, const char *src, struct err *e)
 	json_object_foreach((json_t *)m, key, v)
 	{
 		text_escape(shown, sizeof(shown), key);
-		if (!name_ok(key))
+		if (!eval_metric_name_ok(key))
 			return err_set(e, EXIT_REJECTED,
 				       "%s: bad metric name \"%s\" (use "
 				       "A-Z a-z 0-9 _ . : / -, at most %d)",
@@ -85,6 +85,24 @@ eval_metrics_check(const json_t *m, const char *src, struct err *e)
 	return 0;
 }
 
+/*
+ * SPEC-EVAL-1: values are kept at the 15 significant digits the signed
+ * statement carries, so attest and verify compare the same numbers.
+ */
+static void
+normalise(json_t *m)
+{
+	char buf[64];
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(m, key, v)
+	{
+		snprintf(buf, sizeof(buf), "%.15g", json_number_value(v));
+		json_object_set_new(m, key, json_real(strtod(buf, NULL)));
+	}
+}
+
 int
 eval_metrics_load(json_t **out, const char *path, struct err *e)
 {
@@ -99,6 +117,8 @@ eval_metrics_load(json_t **out, const char *path, struct err *e)
 		rc = jsonio_load_object(&m, text, len, path, e);
 	if (rc == 0)
 		rc = eval_metrics_check(m, path, e);
+	if (rc == 0)
+		normalise(m);
 	free(text);
 	if (rc != 0) {
 		json_decref(m);
@@ -155,10 +175,14 @@ eval_threshold_parse(struct threshold *t, const char *s, struct err *e)
 	t->name[namelen] = '\0';
 	t->op = ops[i].op;
 	p += strlen(ops[i].text);
+	/* Plain decimal only: no spaces, hex floats, inf or nan. */
+	if (strspn(p, "0123456789+-.eE") != strlen(p))
+		return err_set(e, EXIT_USAGE,
+			       "--threshold: bad number in \"%s\"", s);
 	errno = 0;
 	t->value = strtod(p, &end);
-	if (!name_ok(t->name) || errno != 0 || end == p || *end != '\0' ||
-	    !isfinite(t->value))
+	if (!eval_metric_name_ok(t->name) || errno != 0 || end == p ||
+	    *end != '\0' || !isfinite(t->value))
 		return err_set(e, EXIT_USAGE,
 			       "--threshold: bad name or number in \"%s\"", s);
 	return 0;

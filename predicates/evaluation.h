@@ -46,6 +46,9 @@ int eval_op_parse(enum eval_op *op, const char *s);
 /* 1 when observed op value holds. */
 int eval_compare(double observed, enum eval_op op, double value);
 
+/* 1 when s is a valid metric name ([A-Za-z0-9_.:/-], 1..128 bytes). */
+int eval_metric_name_ok(const char *s);
+
 /* 1 when role is one of eval_roles. */
 int eval_role_ok(const char *role);
 

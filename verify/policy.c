@@ -257,7 +257,7 @@ load_metric(struct threshold *t, const json_t *m, size_t i, const char *path,
 	rc = only(m, keys, path, where, e);
 	if (rc != 0)
 		return rc;
-	if (name == NULL || strlen(name) > MAX_METRIC_NAME ||
+	if (name == NULL || !eval_metric_name_ok(name) ||
 	    eval_op_parse(&t->op, jsonio_str(m, "op")) != 0 ||
 	    !json_is_number(json_object_get(m, "value")))
 		return err_set(e, EXIT_USAGE,

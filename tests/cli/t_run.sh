@@ -69,7 +69,7 @@ cp model.orig model.json
 
 # Datasets must match an input.
 printf 'x\n' >>data/train/part-0.csv
-expect_err "changed dataset refused before the run" 1 "matches an --input" "$ATTEST" run --key trainer.key \
+expect_err "changed dataset refused before the run" 1 "matches the data given" "$ATTEST" run --key trainer.key \
 	--input data/train --dataset ds.intoto.jsonl --output m2.json -- true
 [ -e m2.json ] && fail "command ran despite dataset mismatch" || pass "command not run"
 
