@@ -65,8 +65,8 @@ static const struct opt_def eval_opts[] = {
 
 #define EVAL_SYNOPSIS                                                          \
 	"attest eval --key KEYREF --model PATH --dataset PATH "                \
-	"[--dataset-role ROLE]\n       [--dataset-attestation BUNDLE] "        \
-	"[--harness PATH|URI] [--metrics FILE]\n       [--threshold "          \
+	"[--dataset-role ROLE]\n       [--dataset-attestation BUNDLE]... "     \
+	"[--harness PATH|URI] --metrics FILE\n       [--threshold "            \
 	"'NAME>=X']... [--also-test-result] [--bundle FILE] [-- CMD "          \
 	"[ARG]...]"
 

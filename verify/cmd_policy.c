@@ -305,6 +305,9 @@ check_dep(struct pctx *c, const json_t *dep, struct rule *att, struct rule *cls,
 	size_t i, n = 0;
 
 	text_escape(shown, sizeof(shown), name ? name : "(unnamed)");
+	/* A dependency without a digest names no data: nothing matches. */
+	if (!json_is_object(digest))
+		return 0;
 	for (i = 0; i < c->ev.n; i++) {
 		const struct evidence_item *it = &c->ev.items[i];
 		const char *k, *stale;
@@ -314,7 +317,7 @@ check_dep(struct pctx *c, const json_t *dep, struct rule *att, struct rule *cls,
 			continue;
 		stale = staleness(c, jsonio_str(it->pred, "attestedOn"));
 		if (stale != NULL) {
-			rule_fail(cls, "%s: dataset attestation %s", it->src,
+			rule_fail(att, "%s: dataset attestation %s", it->src,
 				  stale);
 			continue;
 		}
@@ -409,6 +412,10 @@ check_base_models(struct pctx *c)
 		size_t ok = 0;
 		if (role == NULL || strcmp(role, "base-model") != 0)
 			continue;
+		if (!json_is_object(json_object_get(dep, "digest"))) {
+			rule_fail(r, "the base model dependency has no digest");
+			continue;
+		}
 		if (c->p->base_model == BASE_FORBID) {
 			rule_fail(r, "training used a base model; the policy "
 				     "forbids it");
@@ -526,11 +533,14 @@ check_evaluation(struct pctx *c)
 		found++;
 		fails = metric_failures(c, it, w, sizeof(w));
 		o = c->p->require_held_out ? overlap(c, it) : NULL;
-		if (o != NULL)
+		if (o != NULL) {
+			char shown[128];
+			text_escape(shown, sizeof(shown), o);
 			snprintf(hwhy, sizeof(hwhy),
-				 "%s: eval dataset %.100s is also a training "
+				 "%s: eval dataset %s is also a training "
 				 "input",
-				 it->src, o);
+				 it->src, shown);
+		}
 		if (c->p->require_held_out && !c->p->has_training)
 			snprintf(hwhy, sizeof(hwhy),
 				 "requireHeldOut needs a training section");
@@ -881,6 +891,12 @@ cmd_policy(int argc, char **argv)
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 0)
 		rc = policy_load(&p, o.policy, &e);
+	if (rc == 0 && o.vsa_key != NULL) {
+		/* Fail before any verdict is printed, not after. */
+		struct key *vk = NULL;
+		rc = key_load_private(&vk, o.vsa_key, &e);
+		key_free(vk);
+	}
 	if (rc == 0) {
 		c.p = p;
 		c.now = time(NULL);

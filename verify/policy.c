@@ -83,7 +83,7 @@ get_signers(struct signers *s, const struct policy *p, const json_t *sec,
 	    const char *section, struct err *e)
 {
 	const json_t *v = json_object_get(sec, "signers"), *name;
-	size_t i, j;
+	size_t i, j, k;
 
 	memset(s, 0, sizeof(*s));
 	if (!json_is_array(v) || json_array_size(v) == 0)
@@ -103,6 +103,15 @@ get_signers(struct signers *s, const struct policy *p, const json_t *sec,
 				       "%s: %s.signers[%zu] names no key in "
 				       "\"keys\"",
 				       p->path, section, i);
+		for (k = 0; k < s->n; k++)
+			if (s->idx[k] == (int)j)
+				return err_set(e, EXIT_USAGE,
+					       "%s: %s.signers names \"%s\" "
+					       "twice",
+					       p->path, section, n);
+		if (s->n == EVIDENCE_MAX_KEYS)
+			return err_set(e, EXIT_USAGE, "%s: too many signers",
+				       p->path);
 		s->idx[s->n++] = (int)j;
 	}
 	return 0;
@@ -357,6 +366,17 @@ load_sections(struct policy *p, struct err *e)
 		rc = load_evaluation(p, s, e);
 	if (rc == 0 && (s = json_object_get(r, "approval")) != NULL)
 		rc = load_approval(p, s, e);
+	if (rc == 0 && json_object_get(r, "description") != NULL &&
+	    !json_is_string(json_object_get(r, "description")))
+		rc = bad(e, p->path, "description must be a string");
+	if (rc == 0 && p->require_held_out && !p->has_training)
+		rc = bad(e, p->path,
+			 "evaluation.requireHeldOut needs a "
+			 "\"training\" section to know the "
+			 "training data");
+	if (rc == 0 && !p->has_dataset && !p->has_training &&
+	    !p->has_evaluation && !p->has_approval)
+		rc = bad(e, p->path, "the policy has no rule section");
 	if (rc == 0 && p->base_model == BASE_REQUIRE_INTAKE && !p->has_intake)
 		rc = bad(e, p->path,
 			 "training.baseModel \"require-intake\" "
@@ -378,6 +398,8 @@ policy_load(struct policy **out, const char *path, struct err *e)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	rc = file_read(&text, &len, path, MAX_POLICY_BYTES, e);
+	if (rc == -EXIT_REJECTED)
+		rc = -(e->code = EXIT_USAGE);
 	if (rc == 0)
 		rc = hash_sha256(d, text, len, e);
 	if (rc == 0) {

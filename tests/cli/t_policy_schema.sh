@@ -1,0 +1,162 @@
+# spec/schemas/policy.schema.json and spec/policy.md against verify policy:
+# the example policy of spec/policy.md §2.10 validates and admits a chain
+# made by attest; the rule ids and ATLAS tags the code reports are those of
+# the table in spec/policy.md §5; tampered twins of the example fail the
+# schema AND make verify policy exit 2.
+# Validator: Debian's python3-jsonschema under /usr/bin/python3 (a missing
+# validator fails every check; nothing is skipped).
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+PY=/usr/bin/python3
+SCHEMA="$SRC/spec/schemas/policy.schema.json"
+DOC="$SRC/spec/policy.md"
+
+cat >validate.py <<'EOF'
+"""validate.py SCHEMA INSTANCE: exit 0 when valid, 1 when not, 3 on error."""
+import json, sys
+try:
+    import jsonschema
+    from jsonschema.validators import validator_for
+except ImportError as exc:
+    print(f"missing dependency: python3-jsonschema ({exc})", file=sys.stderr)
+    sys.exit(3)
+with open(sys.argv[1]) as f:
+    schema = json.load(f)
+with open(sys.argv[2]) as f:
+    inst = json.load(f)
+cls = validator_for(schema, default=None)
+if cls is None or cls.__name__ != "Draft202012Validator":
+    print(f"{sys.argv[1]}: not a draft 2020-12 schema", file=sys.stderr)
+    sys.exit(3)
+try:
+    cls.check_schema(schema)
+    jsonschema.validate(inst, schema, cls=cls,
+                        format_checker=cls.FORMAT_CHECKER)
+except jsonschema.exceptions.SchemaError as exc:
+    print(f"{sys.argv[1]}: bad schema: {exc.message}", file=sys.stderr)
+    sys.exit(3)
+except jsonschema.exceptions.ValidationError as exc:
+    path = "/".join(str(p) for p in exc.absolute_path)
+    print(f"invalid at /{path}: {exc.message[:200]}", file=sys.stderr)
+    sys.exit(1)
+EOF
+
+if "$PY" -c 'import jsonschema.validators as v; v.Draft202012Validator.FORMAT_CHECKER' 2>/dev/null; then
+	pass "validator: /usr/bin/python3 with jsonschema (draft 2020-12)"
+else
+	fail "missing dependency: $PY with jsonschema (Debian package python3-jsonschema)"
+fi
+jq -e '."$schema" == "https://json-schema.org/draft/2020-12/schema"' "$SCHEMA" >/dev/null 2>&1 &&
+	pass "policy.schema.json is a draft 2020-12 schema" ||
+	fail "policy.schema.json missing or not draft 2020-12"
+
+# The example: the json block between the markers in spec/policy.md.
+awk '/<!-- policy-example:begin -->/ {on = 1; next}
+     /<!-- policy-example:end -->/ {on = 0}
+     on && /^```/ {next}
+     on {print}' "$DOC" >policy.json
+if [ -s policy.json ] && jq -e . policy.json >/dev/null 2>&1; then
+	pass "example policy extracted from spec/policy.md"
+else
+	fail "no example policy between the markers in spec/policy.md"
+fi
+
+# schema_ok NAME FILE: the schema must accept FILE.
+schema_ok() {
+	local rc
+	"$PY" validate.py "$SCHEMA" "$2" 2>"$T/verr"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		pass "$1"
+	else
+		fail "$1 (validator exit $rc)"
+		sed 's/^/     | /' "$T/verr" | head -5
+	fi
+}
+schema_ok "schema accepts the example policy" policy.json
+
+# The chain the example policy admits (spec/policy.md §10).
+mkdir keys
+for who in steward trainer reviewer evaluator alice bob; do
+	"$ATTEST" key generate --out "keys/$who" 2>/dev/null
+done
+cp -r "$SRC/demo/data" data
+cp "$SRC/demo/train.py" "$SRC/demo/evaluate.py" .
+printf 'pretrained weights\n' >base.bin
+q() { "$@" >/dev/null 2>&1 || { fail "setup: $*"; }; }
+B=evidence.intoto.jsonl
+q "$ATTEST" intake --key keys/reviewer.key --source https://example.com/base \
+	--sourcing open-weights --risk-tier low --bundle $B base.bin
+q "$ATTEST" dataset --key keys/steward.key --name train --license CC-BY-4.0 \
+	--classification internal --bundle $B data/train
+q "$ATTEST" dataset --key keys/steward.key --name test --license CC-BY-4.0 \
+	--classification internal --bundle $B data/test
+q "$ATTEST" run --key keys/trainer.key --input data/train --dataset $B \
+	--base-model base.bin --output model.json --bundle $B \
+	-- "$PY" train.py data/train model.json --lr 3
+q "$ATTEST" eval --key keys/evaluator.key --model model.json --dataset data/test \
+	--metrics metrics.json --bundle $B -- "$PY" evaluate.py model.json data/test metrics.json
+for who in alice bob; do
+	q "$ATTEST" approve --key "keys/$who.key" --stage production --bundle $B model.json
+done
+
+pol() { "$VERIFY" policy --policy "$1" --bundle $B --json report.json model.json; }
+expect "verify policy admits the chain under the example policy" 0 pol policy.json
+
+# The rule table of spec/policy.md §5 is what the code reports, in order.
+grep -E '^\| `[a-z-]+\.[a-z-]+` \| [a-z ()+]+ \| `AML\.' "$DOC" |
+	awk -F'|' '{gsub(/[` ]/, "", $2); gsub(/[` ]/, "", $4);
+	            sub(/^ /, "", $5); sub(/ $/, "", $5); print $2 "\t" $4 "\t" $5}' >doc-rules.tsv
+jq -r '.rules[] | [.id, .atlas.id, .atlas.name] | @tsv' report.json >code-rules.tsv 2>/dev/null
+if [ -s doc-rules.tsv ] && cmp -s doc-rules.tsv code-rules.tsv; then
+	pass "rule ids and ATLAS tags match spec/policy.md §5 ($(wc -l <doc-rules.tsv) rules)"
+else
+	fail "rule table in spec/policy.md differs from the report"
+	diff doc-rules.tsv code-rules.tsv | sed 's/^/     | /' | head -10
+fi
+
+# twin NAME JQ-EDIT: the edited example must fail the schema (exit 1) and
+# make verify policy exit 2.
+twin() {
+	local name=$1 rc
+	if ! jq "$2" policy.json >twin.json 2>"$T/verr" || cmp -s twin.json <(jq . policy.json); then
+		fail "$name (tamper did not apply)"
+		return
+	fi
+	"$PY" validate.py "$SCHEMA" twin.json 2>"$T/verr"
+	rc=$?
+	if [ "$rc" -eq 1 ]; then
+		pass "schema refuses: $name"
+	else
+		fail "schema refuses: $name (validator exit $rc, wanted 1)"
+		sed 's/^/     | /' "$T/verr" | head -5
+	fi
+	expect "verify policy exit 2: $name" 2 pol twin.json
+}
+twin "unknown top-level field" '.extra = true'
+twin "unknown field in a section" '.approval.treshold = 2'
+twin "unknown field in a key" '.keys.alice.keyid = "x"'
+twin "unknown field in a metric" '.evaluation.metrics[0].unit = "%"'
+twin "threshold as a string" '.approval.threshold = "2"'
+twin "threshold zero" '.approval.threshold = 0'
+twin "bad metric op" '.evaluation.metrics[0].op = "=>"'
+twin "metric value as a string" '.evaluation.metrics[0].value = "0.85"'
+twin "missing signers" 'del(.approval.signers)'
+twin "empty signers" '.dataset.signers = []'
+twin "missing stage" 'del(.approval.stage)'
+twin "unknown stage" '.approval.stage = "prod"'
+twin "unknown classification" '.dataset.allowClassifications += ["secret"]'
+twin "unknown risk tier" '.intake.allowRiskTiers = ["none"]'
+twin "bad baseModel" '.training.baseModel = "require"'
+twin "require-intake without intake" 'del(.intake)'
+twin "requireSuccess as a string" '.training.requireSuccess = "yes"'
+twin "policyVersion 2" '.policyVersion = 2'
+twin "missing policyVersion" 'del(.policyVersion)'
+twin "no keys" '.keys = {}'
+twin "key without publicKey" '.keys.bob = {}'
+twin "bad maxAge" '.maxAge = "soon"'
+twin "maxAge of zero" '.maxAge = "0h"'
+twin "section not an object" '.dataset = ["steward"]'
+
+summary
