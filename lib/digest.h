@@ -70,9 +70,11 @@ typedef void (*digest_progress_fn)(void *arg, unsigned long long units_done,
 				   unsigned long long bytes_total);
 
 struct digest_opts {
-	/* Worker threads; 0 means the number of online CPUs (hashing a warm
-	 * cache is CPU-bound, so more threads than cores only add switching;
-	 * on cold network storage a larger value can hide latency). */
+	/* Threads, for the walk and for hashing; 0 means the number of
+	 * online CPUs (hashing a warm cache is CPU-bound, so more threads than
+	 * cores only add switching; on cold network storage a larger value can
+	 * hide latency). Units of 1 MiB or more are hashed largest first, the
+	 * rest in path order (files of one directory in a row). */
 	unsigned jobs;
 	/* 0: whole files. > 0: OMS shard mode, each file split into shards of
 	 * this many bytes (the last one shorter), hashed in parallel; zero-byte
@@ -124,8 +126,9 @@ struct digest_manifest;
  * changed between the walk, the open and the end of reading (a change
  * that keeps both is not seen). Files are opened with openat2
  * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS where the kernel has it and must be
- * the inode the walk saw. Memory: about 110 bytes per file plus its path,
- * 32 per shard, and buf_size per worker; files are never read whole.
+ * the inode the walk saw. Memory: about 120 bytes per file plus its path
+ * while hashing and 64 plus its path in the manifest, 32 per shard,
+ * buf_size per worker; files are never read whole.
  */
 int digest_tree(struct digest_manifest **out, const char *root,
 		const struct digest_opts *opts, struct err *e);

@@ -1189,7 +1189,7 @@ static int
 index_check(struct wt *w, struct index *ix, const char **why)
 {
 	const size_t k = sizeof(".gitattributes") - 1;
-	struct ientry ie;
+	struct ientry ie = {0};
 	size_t base;
 	uint32_t i;
 
@@ -1213,7 +1213,7 @@ index_check(struct wt *w, struct index *ix, const char **why)
 static void
 index_compare(struct gitinfo *g, struct wt *w, struct index *ix, int tree_valid)
 {
-	struct ientry ie;
+	struct ientry ie = {0};
 	size_t changed = 0, unsure = 0;
 	uint32_t i;
 	int rc;

@@ -1,8 +1,11 @@
 /*
- * Tree walk for the digest engine (see walk.h). Directories are read
- * through fds (openat, fstatat, O_NOFOLLOW) so a path swapped under us
- * cannot lead out of the tree; files are listed with their device and
- * inode and opened again by the hashing workers, which check both.
+ * Tree walk for the digest engine (see walk.h). A few threads take
+ * directories from a shared stack; each directory is opened beneath the
+ * root with openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS and must be the
+ * inode its parent listed, and its entries are examined with fstatat
+ * (AT_SYMLINK_NOFOLLOW) on its fd, so a path swapped under us cannot lead
+ * out of the tree. Files are listed with their device and inode, which
+ * the hashing workers check again when they open them.
  */
 #include "lib/walk.h"
 

@@ -16,6 +16,10 @@ static const struct command commands[] = {
      "re-hash a dataset and name every file that changed"},
     {"policy", cmd_policy,
      "admission check of a model against a policy over a whole bundle"},
+    {"report", cmd_report,
+     "list every attestation, its signer and the lineage (text, json, dot)"},
+    {"compare", cmd_compare,
+     "compare two training runs' inputs and evaluation metrics"},
 };
 
 int

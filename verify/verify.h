@@ -13,5 +13,7 @@ int verify_worst(int status, int code);
 int cmd_verify(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

@@ -21,8 +21,9 @@
 static void
 run(const char *dir, const char *cmd)
 {
-	char full[CMD_MAX];
+	char full[2 * CMD_MAX + 32];
 
+	ck_assert_uint_lt(strlen(dir) + strlen(cmd), 2 * CMD_MAX);
 	snprintf(full, sizeof(full), "cd '%s' && { %s; }", dir, cmd);
 	ck_assert_msg(system(full) == 0, "%s", cmd);
 }

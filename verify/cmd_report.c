@@ -1,0 +1,1061 @@
+/*
+ * verify report: every attestation of the bundles for an auditor (where
+ * it is, which given key signed it, what it is about and when), then the
+ * lineage: datasets -> training runs -> models -> evaluations and
+ * approvals, and the intake of base models. Text, JSON or a Graphviz
+ * digraph. A payload is parsed only after its signature verified under a
+ * given key; with no --key at all every payload is parsed for display
+ * only and every attestation is marked UNVERIFIED.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys/keyset.h"
+#include "lib/bundle.h"
+#include "lib/digestset.h"
+#include "lib/hash.h"
+#include "lib/hex.h"
+#include "lib/jsonio.h"
+#include "lib/opt.h"
+#include "lib/statement.h"
+#include "lib/text.h"
+#include "predicates/types.h"
+#include "verify/verify.h"
+
+#define REPORT_MAX_KEYS 64
+#define REPORT_MAX_ATTESTATIONS 10000
+#define REPORT_MAX_SUBJECTS_SHOWN 10
+#define REPORT_MAX_METRICS_SHOWN 8
+
+enum { OPT_KEY = 1, OPT_BUNDLE, OPT_FORMAT };
+
+static const struct opt_def report_opts[] = {
+    {OPT_KEY, "key", 'k', "PUB",
+     "trusted public key (PEM); repeatable; with none, nothing is "
+     "verified"},
+    {OPT_BUNDLE, "bundle", 'b', "FILE", "attestations to report; repeatable"},
+    {OPT_FORMAT, "format", 'f', "FMT", "text (default), json or dot"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+#define REPORT_SYNOPSIS                                                        \
+	"verify report [--key PUB]... --bundle FILE [--bundle FILE]... "       \
+	"[--format text|json|dot]"
+
+enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_DOT };
+
+struct report_opts {
+	const char **keys, **bundles;
+	size_t nkeys, nbundles;
+	enum report_format format;
+};
+
+enum att_state { ATT_VERIFIED, ATT_UNCHECKED, ATT_NOT_VERIFIED, ATT_MALFORMED };
+
+struct att {
+	char src[256];
+	char sha256[SHA256_HEX_LEN + 1]; /* of the entry's bytes */
+	char why[ERR_MSG_MAX];
+	enum att_state state;
+	unsigned char signed_by[REPORT_MAX_KEYS];
+	struct statement *st; /* NULL unless parsed */
+	int linked;	      /* reached from a training run */
+};
+
+/* An artifact some statement names: one digest set, the first name seen. */
+struct art {
+	const json_t *digest; /* borrowed from a statement */
+	const char *name;     /* borrowed, may be NULL */
+};
+
+/* out: the attestation made the artifact; else it is about or used it. */
+struct edge {
+	size_t att, art;
+	int out, subject;
+	const char *rel; /* a literal, or a role borrowed from a statement */
+};
+
+struct report {
+	struct report_opts o;
+	struct keyset *ks;
+	struct att *atts;
+	struct art *arts;
+	struct edge *edges;
+	size_t natts, narts, nedges, capatts, caparts, capedges;
+};
+
+/* Output text: our own words plus untrusted strings escaped on entry. */
+struct sbuf {
+	char s[2048];
+	size_t n;
+};
+
+/* What each known predicate says, and the times it carries. */
+struct field {
+	const char *type;
+	const char *label;
+	const char *path[4];
+	int is_time;
+};
+
+static const struct field fields[] = {
+    {PRED_DATASET, "name", {"name"}, 0},
+    {PRED_DATASET, "version", {"version"}, 0},
+    {PRED_DATASET, "classification", {"classification"}, 0},
+    {PRED_DATASET, "license", {"license"}, 0},
+    {PRED_DATASET, "attestedOn", {"attestedOn"}, 1},
+    {PRED_SLSA_PROVENANCE, "builder", {"runDetails", "builder", "id"}, 0},
+    {PRED_SLSA_PROVENANCE,
+     "invocationId",
+     {"runDetails", "metadata", "invocationId"},
+     0},
+    {PRED_SLSA_PROVENANCE,
+     "exitStatus",
+     {"buildDefinition", "internalParameters", "exitStatus"},
+     0},
+    {PRED_SLSA_PROVENANCE,
+     "startedOn",
+     {"runDetails", "metadata", "startedOn"},
+     1},
+    {PRED_SLSA_PROVENANCE,
+     "finishedOn",
+     {"runDetails", "metadata", "finishedOn"},
+     1},
+    {PRED_EVALUATION, "result", {"result"}, 0},
+    {PRED_EVALUATION, "metrics", {"metrics"}, 0},
+    {PRED_EVALUATION, "startedOn", {"startedOn"}, 1},
+    {PRED_EVALUATION, "finishedOn", {"finishedOn"}, 1},
+    {PRED_APPROVAL, "stage", {"stage"}, 0},
+    {PRED_APPROVAL, "decision", {"decision"}, 0},
+    {PRED_APPROVAL, "reason", {"reason"}, 0},
+    {PRED_APPROVAL, "approvedOn", {"approvedOn"}, 1},
+    {PRED_APPROVAL, "expiresOn", {"expiresOn"}, 1},
+    {PRED_INTAKE, "source", {"source", "uri"}, 0},
+    {PRED_INTAKE, "sourcing", {"sourcing"}, 0},
+    {PRED_INTAKE, "riskTier", {"riskTier"}, 0},
+    {PRED_INTAKE, "license", {"license"}, 0},
+    {PRED_INTAKE, "reviewedOn", {"reviewedOn"}, 1},
+    {PRED_SLSA_VSA, "verificationResult", {"verificationResult"}, 0},
+    {PRED_SLSA_VSA, "timeVerified", {"timeVerified"}, 1},
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->n + 1 >= sizeof(b->s))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->n += (size_t)n;
+	if (b->n >= sizeof(b->s))
+		b->n = sizeof(b->s) - 1;
+}
+
+/* Appends untrusted s escaped, in at most max - 1 bytes. */
+static void
+sb_esc(struct sbuf *b, const char *s, size_t max)
+{
+	char tmp[512];
+
+	text_escape(tmp, max < sizeof(tmp) ? max : sizeof(tmp),
+		    s != NULL ? s : "(none)");
+	sb_add(b, "%s", tmp);
+}
+
+/* "sha256:0123456789abcdef..." (or the first algorithm there is). */
+static void
+sb_digest(struct sbuf *b, const json_t *digest)
+{
+	const char *alg = "sha256", *val = jsonio_str(digest, "sha256");
+	const char *k;
+	char head[17];
+	json_t *v;
+
+	if (val == NULL)
+		json_object_foreach((json_t *)digest, k, v)
+		{
+			if (json_is_string(v)) {
+				alg = k;
+				val = json_string_value(v);
+				break;
+			}
+		}
+	if (val == NULL) {
+		sb_add(b, "(no digest)");
+		return;
+	}
+	snprintf(head, sizeof(head), "%s", val);
+	sb_esc(b, alg, 32);
+	sb_add(b, ":");
+	sb_esc(b, head, 80);
+	if (strlen(val) > 16)
+		sb_add(b, "...");
+}
+
+static void
+sb_value(struct sbuf *b, const json_t *v)
+{
+	const char *k;
+	json_t *m;
+	size_t n = 0;
+
+	if (json_is_string(v)) {
+		sb_esc(b, json_string_value(v), 200);
+	} else if (json_is_integer(v)) {
+		sb_add(b, "%lld", (long long)json_integer_value(v));
+	} else if (json_is_real(v)) {
+		sb_add(b, "%.6g", json_real_value(v));
+	} else if (json_is_boolean(v)) {
+		sb_add(b, "%s", json_is_true(v) ? "true" : "false");
+	} else if (json_is_object(v)) {
+		sb_add(b, "{");
+		json_object_foreach((json_t *)v, k, m)
+		{
+			if (n++ == REPORT_MAX_METRICS_SHOWN) {
+				sb_add(b, " ...");
+				break;
+			}
+			sb_add(b, "%s", n > 1 ? " " : "");
+			sb_esc(b, k, 64);
+			sb_add(b, "=");
+			sb_value(b, json_is_object(m) ? NULL : m);
+		}
+		sb_add(b, "}");
+	} else {
+		sb_add(b, "(...)");
+	}
+}
+
+static const json_t *
+field_get(const struct att *a, const struct field *f)
+{
+	const json_t *v = statement_predicate(a->st);
+	size_t i;
+
+	if (strcmp(statement_predicate_type(a->st), f->type) != 0)
+		return NULL;
+	for (i = 0; v != NULL && i < 4 && f->path[i] != NULL; i++)
+		v = json_object_get(v, f->path[i]);
+	return v;
+}
+
+/* " label=value" for each field (or time) the statement carries. */
+static void
+sb_fields(struct sbuf *b, const struct att *a, int times)
+{
+	const json_t *v;
+	size_t i;
+
+	for (i = 0; a->st != NULL && i < sizeof(fields) / sizeof(fields[0]);
+	     i++) {
+		if (fields[i].is_time != times ||
+		    (v = field_get(a, &fields[i])) == NULL)
+			continue;
+		sb_add(b, " %s=", fields[i].label);
+		sb_value(b, v);
+	}
+}
+
+static json_t *
+fields_json(const struct att *a, int times)
+{
+	json_t *o = json_object();
+	const json_t *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].is_time == times &&
+		    (v = field_get(a, &fields[i])) != NULL)
+			json_object_set_new(o, fields[i].label,
+					    json_deep_copy(v));
+	return o;
+}
+
+static const char *
+short_type(const struct att *a)
+{
+	const char *s;
+
+	if (a->st == NULL)
+		return "unknown";
+	s = pred_short_name(statement_predicate_type(a->st));
+	return s != NULL ? s : "other";
+}
+
+static int
+is_type(const struct att *a, const char *type)
+{
+	return a->st != NULL &&
+	       strcmp(statement_predicate_type(a->st), type) == 0;
+}
+
+static const char *
+state_word(const struct att *a)
+{
+	static const char *const words[] = {
+	    "VERIFIED", "UNVERIFIED (signature not checked)", "NOT VERIFIED",
+	    "MALFORMED"};
+	return words[a->state];
+}
+
+static const char *
+state_json(const struct att *a)
+{
+	static const char *const words[] = {"verified", "unverified",
+					    "not-verified", "malformed"};
+	return words[a->state];
+}
+
+static const char *
+key_name(const struct report *r, size_t i)
+{
+	const char *src = key_source(keyset_get(r->ks, i));
+	const char *slash = strrchr(src, '/');
+
+	return slash != NULL ? slash + 1 : src;
+}
+
+static void
+sb_signers(struct sbuf *b, const struct report *r, const struct att *a)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < keyset_count(r->ks) && i < REPORT_MAX_KEYS; i++)
+		if (a->signed_by[i]) {
+			sb_add(b, "%s", n++ ? ", " : " by ");
+			sb_esc(b, key_name(r, i), 128);
+		}
+}
+
+/* "[3] evaluation result=PASSED ..." with UNVERIFIED when unchecked. */
+static void
+sb_ref(struct sbuf *b, const struct att *a, size_t i)
+{
+	sb_add(b, "[%zu%s] %s", i + 1,
+	       a->state == ATT_UNCHECKED ? " UNVERIFIED" : "", short_type(a));
+	sb_fields(b, a, 0);
+}
+
+static void
+sb_art(struct sbuf *b, const struct art *t)
+{
+	sb_esc(b, t->name != NULL ? t->name : "(unnamed)", 100);
+	sb_add(b, " ");
+	sb_digest(b, t->digest);
+}
+
+static void *
+grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? 2 * *cap : 16;
+	void *q;
+
+	if (n < *cap)
+		return p;
+	q = realloc(p, c * size);
+	if (q != NULL)
+		*cap = c;
+	return q;
+}
+
+static int
+parse(struct report_opts *o, int argc, char **argv, struct err *e)
+{
+	struct opt_iter it;
+	const char *val;
+	int id, rc;
+
+	o->keys = calloc((size_t)argc, sizeof(char *));
+	o->bundles = calloc((size_t)argc, sizeof(char *));
+	if (o->keys == NULL || o->bundles == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, report_opts, &id, &val, e)) == 1) {
+		switch (id) {
+		case OPT_HELP:
+			opt_help(
+			    stdout, REPORT_SYNOPSIS,
+			    "List every attestation of the bundles (source, "
+			    "signer, type, subjects, times)\nand the lineage "
+			    "datasets -> training runs -> models -> "
+			    "evaluations, approvals.\nWithout --key nothing "
+			    "is verified and every attestation is marked "
+			    "UNVERIFIED.\nExit 0 when the report was "
+			    "produced; 1 when a --key was given and some\n"
+			    "attestation does not verify under any of them.",
+			    report_opts);
+			return 1;
+		case OPT_KEY:
+			if (o->nkeys == REPORT_MAX_KEYS)
+				return err_set(e, EXIT_USAGE,
+					       "more than %d --key options",
+					       REPORT_MAX_KEYS);
+			o->keys[o->nkeys++] = val;
+			break;
+		case OPT_BUNDLE:
+			o->bundles[o->nbundles++] = val;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(val, "text") == 0)
+				o->format = FORMAT_TEXT;
+			else if (strcmp(val, "json") == 0)
+				o->format = FORMAT_JSON;
+			else if (strcmp(val, "dot") == 0)
+				o->format = FORMAT_DOT;
+			else
+				return err_set(e, EXIT_USAGE,
+					       "--format: expected text, json "
+					       "or dot, got \"%s\"",
+					       val);
+			break;
+		default:
+			return err_set(e, EXIT_USAGE,
+				       "unexpected \"%s\": bundles go after "
+				       "--bundle (usage: %s)",
+				       val, REPORT_SYNOPSIS);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (o->nbundles == 0)
+		return err_set(e, EXIT_USAGE, "usage: %s", REPORT_SYNOPSIS);
+	return 0;
+}
+
+/* SPEC-VER-1: signature first; only then payloadType and parse. */
+static int
+load_entry(struct report *r, const struct bundle_entry *ent, struct err *e)
+{
+	int signers[REPORT_MAX_KEYS];
+	unsigned char d[SHA256_LEN];
+	const unsigned char *body;
+	struct err pe = ERR_INIT;
+	struct att *a;
+	size_t len, i;
+
+	if (r->natts == REPORT_MAX_ATTESTATIONS)
+		return err_set(e, EXIT_UNDECIDED,
+			       "more than %d attestations: report on fewer "
+			       "bundles at a time",
+			       REPORT_MAX_ATTESTATIONS);
+	a = grow(r->atts, &r->capatts, r->natts, sizeof(*a));
+	if (a == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	r->atts = a;
+	a = &r->atts[r->natts++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->src, sizeof(a->src), "%s", ent->src);
+	hash_sha256(d, ent->raw, ent->rawlen, NULL);
+	hex_encode(a->sha256, d, SHA256_LEN);
+	if (ent->env == NULL) {
+		a->state = ATT_MALFORMED;
+		snprintf(a->why, sizeof(a->why), "%s", ent->error.msg);
+		return 0;
+	}
+	a->state = ATT_UNCHECKED;
+	if (r->o.nkeys > 0) {
+		if (keyset_count_signers(r->ks, ent->env, signers) == 0) {
+			a->state = ATT_NOT_VERIFIED;
+			snprintf(a->why, sizeof(a->why),
+				 "no signature verifies under the given keys");
+			return 0;
+		}
+		for (i = 0; i < keyset_count(r->ks); i++)
+			a->signed_by[i] = (unsigned char)signers[i];
+		a->state = ATT_VERIFIED;
+	}
+	body = dsse_payload(ent->env, &len);
+	if (strcmp(dsse_payload_type(ent->env), DSSE_INTOTO_TYPE) != 0)
+		err_set(&pe, EXIT_REJECTED, "payloadType is not %s",
+			DSSE_INTOTO_TYPE);
+	else
+		statement_parse(&a->st, body, len, ent->src, &pe);
+	if (a->st == NULL) {
+		a->state = ATT_MALFORMED;
+		snprintf(a->why, sizeof(a->why), "%s", pe.msg);
+	}
+	return 0;
+}
+
+static int
+load_bundle(struct report *r, const char *path, struct err *e)
+{
+	struct bundle *b = NULL;
+	size_t i;
+	int rc = bundle_read(&b, path, e);
+
+	for (i = 0; rc == 0 && i < bundle_count(b); i++)
+		rc = load_entry(r, bundle_get(b, i), e);
+	bundle_free(b);
+	return rc;
+}
+
+static int
+digest_same(const json_t *a, const json_t *b)
+{
+	if (digestset_has_acceptable(a) && digestset_has_acceptable(b))
+		return digestset_match(a, b);
+	return json_equal((json_t *)a, (json_t *)b);
+}
+
+/* Records that attestation att made (out) or used rd under rel;
+ * subject: rd is one of its subjects. */
+static int
+link_rd(struct report *r, size_t att, const json_t *rd, int out, int subject,
+	const char *rel, struct err *e)
+{
+	const json_t *d = json_object_get(rd, "digest");
+	const char *name = jsonio_str(rd, "name");
+	struct edge *ed;
+	struct art *t;
+	size_t i;
+
+	if (!json_is_object(d) || json_object_size(d) == 0)
+		return 0;
+	if (name == NULL)
+		name = jsonio_str(rd, "uri");
+	for (i = 0; i < r->narts; i++)
+		if (digest_same(r->arts[i].digest, d))
+			break;
+	if (i == r->narts) {
+		t = grow(r->arts, &r->caparts, r->narts, sizeof(*t));
+		if (t == NULL)
+			return err_set(e, EXIT_UNDECIDED, "out of memory");
+		r->arts = t;
+		r->arts[r->narts].digest = d;
+		r->arts[r->narts++].name = name;
+	} else if (r->arts[i].name == NULL) {
+		r->arts[i].name = name;
+	}
+	ed = grow(r->edges, &r->capedges, r->nedges, sizeof(*ed));
+	if (ed == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	r->edges = ed;
+	r->edges[r->nedges++] = (struct edge){att, i, out, subject, rel};
+	return 0;
+}
+
+/* A dependency without a role: a config when externalParameters lists it. */
+static const char *
+dep_role(const json_t *dep, const json_t *bd)
+{
+	const char *role =
+	    jsonio_str(json_object_get(dep, "annotations"), "role");
+	const json_t *cfgs = json_object_get(
+	    json_object_get(bd, "externalParameters"), "configs");
+	size_t i;
+
+	if (role != NULL)
+		return role;
+	for (i = 0; i < json_array_size(cfgs); i++)
+		if (json_equal(json_array_get(cfgs, i), (json_t *)dep))
+			return "config";
+	return "dependency";
+}
+
+static int
+link_att(struct report *r, size_t i, struct err *e)
+{
+	const struct att *a = &r->atts[i];
+	const json_t *subs = statement_subjects(a->st);
+	const json_t *pred = statement_predicate(a->st);
+	const json_t *bd = json_object_get(pred, "buildDefinition");
+	const json_t *deps = json_object_get(bd, "resolvedDependencies");
+	const json_t *ds = json_object_get(pred, "datasets"), *rd;
+	int prov = is_type(a, PRED_SLSA_PROVENANCE);
+	int dataset = is_type(a, PRED_DATASET);
+	size_t j;
+	int rc = 0;
+
+	for (j = 0; rc == 0 && j < json_array_size(subs); j++)
+		rc = link_rd(r, i, json_array_get(subs, j), prov || dataset, 1,
+			     prov      ? "produces"
+			     : dataset ? "attests"
+				       : "subject",
+			     e);
+	for (j = 0; rc == 0 && prov && j < json_array_size(deps); j++) {
+		rd = json_array_get(deps, j);
+		rc = link_rd(r, i, rd, 0, 0, dep_role(rd, bd), e);
+	}
+	for (j = 0;
+	     rc == 0 && is_type(a, PRED_EVALUATION) && j < json_array_size(ds);
+	     j++) {
+		rd = json_array_get(ds, j);
+		rc = link_rd(
+		    r, i, rd, 0, 0,
+		    jsonio_str(json_object_get(rd, "annotations"), "role")
+			? jsonio_str(json_object_get(rd, "annotations"), "role")
+			: "eval-dataset",
+		    e);
+	}
+	return rc;
+}
+
+static int
+build_graph(struct report *r, struct err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < r->natts; i++)
+		if (r->atts[i].st != NULL)
+			rc = link_att(r, i, e);
+	return rc;
+}
+
+static void
+count_states(const struct report *r, size_t n[4])
+{
+	size_t i;
+
+	memset(n, 0, 4 * sizeof(n[0]));
+	for (i = 0; i < r->natts; i++)
+		n[r->atts[i].state]++;
+}
+
+/* ---- text ---- */
+
+static void
+text_banner(void)
+{
+	static const char *const lines[] = {
+	    "UNVERIFIED: no --key given, so NO signature was checked.",
+	    "Everything below is what the bundles claim, not what is proven.",
+	};
+	size_t i;
+
+	printf("%.70s\n", "##########################################"
+			  "############################");
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		printf("# %-66s #\n", lines[i]);
+	printf("%.70s\n", "##########################################"
+			  "############################");
+}
+
+static void
+text_listing(const struct report *r)
+{
+	const json_t *subs;
+	struct sbuf b;
+	size_t i, j;
+
+	printf("ATTESTATIONS\n");
+	for (i = 0; i < r->natts; i++) {
+		const struct att *a = &r->atts[i];
+		memset(&b, 0, sizeof(b));
+		sb_add(&b, "[%zu] ", i + 1);
+		sb_esc(&b, a->src, 200);
+		sb_add(&b, "  %s", state_word(a));
+		sb_signers(&b, r, a);
+		printf("%s\n", b.s);
+		if (a->why[0] != '\0') {
+			memset(&b, 0, sizeof(b));
+			sb_esc(&b, a->why, 400);
+			printf("      why      %s\n", b.s);
+		}
+		if (a->st == NULL)
+			continue;
+		memset(&b, 0, sizeof(b));
+		sb_esc(&b, statement_predicate_type(a->st), 200);
+		printf("      type     %s (%s)\n", short_type(a), b.s);
+		subs = statement_subjects(a->st);
+		for (j = 0; j < json_array_size(subs); j++) {
+			const json_t *s = json_array_get(subs, j);
+			struct art t = {json_object_get(s, "digest"),
+					jsonio_str(s, "name")};
+			if (j == REPORT_MAX_SUBJECTS_SHOWN) {
+				printf("      subject  ... and %zu more\n",
+				       json_array_size(subs) - j);
+				break;
+			}
+			memset(&b, 0, sizeof(b));
+			sb_art(&b, &t);
+			printf("      subject  %s\n", b.s);
+		}
+		memset(&b, 0, sizeof(b));
+		sb_fields(&b, a, 1);
+		if (b.n > 0)
+			printf("      time    %s\n", b.s);
+		memset(&b, 0, sizeof(b));
+		sb_fields(&b, a, 0);
+		if (b.n > 0)
+			printf("      claims  %s\n", b.s);
+	}
+}
+
+/* Every other attestation that made or used artifact t. */
+static void
+text_related(struct report *r, size_t t, size_t except, int indent, int deep)
+{
+	struct sbuf b;
+	size_t i, j;
+
+	for (i = 0; i < r->nedges; i++) {
+		const struct edge *ed = &r->edges[i];
+		if (ed->art != t || ed->att == except)
+			continue;
+		r->atts[ed->att].linked = 1;
+		memset(&b, 0, sizeof(b));
+		if (ed->out)
+			sb_add(&b, "%s by ",
+			       strcmp(ed->rel, "attests") == 0 ? "attested"
+							       : "produced");
+		else {
+			sb_esc(&b, ed->rel, 40);
+			sb_add(&b, " of ");
+		}
+		sb_ref(&b, &r->atts[ed->att], ed->att);
+		printf("%*s%s\n", indent, "", b.s);
+		if (!deep || !is_type(&r->atts[ed->att], PRED_EVALUATION))
+			continue;
+		for (j = 0; j < r->nedges; j++) {
+			const struct edge *in = &r->edges[j];
+			if (in->att != ed->att || in->subject)
+				continue;
+			memset(&b, 0, sizeof(b));
+			sb_esc(&b, in->rel, 40);
+			sb_add(&b, " data ");
+			sb_art(&b, &r->arts[in->art]);
+			printf("%*s  on %s\n", indent, "", b.s);
+			text_related(r, in->art, ed->att, indent + 6, 0);
+		}
+	}
+}
+
+static void
+text_run(struct report *r, size_t ri)
+{
+	struct sbuf b;
+	size_t i;
+
+	r->atts[ri].linked = 1;
+	memset(&b, 0, sizeof(b));
+	sb_ref(&b, &r->atts[ri], ri);
+	sb_fields(&b, &r->atts[ri], 1);
+	printf("training run %s\n", b.s);
+	for (i = 0; i < r->nedges; i++) {
+		const struct edge *ed = &r->edges[i];
+		if (ed->att != ri || ed->out)
+			continue;
+		memset(&b, 0, sizeof(b));
+		sb_esc(&b, ed->rel, 40);
+		sb_add(&b, " ");
+		sb_art(&b, &r->arts[ed->art]);
+		printf("  <- %s\n", b.s);
+		text_related(r, ed->art, ri, 7, 0);
+	}
+	for (i = 0; i < r->nedges; i++) {
+		const struct edge *ed = &r->edges[i];
+		if (ed->att != ri || !ed->out)
+			continue;
+		memset(&b, 0, sizeof(b));
+		sb_art(&b, &r->arts[ed->art]);
+		printf("  -> model %s\n", b.s);
+		text_related(r, ed->art, ri, 7, 1);
+	}
+}
+
+static void
+text_lineage(struct report *r)
+{
+	struct sbuf b;
+	size_t i, runs = 0, loose = 0;
+
+	printf("\nLINEAGE (datasets -> training runs -> models -> "
+	       "evaluations, approvals)\n");
+	for (i = 0; i < r->natts; i++)
+		if (is_type(&r->atts[i], PRED_SLSA_PROVENANCE)) {
+			text_run(r, i);
+			runs++;
+		}
+	if (runs == 0)
+		printf("no training provenance in the bundles\n");
+	for (i = 0; i < r->natts; i++) {
+		if (r->atts[i].st == NULL || r->atts[i].linked)
+			continue;
+		if (loose++ == 0)
+			printf("not linked to any training run:\n");
+		memset(&b, 0, sizeof(b));
+		sb_ref(&b, &r->atts[i], i);
+		printf("  %s\n", b.s);
+	}
+}
+
+static void
+emit_text(struct report *r)
+{
+	size_t n[4];
+
+	count_states(r, n);
+	if (r->o.nkeys == 0)
+		text_banner();
+	text_listing(r);
+	text_lineage(r);
+	printf("\nSUMMARY %zu attestations: %zu verified, %zu unverified "
+	       "(signature not checked), %zu NOT verified, %zu malformed\n",
+	       r->natts, n[ATT_VERIFIED], n[ATT_UNCHECKED], n[ATT_NOT_VERIFIED],
+	       n[ATT_MALFORMED]);
+	if (r->o.nkeys == 0)
+		text_banner();
+}
+
+/* ---- json ---- */
+
+static json_t *
+att_json(const struct report *r, size_t i)
+{
+	const struct att *a = &r->atts[i];
+	json_t *o, *signers = json_array(), *subs = json_array();
+	const json_t *ss;
+	size_t j;
+
+	for (j = 0; j < keyset_count(r->ks) && j < REPORT_MAX_KEYS; j++)
+		if (a->signed_by[j])
+			json_array_append_new(signers,
+					      json_string(key_name(r, j)));
+	o = json_pack("{s:i, s:s, s:s, s:s, s:o}", "index", (json_int_t)i + 1,
+		      "source", a->src, "sha256", a->sha256, "status",
+		      state_json(a), "signers", signers);
+	if (a->why[0] != '\0')
+		json_object_set_new(o, "error", json_string(a->why));
+	if (a->st == NULL) {
+		json_decref(subs);
+		return o;
+	}
+	ss = statement_subjects(a->st);
+	for (j = 0; j < json_array_size(ss); j++) {
+		const json_t *s = json_array_get(ss, j);
+		json_array_append_new(subs,
+				      json_pack("{s:s?, s:O}", "name",
+						jsonio_str(s, "name"), "digest",
+						json_object_get(s, "digest")));
+	}
+	json_object_set_new(o, "predicateType",
+			    json_string(statement_predicate_type(a->st)));
+	json_object_set_new(o, "type", json_string(short_type(a)));
+	json_object_set_new(o, "subjects", subs);
+	json_object_set_new(o, "times", fields_json(a, 1));
+	json_object_set_new(o, "claims", fields_json(a, 0));
+	return o;
+}
+
+static json_t *
+report_json(const struct report *r, int status)
+{
+	json_t *atts = json_array(), *arts = json_array(),
+	       *edges = json_array();
+	json_t *keys = json_array();
+	char from[32], to[32];
+	size_t i, n[4];
+
+	count_states(r, n);
+	for (i = 0; i < keyset_count(r->ks); i++)
+		json_array_append_new(keys, json_string(key_name(r, i)));
+	for (i = 0; i < r->natts; i++)
+		json_array_append_new(atts, att_json(r, i));
+	for (i = 0; i < r->narts; i++) {
+		snprintf(from, sizeof(from), "art%zu", i + 1);
+		json_array_append_new(arts,
+				      json_pack("{s:s, s:s?, s:O}", "id", from,
+						"name", r->arts[i].name,
+						"digest", r->arts[i].digest));
+	}
+	for (i = 0; i < r->nedges; i++) {
+		const struct edge *ed = &r->edges[i];
+		snprintf(ed->out ? from : to, sizeof(from), "att%zu",
+			 ed->att + 1);
+		snprintf(ed->out ? to : from, sizeof(to), "art%zu",
+			 ed->art + 1);
+		json_array_append_new(edges,
+				      json_pack("{s:s, s:s, s:s}", "from", from,
+						"to", to, "relation", ed->rel));
+	}
+	return json_pack(
+	    "{s:b, s:s*, s:o, s:{s:i, s:i, s:i, s:i, s:i}, s:o, s:o, s:o, "
+	    "s:i}",
+	    "signaturesChecked", r->o.nkeys > 0, "warning",
+	    r->o.nkeys > 0 ? NULL
+			   : "UNVERIFIED: no --key given, no signature was "
+			     "checked; nothing here is verified",
+	    "keys", keys, "counts", "attestations", (json_int_t)r->natts,
+	    "verified", (json_int_t)n[ATT_VERIFIED], "unverified",
+	    (json_int_t)n[ATT_UNCHECKED], "notVerified",
+	    (json_int_t)n[ATT_NOT_VERIFIED], "malformed",
+	    (json_int_t)n[ATT_MALFORMED], "attestations", atts, "artifacts",
+	    arts, "edges", edges, "exitCode", status);
+}
+
+static int
+emit_json(const struct report *r, int status, struct err *e)
+{
+	json_t *doc = report_json(r, status);
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	if (doc == NULL)
+		return err_set(e, EXIT_UNDECIDED, "cannot build the report");
+	rc = jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, e);
+	if (rc == 0)
+		printf("%s\n", text);
+	free(text);
+	json_decref(doc);
+	return rc;
+}
+
+/* ---- dot ---- */
+
+/* Quotes text already made printable: \ and " escaped, \n kept as \n. */
+static void
+dot_print(const char *id, const char *attrs, const char *label)
+{
+	const char *p;
+
+	printf("  %s [%slabel=\"", id, attrs);
+	for (p = label; *p != '\0'; p++) {
+		if (*p == '\n')
+			fputs("\\n", stdout);
+		else if (*p == '\\' || *p == '"')
+			printf("\\%c", *p);
+		else
+			putchar(*p);
+	}
+	printf("\"];\n");
+}
+
+static void
+emit_dot(const struct report *r)
+{
+	char id[80], from[32], to[32];
+	struct sbuf b;
+	size_t i;
+
+	printf("digraph mlattest_report {\n  graph [rankdir=LR, "
+	       "labelloc=t, label=\"%s\"];\n  node [fontname=\"monospace\", "
+	       "fontsize=10];\n",
+	       r->o.nkeys > 0 ? "verify report"
+			      : "UNVERIFIED: no --key given, NO signature "
+				"was checked");
+	for (i = 0; i < r->natts; i++) {
+		const struct att *a = &r->atts[i];
+		memset(&b, 0, sizeof(b));
+		sb_add(&b, "[%zu] %s\n", i + 1, short_type(a));
+		sb_esc(&b, a->src, 120);
+		sb_add(&b, "\n%s", state_word(a));
+		sb_signers(&b, r, a);
+		if (a->st != NULL) {
+			sb_add(&b, "\n");
+			sb_fields(&b, a, 0);
+		}
+		snprintf(id, sizeof(id), "att%zu", i + 1);
+		dot_print(id,
+			  a->state == ATT_VERIFIED ? "shape=box, "
+			  : a->state == ATT_UNCHECKED
+			      ? "shape=box, style=dashed, color=red, "
+			      : "shape=box, style=bold, color=red, ",
+			  b.s);
+	}
+	for (i = 0; i < r->narts; i++) {
+		memset(&b, 0, sizeof(b));
+		sb_esc(&b, r->arts[i].name ? r->arts[i].name : "(unnamed)",
+		       100);
+		sb_add(&b, "\n");
+		sb_digest(&b, r->arts[i].digest);
+		snprintf(id, sizeof(id), "art%zu", i + 1);
+		dot_print(id, "shape=ellipse, ", b.s);
+	}
+	for (i = 0; i < r->nedges; i++) {
+		const struct edge *ed = &r->edges[i];
+		snprintf(ed->out ? from : to, sizeof(from), "att%zu",
+			 ed->att + 1);
+		snprintf(ed->out ? to : from, sizeof(to), "art%zu",
+			 ed->art + 1);
+		memset(&b, 0, sizeof(b));
+		sb_esc(&b, ed->rel, 40);
+		snprintf(id, sizeof(id), "%s -> %s", from, to);
+		dot_print(id, "", b.s);
+	}
+	printf("}\n");
+}
+
+static int
+finish(struct report *r, struct err *e)
+{
+	size_t n[4];
+	int status, rc = 0;
+
+	count_states(r, n);
+	status = r->o.nkeys > 0 && n[ATT_NOT_VERIFIED] + n[ATT_MALFORMED] > 0
+		     ? EXIT_REJECTED
+		     : EXIT_PASS;
+	if (r->o.format == FORMAT_JSON)
+		rc = emit_json(r, status, e);
+	else if (r->o.format == FORMAT_DOT)
+		emit_dot(r);
+	else
+		emit_text(r);
+	if (rc != 0)
+		return rc;
+	fflush(stdout);
+	if (r->o.nkeys == 0)
+		fprintf(stderr,
+			"verify: report: WARNING: no --key given: all %zu "
+			"attestations are UNVERIFIED (signatures not checked); "
+			"this report is information, not proof\n",
+			r->natts);
+	else
+		fprintf(stderr,
+			"verify: report: %s: %zu of %zu attestations verified"
+			", %zu NOT verified, %zu malformed\n",
+			status == EXIT_PASS ? "all verified" : "REJECTED",
+			n[ATT_VERIFIED], r->natts, n[ATT_NOT_VERIFIED],
+			n[ATT_MALFORMED]);
+	return status;
+}
+
+int
+cmd_report(int argc, char **argv)
+{
+	struct report r;
+	struct err e = ERR_INIT;
+	size_t i;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = parse(&r.o, argc, argv, &e);
+	if (rc == 1) {
+		rc = EXIT_PASS; /* --help */
+		goto out;
+	}
+	if (rc == 0)
+		rc = keyset_new(&r.ks, &e);
+	for (i = 0; rc == 0 && i < r.o.nkeys; i++)
+		if (keyset_add_file(r.ks, r.o.keys[i], &e) != 0)
+			rc = -(e.code = EXIT_UNDECIDED);
+	for (i = 0; rc == 0 && i < r.o.nbundles; i++)
+		rc = load_bundle(&r, r.o.bundles[i], &e);
+	if (rc == 0)
+		rc = build_graph(&r, &e);
+	if (rc == 0)
+		rc = finish(&r, &e);
+out:
+	for (i = 0; i < r.natts; i++)
+		statement_free(r.atts[i].st);
+	free(r.atts);
+	free(r.arts);
+	free(r.edges);
+	keyset_free(r.ks);
+	free(r.o.keys);
+	free(r.o.bundles);
+	return rc < 0 ? verify_fail(&e) : rc;
+}
