@@ -52,5 +52,6 @@ int cmd_run(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_intake(int argc, char **argv);
+int cmd_push(int argc, char **argv);
 
 #endif

@@ -1,14 +1,25 @@
-/* attest key: generate key pairs and export public keys. */
+/*
+ * attest key: generate key pairs, export public keys, create TPM keys and
+ * seal software keys to a TPM.
+ */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attest/attest.h"
+#include "keys/tpm.h"
 #include "lib/fileio.h"
 #include "lib/opt.h"
 
-enum { OPT_TYPE = 1, OPT_OUT };
+enum {
+	OPT_TYPE = 1,
+	OPT_OUT,
+	OPT_TCTI,
+	OPT_HANDLE,
+	OPT_PCRS,
+	OPT_RESTRICTED,
+};
 
 static const struct opt_def generate_opts[] = {
     {OPT_TYPE, "type", 't', "TYPE",
@@ -18,12 +29,45 @@ static const struct opt_def generate_opts[] = {
     {0, NULL, 0, NULL, NULL},
 };
 
+#define TCTI_HELP "TPM to use (default: $" TPM_TCTI_ENV "; never guessed)"
+
 static const struct opt_def public_opts[] = {
+    {OPT_TCTI, "tcti", 0, "STR", TCTI_HELP},
+    {0, NULL, 0, NULL, NULL},
+};
+
+static const struct opt_def tpm_create_opts[] = {
+    {OPT_TCTI, "tcti", 0, "STR", TCTI_HELP},
+    {OPT_HANDLE, "handle", 0, "0x81XXXXXX",
+     "persist the key at this owner handle"},
+    {OPT_OUT, "out", 'o', "FILE",
+     "or write it as a blob file only this TPM can load (0600)"},
+    {OPT_PCRS, "pcrs", 0, "SPEC",
+     "sign only while these PCRs keep their current values, e.g. "
+     "sha256:16,23"},
+    {OPT_RESTRICTED, "restricted", 0, NULL,
+     "make an attestation key (quotes only, never signs statements)"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+static const struct opt_def tpm_seal_opts[] = {
+    {OPT_TCTI, "tcti", 0, "STR", TCTI_HELP},
+    {OPT_PCRS, "pcrs", 0, "SPEC", "PCRs whose current values unseal it"},
+    {OPT_OUT, "out", 'o', "FILE", "sealed key file to write (0600)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define GENERATE_SYNOPSIS "attest key generate [--type TYPE] --out NAME"
-#define PUBLIC_SYNOPSIS "attest key public KEYREF"
+#define PUBLIC_SYNOPSIS "attest key public [--tcti STR] KEYREF"
+#define TPM_CREATE_SYNOPSIS                                                    \
+	"attest key tpm-create [--tcti STR] (--handle 0x81XXXXXX | --out "     \
+	"FILE)\n       [--pcrs SPEC] [--restricted]"
+#define TPM_SEAL_SYNOPSIS                                                      \
+	"attest key tpm-seal [--tcti STR] --pcrs SPEC --out FILE KEY.pem"
+#define ALL_SYNOPSES                                                           \
+	GENERATE_SYNOPSIS "\n       " PUBLIC_SYNOPSIS                          \
+			  "\n       " TPM_CREATE_SYNOPSIS                      \
+			  "\n       " TPM_SEAL_SYNOPSIS
 
 struct generate_opts {
 	enum key_type type;
@@ -99,7 +143,7 @@ static int
 key_public_cmd(int argc, char **argv)
 {
 	struct err e = ERR_INIT;
-	const char *ref = NULL, *val;
+	const char *ref = NULL, *tcti = NULL, *val;
 	struct key *k = NULL;
 	struct opt_iter it;
 	char *pem = NULL;
@@ -113,6 +157,10 @@ key_public_cmd(int argc, char **argv)
 				 "Print the public key of KEYREF as SPKI PEM.",
 				 public_opts);
 			return EXIT_PASS;
+		}
+		if (id == OPT_TCTI) {
+			tcti = val;
+			continue;
 		}
 		if (ref != NULL) {
 			err_set(&e, EXIT_USAGE, "one KEYREF only (usage: %s)",
@@ -128,8 +176,8 @@ key_public_cmd(int argc, char **argv)
 			PUBLIC_SYNOPSIS);
 		return attest_fail(&e);
 	}
-	rc = key_load_private(&k, ref, &e);
-	if (rc == -EXIT_REJECTED)
+	rc = key_load_private_tcti(&k, ref, tcti, &e);
+	if (rc == -EXIT_REJECTED && strncmp(ref, "tpm:", 4) != 0)
 		rc = key_load_public(&k, ref, &e);
 	if (rc == 0)
 		rc = key_public_pem(&pem, &len, k, &e);
@@ -140,20 +188,162 @@ key_public_cmd(int argc, char **argv)
 	return rc == 0 ? EXIT_PASS : attest_fail(&e);
 }
 
+/* Writes pem to stdout. */
+static int
+put_pem(const char *pem, size_t len, struct err *e)
+{
+	if (fwrite(pem, 1, len, stdout) != len || fflush(stdout) != 0)
+		return err_set(e, EXIT_UNDECIDED, "stdout: write failed");
+	return 0;
+}
+
+static int
+parse_handle_opt(uint32_t *out, const char *val, struct err *e)
+{
+	char *end;
+	unsigned long v;
+
+	if (strncmp(val, "0x", 2) != 0 || strlen(val) > 10 ||
+	    strspn(val + 2, "0123456789abcdefABCDEF") != strlen(val + 2))
+		v = 0;
+	else
+		v = strtoul(val, &end, 16);
+	if (v < TPM_HANDLE_MIN || v > TPM_HANDLE_MAX)
+		return err_set(e, EXIT_USAGE,
+			       "--handle: expected 0x81000000-0x817fffff, got "
+			       "\"%.20s\"",
+			       val);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+key_tpm_create_cmd(int argc, char **argv)
+{
+	struct tpm_create_opts o = {NULL, 0, NULL, NULL, 0};
+	struct err e = ERR_INIT;
+	char *keyref = NULL, *pem = NULL;
+	struct opt_iter it;
+	const char *val;
+	size_t len = 0;
+	int id, rc;
+
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, tpm_create_opts, &id, &val, &e)) == 1) {
+		rc = 0;
+		if (id == OPT_HELP) {
+			opt_help(stdout, TPM_CREATE_SYNOPSIS,
+				 "Create an ECC P-256 signing key inside the "
+				 "TPM; print its SPKI PEM on stdout\nand its "
+				 "KEYREF on stderr.",
+				 tpm_create_opts);
+			return EXIT_PASS;
+		} else if (id == OPT_TCTI) {
+			o.tcti = val;
+		} else if (id == OPT_HANDLE) {
+			rc = parse_handle_opt(&o.handle, val, &e);
+		} else if (id == OPT_OUT) {
+			o.out = val;
+		} else if (id == OPT_PCRS) {
+			o.pcrs = val;
+		} else if (id == OPT_RESTRICTED) {
+			o.restricted = 1;
+		} else {
+			rc = err_set(&e, EXIT_USAGE,
+				     "unexpected argument \"%s\" (usage: %s)",
+				     val, TPM_CREATE_SYNOPSIS);
+		}
+		if (rc != 0)
+			return attest_fail(&e);
+	}
+	if (rc < 0)
+		return attest_fail(&e);
+	rc = tpm_create(&keyref, &pem, &len, &o, &e);
+	if (rc == 0)
+		rc = put_pem(pem, len, &e);
+	if (rc == 0)
+		fprintf(stderr, "attest: created TPM key %s\n", keyref);
+	free(keyref);
+	free(pem);
+	return rc == 0 ? EXIT_PASS : attest_fail(&e);
+}
+
+static int
+key_tpm_seal_cmd(int argc, char **argv)
+{
+	const char *tcti = NULL, *pcrs = NULL, *out = NULL, *in = NULL, *val;
+	struct err e = ERR_INIT;
+	struct opt_iter it;
+	char *pem = NULL;
+	size_t len = 0;
+	int id, rc;
+
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, tpm_seal_opts, &id, &val, &e)) == 1) {
+		if (id == OPT_HELP) {
+			opt_help(stdout, TPM_SEAL_SYNOPSIS,
+				 "Seal a software private key (e.g. Ed25519) "
+				 "to the TPM under a PCR policy;\nsign with it "
+				 "as tpm:sealed=FILE. Prints its SPKI PEM on "
+				 "stdout.",
+				 tpm_seal_opts);
+			return EXIT_PASS;
+		} else if (id == OPT_TCTI) {
+			tcti = val;
+		} else if (id == OPT_PCRS) {
+			pcrs = val;
+		} else if (id == OPT_OUT) {
+			out = val;
+		} else if (in == NULL) {
+			in = val;
+		} else {
+			err_set(&e, EXIT_USAGE, "one KEY.pem only (usage: %s)",
+				TPM_SEAL_SYNOPSIS);
+			return attest_fail(&e);
+		}
+	}
+	if (rc < 0)
+		return attest_fail(&e);
+	if (in == NULL || out == NULL || pcrs == NULL) {
+		err_set(&e, EXIT_USAGE, "usage: %s", TPM_SEAL_SYNOPSIS);
+		return attest_fail(&e);
+	}
+	rc = tpm_seal(&pem, &len, tcti, pcrs, in, out, &e);
+	if (rc == 0)
+		rc = put_pem(pem, len, &e);
+	if (rc == 0)
+		fprintf(stderr,
+			"attest: sealed %s as tpm:sealed=%s; %s itself is "
+			"still on disk\n",
+			in, out, in);
+	free(pem);
+	return rc == 0 ? EXIT_PASS : attest_fail(&e);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} key_cmds[] = {
+    {"generate", key_generate_cmd},
+    {"public", key_public_cmd},
+    {"tpm-create", key_tpm_create_cmd},
+    {"tpm-seal", key_tpm_seal_cmd},
+};
+
 int
 cmd_key(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "generate") == 0)
-		return key_generate_cmd(argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "public") == 0)
-		return key_public_cmd(argc - 1, argv + 1);
+	size_t i;
+
+	for (i = 0; argc >= 2 && i < sizeof(key_cmds) / sizeof(key_cmds[0]);
+	     i++)
+		if (strcmp(argv[1], key_cmds[i].name) == 0)
+			return key_cmds[i].fn(argc - 1, argv + 1);
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		printf("usage: %s\n       %s\n", GENERATE_SYNOPSIS,
-		       PUBLIC_SYNOPSIS);
+		printf("usage: %s\n", ALL_SYNOPSES);
 		return EXIT_PASS;
 	}
-	fprintf(stderr, "attest: usage: %s\n       %s\n", GENERATE_SYNOPSIS,
-		PUBLIC_SYNOPSIS);
+	fprintf(stderr, "attest: usage: %s\n", ALL_SYNOPSES);
 	return EXIT_USAGE;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "attest/attest.h"
+#include "keys/tpm.h"
 #include "lib/bundle.h"
 #include "lib/digestset.h"
 #include "lib/fileio.h"
@@ -50,6 +51,10 @@ enum {
 	OPT_FORMAT,
 	OPT_JOBS,
 	OPT_SYMLINKS,
+	OPT_TPM_QUOTE,
+	OPT_TPM_AK,
+	OPT_PCRS,
+	OPT_TCTI,
 };
 
 static const struct opt_def run_opts[] = {
@@ -85,6 +90,12 @@ static const struct opt_def run_opts[] = {
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
     {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
      "hash symlinks to files inside input/output trees"},
+    {OPT_TPM_QUOTE, "tpm-quote", 0, NULL,
+     "record a TPM2_Quote bound to the subjects (needs --tpm-ak, --pcrs)"},
+    {OPT_TPM_AK, "tpm-ak", 0, "KEYREF", "TPM key that signs the quote"},
+    {OPT_PCRS, "pcrs", 0, "SPEC", "PCRs to quote, e.g. sha256:0,7,16"},
+    {OPT_TCTI, "tcti", 0, "STR",
+     "TPM for tpm: keys (default: $" TPM_TCTI_ENV ")"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -102,6 +113,8 @@ struct list {
 struct run_opts {
 	const char *key, *base_model, *commitments, *seed, *builder, *image;
 	const char *code, *logs, *bundle;
+	const char *tpm_ak, *pcrs, *tcti;
+	int tpm_quote;
 	enum emit_format format;
 	struct list inputs, outputs, datasets, params, privates, configs, envs;
 	struct digest_opts dopts;
@@ -217,6 +230,18 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 		case OPT_SYMLINKS:
 			o->dopts.allow_symlinks = 1;
 			break;
+		case OPT_TPM_QUOTE:
+			o->tpm_quote = 1;
+			break;
+		case OPT_TPM_AK:
+			o->tpm_ak = val;
+			break;
+		case OPT_PCRS:
+			o->pcrs = val;
+			break;
+		case OPT_TCTI:
+			o->tcti = val;
+			break;
 		default:
 			return err_set(
 			    e, EXIT_USAGE,
@@ -233,6 +258,11 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 	o->ncmd = it.nrest;
 	if (o->key == NULL || o->outputs.n == 0 || o->ncmd == 0)
 		return err_set(e, EXIT_USAGE, "usage: %s", RUN_SYNOPSIS);
+	if (o->tpm_quote != (o->tpm_ak != NULL) ||
+	    o->tpm_quote != (o->pcrs != NULL))
+		return err_set(e, EXIT_USAGE,
+			       "--tpm-quote, --tpm-ak KEYREF and --pcrs SPEC "
+			       "go together");
 	if (o->privates.n > 0 && o->commitments == NULL)
 		return err_set(e, EXIT_USAGE,
 			       "--private-param needs --commitments FILE for "
@@ -424,6 +454,22 @@ internal_params(const struct proc_result *res, const char *seed)
 	return in;
 }
 
+/* SPEC-TPM-6: the quote binds the subjects and the invocation id. */
+static int
+add_tpm_quote(json_t *in, const struct run_opts *o, const struct key *ak,
+	      const json_t *subjects, const char *invocation, struct err *e)
+{
+	json_t *q = NULL;
+	int rc;
+
+	if (!o->tpm_quote)
+		return 0;
+	rc = tpm_quote(&q, ak, o->pcrs, subjects, invocation, e);
+	if (rc == 0)
+		json_object_set_new(in, "tpmQuote", q);
+	return rc;
+}
+
 static int
 config_list(json_t *ext, json_t *deps, const struct run_opts *o, struct err *e)
 {
@@ -479,8 +525,8 @@ cmd_run(int argc, char **argv)
 	struct proc_result res;
 	struct run_opts o;
 	struct err e = ERR_INIT;
-	struct key *k = NULL;
-	json_t *deps = json_array(), *inputs = json_array();
+	struct key *k = NULL, *ak = NULL;
+	json_t *deps = json_array(), *inputs = json_array(), *in = NULL;
 	json_t *ext = json_object(), *subjects = json_array();
 	json_t *byp = json_array(), *env = NULL, *redacted = NULL;
 	json_t *salts = NULL, *cmd = json_array(), *st = NULL;
@@ -498,7 +544,9 @@ cmd_run(int argc, char **argv)
 			     TRAINING_SEED_ENV);
 		goto out;
 	}
-	rc = key_load_private(&k, o.key, &e);
+	rc = key_load_private_tcti(&k, o.key, o.tcti, &e);
+	if (rc == 0 && o.tpm_quote)
+		rc = key_load_private_tcti(&ak, o.tpm_ak, o.tcti, &e);
 	if (rc == 0)
 		rc = ids_uuid(invocation, &e);
 	if (rc == 0)
@@ -558,16 +606,20 @@ cmd_run(int argc, char **argv)
 		rc = byproducts(byp, &o, &res);
 	if (rc == 0 && o.privates.n > 0)
 		rc = write_commitments(o.commitments, salts, invocation, &e);
+	if (rc == 0 && (in = internal_params(&res, o.seed)) == NULL)
+		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
+	if (rc == 0)
+		rc = add_tpm_quote(in, &o, ak, subjects, invocation, &e);
 	if (rc != 0)
 		goto out;
 	st = json_pack(
-	    "{s:s, s:O, s:s, s:{s:{s:s, s:O, s:o, s:O}, s:{s:{s:s, s:{s:s}}, "
+	    "{s:s, s:O, s:s, s:{s:{s:s, s:O, s:O, s:O}, s:{s:{s:s, s:{s:s}}, "
 	    "s:{s:s, s:s, s:s}, s:O}}}",
 	    "_type", STATEMENT_V1, "subject", subjects, "predicateType",
 	    PRED_SLSA_PROVENANCE, "predicate", "buildDefinition", "buildType",
 	    TRAINING_BUILD_TYPE, "externalParameters", ext,
-	    "internalParameters", internal_params(&res, o.seed),
-	    "resolvedDependencies", deps, "runDetails", "builder", "id",
+	    "internalParameters", in, "resolvedDependencies", deps,
+	    "runDetails", "builder", "id",
 	    o.builder ? o.builder : TRAINING_DEFAULT_BUILDER, "version",
 	    "mlattest", MLATTEST_VERSION, "metadata", "invocationId",
 	    invocation, "startedOn", started, "finishedOn", finished,
@@ -588,7 +640,9 @@ out:
 	json_decref(redacted);
 	json_decref(salts);
 	json_decref(cmd);
+	json_decref(in);
 	key_free(k);
+	key_free(ak);
 	free(o.inputs.v);
 	free(o.outputs.v);
 	free(o.datasets.v);

@@ -31,6 +31,7 @@ emit_statement(const json_t *statement, const char *src, const struct key *k,
 	       enum emit_format fmt, const char *bundle_path, struct err *e)
 {
 	struct dsse_envelope *env = NULL;
+	struct statement *st = NULL;
 	json_t *att = NULL;
 	char *body = NULL;
 	size_t len;
@@ -40,6 +41,12 @@ emit_statement(const json_t *statement, const char *src, const struct key *k,
 	if (rc != 0)
 		return rc;
 	rc = jsonio_dump(&body, &len, statement, JSONIO_FLAGS, e);
+	if (rc != 0)
+		goto out;
+	/* SPEC-STM-4: sign only bytes verify parses (a real rounded to 15
+	 * digits can overflow, e.g. DBL_MAX). */
+	rc = statement_parse(&st, body, len, src, e);
+	statement_free(st);
 	if (rc != 0)
 		goto out;
 	rc = envelope_sign(&env, DSSE_INTOTO_TYPE, (unsigned char *)body, len,

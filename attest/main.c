@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"eval", cmd_eval, "sign evaluation metrics with thresholds"},
     {"approve", cmd_approve, "sign an approval of a model for a stage"},
     {"intake", cmd_intake, "sign the governance review of a base model"},
+    {"push", cmd_push, "store attestations for an image in its OCI registry"},
 };
 
 static void

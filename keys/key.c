@@ -16,6 +16,9 @@
 #include "lib/fileio.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
+#ifdef MLATTEST_WITH_TPM
+#include "keys/tpm.h"
+#endif
 
 struct key {
 	EVP_PKEY *pkey;
@@ -23,6 +26,8 @@ struct key {
 	int is_private;
 	char id[KEY_ID_LEN + 1];
 	char source[256];
+	const struct key_backend *backend; /* NULL: pkey holds the secret */
+	void *backend_ctx;
 };
 
 static const struct {
@@ -196,6 +201,13 @@ free_secret(unsigned char *buf, size_t len)
 int
 key_load_private(struct key **out, const char *ref, struct err *e)
 {
+	return key_load_private_tcti(out, ref, NULL, e);
+}
+
+int
+key_load_private_tcti(struct key **out, const char *ref, const char *tcti,
+		      struct err *e)
+{
 	unsigned char *pem = NULL;
 	EVP_PKEY *pkey = NULL;
 	BIO *bio = NULL;
@@ -203,10 +215,16 @@ key_load_private(struct key **out, const char *ref, struct err *e)
 	int rc;
 
 	*out = NULL;
-	if (strncmp(ref, "tpm:", 4) == 0)
+	if (strncmp(ref, "tpm:", 4) == 0) {
+#ifdef MLATTEST_WITH_TPM
+		return tpm_key_load(out, ref, tcti, e);
+#else
+		(void)tcti;
 		return err_set(e, EXIT_USAGE,
 			       "%s: TPM keys are not supported by this build",
 			       ref);
+#endif
+	}
 	rc = read_pem(&pem, &len, ref, e);
 	if (rc != 0)
 		return rc;
@@ -233,6 +251,48 @@ out:
 	BIO_free(bio);
 	free_secret(pem, len);
 	return rc;
+}
+
+int
+key_load_private_der(struct key **out, const unsigned char *der, size_t len,
+		     const char *src, struct err *e)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *pkey;
+
+	*out = NULL;
+	if (len > MAX_KEY_BYTES)
+		return err_set(e, EXIT_REJECTED, "%s: key too long", src);
+	pkey = d2i_AutoPrivateKey(NULL, &p, (long)len);
+	if (pkey == NULL || p != der + len) {
+		EVP_PKEY_free(pkey);
+		return err_ossl(e, EXIT_REJECTED, "%s: no private key in DER",
+				src);
+	}
+	return key_wrap(out, pkey, 1, src, e);
+}
+
+int
+key_new_backend(struct key **out, const char *pem, size_t len,
+		const struct key_backend *b, void *ctx, const char *src,
+		struct err *e)
+{
+	int rc = key_load_public_pem(out, pem, len, src, e);
+
+	if (rc != 0) {
+		b->free(ctx);
+		return rc;
+	}
+	(*out)->is_private = 1;
+	(*out)->backend = b;
+	(*out)->backend_ctx = ctx;
+	return 0;
+}
+
+void *
+key_backend_ctx(const struct key *k, const struct key_backend *b)
+{
+	return k->backend == b ? k->backend_ctx : NULL;
 }
 
 int
@@ -286,6 +346,8 @@ key_free(struct key *k)
 		return;
 	/* EVP_PKEY_free clears private components before releasing them. */
 	EVP_PKEY_free(k->pkey);
+	if (k->backend != NULL)
+		k->backend->free(k->backend_ctx);
 	OPENSSL_cleanse(k, sizeof(*k));
 	free(k);
 }
@@ -357,6 +419,11 @@ key_write_private(const struct key *k, const char *path, struct err *e)
 
 	if (!k->is_private)
 		return err_set(e, EXIT_USAGE, "%s: not a private key", path);
+	if (k->backend != NULL)
+		return err_set(e, EXIT_USAGE,
+			       "%s: the private key of %s cannot leave its "
+			       "backend",
+			       path, k->source);
 	/* Secure-heap BIO: the PEM text is cleared when it is freed. */
 	bio = BIO_new(BIO_s_secmem());
 	if (bio == NULL || PEM_write_bio_PKCS8PrivateKey(
@@ -404,6 +471,9 @@ key_sign(unsigned char **sig, size_t *siglen, const struct key *k,
 	if (!k->is_private)
 		return err_set(e, EXIT_USAGE, "%s: not a private key",
 			       k->source);
+	if (k->backend != NULL)
+		return k->backend->sign(sig, siglen, k->backend_ctx, msg, len,
+					e);
 	ctx = EVP_MD_CTX_new();
 	if (ctx == NULL ||
 	    EVP_DigestSignInit_ex(ctx, NULL, md_for(k->type), NULL, NULL,

@@ -32,10 +32,48 @@ int key_generate(struct key **out, enum key_type t, struct err *e);
 
 /*
  * Loads a private key from a KEYREF: a PEM file (PKCS#8, SEC1 or PKCS#1;
- * encrypted keys are refused). A missing file is EXIT_UNDECIDED; a file
- * that holds no usable key is EXIT_REJECTED.
+ * encrypted keys are refused), or a "tpm:" KEYREF as key_load_private_tcti
+ * with tcti NULL. A missing file is EXIT_UNDECIDED; a file that holds no
+ * usable key is EXIT_REJECTED.
  */
 int key_load_private(struct key **out, const char *ref, struct err *e);
+
+/*
+ * Like key_load_private; a "tpm:" KEYREF (tpm:handle=, tpm:blob=,
+ * tpm:sealed=; spec/tpm.md) reaches the TPM through tcti, or when tcti is
+ * NULL through $MLATTEST_TCTI; neither is EXIT_USAGE. Builds without
+ * MLATTEST_WITH_TPM refuse "tpm:" KEYREFs with EXIT_USAGE.
+ */
+int key_load_private_tcti(struct key **out, const char *ref, const char *tcti,
+			  struct err *e);
+
+/*
+ * Loads a private key from DER in memory (PKCS#8 or the traditional form
+ * of its type). src names it in messages. The caller cleanses der.
+ */
+int key_load_private_der(struct key **out, const unsigned char *der, size_t len,
+			 const char *src, struct err *e);
+
+/*
+ * A backend keeps the private key outside this process's EVP keys (the
+ * TPM: keys/tpm.c). sign has key_sign's contract; free releases ctx.
+ */
+struct key_backend {
+	int (*sign)(unsigned char **sig, size_t *siglen, void *ctx,
+		    const unsigned char *msg, size_t len, struct err *e);
+	void (*free)(void *ctx);
+};
+
+/*
+ * A private key that signs through backend b with ctx; pem is its SPKI
+ * PEM. The key takes ctx, also on failure (then b->free(ctx) is called).
+ */
+int key_new_backend(struct key **out, const char *pem, size_t len,
+		    const struct key_backend *b, void *ctx, const char *src,
+		    struct err *e);
+
+/* The ctx of k when k signs through backend b, else NULL (borrowed). */
+void *key_backend_ctx(const struct key *k, const struct key_backend *b);
 
 /*
  * Loads a public key: an SPKI PEM file (text before the PEM block is

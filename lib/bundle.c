@@ -11,8 +11,8 @@
 #include "lib/jsonio.h"
 
 struct bundle {
-	unsigned char *data;
-	size_t len;
+	unsigned char **bufs; /* every buffer entries point into */
+	size_t nbufs;
 	struct bundle_entry *items;
 	size_t n, cap, nbad;
 };
@@ -202,31 +202,72 @@ whole_file_object(const unsigned char *data, size_t len)
 	       !is_blank(nl + 1, len - (size_t)(nl + 1 - data));
 }
 
+/* Takes ownership of buf (freed on failure too). */
+static int
+keep_buffer(struct bundle *b, unsigned char *buf, struct err *e)
+{
+	unsigned char **grown;
+
+	grown = realloc(b->bufs, (b->nbufs + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(buf);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	b->bufs = grown;
+	b->bufs[b->nbufs++] = buf;
+	return 0;
+}
+
+int
+bundle_new(struct bundle **out, struct err *e)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : err_set(e, EXIT_UNDECIDED, "out of memory");
+}
+
+int
+bundle_add_object(struct bundle *b, const char *src, const void *buf,
+		  size_t len, struct err *e)
+{
+	unsigned char *copy = malloc(len + 1);
+	int rc;
+
+	if (copy == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	rc = keep_buffer(b, copy, e);
+	return rc != 0 ? rc : add_entry(b, src, 0, copy, len, e);
+}
+
 int
 bundle_read(struct bundle **out, const char *path, struct err *e)
 {
 	struct bundle *b;
-	size_t start = 0, i, line = 0;
+	unsigned char *data = NULL;
+	size_t start = 0, i, line = 0, len;
 	int rc;
 
 	*out = NULL;
-	b = calloc(1, sizeof(*b));
-	if (b == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	rc = file_read(&b->data, &b->len, path, MAX_BUNDLE_BYTES, e);
+	rc = bundle_new(&b, e);
+	if (rc != 0)
+		return rc;
+	rc = file_read(&data, &len, path, MAX_BUNDLE_BYTES, e);
+	if (rc == 0)
+		rc = keep_buffer(b, data, e);
 	if (rc != 0)
 		goto out;
-	if (whole_file_object(b->data, b->len)) {
-		rc = add_entry(b, path, 0, b->data, b->len, e);
+	if (whole_file_object(data, len)) {
+		rc = add_entry(b, path, 0, data, len, e);
 		goto done;
 	}
-	for (i = 0; i <= b->len; i++) {
-		if (i < b->len && b->data[i] != '\n')
+	for (i = 0; i <= len; i++) {
+		if (i < len && data[i] != '\n')
 			continue;
 		line++;
-		if (!is_blank(b->data + start, i - start)) {
-			rc = add_entry(b, path, line, b->data + start,
-				       i - start, e);
+		if (!is_blank(data + start, i - start)) {
+			rc = add_entry(b, path, line, data + start, i - start,
+				       e);
 			if (rc != 0)
 				goto out;
 		}
@@ -267,8 +308,10 @@ bundle_free(struct bundle *b)
 		dsse_free(b->items[i].env);
 		free(b->items[i].hint);
 	}
+	for (i = 0; i < b->nbufs; i++)
+		free(b->bufs[i]);
 	free(b->items);
-	free(b->data);
+	free(b->bufs);
 	free(b);
 }
 

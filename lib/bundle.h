@@ -44,6 +44,18 @@ struct bundle;
  */
 int bundle_read(struct bundle **out, const char *path, struct err *e);
 
+/* A new bundle with no entries, for bundle_add_object. */
+int bundle_new(struct bundle **out, struct err *e);
+
+/*
+ * Adds buf (copied; one JSON object: a DSSE envelope or a Sigstore bundle)
+ * as one entry named src. Like a line of a file, malformed content
+ * becomes a bad entry; fails only when out of memory or past
+ * MAX_BUNDLE_ENTRIES or MAX_BAD_ENTRIES.
+ */
+int bundle_add_object(struct bundle *b, const char *src, const void *buf,
+		      size_t len, struct err *e);
+
 /*
  * Parses one attestation object (DSSE envelope or Sigstore bundle) into
  * ent->env and ent->hint. Used by bundle_read; src names it in errors.

@@ -225,8 +225,9 @@ deps_of(const struct evidence_item *it)
 static void
 check_training(struct pctx *c)
 {
+	size_t *list = NULL, nl, li;
 	struct rule *prov, *builder, *success;
-	size_t i, j, found = 0;
+	size_t j, found = 0;
 
 	prov = rule_new(c, "training.provenance", "AML.T0010.003",
 			"AI supply chain compromise: model");
@@ -234,8 +235,9 @@ check_training(struct pctx *c)
 			   "AI supply chain compromise");
 	success = rule_new(c, "training.success", "AML.T0010.003",
 			   "AI supply chain compromise: model");
-	for (i = 0; i < c->ev.n; i++) {
-		const struct evidence_item *it = &c->ev.items[i];
+	nl = evidence_about_list(&c->ev, c->artifact, &list);
+	for (li = 0; li < nl; li++) {
+		const struct evidence_item *it = &c->ev.items[list[li]];
 		const char *why;
 		if (!is_role_claim(it, PRED_SLSA_PROVENANCE,
 				   &c->p->training_signers, c->artifact))
@@ -258,6 +260,8 @@ check_training(struct pctx *c)
 			json_array_append(c->train_deps,
 					  json_array_get(deps_of(it), j));
 	}
+	free(list);
+	list = NULL;
 	if (found == 0 && prov->outcome != RULE_FAIL)
 		rule_fail(prov,
 			  "no training provenance for %s signed by a "
@@ -299,17 +303,19 @@ static size_t
 check_dep(struct pctx *c, const json_t *dep, struct rule *att, struct rule *cls,
 	  struct rule *lic)
 {
+	size_t *list = NULL, nl, li;
 	const json_t *digest = json_object_get(dep, "digest");
 	const char *name = jsonio_str(dep, "name");
 	char why[128], shown[200];
-	size_t i, n = 0;
+	size_t n = 0;
 
 	text_escape(shown, sizeof(shown), name ? name : "(unnamed)");
 	/* A dependency without a digest names no data: nothing matches. */
 	if (!json_is_object(digest))
 		return 0;
-	for (i = 0; i < c->ev.n; i++) {
-		const struct evidence_item *it = &c->ev.items[i];
+	nl = evidence_about_list(&c->ev, digest, &list);
+	for (li = 0; li < nl; li++) {
+		const struct evidence_item *it = &c->ev.items[list[li]];
 		const char *k, *stale;
 		if (!is_role_claim(it, PRED_DATASET, &c->p->dataset_signers,
 				   digest) ||
@@ -339,6 +345,8 @@ check_dep(struct pctx *c, const json_t *dep, struct rule *att, struct rule *cls,
 		else
 			rule_use(c, lic, it, &c->p->dataset_signers);
 	}
+	free(list);
+	list = NULL;
 	return n;
 }
 
@@ -401,9 +409,10 @@ check_datasets(struct pctx *c)
 static void
 check_base_models(struct pctx *c)
 {
+	size_t *list = NULL, nl, li;
 	struct rule *r = rule_new(c, "training.base-model", "AML.T0010.003",
 				  "AI supply chain compromise: model");
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < json_array_size(c->train_deps); i++) {
 		const json_t *dep = json_array_get(c->train_deps, i);
@@ -423,8 +432,10 @@ check_base_models(struct pctx *c)
 		}
 		if (c->p->base_model == BASE_ALLOW)
 			continue;
-		for (j = 0; j < c->ev.n; j++) {
-			const struct evidence_item *it = &c->ev.items[j];
+		nl = evidence_about_list(&c->ev, json_object_get(dep, "digest"),
+					 &list);
+		for (li = 0; li < nl; li++) {
+			const struct evidence_item *it = &c->ev.items[list[li]];
 			const char *tier;
 			if (!is_role_claim(it, PRED_INTAKE,
 					   &c->p->intake_signers,
@@ -444,6 +455,8 @@ check_base_models(struct pctx *c)
 			rule_use(c, r, it, &c->p->intake_signers);
 			ok++;
 		}
+		free(list);
+		list = NULL;
 		if (ok == 0)
 			rule_fail(r, "the base model has no intake review "
 				     "signed by an intake key");
@@ -503,10 +516,11 @@ metric_failures(const struct pctx *c, const struct evidence_item *it, char *why,
 static void
 check_evaluation(struct pctx *c)
 {
+	size_t *list = NULL, nl, li;
 	struct rule *pres, *met, *held;
 	char why[600] = "", hwhy[600] = "";
 	const struct evidence_item *best = NULL;
-	size_t i, found = 0;
+	size_t found = 0;
 	int best_fail = 1 << 30;
 
 	pres = rule_new(c, "evaluation.present", "AML.T0031",
@@ -515,8 +529,9 @@ check_evaluation(struct pctx *c)
 		       "erode AI model integrity");
 	held = rule_new(c, "evaluation.held-out", "AML.T0020",
 			"poison training data (evaluation on training data)");
-	for (i = 0; i < c->ev.n; i++) {
-		const struct evidence_item *it = &c->ev.items[i];
+	nl = evidence_about_list(&c->ev, c->artifact, &list);
+	for (li = 0; li < nl; li++) {
+		const struct evidence_item *it = &c->ev.items[list[li]];
 		const char *stale, *o;
 		char w[600] = "";
 		int fails;
@@ -555,6 +570,8 @@ check_evaluation(struct pctx *c)
 		if (fails == 0)
 			break;
 	}
+	free(list);
+	list = NULL;
 	if (found == 0) {
 		rule_fail(pres, "%s",
 			  why[0] ? why
@@ -603,18 +620,20 @@ distinct_keys(const struct pctx *c, const unsigned char *approved)
 static void
 check_approvals(struct pctx *c)
 {
+	size_t *list = NULL, nl, li;
 	unsigned char approved[EVIDENCE_MAX_KEYS] = {0};
 	const struct signers *s = &c->p->approval_signers;
 	struct rule *thr, *rej;
 	char note[300] = "";
-	size_t i, j, n;
+	size_t j, n;
 
 	thr = rule_new(c, "approval.threshold", "AML.T0010.003",
 		       "AI supply chain compromise: model");
 	rej = rule_new(c, "approval.no-reject", "AML.T0010.003",
 		       "AI supply chain compromise: model");
-	for (i = 0; i < c->ev.n; i++) {
-		const struct evidence_item *it = &c->ev.items[i];
+	nl = evidence_about_list(&c->ev, c->artifact, &list);
+	for (li = 0; li < nl; li++) {
+		const struct evidence_item *it = &c->ev.items[list[li]];
 		const char *stage, *exp, *stale;
 		time_t t;
 		if (!is_role_claim(it, PRED_APPROVAL, s, c->artifact) ||
@@ -651,6 +670,8 @@ check_approvals(struct pctx *c)
 				approved[s->idx[j]] = 1;
 		rule_use(c, thr, it, s);
 	}
+	free(list);
+	list = NULL;
 	n = distinct_keys(c, approved);
 	if ((long)n < c->p->threshold)
 		rule_fail(thr, "%zu of %ld required approvals for %s%s", n,

@@ -2,7 +2,9 @@
  * verify (no subcommand): every attestation in the bundles must carry a
  * valid signature by one of the trusted keys over the PAE, have the in-toto
  * payloadType and hold a well-formed Statement; each --artifact must be a
- * subject of at least one verified statement (SPEC-VER-1..5).
+ * subject of at least one verified statement (SPEC-VER-1..5). With
+ * --from the attestations come from an OCI registry and each must also
+ * name the image as a subject (SPEC-OCI-10).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,29 +15,34 @@
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/jsonio.h"
+#include "lib/oci.h"
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "lib/text.h"
 #include "verify/verify.h"
 
-enum { OPT_KEY = 1, OPT_ARTIFACT, OPT_JSON };
+enum { OPT_KEY = 1, OPT_ARTIFACT, OPT_JSON, OPT_FROM, OPT_INSECURE };
 
 static const struct opt_def verify_opts[] = {
     {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
     {OPT_ARTIFACT, "artifact", 'a', "PATH",
      "file whose sha256 must be a verified subject; repeatable"},
     {OPT_JSON, "json", 0, NULL, "print a JSON report on stdout"},
+    {OPT_FROM, "from", 0, "REF",
+     "fetch the attestations for REGISTRY/REPO@sha256:HEX; repeatable"},
+    {OPT_INSECURE, "insecure", 0, NULL,
+     "with --from: plain http, loopback registries only"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define VERIFY_SYNOPSIS                                                        \
 	"verify --key PUB [--key PUB]... [--artifact PATH]... [--json] "       \
-	"BUNDLE..."
+	"[--insecure] [--from REF]... [BUNDLE...]"
 
 struct verify_opts {
-	const char **keys, **artifacts, **bundles;
-	size_t nkeys, nartifacts, nbundles;
-	int json;
+	const char **keys, **artifacts, **bundles, **froms;
+	size_t nkeys, nartifacts, nbundles, nfroms;
+	int json, insecure;
 };
 
 /* A statement that passed every check, kept for artifact matching. */
@@ -58,20 +65,25 @@ static int
 parse(struct verify_opts *o, int argc, char **argv, struct err *e)
 {
 	struct opt_iter it;
+	struct oci_ref ref;
 	const char *val;
+	size_t i;
 	int id, rc;
 
 	o->keys = calloc((size_t)argc, sizeof(char *));
 	o->artifacts = calloc((size_t)argc, sizeof(char *));
 	o->bundles = calloc((size_t)argc, sizeof(char *));
-	if (o->keys == NULL || o->artifacts == NULL || o->bundles == NULL)
+	o->froms = calloc((size_t)argc, sizeof(char *));
+	if (o->keys == NULL || o->artifacts == NULL || o->bundles == NULL ||
+	    o->froms == NULL)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, verify_opts, &id, &val, e)) == 1) {
 		if (id == OPT_HELP) {
 			opt_help(stdout, VERIFY_SYNOPSIS,
 				 "Check that every attestation in the bundles "
-				 "is signed by a trusted key\nand that each "
+				 "(and fetched with --from) is\nsigned by a "
+				 "trusted key and that each "
 				 "artifact is a subject of a verified "
 				 "statement.",
 				 verify_opts);
@@ -82,6 +94,10 @@ parse(struct verify_opts *o, int argc, char **argv, struct err *e)
 			o->artifacts[o->nartifacts++] = val;
 		} else if (id == OPT_JSON) {
 			o->json = 1;
+		} else if (id == OPT_FROM) {
+			o->froms[o->nfroms++] = val;
+		} else if (id == OPT_INSECURE) {
+			o->insecure = 1;
 		} else {
 			o->bundles[o->nbundles++] = val;
 		}
@@ -92,9 +108,20 @@ parse(struct verify_opts *o, int argc, char **argv, struct err *e)
 		return err_set(e, EXIT_USAGE,
 			       "at least one --key is required (usage: %s)",
 			       VERIFY_SYNOPSIS);
-	if (o->nbundles == 0)
+	for (i = 0; i < o->nfroms; i++) {
+		rc = oci_ref_parse(&ref, o->froms[i], e);
+		if (rc == 0 && o->insecure && !ref.loopback)
+			rc = err_set(e, EXIT_USAGE,
+				     "--insecure is only allowed for loopback "
+				     "registries (127.0.0.0/8, localhost, "
+				     "[::1])");
+		if (rc != 0)
+			return rc;
+	}
+	if (o->nbundles == 0 && o->nfroms == 0)
 		return err_set(e, EXIT_USAGE,
-			       "at least one BUNDLE is required (usage: %s)",
+			       "at least one BUNDLE or --from is required "
+			       "(usage: %s)",
 			       VERIFY_SYNOPSIS);
 	return 0;
 }
@@ -174,9 +201,33 @@ keep(struct run *r, struct statement *st, const char *src, struct err *e)
 	return 0;
 }
 
-/* SPEC-VER-1: decode, signature, payloadType, then parse those bytes. */
+/* SPEC-OCI-10: an attestation fetched for an image must be about it. */
+static int
+about_image(const struct statement *st, const char *hex, const char *src,
+	    struct err *e)
+{
+	json_t *want;
+	int yes;
+
+	if (hex == NULL)
+		return 0;
+	want = json_pack("{s:s}", "sha256", hex);
+	if (want == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	yes = statement_has_subject(st, want);
+	json_decref(want);
+	return yes ? 0
+		   : err_set(e, EXIT_REJECTED,
+			     "%s: no subject is the image sha256:%s", src, hex);
+}
+
+/*
+ * SPEC-VER-1: decode, signature, payloadType, then parse those bytes.
+ * image_hex: for attestations fetched for an image, else NULL.
+ */
 static void
-check_entry(struct run *r, const struct bundle_entry *ent)
+check_entry(struct run *r, const struct bundle_entry *ent,
+	    const char *image_hex)
 {
 	const struct key *signer = NULL;
 	struct statement *st = NULL;
@@ -200,7 +251,9 @@ check_entry(struct run *r, const struct bundle_entry *ent)
 		return;
 	}
 	body = dsse_payload(ent->env, &len);
-	if (statement_parse(&st, body, len, ent->src, &e) != 0) {
+	if (statement_parse(&st, body, len, ent->src, &e) != 0 ||
+	    about_image(st, image_hex, ent->src, &e) != 0) {
+		statement_free(st);
 		say_fail(r, ent->src, &e);
 		return;
 	}
@@ -221,7 +274,27 @@ check_bundle(struct run *r, const char *path)
 		return;
 	}
 	for (i = 0; i < bundle_count(b); i++)
-		check_entry(r, bundle_get(b, i));
+		check_entry(r, bundle_get(b, i), NULL);
+	bundle_free(b);
+}
+
+static void
+check_from(struct run *r, const char *ref)
+{
+	struct oci_opts o = OCI_OPTS_INIT;
+	struct oci_ref parsed;
+	struct bundle *b = NULL;
+	struct err e = ERR_INIT;
+	size_t i;
+
+	o.insecure = r->o.insecure;
+	if (oci_ref_parse(&parsed, ref, &e) != 0 ||
+	    oci_fetch(&b, ref, &o, &e) != 0) {
+		say_fail(r, ref, &e);
+		return;
+	}
+	for (i = 0; i < bundle_count(b); i++)
+		check_entry(r, bundle_get(b, i), parsed.hex);
 	bundle_free(b);
 }
 
@@ -348,6 +421,8 @@ cmd_verify(int argc, char **argv)
 	}
 	for (i = 0; i < r.o.nbundles; i++)
 		check_bundle(&r, r.o.bundles[i]);
+	for (i = 0; i < r.o.nfroms; i++)
+		check_from(&r, r.o.froms[i]);
 	for (i = 0; i < r.o.nartifacts; i++)
 		check_artifact(&r, r.o.artifacts[i]);
 	rc = finish(&r);
@@ -361,5 +436,6 @@ out:
 	free(r.o.keys);
 	free(r.o.artifacts);
 	free(r.o.bundles);
+	free(r.o.froms);
 	return rc;
 }

@@ -1,10 +1,12 @@
 /* Loading and checking every attestation of a set of bundles. */
 #include "verify/evidence.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/bundle.h"
+#include "lib/digestset.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
 
@@ -70,6 +72,145 @@ add_item(struct evidence *ev, const struct bundle_entry *ent,
 	return 0;
 }
 
+static size_t
+fnv1a(const char *s)
+{
+	size_t h = (size_t)1469598103934665603ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * (size_t)1099511628211ULL;
+	return h;
+}
+
+/* "alg:lowercase-value" for an accepted algorithm, or NULL. */
+static char *
+slot_key(const char *alg, const char *value)
+{
+	size_t a = strlen(alg), v = strlen(value), i;
+	char *k;
+
+	if (!digestset_acceptable(alg, value))
+		return NULL;
+	k = malloc(a + v + 2);
+	if (k == NULL)
+		return NULL;
+	memcpy(k, alg, a);
+	k[a] = ':';
+	for (i = 0; i < v; i++)
+		k[a + 1 + i] = (char)tolower((unsigned char)value[i]);
+	k[a + 1 + v] = '\0';
+	return k;
+}
+
+static void
+index_put(struct evidence *ev, char *key, size_t item)
+{
+	size_t i = fnv1a(key) & (ev->nindex - 1);
+
+	while (ev->index[i].key != NULL)
+		i = (i + 1) & (ev->nindex - 1);
+	ev->index[i].key = key;
+	ev->index[i].item = item;
+}
+
+static int
+build_index(struct evidence *ev, struct err *e)
+{
+	size_t i, j, nkeys = 0, want = 16;
+	const char *alg;
+	json_t *v;
+
+	for (i = 0; i < ev->n; i++) {
+		const json_t *subs = statement_subjects(ev->items[i].st);
+		for (j = 0; j < json_array_size(subs); j++)
+			nkeys += json_object_size(
+			    json_object_get(json_array_get(subs, j), "digest"));
+	}
+	while (want < 2 * nkeys + 1)
+		want *= 2;
+	ev->index = calloc(want, sizeof(*ev->index));
+	if (ev->index == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	ev->nindex = want;
+	for (i = 0; i < ev->n; i++) {
+		const json_t *subs = statement_subjects(ev->items[i].st);
+		for (j = 0; j < json_array_size(subs); j++) {
+			json_object_foreach(
+			    json_object_get(json_array_get(subs, j), "digest"),
+			    alg, v)
+			{
+				char *k = slot_key(alg, json_string_value(v));
+				if (k != NULL)
+					index_put(ev, k, i);
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Adds the index matches of one digest to list (deduplicated by seen). */
+static void
+probe(const struct evidence *ev, const char *k, const json_t *digests,
+      unsigned char *seen, size_t *list, size_t *n)
+{
+	size_t i;
+
+	for (i = fnv1a(k) & (ev->nindex - 1); ev->index[i].key != NULL;
+	     i = (i + 1) & (ev->nindex - 1)) {
+		size_t it = ev->index[i].item;
+		if (seen[it] || strcmp(ev->index[i].key, k) != 0)
+			continue;
+		seen[it] = 1;
+		/* The full rule (no conflicting algorithm) decides. */
+		if (evidence_about(&ev->items[it], digests))
+			list[(*n)++] = it;
+	}
+}
+
+size_t
+evidence_about_list(const struct evidence *ev, const json_t *digests,
+		    size_t **out)
+{
+	unsigned char *seen;
+	size_t *list, n = 0;
+	const char *alg;
+	json_t *v;
+
+	*out = NULL;
+	if (ev->nindex == 0 || !json_is_object(digests))
+		return 0;
+	seen = calloc(ev->n + 1, 1);
+	list = malloc((ev->n + 1) * sizeof(*list));
+	if (seen == NULL || list == NULL) {
+		free(seen);
+		free(list);
+		return 0;
+	}
+	json_object_foreach((json_t *)digests, alg, v)
+	{
+		char *k = slot_key(alg, json_string_value(v));
+		if (k != NULL)
+			probe(ev, k, digests, seen, list, &n);
+		free(k);
+	}
+	free(seen);
+	if (n == 0) {
+		free(list);
+		return 0;
+	}
+	qsort(list, n, sizeof(*list), cmp_size);
+	*out = list;
+	return n;
+}
+
 int
 evidence_load(struct evidence *ev, const char *const *bundles, size_t n,
 	      const struct keyset *ks, struct err *e)
@@ -94,6 +235,8 @@ evidence_load(struct evidence *ev, const char *const *bundles, size_t n,
 		}
 		bundle_free(b);
 	}
+	if (rc == 0)
+		rc = build_index(ev, e);
 	if (rc != 0)
 		evidence_free(ev);
 	return rc;
@@ -106,6 +249,9 @@ evidence_free(struct evidence *ev)
 
 	for (i = 0; i < ev->n; i++)
 		statement_free(ev->items[i].st);
+	for (i = 0; i < ev->nindex; i++)
+		free((char *)ev->index[i].key);
+	free(ev->index);
 	free(ev->items);
 	memset(ev, 0, sizeof(*ev));
 }

@@ -26,9 +26,16 @@ struct evidence_item {
 	const json_t *pred; /* predicate (borrowed, may be NULL) */
 };
 
+struct evidence_slot {
+	const char *key; /* "alg:value" of one subject digest (owned) */
+	size_t item;
+};
+
 struct evidence {
 	struct evidence_item *items;
 	size_t n, cap;
+	struct evidence_slot *index; /* open addressing, nindex slots */
+	size_t nindex;
 	size_t total;	   /* entries read, good or bad */
 	size_t unverified; /* entries no trusted key signed */
 	size_t malformed;  /* entries that did not parse */
@@ -45,6 +52,16 @@ int evidence_load(struct evidence *ev, const char *const *bundles, size_t n,
 		  const struct keyset *ks, struct err *e);
 
 void evidence_free(struct evidence *ev);
+
+/*
+ * The items with a subject matching digests (a DigestSet), each once, in
+ * bundle order: *out is a new array of item indices (free()), the return
+ * value its length. Uses a hash index of subject digests built by
+ * evidence_load, so a lookup costs O(matches), not O(items) (SPEC-POL-6).
+ * Returns 0 with *out NULL when nothing matches or memory runs out.
+ */
+size_t evidence_about_list(const struct evidence *ev, const json_t *digests,
+			   size_t **out);
 
 /* 1 when item it names digests (a DigestSet) among its subjects. */
 int evidence_about(const struct evidence_item *it, const json_t *digests);

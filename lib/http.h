@@ -1,0 +1,72 @@
+/*
+ * A small HTTP client on libcurl for registry traffic. TLS with peer and
+ * host verification by default; plain http only when the caller asks for
+ * it (loopback registries). Fixed timeouts, bounded retries with backoff on
+ * connection errors, 429 and 5xx, response bodies under a ceiling, and the
+ * few response headers a registry client needs. It knows nothing about
+ * registries or auth schemes: callers pass the Authorization value.
+ */
+#ifndef MLATTEST_LIB_HTTP_H
+#define MLATTEST_LIB_HTTP_H
+
+#include <stddef.h>
+
+#include "lib/err.h"
+
+#define HTTP_TRIES 3
+#define HTTP_BACKOFF_MS 500 /* doubles after each failed try */
+#define HTTP_CONNECT_TIMEOUT 10L
+#define HTTP_TOTAL_TIMEOUT 60L
+#define HTTP_LOW_SPEED_BYTES 1024L /* per second, over ... */
+#define HTTP_LOW_SPEED_TIME 20L	   /* ... this many seconds */
+#define HTTP_MAX_REDIRS 5L
+#define HTTP_HEADER_MAX 2048
+
+struct http;
+
+struct http_req {
+	const char *method; /* "GET", "HEAD", "PUT" or "POST" */
+	const char *url;
+	const char *accept; /* Accept header, NULL for none */
+	const char *ctype;  /* Content-Type of body, NULL for none */
+	const void *body;   /* PUT and POST; NULL with len 0 for none */
+	size_t len;
+	size_t max;	  /* ceiling on the response body */
+	const char *auth; /* Authorization value, NULL for none */
+	int follow;	  /* follow redirects (same scheme; curl drops
+			     Authorization when the host changes) */
+};
+
+/* Response headers longer than HTTP_HEADER_MAX - 1 are left empty. */
+struct http_resp {
+	long status;
+	unsigned char *body; /* NUL-terminated (not counted in len) */
+	size_t len;
+	char ctype[256];		/* Content-Type */
+	char digest[128];		/* Docker-Content-Digest */
+	char location[HTTP_HEADER_MAX]; /* Location */
+	char www_auth[HTTP_HEADER_MAX]; /* WWW-Authenticate */
+	int oci_subject;		/* OCI-Subject header present */
+};
+
+/*
+ * A new client. plain = 1 allows only http:// (the caller has checked the
+ * host is loopback), plain = 0 only https:// with verification. Proxies
+ * from the environment are used except in plain mode.
+ */
+int http_new(struct http **out, int plain, struct err *e);
+
+/*
+ * Performs req, trying up to HTTP_TRIES times on connection errors, 429
+ * and 5xx. Fills *out (cleared first; release with http_resp_clear) with
+ * the last response, whatever its status. Fails with EXIT_UNDECIDED when
+ * no response arrived (the message names method and URL, never
+ * credentials) and EXIT_REJECTED when the body is over req->max.
+ */
+int http_do(struct http_resp *out, struct http *h, const struct http_req *req,
+	    struct err *e);
+
+void http_resp_clear(struct http_resp *r);
+void http_free(struct http *h);
+
+#endif
