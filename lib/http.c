@@ -1,7 +1,7 @@
 /* The libcurl wrapper behind registry traffic (see http.h). */
 #include "lib/http.h"
 
-#include <curl/curl.h>
+#include "lib/curlapi.h"
 #include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include <time.h>
 
 struct http {
+	const struct curl_api *api;
 	CURL *curl;
 	int plain;
 	char errbuf[CURL_ERROR_SIZE];
@@ -28,19 +29,25 @@ static int curl_users;
 int
 http_new(struct http **out, int plain, struct err *e)
 {
+	const struct curl_api *api;
 	struct http *h;
 
 	*out = NULL;
-	if (curl_users == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+	api = curlapi_get(e);
+	if (api == NULL)
+		return -EXIT_UNDECIDED;
+	if (curl_users == 0 && api->global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return err_set(e, EXIT_UNDECIDED, "cannot initialise libcurl");
 	curl_users++;
 	h = calloc(1, sizeof(*h));
-	if (h != NULL)
-		h->curl = curl_easy_init();
+	if (h != NULL) {
+		h->api = api;
+		h->curl = api->easy_init();
+	}
 	if (h == NULL || h->curl == NULL) {
 		http_free(h);
 		if (h == NULL && --curl_users == 0)
-			curl_global_cleanup();
+			api->global_cleanup();
 		return err_set(e, EXIT_UNDECIDED, "cannot initialise libcurl");
 	}
 	h->plain = plain;
@@ -54,10 +61,10 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	if (h->curl != NULL)
-		curl_easy_cleanup(h->curl);
-	free(h);
+		h->api->easy_cleanup(h->curl);
 	if (--curl_users == 0)
-		curl_global_cleanup();
+		h->api->global_cleanup();
+	free(h);
 }
 
 void
@@ -170,7 +177,7 @@ shown_url(char *out, size_t cap, const char *url)
 }
 
 static struct curl_slist *
-headers(const struct http_req *req, int *failed)
+headers(const struct curl_api *api, const struct http_req *req, int *failed)
 {
 	struct curl_slist *l = NULL, *t;
 	char line[HTTP_HEADER_MAX + 64];
@@ -187,7 +194,7 @@ headers(const struct http_req *req, int *failed)
 			*failed = 1;
 			break;
 		}
-		t = curl_slist_append(l, line);
+		t = api->slist_append(l, line);
 		if (t == NULL) {
 			*failed = 1;
 			break;
@@ -195,12 +202,12 @@ headers(const struct http_req *req, int *failed)
 		l = t;
 	}
 	if (!*failed && req->ctype == NULL && req->body != NULL) {
-		t = curl_slist_append(l, "Content-Type:");
+		t = api->slist_append(l, "Content-Type:");
 		*failed = t == NULL;
 		l = t ? t : l;
 	}
 	if (!*failed) {
-		t = curl_slist_append(l, "Expect:");
+		t = api->slist_append(l, "Expect:");
 		*failed = t == NULL;
 		l = t ? t : l;
 	}
@@ -213,40 +220,41 @@ setup(struct http *h, const struct http_req *req, struct curl_slist *hdrs,
       struct sink *s)
 {
 	const char *proto = h->plain ? "http" : "https";
+	const struct curl_api *api = h->api;
 	CURL *c = h->curl;
 
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, req->url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, proto);
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, proto);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, HTTP_TOTAL_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, HTTP_LOW_SPEED_BYTES);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, HTTP_LOW_SPEED_TIME);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "mlattest/" MLATTEST_VERSION);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
+	api->easy_reset(c);
+	api->easy_setopt(c, CURLOPT_URL, req->url);
+	api->easy_setopt(c, CURLOPT_PROTOCOLS_STR, proto);
+	api->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, proto);
+	api->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	api->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT);
+	api->easy_setopt(c, CURLOPT_TIMEOUT, HTTP_TOTAL_TIMEOUT);
+	api->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, HTTP_LOW_SPEED_BYTES);
+	api->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, HTTP_LOW_SPEED_TIME);
+	api->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	api->easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
+	api->easy_setopt(c, CURLOPT_USERAGENT, "mlattest/" MLATTEST_VERSION);
+	api->easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	api->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	api->easy_setopt(c, CURLOPT_WRITEDATA, s);
+	api->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	api->easy_setopt(c, CURLOPT_HEADERDATA, s);
+	api->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
 	if (h->plain)
-		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+		api->easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (req->follow) {
-		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(c, CURLOPT_MAXREDIRS, HTTP_MAX_REDIRS);
+		api->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		api->easy_setopt(c, CURLOPT_MAXREDIRS, HTTP_MAX_REDIRS);
 	}
 	if (strcmp(req->method, "HEAD") == 0) {
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+		api->easy_setopt(c, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(req->method, "GET") != 0) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		api->easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+		api->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)req->len);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+		api->easy_setopt(c, CURLOPT_POSTFIELDS,
 				 req->body ? req->body : "");
 	}
 }
@@ -288,16 +296,16 @@ once(struct http_resp *out, struct http *h, const struct http_req *req,
 	int failed;
 
 	http_resp_clear(out);
-	hdrs = headers(req, &failed);
+	hdrs = headers(h->api, req, &failed);
 	if (failed) {
-		curl_slist_free_all(hdrs);
+		h->api->slist_free_all(hdrs);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
 	h->errbuf[0] = '\0';
 	setup(h, req, hdrs, &s);
-	*crc = curl_easy_perform(h->curl);
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdrs);
+	*crc = h->api->easy_perform(h->curl);
+	h->api->easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	h->api->slist_free_all(hdrs);
 	shown_url(url, sizeof(url), req->url);
 	if (s.nomem)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
@@ -308,8 +316,8 @@ once(struct http_resp *out, struct http *h, const struct http_req *req,
 	if (*crc != CURLE_OK)
 		return err_set(e, EXIT_UNDECIDED, "%s %s: %s", req->method, url,
 			       h->errbuf[0] ? h->errbuf
-					    : curl_easy_strerror(*crc));
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
+					    : h->api->easy_strerror(*crc));
+	h->api->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
 	return 0;
 }
 

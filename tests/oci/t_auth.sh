@@ -7,7 +7,8 @@
 cd "$T" || exit 1
 
 # bcrypt through libcrypt (perl's crypt); distribution accepts only bcrypt.
-salt=$(head -c 16 /dev/urandom | base64 | tr -dc 'A-Za-z0-9./' | head -c 22)
+# 21 random characters and a last one whose unused low bits are zero.
+salt=$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9./' | head -c 21)u
 hash=$(perl -e 'print crypt($ARGV[0], $ARGV[1])' 's3cret-pw' "\$2b\$05\$$salt")
 case $hash in
 '$2b$05$'*) pass "bcrypt htpasswd line" ;;

@@ -1,0 +1,62 @@
+/* Loading libcurl on first use (see curlapi.h). */
+#include "lib/curlapi.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Process-wide, like the library it stands for; written once. */
+static struct curl_api api;
+static const char *api_error;
+static char api_detail[256];
+static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+
+static void *
+sym(void *lib, const char *name)
+{
+	void *p = dlsym(lib, name);
+
+	if (p == NULL && api_error == NULL) {
+		api_error = "missing symbol";
+		snprintf(api_detail, sizeof(api_detail), "%s", name);
+	}
+	return p;
+}
+
+static void
+load(void)
+{
+	void *lib = dlopen(CURLAPI_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (lib == NULL) {
+		api_error = "cannot load";
+		snprintf(api_detail, sizeof(api_detail), "%s", dlerror());
+		return;
+	}
+	/* POSIX dlsym returns object pointers; converting them to function
+	 * pointers is what dlsym exists for. */
+	*(void **)&api.global_init = sym(lib, "curl_global_init");
+	*(void **)&api.global_cleanup = sym(lib, "curl_global_cleanup");
+	*(void **)&api.easy_init = sym(lib, "curl_easy_init");
+	*(void **)&api.easy_setopt = sym(lib, "curl_easy_setopt");
+	*(void **)&api.easy_perform = sym(lib, "curl_easy_perform");
+	*(void **)&api.easy_getinfo = sym(lib, "curl_easy_getinfo");
+	*(void **)&api.easy_cleanup = sym(lib, "curl_easy_cleanup");
+	*(void **)&api.easy_reset = sym(lib, "curl_easy_reset");
+	*(void **)&api.easy_strerror = sym(lib, "curl_easy_strerror");
+	*(void **)&api.slist_append = sym(lib, "curl_slist_append");
+	*(void **)&api.slist_free_all = sym(lib, "curl_slist_free_all");
+}
+
+const struct curl_api *
+curlapi_get(struct err *e)
+{
+	pthread_once(&api_once, load);
+	if (api_error != NULL) {
+		err_set(e, EXIT_UNDECIDED, "libcurl (%s): %s: %s",
+			CURLAPI_SONAME, api_error, api_detail);
+		return NULL;
+	}
+	return &api;
+}
