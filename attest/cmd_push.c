@@ -2,9 +2,13 @@
  * attest push: store the attestations of a bundle about one image in its
  * OCI registry (cosign .att tag and OCI 1.1 referrers; spec/oci.md).
  */
+#include <openssl/crypto.h>
 #include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
 
 #include "attest/attest.h"
+#include "lib/fileio.h"
 #include "lib/bundle.h"
 #include "lib/oci.h"
 #include "lib/opt.h"
@@ -16,18 +20,18 @@ static const struct opt_def push_opts[] = {
      "attestations to push (.intoto.jsonl, envelope or Sigstore bundle)"},
     {OPT_INSECURE, "insecure", 0, NULL,
      "plain http; only for loopback registries"},
-    {OPT_USER, "user", 'u', "USER:PASS",
-     "registry credentials (visible to other users: prefer "
-     "$" OCI_AUTH_ENV ")"},
+    {OPT_USER, "auth-file", 0, "FILE",
+     "registry credentials USER:PASS, first line of FILE (or $" OCI_AUTH_ENV
+     ")"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define PUSH_SYNOPSIS                                                          \
-	"attest push [--insecure] [--user USER:PASS] --bundle FILE "           \
+	"attest push [--insecure] [--auth-file FILE] --bundle FILE "           \
 	"REGISTRY/REPO@sha256:HEX"
 
 struct push_opts {
-	const char *bundle, *ref;
+	const char *bundle, *ref, *auth_file;
 	struct oci_opts oci;
 };
 
@@ -46,8 +50,8 @@ parse(struct push_opts *o, int argc, char **argv, struct err *e)
 				 "Push the attestations whose subject is the "
 				 "image digest to its registry: the\ncosign "
 				 "tag sha256-HEX.att and OCI 1.1 referrers. "
-				 "Credentials: --user or\n$" OCI_AUTH_ENV
-				 "=USER:PASS.",
+				 "Credentials: --auth-file or\n$" OCI_AUTH_ENV
+				 "=USER:PASS (never on the command line).",
 				 push_opts);
 			return 1;
 		case OPT_BUNDLE:
@@ -57,7 +61,7 @@ parse(struct push_opts *o, int argc, char **argv, struct err *e)
 			o->oci.insecure = 1;
 			break;
 		case OPT_USER:
-			o->oci.auth = val;
+			o->auth_file = val;
 			break;
 		default:
 			if (o->ref != NULL)
@@ -83,7 +87,9 @@ say(void *arg, const char *msg)
 int
 cmd_push(int argc, char **argv)
 {
-	struct push_opts o = {NULL, NULL, OCI_OPTS_INIT};
+	struct push_opts o = {NULL, NULL, NULL, OCI_OPTS_INIT};
+	unsigned char *creds = NULL;
+	size_t clen = 0;
 	struct err e = ERR_INIT;
 	struct oci_ref ref;
 	struct bundle *b = NULL;
@@ -93,6 +99,14 @@ cmd_push(int argc, char **argv)
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 1)
 		return EXIT_PASS;
+	if (rc == 0 && o.auth_file != NULL) {
+		/* SPEC-OCI-11: secrets come from a file, never from argv. */
+		rc = file_read(&creds, &clen, o.auth_file, 4096, &e);
+		if (rc == 0) {
+			creds[strcspn((char *)creds, "\r\n")] = '\0';
+			o.oci.auth = (const char *)creds;
+		}
+	}
 	if (rc == 0)
 		rc = oci_ref_parse(&ref, o.ref, &e);
 	if (rc == 0)
@@ -100,6 +114,9 @@ cmd_push(int argc, char **argv)
 	if (rc == 0)
 		rc = oci_push(o.ref, b, &o.oci, &e);
 	bundle_free(b);
+	if (creds != NULL)
+		OPENSSL_cleanse(creds, clen);
+	free(creds);
 	if (rc != 0)
 		return attest_fail(&e);
 	fprintf(stderr, "attest: pushed to %s\n", o.ref);

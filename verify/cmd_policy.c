@@ -14,7 +14,10 @@
 #include "lib/digestset.h"
 #include "lib/fileio.h"
 #include "lib/ids.h"
+#include "keys/tpmquote.h"
+#include "lib/bundle.h"
 #include "lib/jsonio.h"
+#include "lib/oci.h"
 #include "lib/opt.h"
 #include "lib/text.h"
 #include "predicates/approval.h"
@@ -26,11 +29,24 @@
 #include "verify/verify.h"
 #include "verify/vsa.h"
 
-enum { OPT_POLICY = 1, OPT_BUNDLE, OPT_JSON, OPT_VSA_KEY, OPT_VSA, OPT_QUIET };
+enum {
+	OPT_POLICY = 1,
+	OPT_BUNDLE,
+	OPT_FROM,
+	OPT_INSECURE,
+	OPT_JSON,
+	OPT_VSA_KEY,
+	OPT_VSA,
+	OPT_QUIET
+};
 
 static const struct opt_def policy_opts[] = {
     {OPT_POLICY, "policy", 'p', "POLICY.json", "the admission policy"},
     {OPT_BUNDLE, "bundle", 'b', "FILE", "evidence bundle; repeatable"},
+    {OPT_FROM, "from", 0, "REF",
+     "also fetch the attestations of REGISTRY/REPO@sha256:HEX; repeatable"},
+    {OPT_INSECURE, "insecure", 0, NULL,
+     "plain http for --from; only for loopback registries"},
     {OPT_JSON, "json", 0, "FILE", "also write the report as JSON"},
     {OPT_VSA_KEY, "vsa-key", 0, "KEYREF",
      "sign a SLSA Verification Summary with this key"},
@@ -74,9 +90,9 @@ struct pctx {
 
 struct policy_opts {
 	const char *policy, *json, *vsa_key, *vsa, *artifact;
-	const char **bundles;
-	size_t nbundles;
-	int quiet;
+	const char **bundles, **froms;
+	size_t nbundles, nfroms;
+	int quiet, insecure;
 };
 
 static struct rule *
@@ -215,6 +231,28 @@ check_success(const struct pctx *c, struct rule *r,
 			  json_is_integer(st) ? "non-zero" : "missing");
 }
 
+/* SPEC-POL-7: the run's TPM quote binds its subjects and host state. */
+static void
+check_quote(const struct pctx *c, struct rule *r,
+	    const struct evidence_item *it)
+{
+	const json_t *bd = json_object_get(it->pred, "buildDefinition");
+	const json_t *quote = json_object_get(
+	    json_object_get(bd, "internalParameters"), "tpmQuote");
+	const char *inv =
+	    dig_get(it->pred, "runDetails", "metadata", "invocationId");
+	struct err e = ERR_INIT;
+
+	if (quote == NULL) {
+		rule_fail(r, "%s: the training run carries no TPM quote",
+			  it->src);
+		return;
+	}
+	if (tpmquote_verify(quote, statement_subjects(it->st), inv, c->p->pcrs,
+			    c->p->ak_ks, &e) != 0)
+		rule_fail(r, "%s: %s", it->src, e.msg);
+}
+
 static const json_t *
 deps_of(const struct evidence_item *it)
 {
@@ -226,7 +264,7 @@ static void
 check_training(struct pctx *c)
 {
 	size_t *list = NULL, nl, li;
-	struct rule *prov, *builder, *success;
+	struct rule *prov, *builder, *success, *tpm = NULL;
 	size_t j, found = 0;
 
 	prov = rule_new(c, "training.provenance", "AML.T0010.003",
@@ -235,6 +273,9 @@ check_training(struct pctx *c)
 			   "AI supply chain compromise");
 	success = rule_new(c, "training.success", "AML.T0010.003",
 			   "AI supply chain compromise: model");
+	if (c->p->require_tpm_quote)
+		tpm = rule_new(c, "training.tpm-quote", "AML.T0010",
+			       "AI supply chain compromise (training host)");
 	nl = evidence_about_list(&c->ev, c->artifact, &list);
 	for (li = 0; li < nl; li++) {
 		const struct evidence_item *it = &c->ev.items[list[li]];
@@ -254,6 +295,10 @@ check_training(struct pctx *c)
 		rule_use(c, prov, it, &c->p->training_signers);
 		check_builder(c, builder, it);
 		check_success(c, success, it);
+		if (tpm != NULL) {
+			check_quote(c, tpm, it);
+			rule_use(c, tpm, it, &c->p->training_signers);
+		}
 		rule_use(c, builder, it, &c->p->training_signers);
 		rule_use(c, success, it, &c->p->training_signers);
 		for (j = 0; j < json_array_size(deps_of(it)); j++)
@@ -273,6 +318,8 @@ check_training(struct pctx *c)
 			 "no training provenance to check");
 		snprintf(success->reason, sizeof(success->reason),
 			 "no training provenance to check");
+		if (tpm != NULL)
+			rule_fail(tpm, "no training provenance to check");
 	}
 }
 
@@ -690,7 +737,8 @@ parse(struct policy_opts *o, int argc, char **argv, struct err *e)
 	int id, rc;
 
 	o->bundles = calloc((size_t)argc, sizeof(char *));
-	if (o->bundles == NULL)
+	o->froms = calloc((size_t)argc, sizeof(char *));
+	if (o->bundles == NULL || o->froms == NULL)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, policy_opts, &id, &val, e)) == 1) {
@@ -708,6 +756,12 @@ parse(struct policy_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_BUNDLE:
 			o->bundles[o->nbundles++] = val;
+			break;
+		case OPT_FROM:
+			o->froms[o->nfroms++] = val;
+			break;
+		case OPT_INSECURE:
+			o->insecure = 1;
 			break;
 		case OPT_JSON:
 			o->json = val;
@@ -730,7 +784,8 @@ parse(struct policy_opts *o, int argc, char **argv, struct err *e)
 	}
 	if (rc < 0)
 		return rc;
-	if (o->policy == NULL || o->nbundles == 0 || o->artifact == NULL)
+	if (o->policy == NULL || o->nbundles + o->nfroms == 0 ||
+	    o->artifact == NULL)
 		return err_set(e, EXIT_USAGE, "usage: %s", POLICY_SYNOPSIS);
 	if ((o->vsa == NULL) != (o->vsa_key == NULL))
 		return err_set(e, EXIT_USAGE,
@@ -897,6 +952,45 @@ outputs(struct pctx *c, const struct policy_opts *o, int status, struct err *e)
 	return rc;
 }
 
+/* Bundle files, then registries; one subject index over all of them. */
+static int
+load_evidence(struct evidence *ev, const struct policy_opts *o,
+	      const struct keyset *ks, struct err *e)
+{
+	struct oci_opts oo = OCI_OPTS_INIT;
+	struct oci_ref ref;
+	size_t i;
+	int rc = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	oo.insecure = o->insecure;
+	for (i = 0; rc == 0 && i < o->nbundles; i++) {
+		struct bundle *b = NULL;
+		rc = bundle_read(&b, o->bundles[i], e);
+		if (rc == 0)
+			rc = evidence_add_bundle(ev, b, ks, e);
+		bundle_free(b);
+	}
+	for (i = 0; rc == 0 && i < o->nfroms; i++) {
+		struct bundle *b = NULL;
+		rc = oci_ref_parse(&ref, o->froms[i], e);
+		if (rc == 0 && o->insecure && !ref.loopback)
+			rc = err_set(e, EXIT_USAGE,
+				     "--insecure is only allowed for loopback "
+				     "registries");
+		if (rc == 0)
+			rc = oci_fetch(&b, o->froms[i], &oo, e);
+		if (rc == 0)
+			rc = evidence_add_bundle(ev, b, ks, e);
+		bundle_free(b);
+	}
+	if (rc == 0)
+		rc = evidence_finish(ev, e);
+	if (rc != 0)
+		evidence_free(ev);
+	return rc;
+}
+
 int
 cmd_policy(int argc, char **argv)
 {
@@ -925,7 +1019,7 @@ cmd_policy(int argc, char **argv)
 		rc = artifact_digest(&c, o.artifact, &e);
 	}
 	if (rc == 0)
-		rc = evidence_load(&c.ev, o.bundles, o.nbundles, p->ks, &e);
+		rc = load_evidence(&c.ev, &o, p->ks, &e);
 	if (rc == 0) {
 		c.used = calloc(c.ev.n + 1, 1);
 		if (c.used == NULL)
@@ -944,6 +1038,7 @@ cmd_policy(int argc, char **argv)
 	evidence_free(&c.ev);
 	policy_free(p);
 	free(o.bundles);
+	free(o.froms);
 	if (rc == 1)
 		return EXIT_PASS;
 	if (rc != 0)

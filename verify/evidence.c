@@ -212,31 +212,49 @@ evidence_about_list(const struct evidence *ev, const json_t *digests,
 }
 
 int
-evidence_load(struct evidence *ev, const char *const *bundles, size_t n,
-	      const struct keyset *ks, struct err *e)
+evidence_add_bundle(struct evidence *ev, const struct bundle *b,
+		    const struct keyset *ks, struct err *e)
 {
-	size_t i, j;
+	size_t j;
 	int rc = 0;
 
-	memset(ev, 0, sizeof(*ev));
 	if (keyset_count(ks) > EVIDENCE_MAX_KEYS)
 		return err_set(e, EXIT_USAGE, "more than %d keys",
 			       EVIDENCE_MAX_KEYS);
+	for (j = 0; rc == 0 && j < bundle_count(b); j++) {
+		const struct bundle_entry *ent = bundle_get(b, j);
+		ev->total++;
+		if (ent->env == NULL)
+			ev->malformed++;
+		else
+			rc = add_item(ev, ent, ks, e);
+	}
+	return rc;
+}
+
+int
+evidence_finish(struct evidence *ev, struct err *e)
+{
+	return build_index(ev, e);
+}
+
+int
+evidence_load(struct evidence *ev, const char *const *bundles, size_t n,
+	      const struct keyset *ks, struct err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	memset(ev, 0, sizeof(*ev));
 	for (i = 0; rc == 0 && i < n; i++) {
 		struct bundle *b = NULL;
 		rc = bundle_read(&b, bundles[i], e);
-		for (j = 0; rc == 0 && j < bundle_count(b); j++) {
-			const struct bundle_entry *ent = bundle_get(b, j);
-			ev->total++;
-			if (ent->env == NULL)
-				ev->malformed++;
-			else
-				rc = add_item(ev, ent, ks, e);
-		}
+		if (rc == 0)
+			rc = evidence_add_bundle(ev, b, ks, e);
 		bundle_free(b);
 	}
 	if (rc == 0)
-		rc = build_index(ev, e);
+		rc = evidence_finish(ev, e);
 	if (rc != 0)
 		evidence_free(ev);
 	return rc;

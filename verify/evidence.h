@@ -51,6 +51,17 @@ struct evidence {
 int evidence_load(struct evidence *ev, const char *const *bundles, size_t n,
 		  const struct keyset *ks, struct err *e);
 
+/*
+ * Adds the entries of an already-read bundle (e.g. fetched from a
+ * registry) under the same rules. Call before evidence_finish.
+ */
+struct bundle;
+int evidence_add_bundle(struct evidence *ev, const struct bundle *b,
+			const struct keyset *ks, struct err *e);
+
+/* Builds the subject index; evidence_load calls it itself. */
+int evidence_finish(struct evidence *ev, struct err *e);
+
 void evidence_free(struct evidence *ev);
 
 /*

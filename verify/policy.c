@@ -11,6 +11,7 @@
 #include "lib/hex.h"
 #include "lib/ids.h"
 #include "lib/jsonio.h"
+#include "lib/opt.h"
 #include "predicates/approval.h"
 #include "predicates/dataset.h"
 
@@ -202,13 +203,93 @@ load_dataset(struct policy *p, const json_t *s, struct err *e)
 	return rc;
 }
 
+/* training.pcrs: {"16": "<64 hex>", ...} for the sha256 bank. */
+static int
+check_pcrs(const json_t *pcrs, const char *path, struct err *e)
+{
+	const char *idx;
+	json_t *v;
+	long n;
+
+	if (!json_is_object(pcrs) || json_object_size(pcrs) == 0)
+		return bad(e, path,
+			   "training.pcrs must be an object of PCR "
+			   "index -> sha256 hex value");
+	json_object_foreach((json_t *)pcrs, idx, v)
+	{
+		const char *hex = json_string_value(v);
+		if (opt_long(&n, idx, 0, 23, "training.pcrs", NULL) != 0 ||
+		    hex == NULL || strlen(hex) != 64 ||
+		    strspn(hex, "0123456789abcdef") != 64)
+			return err_set(e, EXIT_USAGE,
+				       "%s: training.pcrs: \"%s\" must map a "
+				       "PCR index 0-23 to 64 lowercase hex "
+				       "digits",
+				       path, idx);
+	}
+	return 0;
+}
+
+/* training.akKeys: the TPM attestation keys whose quotes count. */
+static int
+load_tpm(struct policy *p, const json_t *s, struct err *e)
+{
+	const json_t *aks = json_object_get(s, "akKeys"), *name;
+	size_t i, j;
+	int rc = 0;
+
+	p->pcrs = json_object_get(s, "pcrs");
+	if (p->pcrs != NULL && check_pcrs(p->pcrs, p->path, e) != 0)
+		return -EXIT_USAGE;
+	if ((aks != NULL || p->pcrs != NULL) && !p->require_tpm_quote)
+		return bad(e, p->path,
+			   "training.akKeys and training.pcrs need "
+			   "training.requireTpmQuote");
+	if (aks == NULL)
+		return 0;
+	if (!json_is_array(aks) || json_array_size(aks) == 0)
+		return bad(e, p->path,
+			   "training.akKeys must be a non-empty "
+			   "array of key names");
+	rc = keyset_new(&p->ak_ks, e);
+	json_array_foreach(aks, i, name)
+	{
+		const char *n = json_string_value(name);
+		char *pem = NULL;
+		size_t len;
+		struct key *k = NULL;
+		if (rc != 0)
+			break;
+		for (j = 0; n != NULL && j < p->nkeys; j++)
+			if (strcmp(p->names[j], n) == 0)
+				break;
+		if (n == NULL || j == p->nkeys)
+			return err_set(e, EXIT_USAGE,
+				       "%s: training.akKeys[%zu] names no key "
+				       "in \"keys\"",
+				       p->path, i);
+		rc = key_public_pem(&pem, &len, keyset_get(p->ks, j), e);
+		if (rc == 0)
+			rc = key_load_public_pem(&k, pem, len, n, e);
+		if (rc == 0)
+			rc = keyset_add(p->ak_ks, k, e);
+		free(pem);
+	}
+	return rc;
+}
+
 static int
 load_training(struct policy *p, const json_t *s, struct err *e)
 {
-	static const char *const keys[] = {
-	    "signers",	      "builderIds",
-	    "requireSuccess", "requireAttestedDatasets",
-	    "baseModel",      NULL};
+	static const char *const keys[] = {"signers",
+					   "builderIds",
+					   "requireSuccess",
+					   "requireAttestedDatasets",
+					   "baseModel",
+					   "requireTpmQuote",
+					   "akKeys",
+					   "pcrs",
+					   NULL};
 	static const char *const base[] = {"allow", "require-intake", "forbid",
 					   NULL};
 	const char *bm = jsonio_str(s, "baseModel");
@@ -226,6 +307,11 @@ load_training(struct policy *p, const json_t *s, struct err *e)
 	if (rc == 0)
 		rc = get_bool(&p->require_attested_datasets, s,
 			      "requireAttestedDatasets", p->path, e);
+	if (rc == 0)
+		rc = get_bool(&p->require_tpm_quote, s, "requireTpmQuote",
+			      p->path, e);
+	if (rc == 0)
+		rc = load_tpm(p, s, e);
 	if (rc != 0)
 		return rc;
 	if (json_object_get(s, "baseModel") != NULL && !pred_in_list(bm, base))
@@ -427,6 +513,7 @@ policy_free(struct policy *p)
 	if (p == NULL)
 		return;
 	keyset_free(p->ks);
+	keyset_free(p->ak_ks);
 	json_decref(p->root);
 	free(p);
 }

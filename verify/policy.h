@@ -48,6 +48,9 @@ struct policy {
 	const json_t *builder_ids; /* NULL: any */
 	int require_success, require_attested_datasets;
 	enum base_model_rule base_model;
+	int require_tpm_quote;
+	struct keyset *ak_ks; /* training.akKeys; NULL: any AK */
+	const json_t *pcrs;   /* training.pcrs; NULL: any values */
 
 	int has_intake;
 	struct signers intake_signers;

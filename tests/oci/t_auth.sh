@@ -1,10 +1,17 @@
 # attest push and verify --from against a registry with htpasswd (bcrypt)
-# basic auth: credentials from --user or MLATTEST_REGISTRY_AUTH, a clear
+# basic auth: credentials from --auth-file or MLATTEST_REGISTRY_AUTH, a clear
 # 401 error (exit 3) without them or with a wrong password, and the
 # password never printed.
 # shellcheck source=tests/oci/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
+# Credentials go in files, never on the command line.
+printf 'alice:wrong-pw\n' >creds-wrong
+printf 'alice:bad-pw\n' >creds-bad
+printf 'alice:s3cret-pw\n' >creds-good
+printf 'alice:tok-pw\n' >creds-tok
+printf 'alice\n' >creds-malformed
+chmod 600 creds-*
 
 # bcrypt through libcrypt (perl's crypt); distribution accepts only bcrypt.
 # 21 random characters and a last one whose unused low bits are zero.
@@ -31,11 +38,11 @@ image_statement st.json "$IMG"
 unset MLATTEST_REGISTRY_AUTH
 expect_err "push without credentials" 3 "requires credentials \(HTTP 401" "$ATTEST" push --insecure --bundle a.intoto.jsonl "$REF"
 grep -q "$REG" "$T/err" && pass "401 message names the registry" || fail "401 message lacks the registry"
-expect_err "push, wrong password" 3 "rejected the credentials \(HTTP 401" "$ATTEST" push --insecure --user alice:wrong-pw \
+expect_err "push, wrong password" 3 "rejected the credentials \(HTTP 401" "$ATTEST" push --insecure --auth-file creds-wrong \
 	--bundle a.intoto.jsonl "$REF"
 grep -q wrong-pw "$T/out" "$T/err" && fail "password printed" || pass "password not printed"
-expect_err "push, malformed credentials" 2 "USER:PASSWORD" "$ATTEST" push --insecure --user alice --bundle a.intoto.jsonl "$REF"
-expect "push --user" 0 "$ATTEST" push --insecure --user alice:s3cret-pw --bundle a.intoto.jsonl "$REF"
+expect_err "push, malformed credentials" 2 "USER:PASSWORD" "$ATTEST" push --insecure --auth-file creds-malformed --bundle a.intoto.jsonl "$REF"
+expect "push --auth-file" 0 "$ATTEST" push --insecure --auth-file creds-good --bundle a.intoto.jsonl "$REF"
 grep -q s3cret-pw "$T/out" "$T/err" && fail "password printed" || pass "password not printed on success"
 
 expect_err "verify without credentials" 3 "requires credentials" "$VERIFY" --insecure --key k1.pub --from "$REF"

@@ -6,6 +6,13 @@
 # shellcheck source=tests/oci/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$T" || exit 1
+# Credentials go in files, never on the command line.
+printf 'alice:wrong-pw\n' >creds-wrong
+printf 'alice:bad-pw\n' >creds-bad
+printf 'alice:s3cret-pw\n' >creds-good
+printf 'alice:tok-pw\n' >creds-tok
+printf 'alice\n' >creds-malformed
+chmod 600 creds-*
 
 python3 "$OCI_DIR/fake_registry.py" --port-file port --creds alice:tok-pw --log access.log &
 RPID=$!
@@ -27,11 +34,11 @@ image_statement st.json "$IMG"
 : >access.log
 
 expect_err "push without credentials" 3 "requires credentials \(HTTP 401" "$ATTEST" push --insecure --bundle a.intoto.jsonl "$REF"
-expect_err "push, wrong password" 3 "rejected the credentials" "$ATTEST" push --insecure --user alice:bad-pw \
+expect_err "push, wrong password" 3 "rejected the credentials" "$ATTEST" push --insecure --auth-file creds-bad \
 	--bundle a.intoto.jsonl "$REF"
 grep -q bad-pw "$T/out" "$T/err" && fail "password printed" || pass "password not printed"
 : >access.log
-expect "push with a token" 0 "$ATTEST" push --insecure --user alice:tok-pw --bundle a.intoto.jsonl "$REF"
+expect "push with a token" 0 "$ATTEST" push --insecure --auth-file creds-tok --bundle a.intoto.jsonl "$REF"
 grep -q '^GET /token Basic' access.log && pass "token fetched with Basic credentials" || fail "no token request"
 [ "$(grep -c '^GET /token' access.log)" -ge 2 ] && pass "a new token for the push scope" || fail "push scope token"
 grep '^[A-Z]* /v2/' access.log | grep -q ' Basic$' && fail "Basic credentials sent to /v2/" ||
