@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libssl-dev libjansson-dev
 	libcurl4-openssl-dev libtss2-dev jq)
-test_pkgs=(check libsubunit-dev clang-format mandoc openssl python3-jsonschema
-	in-toto docker-registry swtpm swtpm-tools tpm2-tools nodejs npm perl
-	ca-certificates)
+test_pkgs=(check libsubunit-dev clang-format mandoc openssl curl python3
+	python3-jsonschema in-toto docker-registry swtpm swtpm-tools tpm2-tools
+	nodejs npm perl ca-certificates git time clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then
