@@ -439,9 +439,10 @@ cmd_dataset(int argc, char **argv)
 		}
 		tree_clear(&t);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rc = pred_dataset_build(&pred, &o.info, contents, &e);
-	contents = NULL;
+		contents = NULL;
+	}
 	if (rc == 0) {
 		st = json_pack("{s:s, s:O, s:s, s:O}", "_type", STATEMENT_V1,
 			       "subject", subjects, "predicateType",

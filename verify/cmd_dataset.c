@@ -190,7 +190,7 @@ check_full(const struct candidate *c, size_t nc, const struct vdataset_opts *o,
 	}
 	rc = tree_hash(&t, o->path, &d, e);
 	if (rc != 0)
-		return rc;
+		goto out;
 	set = tree_digestset(&t);
 	for (i = 0; i < nc; i++) {
 		if (digestset_match(json_object_get(c[i].content, "digest"),
