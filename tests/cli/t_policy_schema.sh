@@ -1,8 +1,9 @@
 # spec/schemas/policy.schema.json and spec/policy.md against verify policy:
 # the example policy of spec/policy.md §2.10 validates and admits a chain
-# made by attest; the rule ids and ATLAS tags the code reports are those of
-# the table in spec/policy.md §5; tampered twins of the example fail the
-# schema AND make verify policy exit 2.
+# made by attest; with the TPM members of §2.4 added it still validates and
+# denies that chain (no quote); the rule ids and ATLAS tags the code reports
+# for it are those of the table in spec/policy.md §5; tampered twins of the
+# example fail the schema AND make verify policy exit 2.
 # Validator: Debian's python3-jsonschema under /usr/bin/python3 (a missing
 # validator fails every check; nothing is skipped).
 # shellcheck source=tests/cli/lib.sh
@@ -104,7 +105,17 @@ done
 pol() { "$VERIFY" policy --policy "$1" --bundle $B --json report.json model.json; }
 expect "verify policy admits the chain under the example policy" 0 pol policy.json
 
-# The rule table of spec/policy.md §5 is what the code reports, in order.
+# The example plus requireTpmQuote, akKeys and pcrs (spec/policy.md §2.4):
+# valid, and the chain (made without a TPM) is denied by training.tpm-quote.
+Z64=$(printf '%064d' 0)
+jq --arg z "$Z64" '.training += {requireTpmQuote: true, akKeys: ["trainer"], pcrs: {"7": $z, "16": $z}}' \
+	policy.json >tpm-policy.json
+schema_ok "schema accepts the example with the TPM members" tpm-policy.json
+expect_err "verify policy denies a run without a TPM quote" 1 \
+	"FAIL +training.tpm-quote .*carries no TPM quote" pol tpm-policy.json
+
+# The rule table of spec/policy.md §5 is what the code reports, in order
+# (the report of the last run: every rule, training.tpm-quote included).
 grep -E '^\| `[a-z-]+\.[a-z-]+` \| [a-z ()+]+ \| `AML\.' "$DOC" |
 	awk -F'|' '{gsub(/[` ]/, "", $2); gsub(/[` ]/, "", $4);
 	            sub(/^ /, "", $5); sub(/ $/, "", $5); print $2 "\t" $4 "\t" $5}' >doc-rules.tsv
@@ -158,5 +169,12 @@ twin "key without publicKey" '.keys.bob = {}'
 twin "bad maxAge" '.maxAge = "soon"'
 twin "maxAge of zero" '.maxAge = "0h"'
 twin "section not an object" '.dataset = ["steward"]'
+twin "akKeys without requireTpmQuote" '.training.akKeys = ["trainer"]'
+twin "pcrs without requireTpmQuote" ".training.pcrs = {\"7\": \"$Z64\"}"
+twin "requireTpmQuote as a string" '.training.requireTpmQuote = "yes"'
+twin "empty akKeys" '.training += {requireTpmQuote: true, akKeys: []}'
+twin "pcrs index 24" ".training += {requireTpmQuote: true, pcrs: {\"24\": \"$Z64\"}}"
+twin "pcrs value not 64 lowercase hex" '.training += {requireTpmQuote: true, pcrs: {"7": "ABC"}}'
+twin "pcrs not an object" '.training += {requireTpmQuote: true, pcrs: ["7"]}'
 
 summary

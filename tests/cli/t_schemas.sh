@@ -1,6 +1,8 @@
 # The JSON Schemas in spec/schemas/ against what attest really writes:
 # dataset/v1 predicates and attest run's externalParameters and
-# internalParameters must validate, and tampered twins must not.
+# internalParameters must validate (internalParameters also with a tpmQuote
+# that attest run --tpm-quote recorded on swtpm), and tampered twins must
+# not.
 # Validator: Debian's python3-jsonschema under /usr/bin/python3 (a missing
 # validator fails every check; nothing is skipped).
 # shellcheck source=tests/cli/lib.sh
@@ -195,10 +197,28 @@ invalid "exitStatus as a string refused" $I int-run.json '.exitStatus = "0"'
 invalid "exitStatus and terminatedBySignal together refused" $I int-run.json '.terminatedBySignal = 9'
 invalid "neither exitStatus nor terminatedBySignal refused" $I int-run.json 'del(.exitStatus)'
 invalid "exitStatus above 255 refused" $I int-run.json '.exitStatus = 256'
-invalid "unknown internal parameter refused" $I int-run.json '.tpmQuote = "x"'
+invalid "unknown internal parameter refused" $I int-run.json '.attestation = "x"'
 invalid "unknown host field refused" $I int-run.json '.host.ip = "10.0.0.1"'
 invalid "cpuCount as a string refused" $I int-run.json '.host.cpuCount = "2"'
 invalid "accelerator of unknown vendor refused" $I int-run.json '.accelerators = [{"vendor": "acme"}]'
 invalid "seed as a number refused" $I int-run.json '.seed = 42'
+
+# internalParameters.tpmQuote (spec/tpm.md SPEC-TPM-4): a quote recorded by
+# attest run --tpm-quote --pcrs sha256:7 on swtpm (tests/tpm/ take real ones).
+cat >quote.json <<'QUOTE'
+{"akPublicKey":"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEVZGiQTOUwsYBtYSvQSgGToJlhep4\nSfE6OdLxvnC94f7etQqWrr8j4zHDpzfkU5zKAnkIYoYTGEJWdk/aTBViRg==\n-----END PUBLIC KEY-----\n","attest":"/1RDR4AYACIAC4pL9tH8vGzO1zDofsGikhyeQDEEWkJ2cWElcH4/FFFhACBYKx0KslGxErTkbHK1eAG0qF38yEOnC14mZBjk+eH4pQAAAAAAAABhvmRa3vbQAxgB5oys3KFIlpMAAAABAAsDgAAAACBmaHqt+GK9d2yPwYuOn44gCJcUhW7iM7OQKlkdDV8pJQ==","nonceBinding":"mlattest-quote-v1","pcrSelection":"sha256:7","pcrValues":{"7":"0000000000000000000000000000000000000000000000000000000000000000"},"signature":"MEQCIGjFYpBDj69SBL79Np8JPtCrOD6IS/GurwM8O5wh7BTKAiAaVhl3KqT3SNeU17dudBm101+aLtqmgSlEjtnV24z1cA==","version":1}
+QUOTE
+jq --slurpfile q quote.json '.tpmQuote = $q[0]' int-run.json >int-quote.json 2>/dev/null
+valid "internal schema accepts a tpmQuote" $I int-quote.json
+invalid "tpmQuote as a string refused" $I int-run.json '.tpmQuote = "x"'
+invalid "tpmQuote without signature refused" $I int-quote.json 'del(.tpmQuote.signature)'
+invalid "unknown tpmQuote field refused" $I int-quote.json '.tpmQuote.eventLog = []'
+invalid "tpmQuote version 2 refused" $I int-quote.json '.tpmQuote.version = 2'
+invalid "unknown nonceBinding refused" $I int-quote.json '.tpmQuote.nonceBinding = "other"'
+invalid "attest not base64 refused" $I int-quote.json '.tpmQuote.attest = "not base64!"'
+invalid "pcrSelection of unknown bank refused" $I int-quote.json '.tpmQuote.pcrSelection = "md5:7"'
+invalid "PCR index 24 refused" $I int-quote.json '.tpmQuote.pcrValues["24"] = .tpmQuote.pcrValues["7"]'
+invalid "uppercase PCR value refused" $I int-quote.json '.tpmQuote.pcrValues["7"] = ("A" + .tpmQuote.pcrValues["7"][1:])'
+invalid "akPublicKey not PEM refused" $I int-quote.json '.tpmQuote.akPublicKey = "MFkwEwYH"'
 
 summary
