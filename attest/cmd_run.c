@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "attest/attest.h"
+#include "keys/tpmquote.h"
 #include "keys/tpm.h"
 #include "lib/bundle.h"
 #include "lib/digestset.h"
@@ -58,7 +59,8 @@ enum {
 };
 
 static const struct opt_def run_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF", "signing key (PEM file)"},
+    {OPT_KEY, "key", 'k', "KEYREF",
+     "signing key: PEM file or tpm:handle=|blob=|sealed="},
     {OPT_INPUT, "input", 'i', "PATH",
      "file or directory read by the command; repeatable"},
     {OPT_OUTPUT, "output", 'o', "PATH",
@@ -263,6 +265,18 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 		return err_set(e, EXIT_USAGE,
 			       "--tpm-quote, --tpm-ak KEYREF and --pcrs SPEC "
 			       "go together");
+	/* Refuse before the command runs, never after the work is done. */
+	if (o->tpm_quote) {
+		struct tpmquote_pcrs sel;
+		if (tpmquote_pcrs_parse(&sel, o->pcrs, EXIT_USAGE, e) != 0)
+			return -EXIT_USAGE;
+		if (strncmp(o->tpm_ak, "tpm:handle=", 11) != 0 &&
+		    strncmp(o->tpm_ak, "tpm:blob=", 9) != 0)
+			return err_set(e, EXIT_USAGE,
+				       "--tpm-ak: not a TPM-resident key; the "
+				       "attestation key must be tpm:handle= or "
+				       "tpm:blob=");
+	}
 	if (o->privates.n > 0 && o->commitments == NULL)
 		return err_set(e, EXIT_USAGE,
 			       "--private-param needs --commitments FILE for "

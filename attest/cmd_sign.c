@@ -10,7 +10,8 @@
 enum { OPT_KEY = 1, OPT_FORMAT, OPT_BUNDLE };
 
 static const struct opt_def sign_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF", "private key (PEM file)"},
+    {OPT_KEY, "key", 'k', "KEYREF",
+     "signing key: PEM file or tpm:handle=|blob=|sealed="},
     {OPT_FORMAT, "format", 'f', "FMT",
      "dsse (default: bare DSSE envelope) or sigstore (bundle v0.3)"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",

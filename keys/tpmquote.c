@@ -311,7 +311,7 @@ decode_field(unsigned char **out, size_t *len, const char *b64,
 	return b64_decode(out, len, b64, n, what, e);
 }
 
-/* SPEC-TPM-6: the signature must verify under a trusted AK (or ak). */
+/* SPEC-TPM-14: the signature must verify under a trusted AK (or ak). */
 static int
 check_signature(const struct key *ak, const struct keyset *trusted,
 		const unsigned char *attest, size_t alen,

@@ -47,8 +47,9 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: verify --key PUB [--key PUB]... [--artifact PATH]..."
-		   " [--json] BUNDLE...\n       verify COMMAND [OPTIONS] "
-		   "[ARGS]\n\ncommands:\n");
+		   " [--json]\n              [--from REF [--insecure]]... "
+		   "[BUNDLE...]\n       verify COMMAND [OPTIONS] [ARGS]\n\n"
+		   "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);

@@ -218,7 +218,10 @@ check_pcrs(const json_t *pcrs, const char *path, struct err *e)
 	json_object_foreach((json_t *)pcrs, idx, v)
 	{
 		const char *hex = json_string_value(v);
-		if (opt_long(&n, idx, 0, 23, "training.pcrs", NULL) != 0 ||
+		/* Plain decimal, no sign, space or leading zero. */
+		if (strspn(idx, "0123456789") != strlen(idx) ||
+		    (idx[0] == '0' && idx[1] != '\0') ||
+		    opt_long(&n, idx, 0, 23, "training.pcrs", NULL) != 0 ||
 		    hex == NULL || strlen(hex) != 64 ||
 		    strspn(hex, "0123456789abcdef") != 64)
 			return err_set(e, EXIT_USAGE,

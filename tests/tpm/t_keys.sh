@@ -64,7 +64,7 @@ cp "$T/out" k.pub
 grep -q "created TPM key tpm:blob=k.blob" "$T/err" && pass "tpm-create prints the KEYREF" ||
 	fail "tpm-create prints the KEYREF"
 [ "$(stat -c %a k.blob)" = 600 ] && pass "blob is 0600" || fail "blob mode $(stat -c %a k.blob)"
-expect_err "tpm-create never replaces a file" 2 "exists" \
+expect_err "tpm-create never replaces a file" 3 "exists" \
 	"$ATTEST" key tpm-create --tcti "$TCTI" --out k.blob
 expect "key public tpm:blob= equals what tpm-create printed" 0 \
 	"$ATTEST" key public --tcti "$TCTI" tpm:blob=k.blob
