@@ -28,6 +28,7 @@
 #include "lib/opt.h"
 #include "lib/proc.h"
 #include "lib/statement.h"
+#include "attest/link.h"
 #include "predicates/resource.h"
 #include "predicates/training.h"
 #include "predicates/types.h"
@@ -49,6 +50,7 @@ enum {
 	OPT_CODE,
 	OPT_LOGS,
 	OPT_BUNDLE,
+	OPT_TSA,
 	OPT_FORMAT,
 	OPT_JOBS,
 	OPT_SYMLINKS,
@@ -56,6 +58,8 @@ enum {
 	OPT_TPM_AK,
 	OPT_PCRS,
 	OPT_TCTI,
+	OPT_INTOTO_LINK,
+	OPT_STEP,
 };
 
 static const struct opt_def run_opts[] = {
@@ -88,6 +92,7 @@ static const struct opt_def run_opts[] = {
      "also write stdout/stderr to DIR/stdout.log, DIR/stderr.log"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
     {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
@@ -98,6 +103,10 @@ static const struct opt_def run_opts[] = {
     {OPT_PCRS, "pcrs", 0, "SPEC", "PCRs to quote, e.g. sha256:0,7,16"},
     {OPT_TCTI, "tcti", 0, "STR",
      "TPM for tpm: keys (default: $" TPM_TCTI_ENV ")"},
+    {OPT_INTOTO_LINK, "in-toto-link", 0, "DIR",
+     "also write a signed in-toto 0.9 link to DIR/STEP.KEYID8.link"},
+    {OPT_STEP, "step", 0, "NAME",
+     "step name of the link (default " LINK_DEFAULT_STEP ")"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -114,8 +123,9 @@ struct list {
 
 struct run_opts {
 	const char *key, *base_model, *commitments, *seed, *builder, *image;
-	const char *code, *logs, *bundle;
+	const char *code, *logs, *bundle, *tsa;
 	const char *tpm_ak, *pcrs, *tcti;
+	const char *link_dir, *step;
 	int tpm_quote;
 	enum emit_format format;
 	struct list inputs, outputs, datasets, params, privates, configs, envs;
@@ -222,6 +232,9 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 		case OPT_BUNDLE:
 			o->bundle = val;
 			break;
+		case OPT_TSA:
+			o->tsa = val;
+			break;
 		case OPT_FORMAT:
 			rc = emit_format_parse(&o->format, val, e);
 			break;
@@ -243,6 +256,12 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_TCTI:
 			o->tcti = val;
+			break;
+		case OPT_INTOTO_LINK:
+			o->link_dir = val;
+			break;
+		case OPT_STEP:
+			o->step = val;
 			break;
 		default:
 			return err_set(
@@ -544,6 +563,7 @@ cmd_run(int argc, char **argv)
 	json_t *ext = json_object(), *subjects = json_array();
 	json_t *byp = json_array(), *env = NULL, *redacted = NULL;
 	json_t *salts = NULL, *cmd = json_array(), *st = NULL;
+	json_t *materials = NULL;
 	size_t i;
 	int rc, status = EXIT_UNDECIDED;
 
@@ -578,6 +598,11 @@ cmd_run(int argc, char **argv)
 		rc = params(ext, &o, &salts, &e);
 	if (rc == 0)
 		rc = training_env(&env, &redacted, o.envs.v, o.envs.n, &e);
+	if (rc == 0 && o.link_dir != NULL)
+		rc = link_check(o.step ? o.step : LINK_DEFAULT_STEP, k, &e);
+	if (rc == 0 && o.link_dir != NULL)
+		rc = link_artifacts(&materials, o.inputs.v, o.inputs.n, 0,
+				    &o.dopts, &e);
 	if (rc != 0)
 		goto out;
 	json_array_extend(deps, inputs);
@@ -641,9 +666,15 @@ cmd_run(int argc, char **argv)
 	if (st == NULL)
 		rc = err_set(&e, EXIT_UNDECIDED, "cannot build the statement");
 	if (rc == 0)
-		rc =
-		    emit_statement(st, "provenance", k, o.format, o.bundle, &e);
+		rc = emit_statement_tsa(st, "provenance", k, o.format, o.tsa,
+					o.bundle, &e);
+	if (rc == 0 && o.link_dir != NULL)
+		rc = link_emit(o.link_dir, o.step ? o.step : LINK_DEFAULT_STEP,
+			       o.cmd, (size_t)o.ncmd, materials, o.outputs.v,
+			       o.outputs.n, &o.dopts,
+			       res.exited ? res.exit_code : -res.signal, k, &e);
 out:
+	json_decref(materials);
 	json_decref(st);
 	json_decref(deps);
 	json_decref(inputs);
