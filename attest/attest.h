@@ -26,6 +26,17 @@ int emit_statement(const json_t *statement, const char *src,
 		   const char *bundle_path, struct err *e);
 
 /*
+ * emit_statement, and when tsa_url is not NULL an RFC 3161 timestamp over
+ * the signature from that TSA goes into the Sigstore bundle
+ * (SPEC-TSA-1..3). With fmt EMIT_DSSE that is EXIT_USAGE; a TSA that does
+ * not answer well is EXIT_UNDECIDED. Nothing is written on failure.
+ */
+int emit_statement_tsa(const json_t *statement, const char *src,
+		       const struct key *k, enum emit_format fmt,
+		       const char *tsa_url, const char *bundle_path,
+		       struct err *e);
+
+/*
  * For each dataset attestation bundle, finds the dataset statements whose
  * subject matches a resource descriptor in rds (an array of RDs with an
  * "annotations" object) and marks it role "dataset" with the dataset's
@@ -53,5 +64,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_intake(int argc, char **argv);
 int cmd_push(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ enum {
 	OPT_REASON,
 	OPT_EXPIRES,
 	OPT_BUNDLE,
+	OPT_TSA,
 	OPT_FORMAT,
 };
 
@@ -33,6 +34,7 @@ static const struct opt_def approve_opts[] = {
      "approval lapses after this long, e.g. 720h or 30d"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -43,7 +45,7 @@ static const struct opt_def approve_opts[] = {
 	"DURATION]\n       [--bundle FILE] ARTIFACT|sha256:HEX"
 
 struct approve_opts {
-	const char *key, *stage, *decision, *reason, *expires, *bundle;
+	const char *key, *stage, *decision, *reason, *expires, *bundle, *tsa;
 	const char *artifact;
 	enum emit_format format;
 };
@@ -90,6 +92,9 @@ parse(struct approve_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_BUNDLE:
 			o->bundle = val;
+			break;
+		case OPT_TSA:
+			o->tsa = val;
 			break;
 		case OPT_FORMAT:
 			rc = emit_format_parse(&o->format, val, e);
@@ -157,7 +162,8 @@ cmd_approve(int argc, char **argv)
 		st = json_pack("{s:s, s:[O], s:s, s:O}", "_type", STATEMENT_V1,
 			       "subject", subject, "predicateType",
 			       PRED_APPROVAL, "predicate", pred);
-		rc = emit_statement(st, o.artifact, k, o.format, o.bundle, &e);
+		rc = emit_statement_tsa(st, o.artifact, k, o.format, o.tsa,
+					o.bundle, &e);
 	}
 	json_decref(st);
 	json_decref(pred);

@@ -33,6 +33,7 @@ enum {
 	OPT_TRANSFORM,
 	OPT_QUALITY,
 	OPT_BUNDLE,
+	OPT_TSA,
 	OPT_FORMAT,
 	OPT_JOBS,
 	OPT_SHARD_SIZE,
@@ -61,6 +62,7 @@ static const struct opt_def dataset_opts[] = {
      "JSON object of quality-check results to bind in"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
     {OPT_SHARD_SIZE, "shard-size", 0, "BYTES",
@@ -96,7 +98,7 @@ static const struct opt_def manifest_opts[] = {
 	"       attest manifest --merge --out FILE PART..."
 
 struct dataset_opts {
-	const char *key, *bundle, *quality, *from_manifest;
+	const char *key, *bundle, *tsa, *quality, *from_manifest;
 	enum emit_format format;
 	struct dataset_info info;
 	const char **sources, **parents, **paths;
@@ -202,6 +204,9 @@ dataset_parse(struct dataset_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_BUNDLE:
 			o->bundle = val;
+			break;
+		case OPT_TSA:
+			o->tsa = val;
 			break;
 		case OPT_FORMAT:
 			rc = emit_format_parse(&o->format, val, e);
@@ -448,7 +453,8 @@ cmd_dataset(int argc, char **argv)
 		st = json_pack("{s:s, s:O, s:s, s:O}", "_type", STATEMENT_V1,
 			       "subject", subjects, "predicateType",
 			       PRED_DATASET, "predicate", pred);
-		rc = emit_statement(st, o.info.name, k, o.format, o.bundle, &e);
+		rc = emit_statement_tsa(st, o.info.name, k, o.format, o.tsa,
+					o.bundle, &e);
 	}
 out:
 	json_decref(st);

@@ -34,6 +34,7 @@ enum {
 	OPT_THRESHOLD,
 	OPT_TEST_RESULT,
 	OPT_BUNDLE,
+	OPT_TSA,
 	OPT_FORMAT,
 	OPT_JOBS,
 };
@@ -59,6 +60,7 @@ static const struct opt_def eval_opts[] = {
      "also emit an in-toto test-result v0.1 statement"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
     {0, NULL, 0, NULL, NULL},
@@ -72,7 +74,7 @@ static const struct opt_def eval_opts[] = {
 	"[ARG]...]"
 
 struct eval_opts {
-	const char *key, *model, *harness, *metrics, *bundle;
+	const char *key, *model, *harness, *metrics, *bundle, *tsa;
 	const char **datasets, **roles, **dsatts;
 	size_t ndatasets, ndsatts, nthresholds;
 	struct threshold *thresholds;
@@ -147,6 +149,9 @@ parse(struct eval_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_BUNDLE:
 			o->bundle = val;
+			break;
+		case OPT_TSA:
+			o->tsa = val;
 			break;
 		case OPT_FORMAT:
 			rc = emit_format_parse(&o->format, val, e);
@@ -350,11 +355,13 @@ build_and_emit(const struct eval_opts *o, json_t *pred, const struct key *k,
 		st = json_pack("{s:s, s:[O], s:s, s:O}", "_type", STATEMENT_V1,
 			       "subject", subject, "predicateType",
 			       PRED_EVALUATION, "predicate", pred);
-		rc = emit_statement(st, o->metrics, k, o->format, o->bundle, e);
+		rc = emit_statement_tsa(st, o->metrics, k, o->format, o->tsa,
+					o->bundle, e);
 	}
 	if (rc == 0 && o->test_result) {
 		tr = test_result(subject, pred, *pass);
-		rc = emit_statement(tr, o->metrics, k, o->format, o->bundle, e);
+		rc = emit_statement_tsa(tr, o->metrics, k, o->format, o->tsa,
+					o->bundle, e);
 	}
 	tree_clear(&t);
 	json_decref(metrics);

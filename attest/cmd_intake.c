@@ -27,6 +27,7 @@ enum {
 	OPT_LICENSE,
 	OPT_EVAL,
 	OPT_BUNDLE,
+	OPT_TSA,
 	OPT_FORMAT,
 };
 
@@ -40,6 +41,7 @@ static const struct opt_def intake_opts[] = {
      "evaluation attestation of this model; repeatable"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -50,7 +52,8 @@ static const struct opt_def intake_opts[] = {
 	"MODEL_PATH|sha256:HEX"
 
 struct intake_opts {
-	const char *key, *source, *sourcing, *risk, *license, *bundle, *model;
+	const char *key, *source, *sourcing, *risk, *license, *bundle, *tsa,
+	    *model;
 	const char **evals;
 	size_t nevals;
 	enum emit_format format;
@@ -95,6 +98,9 @@ parse(struct intake_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_BUNDLE:
 			o->bundle = val;
+			break;
+		case OPT_TSA:
+			o->tsa = val;
 			break;
 		case OPT_FORMAT:
 			rc = emit_format_parse(&o->format, val, e);
@@ -204,7 +210,8 @@ cmd_intake(int argc, char **argv)
 		st = json_pack("{s:s, s:[O], s:s, s:O}", "_type", STATEMENT_V1,
 			       "subject", subject, "predicateType", PRED_INTAKE,
 			       "predicate", pred);
-		rc = emit_statement(st, o.model, k, o.format, o.bundle, &e);
+		rc = emit_statement_tsa(st, o.model, k, o.format, o.tsa,
+					o.bundle, &e);
 	}
 	json_decref(st);
 	json_decref(pred);

@@ -50,6 +50,7 @@ enum {
 	OPT_CODE,
 	OPT_LOGS,
 	OPT_BUNDLE,
+	OPT_TSA,
 	OPT_FORMAT,
 	OPT_JOBS,
 	OPT_SYMLINKS,
@@ -91,6 +92,7 @@ static const struct opt_def run_opts[] = {
      "also write stdout/stderr to DIR/stdout.log, DIR/stderr.log"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
     {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
@@ -121,7 +123,7 @@ struct list {
 
 struct run_opts {
 	const char *key, *base_model, *commitments, *seed, *builder, *image;
-	const char *code, *logs, *bundle;
+	const char *code, *logs, *bundle, *tsa;
 	const char *tpm_ak, *pcrs, *tcti;
 	const char *link_dir, *step;
 	int tpm_quote;
@@ -229,6 +231,9 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_BUNDLE:
 			o->bundle = val;
+			break;
+		case OPT_TSA:
+			o->tsa = val;
 			break;
 		case OPT_FORMAT:
 			rc = emit_format_parse(&o->format, val, e);
@@ -661,8 +666,8 @@ cmd_run(int argc, char **argv)
 	if (st == NULL)
 		rc = err_set(&e, EXIT_UNDECIDED, "cannot build the statement");
 	if (rc == 0)
-		rc =
-		    emit_statement(st, "provenance", k, o.format, o.bundle, &e);
+		rc = emit_statement_tsa(st, "provenance", k, o.format, o.tsa,
+					o.bundle, &e);
 	if (rc == 0 && o.link_dir != NULL)
 		rc = link_emit(o.link_dir, o.step ? o.step : LINK_DEFAULT_STEP,
 			       o.cmd, (size_t)o.ncmd, materials, o.outputs.v,

@@ -7,7 +7,7 @@
 #include "lib/jsonio.h"
 #include "lib/opt.h"
 
-enum { OPT_KEY = 1, OPT_FORMAT, OPT_BUNDLE };
+enum { OPT_KEY = 1, OPT_FORMAT, OPT_BUNDLE, OPT_TSA };
 
 static const struct opt_def sign_opts[] = {
     {OPT_KEY, "key", 'k', "KEYREF",
@@ -16,18 +16,20 @@ static const struct opt_def sign_opts[] = {
      "dsse (default: bare DSSE envelope) or sigstore (bundle v0.3)"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define SIGN_SYNOPSIS                                                          \
 	"attest sign --key KEYREF [--format dsse|sigstore] [--bundle FILE] "   \
-	"STATEMENT.json"
+	"[--tsa URL] STATEMENT.json"
 
 struct sign_opts {
 	const char *key;
 	enum emit_format format;
 	const char *bundle;
 	const char *statement;
+	const char *tsa;
 };
 
 static int
@@ -57,6 +59,9 @@ parse(struct sign_opts *o, int argc, char **argv, struct err *e)
 		case OPT_BUNDLE:
 			o->bundle = val;
 			break;
+		case OPT_TSA:
+			o->tsa = val;
+			break;
 		default:
 			if (o->statement != NULL)
 				return err_set(e, EXIT_USAGE,
@@ -74,7 +79,7 @@ parse(struct sign_opts *o, int argc, char **argv, struct err *e)
 int
 cmd_sign(int argc, char **argv)
 {
-	struct sign_opts o = {NULL, EMIT_DSSE, NULL, NULL};
+	struct sign_opts o = {NULL, EMIT_DSSE, NULL, NULL, NULL};
 	unsigned char *text = NULL;
 	struct err e = ERR_INIT;
 	struct key *k = NULL;
@@ -94,7 +99,8 @@ cmd_sign(int argc, char **argv)
 	if (rc == 0)
 		rc = jsonio_load_object(&st, text, len, o.statement, &e);
 	if (rc == 0)
-		rc = emit_statement(st, o.statement, k, o.format, o.bundle, &e);
+		rc = emit_statement_tsa(st, o.statement, k, o.format, o.tsa,
+					o.bundle, &e);
 	json_decref(st);
 	free(text);
 	key_free(k);

@@ -10,6 +10,7 @@
 #include "lib/dsse.h"
 #include "lib/jsonio.h"
 #include "lib/statement.h"
+#include "lib/tsa.h"
 
 int
 emit_format_parse(enum emit_format *out, const char *s, struct err *e)
@@ -30,6 +31,32 @@ int
 emit_statement(const json_t *statement, const char *src, const struct key *k,
 	       enum emit_format fmt, const char *bundle_path, struct err *e)
 {
+	return emit_statement_tsa(statement, src, k, fmt, NULL, bundle_path, e);
+}
+
+/* SPEC-TSA-1: the timestamp is over the raw signature bytes. */
+static int
+add_timestamp(json_t *att, const struct dsse_envelope *env, const char *url,
+	      struct err *e)
+{
+	const unsigned char *sig;
+	unsigned char *der = NULL;
+	size_t siglen, len;
+	int rc;
+
+	sig = dsse_sig(env, 0, &siglen);
+	rc = tsa_timestamp(&der, &len, url, sig, siglen, e);
+	if (rc == 0)
+		rc = bundle_sigstore_set_timestamp(att, der, len, e);
+	free(der);
+	return rc;
+}
+
+int
+emit_statement_tsa(const json_t *statement, const char *src,
+		   const struct key *k, enum emit_format fmt,
+		   const char *tsa_url, const char *bundle_path, struct err *e)
+{
 	struct dsse_envelope *env = NULL;
 	struct statement *st = NULL;
 	json_t *att = NULL;
@@ -37,6 +64,9 @@ emit_statement(const json_t *statement, const char *src, const struct key *k,
 	size_t len;
 	int rc;
 
+	/* A bare envelope has nowhere to carry a timestamp. */
+	if (tsa_url != NULL && fmt != EMIT_SIGSTORE)
+		return err_set(e, EXIT_USAGE, "--tsa needs --format sigstore");
 	rc = statement_check(statement, src, e);
 	if (rc != 0)
 		return rc;
@@ -61,6 +91,11 @@ emit_statement(const json_t *statement, const char *src, const struct key *k,
 		rc = e->code ? -e->code
 			     : err_set(e, EXIT_UNDECIDED, "out of memory");
 		goto out;
+	}
+	if (tsa_url != NULL) {
+		rc = add_timestamp(att, env, tsa_url, e);
+		if (rc != 0)
+			goto out;
 	}
 	rc = bundle_write(bundle_path, att, e);
 out:

@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"approve", cmd_approve, "sign an approval of a model for a stage"},
     {"intake", cmd_intake, "sign the governance review of a base model"},
     {"push", cmd_push, "store attestations for an image in its OCI registry"},
+    {"model", cmd_model, "sign a model directory (OpenSSF Model Signing v1.0)"},
 };
 
 static void

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/b64.h"
 #include "lib/fileio.h"
 #include "lib/jsonio.h"
 
@@ -37,6 +38,47 @@ media_known(const char *m)
 	return 0;
 }
 
+/* SPEC-TSA-2: timestampVerificationData.rfc3161Timestamps[].signedTimestamp */
+static int
+parse_timestamps(struct bundle_entry *ent, const json_t *tvd, const char *src,
+		 struct err *e)
+{
+	const json_t *arr = json_object_get(tvd, "rfc3161Timestamps");
+	const char *b64;
+	size_t i, n;
+	int rc;
+
+	if (tvd == NULL)
+		return 0;
+	if (!json_is_object(tvd) || (arr != NULL && !json_is_array(arr)))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: malformed timestampVerificationData", src);
+	n = json_array_size(arr);
+	if (n > BUNDLE_MAX_TIMESTAMPS)
+		return err_set(e, EXIT_REJECTED, "%s: more than %d timestamps",
+			       src, BUNDLE_MAX_TIMESTAMPS);
+	if (n == 0)
+		return 0;
+	ent->ts = calloc(n, sizeof(*ent->ts));
+	if (ent->ts == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	for (i = 0; i < n; i++) {
+		b64 = jsonio_str(json_array_get(arr, i), "signedTimestamp");
+		if (b64 == NULL ||
+		    strlen(b64) > BUNDLE_MAX_TIMESTAMP_BYTES / 3 * 4 + 4)
+			return err_set(e, EXIT_REJECTED,
+				       "%s: rfc3161Timestamps[%zu] has no "
+				       "signedTimestamp of at most %zu bytes",
+				       src, i, BUNDLE_MAX_TIMESTAMP_BYTES);
+		rc = b64_decode(&ent->ts[i].der, &ent->ts[i].len, b64,
+				strlen(b64), "signedTimestamp", e);
+		if (rc != 0)
+			return err_prefix(e, "%s", src);
+		ent->nts = i + 1;
+	}
+	return 0;
+}
+
 static int
 parse_material(struct bundle_entry *ent, const json_t *vm, const char *src,
 	       struct err *e)
@@ -58,6 +100,10 @@ parse_material(struct bundle_entry *ent, const json_t *vm, const char *src,
 			       "of publicKey, x509CertificateChain, "
 			       "certificate",
 			       src);
+	if (parse_timestamps(ent,
+			     json_object_get(vm, "timestampVerificationData"),
+			     src, e) != 0)
+		return -e->code;
 	if (pk == NULL)
 		return 0;
 	if (!json_is_object(pk))
@@ -285,6 +331,22 @@ out:
 	return 0;
 }
 
+void
+bundle_entry_clear(struct bundle_entry *ent)
+{
+	size_t i;
+
+	dsse_free(ent->env);
+	free(ent->hint);
+	for (i = 0; i < ent->nts; i++)
+		free(ent->ts[i].der);
+	free(ent->ts);
+	ent->env = NULL;
+	ent->hint = NULL;
+	ent->ts = NULL;
+	ent->nts = 0;
+}
+
 size_t
 bundle_count(const struct bundle *b)
 {
@@ -304,10 +366,8 @@ bundle_free(struct bundle *b)
 
 	if (b == NULL)
 		return;
-	for (i = 0; i < b->n; i++) {
-		dsse_free(b->items[i].env);
-		free(b->items[i].hint);
-	}
+	for (i = 0; i < b->n; i++)
+		bundle_entry_clear(&b->items[i]);
 	for (i = 0; i < b->nbufs; i++)
 		free(b->bufs[i]);
 	free(b->items);
@@ -337,6 +397,24 @@ bundle_sigstore_new(const struct dsse_envelope *env, const char *hint,
 	if (b == NULL)
 		err_set(e, EXIT_UNDECIDED, "out of memory");
 	return b;
+}
+
+int
+bundle_sigstore_set_timestamp(json_t *b, const unsigned char *der, size_t len,
+			      struct err *e)
+{
+	json_t *vm = json_object_get(b, "verificationMaterial");
+	char *text = b64_encode(der, len);
+	json_t *tvd;
+
+	tvd = text ? json_pack("{s:[{s:s}]}", "rfc3161Timestamps",
+			       "signedTimestamp", text)
+		   : NULL;
+	free(text);
+	if (tvd == NULL ||
+	    json_object_set_new(vm, "timestampVerificationData", tvd) != 0)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	return 0;
 }
 
 int

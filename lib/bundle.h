@@ -18,10 +18,19 @@
 /* Bad entries keep their error text; past this many the file is refused. */
 #define MAX_BAD_ENTRIES 10000
 #define MAX_LINE_BYTES ((size_t)64 * 1024 * 1024)
+/* SPEC-TSA-5: RFC 3161 timestamps per bundle and DER bytes per timestamp. */
+#define BUNDLE_MAX_TIMESTAMPS 8
+#define BUNDLE_MAX_TIMESTAMP_BYTES ((size_t)64 * 1024)
 
 enum bundle_format { BUNDLE_DSSE, BUNDLE_SIGSTORE };
 
 /* One attestation as read; bad entries keep the reason they were refused. */
+/* One RFC 3161 TimeStampResp (DER) from timestampVerificationData. */
+struct bundle_ts {
+	unsigned char *der;
+	size_t len;
+};
+
 struct bundle_entry {
 	char src[256]; /* "file:line" for messages */
 	size_t line;   /* 1-based line, 0 for a whole file */
@@ -31,6 +40,8 @@ struct bundle_entry {
 	struct err error;	   /* code != 0 when the entry is bad */
 	const unsigned char *raw;  /* the entry's bytes in the file */
 	size_t rawlen;
+	struct bundle_ts *ts; /* rfc3161Timestamps, decoded; NULL when none */
+	size_t nts;
 };
 
 struct bundle;
@@ -63,6 +74,12 @@ int bundle_add_object(struct bundle *b, const char *src, const void *buf,
 int bundle_parse_object(struct bundle_entry *ent, const json_t *obj,
 			const char *src, struct err *e);
 
+/*
+ * Frees what bundle_parse_object put in ent (envelope, hint, timestamps)
+ * and leaves it empty; for entries the caller owns.
+ */
+void bundle_entry_clear(struct bundle_entry *ent);
+
 size_t bundle_count(const struct bundle *b);
 const struct bundle_entry *bundle_get(const struct bundle *b, size_t i);
 void bundle_free(struct bundle *b);
@@ -73,6 +90,13 @@ void bundle_free(struct bundle *b);
  */
 json_t *bundle_sigstore_new(const struct dsse_envelope *env, const char *hint,
 			    struct err *e);
+
+/*
+ * Sets verificationMaterial.timestampVerificationData.rfc3161Timestamps of
+ * the Sigstore bundle b to [{signedTimestamp: base64(der)}] (SPEC-TSA-2).
+ */
+int bundle_sigstore_set_timestamp(json_t *b, const unsigned char *der,
+				  size_t len, struct err *e);
 
 /*
  * Writes one attestation object: to stdout when path is NULL, appended as

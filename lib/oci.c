@@ -1169,8 +1169,7 @@ add_blob(struct fetch *f, const struct oci_desc *d, const char *where,
 	    bundle_parse_object(&tmp, obj, src, &tmp.error) == 0)
 		fresh = first_time(f, tmp.env, e);
 	json_decref(obj);
-	dsse_free(tmp.env);
-	free(tmp.hint);
+	bundle_entry_clear(&tmp);
 	if (fresh == 1)
 		rc = bundle_add_object(f->b, src, r.body, r.len, e);
 	else if (fresh < 0)

@@ -19,9 +19,18 @@
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "lib/text.h"
+#include "lib/tsa.h"
 #include "verify/verify.h"
 
-enum { OPT_KEY = 1, OPT_ARTIFACT, OPT_JSON, OPT_FROM, OPT_INSECURE };
+enum {
+	OPT_KEY = 1,
+	OPT_ARTIFACT,
+	OPT_JSON,
+	OPT_FROM,
+	OPT_INSECURE,
+	OPT_TSA_CERT,
+	OPT_REQUIRE_TS
+};
 
 static const struct opt_def verify_opts[] = {
     {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
@@ -32,17 +41,23 @@ static const struct opt_def verify_opts[] = {
      "fetch the attestations for REGISTRY/REPO@sha256:HEX; repeatable"},
     {OPT_INSECURE, "insecure", 0, NULL,
      "with --from: plain http, loopback registries only"},
+    {OPT_TSA_CERT, "tsa-cert", 0, "CHAIN.pem",
+     "trusted TSA certificates (root included); checks RFC 3161 timestamps"},
+    {OPT_REQUIRE_TS, "require-timestamp", 0, NULL,
+     "reject attestations without a timestamp checked by --tsa-cert"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define VERIFY_SYNOPSIS                                                        \
 	"verify --key PUB [--key PUB]... [--artifact PATH]... [--json] "       \
-	"[--insecure] [--from REF]... [BUNDLE...]"
+	"[--insecure] [--from REF]... [--tsa-cert CHAIN.pem "                  \
+	"[--require-timestamp]] [BUNDLE...]"
 
 struct verify_opts {
 	const char **keys, **artifacts, **bundles, **froms;
 	size_t nkeys, nartifacts, nbundles, nfroms;
-	int json, insecure;
+	int json, insecure, require_ts;
+	const char *tsa_cert;
 };
 
 /* A statement that passed every check, kept for artifact matching. */
@@ -54,6 +69,7 @@ struct verified {
 struct run {
 	struct verify_opts o;
 	struct keyset *ks;
+	struct tsa_trust *tsa; /* NULL without --tsa-cert */
 	struct verified *ok;
 	size_t nok, cap;
 	json_t *report; /* array of per-attestation results */
@@ -98,6 +114,10 @@ parse(struct verify_opts *o, int argc, char **argv, struct err *e)
 			o->froms[o->nfroms++] = val;
 		} else if (id == OPT_INSECURE) {
 			o->insecure = 1;
+		} else if (id == OPT_TSA_CERT) {
+			o->tsa_cert = val;
+		} else if (id == OPT_REQUIRE_TS) {
+			o->require_ts = 1;
 		} else {
 			o->bundles[o->nbundles++] = val;
 		}
@@ -222,6 +242,44 @@ about_image(const struct statement *st, const char *hex, const char *src,
 }
 
 /*
+ * SPEC-TSA-4: every timestamp must verify against --tsa-cert; without it
+ * they are reported unchecked. SPEC-TSA-6: --require-timestamp wants at
+ * least one checked. Fills *times with the genTimes.
+ */
+static int
+check_timestamps(json_t **times, const struct run *r,
+		 const struct bundle_entry *ent, struct err *e)
+{
+	char when[TSA_TIME_MAX];
+	const unsigned char *sig;
+	size_t i, siglen;
+
+	*times = json_array();
+	if (*times == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	if (r->o.require_ts && (ent->nts == 0 || r->tsa == NULL))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: no timestamp checked against --tsa-cert "
+			       "(--require-timestamp)",
+			       ent->src);
+	if (ent->nts > 0 && r->tsa == NULL && !r->o.json)
+		printf("NOTE  %s  %zu timestamp(s) not checked (no "
+		       "--tsa-cert)\n",
+		       ent->src, ent->nts);
+	sig = dsse_sig(ent->env, 0, &siglen);
+	for (i = 0; r->tsa != NULL && i < ent->nts; i++) {
+		if (tsa_verify(when, r->tsa, ent->ts[i].der, ent->ts[i].len,
+			       sig, siglen, e) != 0)
+			return err_prefix(e, "%s", ent->src);
+		json_array_append_new(*times, json_string(when));
+		if (!r->o.json)
+			printf("TIME  %s  genTime %s (RFC 3161, trusted TSA)\n",
+			       ent->src, when);
+	}
+	return 0;
+}
+
+/*
  * SPEC-VER-1: decode, signature, payloadType, then parse those bytes.
  * image_hex: for attestations fetched for an image, else NULL.
  */
@@ -233,6 +291,7 @@ check_entry(struct run *r, const struct bundle_entry *ent,
 	struct statement *st = NULL;
 	const unsigned char *body;
 	struct err e = ERR_INIT;
+	json_t *times = NULL;
 	size_t len;
 
 	if (ent->error.code != 0) {
@@ -257,7 +316,16 @@ check_entry(struct run *r, const struct bundle_entry *ent,
 		say_fail(r, ent->src, &e);
 		return;
 	}
+	if (check_timestamps(&times, r, ent, &e) != 0) {
+		json_decref(times);
+		statement_free(st);
+		say_fail(r, ent->src, &e);
+		return;
+	}
 	say_pass(r, ent->src, signer, st);
+	json_object_set_new(
+	    json_array_get(r->report, json_array_size(r->report) - 1),
+	    "timestamps", times);
 	if (keep(r, st, ent->src, &e) != 0)
 		say_fail(r, ent->src, &e);
 }
@@ -413,6 +481,8 @@ cmd_verify(int argc, char **argv)
 	rc = keyset_new(&r.ks, &e);
 	for (i = 0; rc == 0 && i < r.o.nkeys; i++)
 		rc = keyset_add_file(r.ks, r.o.keys[i], &e);
+	if (rc == 0 && r.o.tsa_cert != NULL)
+		rc = tsa_trust_load(&r.tsa, r.o.tsa_cert, &e);
 	if (rc != 0) {
 		/* Without its trusted keys verify cannot decide anything. */
 		e.code = EXIT_UNDECIDED;
@@ -433,6 +503,7 @@ out:
 	json_decref(r.report);
 	json_decref(r.arts);
 	keyset_free(r.ks);
+	tsa_trust_free(r.tsa);
 	free(r.o.keys);
 	free(r.o.artifacts);
 	free(r.o.bundles);

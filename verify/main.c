@@ -20,6 +20,7 @@ static const struct command commands[] = {
      "list every attestation, its signer and the lineage (text, json, dot)"},
     {"compare", cmd_compare,
      "compare two training runs' inputs and evaluation metrics"},
+    {"model", cmd_model, "check an OpenSSF Model Signing v1.0 signature"},
 };
 
 int

@@ -547,8 +547,7 @@ START_TEST(test_shape)
 		if (r->format == BUNDLE_SIGSTORE)
 			ck_assert_int_eq(ent.format, BUNDLE_SIGSTORE);
 	}
-	dsse_free(ent.env);
-	free(ent.hint);
+	bundle_entry_clear(&ent);
 	json_decref(base);
 }
 END_TEST

@@ -1,0 +1,251 @@
+/*
+ * attest model: sign a model directory the way OpenSSF Model Signing v1.0
+ * (model_signing's key method) does, writing model.sig: a Sigstore bundle
+ * whose DSSE payload lists every file (or shard) and their root
+ * (spec/predicates/oms.md).
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "attest/attest.h"
+#include "lib/bundle.h"
+#include "lib/dsse.h"
+#include "lib/hash.h"
+#include "lib/hex.h"
+#include "lib/jsonio.h"
+#include "lib/opt.h"
+#include "predicates/oms.h"
+
+enum { OPT_KEY = 1, OPT_SIG, OPT_SHARD, OPT_IGNORE, OPT_SYMLINKS };
+
+static const struct opt_def model_opts[] = {
+    {OPT_KEY, "key", 'k', "KEYREF", "private key (PEM file)"},
+    {OPT_SIG, "signature", 's', "FILE",
+     "write the bundle here (default: MODEL_DIR/model.sig)"},
+    {OPT_SHARD, "shard-size", 0, "N",
+     "hash files in shards of N bytes (method \"shards\")"},
+    {OPT_IGNORE, "ignore", 'i', "PATH",
+     "leave out this path (relative to MODEL_DIR); repeatable"},
+    {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
+     "follow symlinks to files inside MODEL_DIR"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+#define MODEL_SYNOPSIS                                                         \
+	"attest model --key KEYREF [--signature FILE] [--shard-size N] "       \
+	"[--ignore PATH]... [--allow-symlinks] MODEL_DIR"
+
+struct model_opts {
+	const char *key, *sig, *model;
+	const char **ignore; /* defaults, the signature, then --ignore */
+	size_t nignore;
+	unsigned long long shard_size;
+	int allow_symlinks;
+	char sigbuf[PATH_MAX], relbuf[PATH_MAX];
+};
+
+static int
+parse(struct model_opts *o, int argc, char **argv, struct err *e)
+{
+	struct opt_iter it;
+	const char *val;
+	long v;
+	int id, rc;
+
+	o->ignore =
+	    calloc((size_t)argc + OMS_N_DEFAULT_IGNORE + 1, sizeof(char *));
+	if (o->ignore == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	for (; o->nignore < OMS_N_DEFAULT_IGNORE; o->nignore++)
+		o->ignore[o->nignore] = oms_default_ignore[o->nignore];
+	o->nignore++; /* the signature's slot, filled below */
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, model_opts, &id, &val, e)) == 1) {
+		switch (id) {
+		case OPT_HELP:
+			opt_help(stdout, MODEL_SYNOPSIS,
+				 "Sign MODEL_DIR as an OpenSSF Model Signing "
+				 "v1.0 bundle (model_signing's key method).",
+				 model_opts);
+			return 1;
+		case OPT_KEY:
+			o->key = val;
+			break;
+		case OPT_SIG:
+			o->sig = val;
+			break;
+		case OPT_SHARD:
+			rc = opt_long(&v, val, 1, (long)OMS_MAX_SHARD_SIZE,
+				      "--shard-size", e);
+			if (rc != 0)
+				return rc;
+			o->shard_size = (unsigned long long)v;
+			break;
+		case OPT_IGNORE:
+			if (oms_path_check(val, "--ignore", e) != 0)
+				return -(e->code = EXIT_USAGE);
+			o->ignore[o->nignore++] = val;
+			break;
+		case OPT_SYMLINKS:
+			o->allow_symlinks = 1;
+			break;
+		default:
+			if (o->model != NULL)
+				return err_set(e, EXIT_USAGE,
+					       "one MODEL_DIR at a time");
+			o->model = val;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (o->key == NULL || o->model == NULL)
+		return err_set(e, EXIT_USAGE, "usage: %s", MODEL_SYNOPSIS);
+	if (o->sig == NULL) {
+		/* Inside a directory; beside a single-file model. */
+		const char *slash = strrchr(o->model, '/');
+		struct stat sb;
+		if (stat(o->model, &sb) == 0 && S_ISREG(sb.st_mode))
+			snprintf(o->sigbuf, sizeof(o->sigbuf), "%.*smodel.sig",
+				 slash ? (int)(slash - o->model) + 1 : 0,
+				 o->model);
+		else
+			snprintf(o->sigbuf, sizeof(o->sigbuf), "%s/model.sig",
+				 o->model);
+		o->sig = o->sigbuf;
+	}
+	/* The signature file itself is never signed. */
+	rc = oms_sig_relative(o->relbuf, sizeof(o->relbuf), o->model, o->sig);
+	if (rc < 0)
+		return err_set(e, EXIT_UNDECIDED, "%s: cannot resolve", o->sig);
+	o->ignore[OMS_N_DEFAULT_IGNORE] = rc == 1 ? o->relbuf : "model.sig";
+	return 0;
+}
+
+/* The subject name: the model's basename, as model_signing writes it. */
+static int
+model_name(char *out, size_t cap, const char *model, struct err *e)
+{
+	char real[PATH_MAX];
+
+	if (realpath(model, real) == NULL)
+		return err_sys(e, EXIT_UNDECIDED, errno, "%s", model);
+	snprintf(out, cap, "%s", basename(real));
+	return 0;
+}
+
+/* publicKey.hint: hex SHA-256 of the SPKI PEM text (model_signing). */
+static int
+pem_hint(char out[65], const struct key *k, struct err *e)
+{
+	unsigned char d[SHA256_LEN];
+	char *pem = NULL;
+	size_t len;
+	int rc;
+
+	rc = key_public_pem(&pem, &len, k, e);
+	if (rc == 0)
+		rc = hash_sha256(d, pem, len, e);
+	if (rc == 0)
+		hex_encode(out, d, SHA256_LEN);
+	free(pem);
+	return rc;
+}
+
+/* A DSSE envelope whose keyid is the bundle's hint (bundle.proto). */
+static int
+sign_body(struct dsse_envelope **out, const char *body, size_t len,
+	  const struct key *k, const char *hint, struct err *e)
+{
+	unsigned char *pae = NULL, *sig = NULL;
+	size_t plen, slen;
+	int rc;
+
+	rc = dsse_new(out, DSSE_INTOTO_TYPE, (const unsigned char *)body, len,
+		      e);
+	if (rc == 0)
+		rc = dsse_pae(&pae, &plen, DSSE_INTOTO_TYPE,
+			      (const unsigned char *)body, len, e);
+	if (rc == 0)
+		rc = key_sign(&sig, &slen, k, pae, plen, e);
+	if (rc == 0)
+		rc = dsse_add_sig(*out, hint, sig, slen, e);
+	free(pae);
+	free(sig);
+	return rc;
+}
+
+int
+cmd_model(int argc, char **argv)
+{
+	struct model_opts o;
+	struct digest_opts d = DIGEST_OPTS_INIT;
+	struct oms_serialization ser;
+	struct digest_manifest *m = NULL;
+	struct dsse_envelope *env = NULL;
+	struct err e = ERR_INIT;
+	struct key *k = NULL;
+	json_t *st = NULL, *att = NULL;
+	char name[PATH_MAX], hint[65], *body = NULL;
+	struct stat sb;
+	size_t len;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = parse(&o, argc, argv, &e);
+	if (rc != 0)
+		goto out;
+	rc = key_load_private(&k, o.key, &e);
+	if (rc == 0)
+		rc = model_name(name, sizeof(name), o.model, &e);
+	if (rc != 0)
+		goto out;
+	d.shard_size = o.shard_size;
+	d.allow_symlinks = o.allow_symlinks;
+	d.ignore = o.ignore;
+	d.n_ignore = o.nignore;
+	rc = digest_tree(&m, o.model, &d, &e);
+	if (rc != 0)
+		goto out;
+	ser.shard_size = o.shard_size;
+	ser.allow_symlinks = o.allow_symlinks;
+	ser.ignore = o.ignore;
+	ser.n_ignore = o.nignore;
+	rc = oms_statement_new(&st, name, m,
+			       stat(o.model, &sb) == 0 && S_ISREG(sb.st_mode),
+			       &ser, &e);
+	if (rc == 0)
+		rc = jsonio_dump(&body, &len, st, JSONIO_FLAGS, &e);
+	if (rc == 0)
+		rc = pem_hint(hint, k, &e);
+	if (rc == 0)
+		rc = sign_body(&env, body, len, k, hint, &e);
+	if (rc != 0)
+		goto out;
+	att = bundle_sigstore_new(env, hint, &e);
+	if (att == NULL) {
+		rc =
+		    e.code ? -e.code : err_set(&e, EXIT_UNDECIDED, "no memory");
+		goto out;
+	}
+	rc = bundle_write(o.sig, att, &e);
+	if (rc == 0)
+		printf("signed %zu file(s) of %s (%s) into %s\n",
+		       digest_manifest_count(m), o.model,
+		       o.shard_size ? "shards" : "files", o.sig);
+out:
+	json_decref(att);
+	json_decref(st);
+	dsse_free(env);
+	free(body);
+	digest_manifest_free(m);
+	key_free(k);
+	free(o.ignore);
+	if (rc == 1)
+		return EXIT_PASS;
+	return rc == 0 ? EXIT_PASS : attest_fail(&e);
+}

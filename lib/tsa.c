@@ -1,0 +1,368 @@
+/* RFC 3161 timestamp requests and checks on OpenSSL's TS API (tsa.h). */
+#include "lib/tsa.h"
+
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/bn.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/ts.h>
+#include <openssl/x509.h>
+
+#include "lib/http.h"
+
+struct tsa_trust {
+	STACK_OF(X509) * certs;
+};
+
+static int
+loopback_host(const char *h, size_t n)
+{
+	size_t i;
+
+	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
+		return 1;
+	if (n == 5 && memcmp(h, "[::1]", 5) == 0)
+		return 1;
+	if (n < 5 || memcmp(h, "127.", 4) != 0)
+		return 0;
+	for (i = 4; i < n; i++)
+		if ((h[i] < '0' || h[i] > '9') && h[i] != '.')
+			return 0;
+	return 1;
+}
+
+/* SPEC-TSA-3: https, or plain http to a loopback host only. */
+static int
+url_mode(int *plain, const char *url, struct err *e)
+{
+	const char *host;
+	size_t n;
+
+	if (strlen(url) > TSA_MAX_URL)
+		return err_set(e, EXIT_USAGE, "--tsa: URL too long");
+	if (strncmp(url, "https://", 8) == 0) {
+		*plain = 0;
+		return 0;
+	}
+	if (strncmp(url, "http://", 7) != 0)
+		return err_set(e, EXIT_USAGE, "--tsa: expected an https URL");
+	host = url + 7;
+	n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?#");
+	if (n > strlen(host) || !loopback_host(host, n))
+		return err_set(e, EXIT_USAGE,
+			       "--tsa: plain http is only allowed for loopback "
+			       "hosts (127.0.0.0/8, localhost, [::1])");
+	*plain = 1;
+	return 0;
+}
+
+/* SPEC-TSA-1: imprint SHA-256(sig), a random nonce, certReq true. */
+static int
+make_query(unsigned char **out, size_t *outlen,
+	   unsigned char nonce[TSA_NONCE_LEN], const unsigned char *sig,
+	   size_t siglen, struct err *e)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH], *der = NULL;
+	TS_REQ *req = TS_REQ_new();
+	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
+	X509_ALGOR *alg = X509_ALGOR_new();
+	ASN1_INTEGER *n = NULL;
+	BIGNUM *bn = NULL;
+	int rc = -1, len;
+
+	*out = NULL;
+	SHA256(sig, siglen, md);
+	if (RAND_bytes(nonce, TSA_NONCE_LEN) != 1)
+		goto out;
+	/* Positive with a non-zero first byte: its DER bytes are nonce. */
+	nonce[0] = (unsigned char)((nonce[0] & 0x7f) | 0x40);
+	bn = BN_bin2bn(nonce, TSA_NONCE_LEN, NULL);
+	n = bn ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
+	if (req == NULL || mi == NULL || alg == NULL || n == NULL ||
+	    !X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_NULL, NULL) ||
+	    !TS_MSG_IMPRINT_set_algo(mi, alg) ||
+	    !TS_MSG_IMPRINT_set_msg(mi, md, sizeof(md)) ||
+	    !TS_REQ_set_version(req, 1) || !TS_REQ_set_msg_imprint(req, mi) ||
+	    !TS_REQ_set_nonce(req, n) || !TS_REQ_set_cert_req(req, 1))
+		goto out;
+	len = i2d_TS_REQ(req, &der);
+	if (len <= 0)
+		goto out;
+	*out = malloc((size_t)len);
+	if (*out == NULL)
+		goto out;
+	memcpy(*out, der, (size_t)len);
+	*outlen = (size_t)len;
+	rc = 0;
+out:
+	if (rc != 0)
+		err_ossl(e, EXIT_UNDECIDED, "cannot build a timestamp request");
+	OPENSSL_free(der);
+	BN_free(bn);
+	ASN1_INTEGER_free(n);
+	X509_ALGOR_free(alg);
+	TS_MSG_IMPRINT_free(mi);
+	TS_REQ_free(req);
+	return rc == 0 ? 0 : -EXIT_UNDECIDED;
+}
+
+static int
+parse_reply(TS_RESP **out, const unsigned char *der, size_t len, struct err *e)
+{
+	const unsigned char *p = der;
+
+	*out = NULL;
+	/* SPEC-TSA-5: a ceiling on every token. */
+	if (len == 0 || len > TSA_MAX_RESP_BYTES)
+		return err_set(e, EXIT_REJECTED,
+			       "timestamp: size %zu not in 1..%zu", len,
+			       TSA_MAX_RESP_BYTES);
+	*out = d2i_TS_RESP(NULL, &p, (long)len);
+	if (*out == NULL)
+		return err_ossl(e, EXIT_REJECTED,
+				"timestamp: not a TimeStampResp");
+	if (p != der + len) {
+		TS_RESP_free(*out);
+		*out = NULL;
+		return err_set(e, EXIT_REJECTED,
+			       "timestamp: trailing bytes after the "
+			       "TimeStampResp");
+	}
+	return 0;
+}
+
+static int
+nonce_matches(const ASN1_INTEGER *got, const unsigned char *nonce,
+	      size_t noncelen)
+{
+	BIGNUM *a = got ? ASN1_INTEGER_to_BN(got, NULL) : NULL;
+	BIGNUM *b = BN_bin2bn(nonce, (int)noncelen, NULL);
+	int same = a != NULL && b != NULL && BN_cmp(a, b) == 0;
+
+	BN_free(a);
+	BN_free(b);
+	return same;
+}
+
+/* SPEC-TSA-2: status granted, imprint SHA-256(sig), our nonce. */
+static int
+check_resp(TS_RESP *resp, const unsigned char *sig, size_t siglen,
+	   const unsigned char *nonce, size_t noncelen, struct err *e)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	TS_STATUS_INFO *si = TS_RESP_get_status_info(resp);
+	TS_TST_INFO *tst = TS_RESP_get_tst_info(resp);
+	const ASN1_OBJECT *obj = NULL;
+	TS_MSG_IMPRINT *mi;
+	ASN1_OCTET_STRING *msg;
+	long status;
+
+	status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(si));
+	if (status != 0 && status != 1)
+		return err_set(e, EXIT_REJECTED,
+			       "timestamp: the TSA refused (status %ld)",
+			       status);
+	if (tst == NULL)
+		return err_set(e, EXIT_REJECTED, "timestamp: no token");
+	mi = TS_TST_INFO_get_msg_imprint(tst);
+	X509_ALGOR_get0(&obj, NULL, NULL, TS_MSG_IMPRINT_get_algo(mi));
+	msg = TS_MSG_IMPRINT_get_msg(mi);
+	SHA256(sig, siglen, md);
+	if (obj == NULL || OBJ_obj2nid(obj) != NID_sha256 || msg == NULL ||
+	    ASN1_STRING_length(msg) != (int)sizeof(md) ||
+	    memcmp(ASN1_STRING_get0_data(msg), md, sizeof(md)) != 0)
+		return err_set(e, EXIT_REJECTED,
+			       "timestamp: not over this signature (imprint "
+			       "is not its SHA-256)");
+	if (nonce != NULL &&
+	    !nonce_matches(TS_TST_INFO_get_nonce(tst), nonce, noncelen))
+		return err_set(e, EXIT_REJECTED,
+			       "timestamp: the nonce does not match");
+	return 0;
+}
+
+int
+tsa_reply_check(const unsigned char *der, size_t len, const unsigned char *sig,
+		size_t siglen, const unsigned char *nonce, size_t noncelen,
+		struct err *e)
+{
+	TS_RESP *resp = NULL;
+	int rc;
+
+	rc = parse_reply(&resp, der, len, e);
+	if (rc == 0)
+		rc = check_resp(resp, sig, siglen, nonce, noncelen, e);
+	TS_RESP_free(resp);
+	return rc;
+}
+
+static int
+undecided(struct err *e)
+{
+	e->code = EXIT_UNDECIDED;
+	return err_prefix(e, "timestamp authority");
+}
+
+int
+tsa_timestamp(unsigned char **der, size_t *len, const char *url,
+	      const unsigned char *sig, size_t siglen, struct err *e)
+{
+	unsigned char nonce[TSA_NONCE_LEN], *q = NULL;
+	struct http_resp resp;
+	struct http_req req;
+	struct http *h = NULL;
+	size_t qlen = 0;
+	int plain, rc;
+
+	*der = NULL;
+	memset(&resp, 0, sizeof(resp));
+	rc = url_mode(&plain, url, e);
+	if (rc == 0)
+		rc = make_query(&q, &qlen, nonce, sig, siglen, e);
+	if (rc == 0)
+		rc = http_new(&h, plain, e);
+	if (rc != 0)
+		goto out;
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.url = url;
+	req.accept = "application/timestamp-reply";
+	req.ctype = "application/timestamp-query";
+	req.body = q;
+	req.len = qlen;
+	req.max = TSA_MAX_RESP_BYTES;
+	rc = http_do(&resp, h, &req, e);
+	if (rc == 0 && resp.status != 200)
+		rc = err_set(e, EXIT_UNDECIDED, "answered HTTP %ld",
+			     resp.status);
+	if (rc == 0)
+		rc = tsa_reply_check(resp.body, resp.len, sig, siglen, nonce,
+				     sizeof(nonce), e);
+	if (rc != 0) {
+		rc = undecided(e);
+		goto out;
+	}
+	*der = resp.body;
+	*len = resp.len;
+	resp.body = NULL;
+out:
+	http_resp_clear(&resp);
+	http_free(h);
+	free(q);
+	return rc;
+}
+
+int
+tsa_trust_load(struct tsa_trust **out, const char *path, struct err *e)
+{
+	struct tsa_trust *t = calloc(1, sizeof(*t));
+	BIO *bio = NULL;
+	X509 *x;
+	int rc = 0;
+
+	*out = NULL;
+	if (t == NULL || (t->certs = sk_X509_new_null()) == NULL) {
+		free(t);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	bio = BIO_new_file(path, "r");
+	if (bio == NULL) {
+		rc = err_ossl(e, EXIT_UNDECIDED, "%s: cannot read", path);
+		goto out;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_num(t->certs) >= 64 || !sk_X509_push(t->certs, x)) {
+			X509_free(x);
+			rc = err_set(e, EXIT_UNDECIDED,
+				     "%s: too many certificates", path);
+			goto out;
+		}
+	}
+	ERR_clear_error();
+	if (sk_X509_num(t->certs) == 0)
+		rc =
+		    err_set(e, EXIT_UNDECIDED, "%s: no PEM certificates", path);
+out:
+	BIO_free(bio);
+	if (rc != 0) {
+		tsa_trust_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+void
+tsa_trust_free(struct tsa_trust *t)
+{
+	if (t == NULL)
+		return;
+	sk_X509_pop_free(t->certs, X509_free);
+	free(t);
+}
+
+static int
+gen_time(char out[TSA_TIME_MAX], TS_TST_INFO *tst, struct err *e)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(TS_TST_INFO_get_time(tst), &tm) != 1 ||
+	    strftime(out, TSA_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return err_set(e, EXIT_REJECTED, "timestamp: bad genTime");
+	return 0;
+}
+
+/* SPEC-TSA-4: signed by a timeStamping certificate chaining to t. */
+static int
+verify_sig(const struct tsa_trust *t, TS_RESP *resp, const unsigned char *sig,
+	   size_t siglen, struct err *e)
+{
+	TS_VERIFY_CTX *ctx = TS_VERIFY_CTX_new();
+	X509_STORE *store = X509_STORE_new();
+	unsigned char *md = OPENSSL_malloc(SHA256_DIGEST_LENGTH);
+	int i, ok = ctx != NULL && store != NULL && md != NULL;
+
+	for (i = 0; ok && i < sk_X509_num(t->certs); i++)
+		ok = X509_STORE_add_cert(store, sk_X509_value(t->certs, i));
+	if (!ok) {
+		TS_VERIFY_CTX_free(ctx);
+		X509_STORE_free(store);
+		OPENSSL_free(md);
+		return err_ossl(e, EXIT_UNDECIDED, "out of memory");
+	}
+	SHA256(sig, siglen, md);
+	TS_VERIFY_CTX_set_store(ctx, store); /* owns store */
+	TS_VERIFY_CTX_set_imprint(ctx, md, SHA256_DIGEST_LENGTH); /* owns md */
+	TS_VERIFY_CTX_set_flags(ctx, TS_VFY_VERSION | TS_VFY_SIGNATURE |
+					 TS_VFY_IMPRINT);
+	ok = TS_RESP_verify_response(ctx, resp) == 1;
+	TS_VERIFY_CTX_free(ctx);
+	return ok ? 0
+		  : err_ossl(e, EXIT_REJECTED,
+			     "timestamp: not signed by a trusted TSA");
+}
+
+int
+tsa_verify(char gentime[TSA_TIME_MAX], const struct tsa_trust *t,
+	   const unsigned char *der, size_t len, const unsigned char *sig,
+	   size_t siglen, struct err *e)
+{
+	TS_RESP *resp = NULL;
+	int rc;
+
+	rc = parse_reply(&resp, der, len, e);
+	if (rc == 0)
+		rc = check_resp(resp, sig, siglen, NULL, 0, e);
+	if (rc == 0)
+		rc = verify_sig(t, resp, sig, siglen, e);
+	if (rc == 0)
+		rc = gen_time(gentime, TS_RESP_get_tst_info(resp), e);
+	TS_RESP_free(resp);
+	return rc;
+}

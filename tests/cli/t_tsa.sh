@@ -1,0 +1,157 @@
+# RFC 3161 timestamps (spec/timestamps.md): attest sign --tsa against a
+# loopback responder (tests/tsa/responder.py running `openssl ts -reply`
+# with a CA and TSA made here), verify --tsa-cert, and sigstore-js
+# (tests/interop/verify-bundle.mjs --tsa-chain) on the same bundles.
+# Every accepted bundle has rejected twins: another TSA, a grafted token.
+# Needs python3, node and `npm ci` in tests/interop; missing ones fail.
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+IOP=$SRC/tests/interop
+PIDS=
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+
+deps=1
+command -v python3 >/dev/null || { fail "dependency: python3"; deps=0; }
+command -v node >/dev/null || { fail "dependency: node"; deps=0; }
+[ -d "$IOP/node_modules/@sigstore/verify" ] ||
+	{ fail "dependency: run npm ci in tests/interop"; deps=0; }
+[ "$deps" -eq 1 ] || { summary; exit 1; }
+
+# mkca NAME: a root CA and a TSA leaf (EKU critical timeStamping) in NAME/,
+# NAME/chain.pem (leaf then root) and NAME/tsa.cnf for openssl ts -reply.
+mkca() {
+	local d=$T/$1
+	mkdir -p "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.pem" -days 30 -subj "/CN=$1 root" \
+		-addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null || return 1
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/tsa.key" -out "$d/tsa.csr" -subj "/CN=$1 tsa" 2>/dev/null || return 1
+	printf '%s\n' basicConstraints=CA:FALSE \
+		keyUsage=critical,digitalSignature \
+		extendedKeyUsage=critical,timeStamping \
+		subjectKeyIdentifier=hash authorityKeyIdentifier=keyid >"$d/ext"
+	openssl x509 -req -in "$d/tsa.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		-CAcreateserial -days 30 -extfile "$d/ext" -out "$d/tsa.pem" 2>/dev/null || return 1
+	cat "$d/tsa.pem" "$d/ca.pem" >"$d/chain.pem"
+	echo 01 >"$d/serial"
+	cat >"$d/tsa.cnf" <<CNF
+[ tsa ]
+default_tsa = tsa_config1
+[ tsa_config1 ]
+dir = $d
+serial = \$dir/serial
+crypto_device = builtin
+signer_cert = \$dir/tsa.pem
+certs = \$dir/ca.pem
+signer_key = \$dir/tsa.key
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = yes
+tsa_name = yes
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+CNF
+}
+
+# responder NAME: starts a TSA for NAME on a free loopback port; sets PORT.
+responder() {
+	rm -f "$T/$1/port"
+	python3 "$SRC/tests/tsa/responder.py" "$T/$1/tsa.cnf" "$T/$1/port" &
+	PIDS="$PIDS $!"
+	for _ in $(seq 50); do
+		[ -s "$T/$1/port" ] && break
+		sleep 0.1
+	done
+	PORT=$(cat "$T/$1/port" 2>/dev/null)
+}
+
+sjs() { (cd "$IOP" && node verify-bundle.mjs "$@"); }
+
+mkca one && mkca two && pass "make CAs and TSAs" || fail "make CAs and TSAs"
+responder one
+P1=$PORT
+responder two
+P2=$PORT
+[ -n "$P1" ] && [ -n "$P2" ] && pass "responders up" || fail "responders up"
+
+printf 'weights v1\n' >model.bin
+statement st.json model.bin
+"$ATTEST" key generate --type ecdsa-p256 --out k >/dev/null 2>&1
+
+expect "sign --tsa" 0 "$ATTEST" sign --key k.key --format sigstore \
+	--tsa "http://127.0.0.1:$P1/" --bundle ts.json st.json
+jq -e '.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp | length > 100' \
+	ts.json >/dev/null && pass "bundle carries the token" || fail "bundle carries the token"
+jq -r '.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp' ts.json |
+	base64 -d >tok.der
+jq -r '.dsseEnvelope.signatures[0].sig' ts.json | base64 -d >sig.bin
+openssl ts -verify -in tok.der -data sig.bin -CAfile one/ca.pem >/dev/null 2>&1 &&
+	pass "openssl ts -verify accepts the token" || fail "openssl ts -verify accepts the token"
+
+expect_err "verify --tsa-cert" 0 "genTime [0-9]{4}-" "$VERIFY" --key k.pub \
+	--tsa-cert one/chain.pem --artifact model.bin ts.json
+expect_err "verify --tsa-cert root only" 0 "genTime" "$VERIFY" --key k.pub \
+	--tsa-cert one/ca.pem ts.json
+expect "verify --require-timestamp" 0 "$VERIFY" --key k.pub \
+	--tsa-cert one/chain.pem --require-timestamp ts.json
+expect_err "verify --json genTime" 0 '"timestamps"' "$VERIFY" --json \
+	--key k.pub --tsa-cert one/chain.pem ts.json
+expect_err "no --tsa-cert: not checked" 0 "not checked" "$VERIFY" --key k.pub ts.json
+expect "no --tsa-cert and --require-timestamp" 1 "$VERIFY" --key k.pub \
+	--require-timestamp ts.json
+expect "sigstore-js accepts" 0 sjs "$T/ts.json" "$T/k.pub" --tsa-chain "$T/one/chain.pem"
+
+# Twin 1: a token from another TSA (second CA).
+expect "sign with TSA two" 0 "$ATTEST" sign --key k.key --format sigstore \
+	--tsa "http://127.0.0.1:$P2/" --bundle other-tsa.json st.json
+expect_err "other TSA rejected" 1 "not signed by a trusted TSA" "$VERIFY" \
+	--key k.pub --tsa-cert one/chain.pem other-tsa.json
+expect "sigstore-js rejects other TSA" 1 sjs "$T/other-tsa.json" "$T/k.pub" \
+	--tsa-chain "$T/one/chain.pem"
+
+# Twin 2: a valid token grafted from another bundle (over another signature).
+printf 'weights v2\n' >other.bin
+statement st2.json other.bin
+expect "sign second bundle" 0 "$ATTEST" sign --key k.key --format sigstore \
+	--tsa "http://127.0.0.1:$P1/" --bundle ts2.json st2.json
+jq --slurpfile b ts2.json '.verificationMaterial.timestampVerificationData =
+	$b[0].verificationMaterial.timestampVerificationData' ts.json >graft.json
+expect "graft: signature still valid without --tsa-cert" 0 "$VERIFY" --key k.pub graft.json
+expect_err "grafted token rejected" 1 "not over this signature" "$VERIFY" \
+	--key k.pub --tsa-cert one/chain.pem graft.json
+expect "sigstore-js rejects grafted token" 1 sjs "$T/graft.json" "$T/k.pub" \
+	--tsa-chain "$T/one/chain.pem"
+
+# Twin 3: a garbage token, and one of two timestamps bad.
+jq '.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp = "AAEC"' \
+	ts.json >garbage.json
+expect "garbage token rejected" 1 "$VERIFY" --key k.pub --tsa-cert one/chain.pem garbage.json
+jq --slurpfile b other-tsa.json '.verificationMaterial.timestampVerificationData.rfc3161Timestamps +=
+	$b[0].verificationMaterial.timestampVerificationData.rfc3161Timestamps' ts.json >two.json
+expect "every timestamp must verify" 1 "$VERIFY" --key k.pub --tsa-cert one/chain.pem two.json
+
+# No timestamp at all.
+expect "sign without --tsa" 0 "$ATTEST" sign --key k.key --format sigstore --bundle plain.json st.json
+expect "untimestamped passes" 0 "$VERIFY" --key k.pub --tsa-cert one/chain.pem plain.json
+expect "untimestamped --require-timestamp" 1 "$VERIFY" --key k.pub \
+	--tsa-cert one/chain.pem --require-timestamp plain.json
+
+# Signing errors.
+kill $PIDS 2>/dev/null
+wait 2>/dev/null
+PIDS=
+expect_err "TSA down: exit 3" 3 "timestamp authority" "$ATTEST" sign --key k.key \
+	--format sigstore --tsa "http://127.0.0.1:$P1/" --bundle down.json st.json
+[ ! -e down.json ] && pass "TSA down: no file" || fail "TSA down: no file"
+expect_err "--tsa with dsse: exit 2" 2 "format sigstore" "$ATTEST" sign --key k.key \
+	--tsa "http://127.0.0.1:$P1/" --bundle d.json st.json
+expect_err "--tsa plain http to a remote host: exit 2" 2 "loopback" "$ATTEST" sign \
+	--key k.key --format sigstore --tsa "http://tsa.example/" st.json
+expect "--tsa-cert unreadable: exit 3" 3 "$VERIFY" --key k.pub --tsa-cert nope.pem ts.json
+
+summary

@@ -1,0 +1,280 @@
+/*
+ * verify model: check an OpenSSF Model Signing v1.0 signature (ours or
+ * model_signing's, key method) against a model directory: the signature
+ * under --key, then every signed file or shard by name, and no unsigned
+ * extras; every missing, changed and extra file is named
+ * (spec/predicates/oms.md).
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "keys/keyset.h"
+#include "lib/bundle.h"
+#include "lib/fileio.h"
+#include "lib/jsonio.h"
+#include "lib/opt.h"
+#include "lib/statement.h"
+#include "lib/text.h"
+#include "predicates/oms.h"
+#include "verify/verify.h"
+
+enum { OPT_KEY = 1, OPT_SIG, OPT_UNSIGNED };
+
+static const struct opt_def vmodel_opts[] = {
+    {OPT_KEY, "key", 'k', "PUB", "the signer's public key (PEM)"},
+    {OPT_SIG, "signature", 's', "FILE",
+     "the bundle (default: MODEL_DIR/model.sig)"},
+    {OPT_UNSIGNED, "ignore-unsigned", 0, NULL,
+     "accept files that the signature does not list"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+#define VMODEL_SYNOPSIS                                                        \
+	"verify model --key PUB [--signature FILE] [--ignore-unsigned] "       \
+	"MODEL_DIR"
+
+struct vmodel_opts {
+	const char *key, *sig, *model;
+	int ignore_unsigned;
+	char sigbuf[PATH_MAX];
+};
+
+/* What the walk over the fresh tree found. */
+struct scan {
+	const struct oms_signed *s;
+	unsigned char *seen;
+	int single_file, shards, ignore_unsigned;
+	size_t bad;
+	char last[DIGEST_MAX_PATH + 16];
+};
+
+static int
+parse(struct vmodel_opts *o, int argc, char **argv, struct err *e)
+{
+	struct opt_iter it;
+	const char *val;
+	int id, rc;
+
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, vmodel_opts, &id, &val, e)) == 1) {
+		switch (id) {
+		case OPT_HELP:
+			opt_help(stdout, VMODEL_SYNOPSIS,
+				 "Check an OpenSSF Model Signing v1.0 "
+				 "signature (key method) against MODEL_DIR;\n"
+				 "name every missing, changed and extra file.",
+				 vmodel_opts);
+			return 1;
+		case OPT_KEY:
+			o->key = val;
+			break;
+		case OPT_SIG:
+			o->sig = val;
+			break;
+		case OPT_UNSIGNED:
+			o->ignore_unsigned = 1;
+			break;
+		default:
+			if (o->model != NULL)
+				return err_set(e, EXIT_USAGE,
+					       "one MODEL_DIR at a time");
+			o->model = val;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (o->key == NULL || o->model == NULL)
+		return err_set(e, EXIT_USAGE, "usage: %s", VMODEL_SYNOPSIS);
+	if (o->sig == NULL) {
+		/* Inside a directory; beside a single-file model. */
+		const char *slash = strrchr(o->model, '/');
+		struct stat sb;
+		if (stat(o->model, &sb) == 0 && S_ISREG(sb.st_mode))
+			snprintf(o->sigbuf, sizeof(o->sigbuf), "%.*smodel.sig",
+				 slash ? (int)(slash - o->model) + 1 : 0,
+				 o->model);
+		else
+			snprintf(o->sigbuf, sizeof(o->sigbuf), "%s/model.sig",
+				 o->model);
+		o->sig = o->sigbuf;
+	}
+	return 0;
+}
+
+/* Prints one finding, once per file in shard mode. */
+static void
+report(struct scan *sc, const char *kind, const char *name)
+{
+	char shown[512], key[DIGEST_MAX_PATH + 16];
+	size_t plen = oms_name_path_len(name, sc->shards);
+
+	snprintf(key, sizeof(key), "%s %.*s", kind, (int)plen, name);
+	sc->bad++;
+	if (strcmp(key, sc->last) == 0)
+		return;
+	snprintf(sc->last, sizeof(sc->last), "%s", key);
+	text_escape(shown, sizeof(shown), key + strlen(kind) + 1);
+	printf("FAIL  %-8s %s\n", kind, shown);
+}
+
+static int
+visit(void *arg, const char *fresh, const unsigned char digest[32])
+{
+	struct scan *sc = arg;
+	char name[DIGEST_MAX_PATH + 64];
+	long i;
+
+	/* model_signing names a single-file model "." */
+	if (sc->single_file)
+		snprintf(name, sizeof(name), ".%s",
+			 fresh + oms_name_path_len(fresh, sc->shards));
+	else
+		snprintf(name, sizeof(name), "%s", fresh);
+	/* SPEC-OMS-7: by name, not by position. */
+	i = oms_signed_find(sc->s, name);
+	if (i < 0) {
+		if (!sc->ignore_unsigned)
+			report(sc, "extra", name);
+		return 0;
+	}
+	sc->seen[i] = 1;
+	if (memcmp(oms_signed_digest(sc->s, (size_t)i), digest, 32) != 0)
+		report(sc, "changed", name);
+	return 0;
+}
+
+/* The signed bundle: decoded, signature, payloadType, statement. */
+static int
+load_signed(struct oms_signed **out, const struct vmodel_opts *o, struct err *e)
+{
+	struct bundle_entry ent;
+	struct statement *st = NULL;
+	struct keyset *ks = NULL;
+	unsigned char *text = NULL;
+	const unsigned char *body;
+	json_t *obj = NULL;
+	size_t len;
+	int rc;
+
+	memset(&ent, 0, sizeof(ent));
+	rc = keyset_new(&ks, e);
+	if (rc == 0 && keyset_add_file(ks, o->key, e) != 0)
+		rc = -(e->code = EXIT_UNDECIDED);
+	if (rc == 0)
+		rc = file_read(&text, &len, o->sig, MAX_BUNDLE_BYTES, e);
+	if (rc == 0)
+		rc = jsonio_load_object(&obj, text, len, o->sig, e);
+	if (rc == 0)
+		rc = oms_bundle_check(obj, o->sig, e);
+	if (rc == 0)
+		rc = bundle_parse_object(&ent, obj, o->sig, e);
+	/* SPEC-OMS-6: the key is --key; hint and rawBytes are not trusted. */
+	if (rc == 0)
+		rc = keyset_verify_envelope(NULL, ks, ent.env, o->sig, e);
+	if (rc == 0 &&
+	    strcmp(dsse_payload_type(ent.env), DSSE_INTOTO_TYPE) != 0)
+		rc = err_set(e, EXIT_REJECTED, "%s: payloadType is not %s",
+			     o->sig, DSSE_INTOTO_TYPE);
+	if (rc == 0) {
+		body = dsse_payload(ent.env, &len);
+		rc = statement_parse(&st, body, len, o->sig, e);
+	}
+	if (rc == 0)
+		rc = oms_signed_parse(out, statement_json(st), o->sig, e);
+	statement_free(st);
+	dsse_free(ent.env);
+	free(ent.hint);
+	json_decref(obj);
+	free(text);
+	keyset_free(ks);
+	return rc;
+}
+
+static int
+check_tree(const struct oms_signed *s, const struct vmodel_opts *o,
+	   struct err *e)
+{
+	const struct oms_serialization *ser = oms_signed_serialization(s);
+	struct digest_opts d = DIGEST_OPTS_INIT;
+	struct digest_manifest *m = NULL;
+	struct scan sc;
+	const char **ign = NULL;
+	char rel[PATH_MAX];
+	struct stat sb;
+	size_t i, n = 0;
+	int rc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.s = s;
+	sc.shards = ser->shard_size != 0;
+	sc.ignore_unsigned = o->ignore_unsigned;
+	sc.single_file = stat(o->model, &sb) == 0 && S_ISREG(sb.st_mode);
+	sc.seen = calloc(oms_signed_count(s), 1);
+	ign = calloc(ser->n_ignore + OMS_N_DEFAULT_IGNORE + 1, sizeof(char *));
+	if (sc.seen == NULL || ign == NULL) {
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		goto out;
+	}
+	/* SPEC-OMS-8: the signed ignore_paths, model_signing's defaults and
+	 * the signature file itself. */
+	for (i = 0; i < ser->n_ignore; i++)
+		ign[n++] = ser->ignore[i];
+	for (i = 0; i < OMS_N_DEFAULT_IGNORE; i++)
+		ign[n++] = oms_default_ignore[i];
+	if (oms_sig_relative(rel, sizeof(rel), o->model, o->sig) == 1)
+		ign[n++] = rel;
+	d.shard_size = ser->shard_size;
+	d.allow_symlinks = ser->allow_symlinks;
+	d.ignore = ign;
+	d.n_ignore = n;
+	rc = digest_tree(&m, o->model, &d, e);
+	if (rc == 0)
+		rc = digest_manifest_oms_each(m, DIGEST_ORDER_PATH, visit, &sc,
+					      e);
+	if (rc != 0)
+		goto out;
+	sc.last[0] = '\0';
+	for (i = 0; i < oms_signed_count(s); i++)
+		if (!sc.seen[i])
+			report(&sc, "missing", oms_signed_name(s, i));
+	if (sc.bad > 0)
+		rc = err_set(e, EXIT_REJECTED,
+			     "%s: %zu resource(s) differ from %s", o->model,
+			     sc.bad, o->sig);
+	else
+		printf("PASS  %s matches %s (%zu resource(s), root in %s "
+		       "order)\n",
+		       o->model, o->sig, oms_signed_count(s),
+		       oms_signed_order(s) == DIGEST_ORDER_NAME
+			   ? "the spec's"
+			   : "model_signing's");
+out:
+	digest_manifest_free(m);
+	free(sc.seen);
+	free(ign);
+	return rc;
+}
+
+int
+cmd_model(int argc, char **argv)
+{
+	struct vmodel_opts o;
+	struct oms_signed *s = NULL;
+	struct err e = ERR_INIT;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = parse(&o, argc, argv, &e);
+	if (rc == 0)
+		rc = load_signed(&s, &o, &e);
+	if (rc == 0)
+		rc = check_tree(s, &o, &e);
+	oms_signed_free(s);
+	if (rc == 1)
+		return EXIT_PASS;
+	fflush(stdout);
+	return rc == 0 ? EXIT_PASS : verify_fail(&e);
+}
