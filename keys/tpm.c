@@ -1031,8 +1031,8 @@ tpm_create(char **keyref, char **pem, size_t *len,
 		rc = err_set(e, EXIT_USAGE,
 			     "give exactly one of --handle H and --out FILE");
 	else if (o->out != NULL && access(o->out, F_OK) == 0)
-		rc = err_set(e, EXIT_UNDECIDED, "%s exists; it is never replaced",
-			     o->out);
+		rc = err_set(e, EXIT_UNDECIDED,
+			     "%s exists; it is never replaced", o->out);
 	if (rc == 0)
 		rc = pcrs_opt(f, o->pcrs, e);
 	if (rc == 0)
@@ -1149,8 +1149,8 @@ tpm_seal(char **pem, size_t *len, const char *tcti, const char *pcrs,
 	else if (pcrs == NULL)
 		rc = err_set(e, EXIT_USAGE, "--pcrs SPEC is required");
 	else if (access(out, F_OK) == 0)
-		rc = err_set(e, EXIT_UNDECIDED, "%s exists; it is never replaced",
-			     out);
+		rc = err_set(e, EXIT_UNDECIDED,
+			     "%s exists; it is never replaced", out);
 	if (rc == 0)
 		rc = pcrs_opt(f, pcrs, e);
 	if (rc == 0)
