@@ -24,7 +24,8 @@
 enum { OPT_KEY = 1, OPT_SIG, OPT_SHARD, OPT_IGNORE, OPT_SYMLINKS };
 
 static const struct opt_def model_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF", "private key (PEM file)"},
+    {OPT_KEY, "key", 'k', "KEYREF",
+     "signing key: PEM file or tpm:handle=|blob=|sealed="},
     {OPT_SIG, "signature", 's', "FILE",
      "write the bundle here (default: MODEL_DIR/model.sig)"},
     {OPT_SHARD, "shard-size", 0, "N",

@@ -28,6 +28,7 @@
 #include "lib/opt.h"
 #include "lib/proc.h"
 #include "lib/statement.h"
+#include "lib/tsa.h"
 #include "attest/link.h"
 #include "predicates/resource.h"
 #include "predicates/training.h"
@@ -285,6 +286,14 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 			       "--tpm-quote, --tpm-ak KEYREF and --pcrs SPEC "
 			       "go together");
 	/* Refuse before the command runs, never after the work is done. */
+	if (o->tsa != NULL) {
+		int plain;
+		if (o->format != EMIT_SIGSTORE)
+			return err_set(e, EXIT_USAGE,
+				       "--tsa needs --format sigstore");
+		if (tsa_url_check(&plain, o->tsa, e) != 0)
+			return -EXIT_USAGE;
+	}
 	if (o->tpm_quote) {
 		struct tpmquote_pcrs sel;
 		if (tpmquote_pcrs_parse(&sel, o->pcrs, EXIT_USAGE, e) != 0)

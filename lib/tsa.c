@@ -38,8 +38,8 @@ loopback_host(const char *h, size_t n)
 }
 
 /* SPEC-TSA-3: https, or plain http to a loopback host only. */
-static int
-url_mode(int *plain, const char *url, struct err *e)
+int
+tsa_url_check(int *plain, const char *url, struct err *e)
 {
 	const char *host;
 	size_t n;
@@ -222,7 +222,7 @@ tsa_timestamp(unsigned char **der, size_t *len, const char *url,
 
 	*der = NULL;
 	memset(&resp, 0, sizeof(resp));
-	rc = url_mode(&plain, url, e);
+	rc = tsa_url_check(&plain, url, e);
 	if (rc == 0)
 		rc = make_query(&q, &qlen, nonce, sig, siglen, e);
 	if (rc == 0)

@@ -25,6 +25,12 @@ struct tsa_trust;
  * TimeStampResp, checked with tsa_reply_check. A bad URL is EXIT_USAGE;
  * no answer, an HTTP error or a bad reply is EXIT_UNDECIDED.
  */
+/*
+ * Checks a TSA URL before any work is done: https, or plain http to a
+ * loopback host only (*plain set). -EXIT_USAGE otherwise.
+ */
+int tsa_url_check(int *plain, const char *url, struct err *e);
+
 int tsa_timestamp(unsigned char **der, size_t *len, const char *url,
 		  const unsigned char *sig, size_t siglen, struct err *e);
 

@@ -83,6 +83,11 @@ expect_err "command not found: 127, no attestation" 127 "no-such-cmd" "$ATTEST" 
 expect_err "missing output after success" 3 "missing.bin" "$ATTEST" run --key trainer.key --output missing.bin --bundle m.intoto.jsonl -- true
 expect "usage: no command" 2 "$ATTEST" run --key trainer.key --output x
 expect "usage: private param without commitments" 2 "$ATTEST" run --key trainer.key --output x --private-param a=1 -- true
+expect_err "--tsa with dsse refused before the run" 2 "sigstore" "$ATTEST" run --key trainer.key \
+	--tsa https://tsa.invalid/ --output o.txt -- sh -c 'touch ran-tsa'
+expect_err "--tsa plain http to a remote host refused before the run" 2 "loopback" "$ATTEST" run \
+	--key trainer.key --format sigstore --tsa http://tsa.invalid/ --output o.txt -- sh -c 'touch ran-tsa'
+[ -e ran-tsa ] && fail "the command ran despite a bad --tsa" || pass "bad --tsa: the command did not run"
 expect "usage: bad --param" 2 "$ATTEST" run --key trainer.key --output x --param novalue -- true
 
 # Signals: SIGTERM to attest reaches the child; status 128+15.
