@@ -287,7 +287,7 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 			       "go together");
 	/* Refuse before the command runs, never after the work is done. */
 	if (o->tsa != NULL) {
-		int plain;
+		int plain = 0;
 		if (o->format != EMIT_SIGSTORE)
 			return err_set(e, EXIT_USAGE,
 				       "--tsa needs --format sigstore");

@@ -218,7 +218,7 @@ tsa_timestamp(unsigned char **der, size_t *len, const char *url,
 	struct http_req req;
 	struct http *h = NULL;
 	size_t qlen = 0;
-	int plain, rc;
+	int plain = 0, rc;
 
 	*der = NULL;
 	memset(&resp, 0, sizeof(resp));
