@@ -1214,17 +1214,17 @@ digest_manifest_from_json(struct digest_manifest **out, const char *buf,
 	json_t *root = NULL, *files = NULL, *partial = NULL;
 	struct digest_manifest *m = NULL;
 	struct parsed f, prev;
-	json_int_t shard_size = 0;
+	json_int_t shard_size = 0, version;
 	size_t i, n, names_len = 0, nshards = 0;
 	const char *method;
 	json_error_t je;
-	int version, rc;
+	int rc;
 
 	*out = NULL;
 	if ((rc = jsonio_load_object(&root, buf, len, src, e)) != 0)
 		return rc;
 	if (json_unpack_ex(root, &je, JSON_STRICT,
-			   "{s:i, s:s, s?:I, s?:o, s:o}", "version", &version,
+			   "{s:I, s:s, s?:I, s?:o, s:o}", "version", &version,
 			   "method", &method, "shard_size", &shard_size,
 			   "partial", &partial, "files", &files) != 0) {
 		rc = err_set(e, EXIT_REJECTED, "%s: %s", src, je.text);

@@ -57,6 +57,16 @@ expect(const char **p, char c)
 	return 0;
 }
 
+/* Days in month mo (1..12) of year y, Gregorian. */
+static int
+month_days(int y, int mo)
+{
+	static const int n[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	return n[mo - 1] +
+	       (mo == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
 int
 ids_parse_rfc3339(time_t *out, const char *s)
 {
@@ -86,8 +96,8 @@ ids_parse_rfc3339(time_t *out, const char *s)
 	} else {
 		return -1;
 	}
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || oh > 23 || om > 59)
+	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) ||
+	    h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;

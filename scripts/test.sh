@@ -9,6 +9,8 @@ scripts/build.sh build-asan -DMLATTEST_SANITIZE=ON
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
+echo "== fuzzing: every parser target briefly (fuzz/run.sh; longer: fuzz/run.sh 600)"
+FUZZ_JOBS=2 fuzz/run.sh "${FUZZ_SECONDS:-5}" || status=1
 echo "== test suite (release build)"
 (cd build && ctest --output-on-failure -j 2) || status=1
 echo "== test suite (ASan+UBSan build)"
