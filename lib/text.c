@@ -1,6 +1,7 @@
 /* Escaping of untrusted strings before they reach a terminal. */
 #include "lib/text.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,4 +30,31 @@ text_escape(char *out, size_t cap, const char *in)
 		used += need;
 	}
 	out[used] = '\0';
+}
+
+void
+textbuf_add(struct textbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->n + 1 >= sizeof(b->s))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->n += (size_t)n;
+	if (b->n >= sizeof(b->s))
+		b->n = sizeof(b->s) - 1;
+}
+
+void
+textbuf_esc(struct textbuf *b, const char *s, size_t max)
+{
+	char tmp[512];
+
+	text_escape(tmp, max < sizeof(tmp) ? max : sizeof(tmp),
+		    s != NULL ? s : "(none)");
+	textbuf_add(b, "%s", tmp);
 }

@@ -72,57 +72,21 @@ struct cmp {
 	int undecided, rejected;
 };
 
-/* Output text: our own words plus untrusted strings escaped on entry. */
-struct sbuf {
-	char s[2048];
-	size_t n;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->n + 1 >= sizeof(b->s))
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->n += (size_t)n;
-	if (b->n >= sizeof(b->s))
-		b->n = sizeof(b->s) - 1;
-}
-
-static void
-sb_esc(struct sbuf *b, const char *s, size_t max)
-{
-	char tmp[512];
-
-	text_escape(tmp, max < sizeof(tmp) ? max : sizeof(tmp),
-		    s != NULL ? s : "(none)");
-	sb_add(b, "%s", tmp);
-}
-
 /* Any JSON value, compact and escaped. */
 static void
-sb_json(struct sbuf *b, const json_t *v)
+sb_json(struct textbuf *b, const json_t *v)
 {
 	char *text = NULL;
 	size_t len;
 
 	if (json_is_string(v)) {
-		sb_esc(b, json_string_value(v), 200);
+		textbuf_esc(b, json_string_value(v), 200);
 	} else if (v != NULL &&
 		   jsonio_dump(&text, &len, v, JSONIO_FLAGS | JSON_ENCODE_ANY,
 			       NULL) == 0) {
-		sb_esc(b, text, 200);
+		textbuf_esc(b, text, 200);
 	} else {
-		sb_add(b, "(none)");
+		textbuf_add(b, "(none)");
 	}
 	free(text);
 }
@@ -137,13 +101,13 @@ rd_name(const json_t *rd)
 
 /* "name sha256:0123456789abcdef...", or the whole digest when full. */
 static void
-sb_rd(struct sbuf *b, const json_t *rd, int full)
+sb_rd(struct textbuf *b, const json_t *rd, int full)
 {
 	const json_t *d = json_object_get(rd, "digest"), *v;
 	const char *alg = "sha256", *k, *val = jsonio_str(d, "sha256");
 	char head[17];
 
-	sb_esc(b, rd_name(rd), 100);
+	textbuf_esc(b, rd_name(rd), 100);
 	json_object_foreach((json_t *)d, k, v)
 	{
 		if (val != NULL)
@@ -154,20 +118,20 @@ sb_rd(struct sbuf *b, const json_t *rd, int full)
 		}
 	}
 	if (val == NULL) {
-		sb_add(b, " (no digest)");
+		textbuf_add(b, " (no digest)");
 		return;
 	}
 	snprintf(head, sizeof(head), "%s", val);
-	sb_add(b, " ");
-	sb_esc(b, alg, 32);
-	sb_add(b, ":");
-	sb_esc(b, full ? val : head, 200);
-	sb_add(b, "%s", !full && strlen(val) > 16 ? "..." : "");
+	textbuf_add(b, " ");
+	textbuf_esc(b, alg, 32);
+	textbuf_add(b, ":");
+	textbuf_esc(b, full ? val : head, 200);
+	textbuf_add(b, "%s", !full && strlen(val) > 16 ? "..." : "");
 }
 
 /* One result line; DIFFERS lines are the divergences. */
 static void
-say(struct cmp *c, const char *what, const struct sbuf *b)
+say(struct cmp *c, const char *what, const struct textbuf *b)
 {
 	if (strcmp(what, "DIFFERS") == 0)
 		c->diffs++;
@@ -339,7 +303,7 @@ static int
 pick(struct cmp *c, struct side *s, struct err *e)
 {
 	struct err pe = ERR_INIT;
-	struct sbuf b;
+	struct textbuf b;
 	size_t i, n = 0, kept = 0;
 
 	for (i = 0; i < s->ev.n; i++)
@@ -350,10 +314,10 @@ pick(struct cmp *c, struct side *s, struct err *e)
 	if (n != 1) {
 		s->prov = NULL;
 		memset(&b, 0, sizeof(b));
-		sb_add(&b, "%s: %zu verified training provenances in ", s->tag,
-		       n);
-		sb_esc(&b, s->path, 200);
-		sb_add(&b, "; compare needs exactly one");
+		textbuf_add(&b, "%s: %zu verified training provenances in ",
+			    s->tag, n);
+		textbuf_esc(&b, s->path, 200);
+		textbuf_add(&b, "; compare needs exactly one");
 		say(c, "UNDECIDED", &b);
 		c->undecided = 1;
 		return 0;
@@ -370,8 +334,8 @@ pick(struct cmp *c, struct side *s, struct err *e)
 			continue;
 		if (pred_eval_check(it->pred, it->src, &pe) != 0) {
 			memset(&b, 0, sizeof(b));
-			sb_add(&b, "%s: ", s->tag);
-			sb_esc(&b, pe.msg, 400);
+			textbuf_add(&b, "%s: ", s->tag);
+			textbuf_esc(&b, pe.msg, 400);
 			say(c, "REJECTED", &b);
 			c->rejected = 1;
 			continue;
@@ -383,10 +347,11 @@ pick(struct cmp *c, struct side *s, struct err *e)
 			s->evals[kept++] = s->evals[i];
 	if (kept < s->nevals) {
 		memset(&b, 0, sizeof(b));
-		sb_add(&b,
-		       "%s: %zu evaluations repeat earlier ones on the same "
-		       "data; comparing the latest of each",
-		       s->tag, s->nevals - kept);
+		textbuf_add(
+		    &b,
+		    "%s: %zu evaluations repeat earlier ones on the same "
+		    "data; comparing the latest of each",
+		    s->tag, s->nevals - kept);
 		say(c, "NOTE", &b);
 	}
 	s->nevals = kept;
@@ -419,7 +384,7 @@ compare_rds(struct cmp *c, const char *what, const json_t *a, const json_t *b)
 {
 	size_t na = json_array_size(a), nb = json_array_size(b), i, j;
 	unsigned char *ua = calloc(na + 1, 1), *ub = calloc(nb + 1, 1);
-	struct sbuf s;
+	struct textbuf s;
 
 	if (ua == NULL || ub == NULL) {
 		c->undecided = 1;
@@ -431,7 +396,7 @@ compare_rds(struct cmp *c, const char *what, const json_t *a, const json_t *b)
 					      json_array_get(b, j))) {
 				ua[i] = ub[j] = 1;
 				memset(&s, 0, sizeof(s));
-				sb_add(&s, "%s ", what);
+				textbuf_add(&s, "%s ", what);
 				sb_rd(&s, json_array_get(a, i), 0);
 				say(c, "SAME", &s);
 			}
@@ -443,9 +408,9 @@ compare_rds(struct cmp *c, const char *what, const json_t *a, const json_t *b)
 				continue;
 			ua[i] = ub[j] = 1;
 			memset(&s, 0, sizeof(s));
-			sb_add(&s, "%s differs: A ", what);
+			textbuf_add(&s, "%s differs: A ", what);
 			sb_rd(&s, json_array_get(a, i), 1);
-			sb_add(&s, ", B ");
+			textbuf_add(&s, ", B ");
 			sb_rd(&s, json_array_get(b, j), 1);
 			say(c, "DIFFERS", &s);
 		}
@@ -454,7 +419,7 @@ compare_rds(struct cmp *c, const char *what, const json_t *a, const json_t *b)
 		if (i < na ? ua[i] : ub[i - na])
 			continue;
 		memset(&s, 0, sizeof(s));
-		sb_add(&s, "%s only in %s: ", what, i < na ? "A" : "B");
+		textbuf_add(&s, "%s only in %s: ", what, i < na ? "A" : "B");
 		sb_rd(&s,
 		      i < na ? json_array_get(a, i) : json_array_get(b, i - na),
 		      1);
@@ -483,7 +448,7 @@ compare_members(struct cmp *c, const char *what, const json_t *a,
 {
 	const char *k;
 	json_t *va, *vb;
-	struct sbuf s;
+	struct textbuf s;
 	int side;
 
 	for (side = 0; side < 2; side++)
@@ -493,18 +458,19 @@ compare_members(struct cmp *c, const char *what, const json_t *a,
 			if (side && vb != NULL)
 				continue;
 			memset(&s, 0, sizeof(s));
-			sb_add(&s, "%s ", what);
-			sb_esc(&s, k, 100);
+			textbuf_add(&s, "%s ", what);
+			textbuf_esc(&s, k, 100);
 			if (vb == NULL) {
-				sb_add(&s, " only in %s: ", side ? "B" : "A");
+				textbuf_add(&s,
+					    " only in %s: ", side ? "B" : "A");
 				sb_json(&s, va);
 			} else if (!json_equal(va, vb)) {
-				sb_add(&s, ": A ");
+				textbuf_add(&s, ": A ");
 				sb_json(&s, va);
-				sb_add(&s, ", B ");
+				textbuf_add(&s, ", B ");
 				sb_json(&s, vb);
 			} else {
-				sb_add(&s, "=");
+				textbuf_add(&s, "=");
 				sb_json(&s, va);
 			}
 			say(c,
@@ -521,21 +487,22 @@ skip_private(struct cmp *c)
 	const json_t *p;
 	const char *k;
 	json_t *v;
-	struct sbuf s;
+	struct textbuf s;
 	size_t i, n = 0;
 
 	memset(&s, 0, sizeof(s));
-	sb_add(&s, "private parameters are salted commitments and cannot be "
-		   "compared across runs:");
+	textbuf_add(&s,
+		    "private parameters are salted commitments and cannot be "
+		    "compared across runs:");
 	for (i = 0; i < 2; i++) {
 		p = json_object_get(c->s[i].ext, "privateParameters");
-		sb_add(&s, " %s {", c->s[i].tag);
+		textbuf_add(&s, " %s {", c->s[i].tag);
 		json_object_foreach((json_t *)p, k, v)
 		{
-			sb_add(&s, "%s", n++ ? " " : "");
-			sb_esc(&s, k, 100);
+			textbuf_add(&s, "%s", n++ ? " " : "");
+			textbuf_esc(&s, k, 100);
 		}
-		sb_add(&s, "}");
+		textbuf_add(&s, "}");
 		n = 0;
 	}
 	if (json_object_size(
@@ -549,20 +516,20 @@ skip_private(struct cmp *c)
 static void
 compare_value(struct cmp *c, const char *what, const json_t *a, const json_t *b)
 {
-	struct sbuf s;
+	struct textbuf s;
 
 	if (a == NULL && b == NULL)
 		return;
 	memset(&s, 0, sizeof(s));
-	sb_add(&s, "%s: ", what);
+	textbuf_add(&s, "%s: ", what);
 	if (a != NULL && b != NULL && json_equal((json_t *)a, (json_t *)b)) {
 		sb_json(&s, a);
 		say(c, "SAME", &s);
 		return;
 	}
-	sb_add(&s, "A ");
+	textbuf_add(&s, "A ");
 	sb_json(&s, a);
-	sb_add(&s, ", B ");
+	textbuf_add(&s, ", B ");
 	sb_json(&s, b);
 	say(c, "DIFFERS", &s);
 }
@@ -573,7 +540,7 @@ notes(struct cmp *c)
 {
 	static const char *const code[] = {"code", NULL};
 	const json_t *st;
-	struct sbuf s;
+	struct textbuf s;
 	json_t *deps;
 	size_t i, j;
 
@@ -585,11 +552,11 @@ notes(struct cmp *c)
 						"annotations"),
 				"dirty"))) {
 				memset(&s, 0, sizeof(s));
-				sb_add(&s,
-				       "%s: the code tree had uncommitted "
-				       "changes; its commit does not pin "
-				       "the code",
-				       c->s[i].tag);
+				textbuf_add(&s,
+					    "%s: the code tree had uncommitted "
+					    "changes; its commit does not pin "
+					    "the code",
+					    c->s[i].tag);
 				say(c, "NOTE", &s);
 			}
 		json_decref(deps);
@@ -598,10 +565,11 @@ notes(struct cmp *c)
 		    "exitStatus");
 		if (!json_is_integer(st) || json_integer_value(st) != 0) {
 			memset(&s, 0, sizeof(s));
-			sb_add(&s, "%s: the training command did not exit 0 (",
-			       c->s[i].tag);
+			textbuf_add(&s,
+				    "%s: the training command did not exit 0 (",
+				    c->s[i].tag);
 			sb_json(&s, st);
-			sb_add(&s, ")");
+			textbuf_add(&s, ")");
 			say(c, "NOTE", &s);
 		}
 	}
@@ -642,27 +610,28 @@ compare_models(struct cmp *c)
 {
 	const json_t *a = statement_subjects(c->s[0].prov->st);
 	const json_t *b = statement_subjects(c->s[1].prov->st);
-	struct sbuf s;
+	struct textbuf s;
 	size_t i, side;
 
 	if (same_datasets(a, b)) {
 		for (i = 0; i < json_array_size(a); i++) {
 			memset(&s, 0, sizeof(s));
-			sb_add(&s, "model ");
+			textbuf_add(&s, "model ");
 			sb_rd(&s, json_array_get(a, i), 0);
 			say(c, "SAME", &s);
 		}
 		return;
 	}
 	memset(&s, 0, sizeof(s));
-	sb_add(&s, "the models differ (training need not be deterministic; "
-		   "not a divergence)");
+	textbuf_add(&s,
+		    "the models differ (training need not be deterministic; "
+		    "not a divergence)");
 	say(c, "INFO", &s);
 	for (side = 0; side < 2; side++) {
 		const json_t *subs = side ? b : a;
 		for (i = 0; i < json_array_size(subs); i++) {
 			memset(&s, 0, sizeof(s));
-			sb_add(&s, "%s model ", side ? "B" : "A");
+			textbuf_add(&s, "%s model ", side ? "B" : "A");
 			sb_rd(&s, json_array_get(subs, i), 1);
 			say(c, "INFO", &s);
 		}
@@ -684,11 +653,11 @@ tolerance_for(struct cmp *c, const char *name)
 }
 
 static void
-sb_datasets(struct sbuf *s, const json_t *ds)
+sb_datasets(struct textbuf *s, const json_t *ds)
 {
 	sb_rd(s, json_array_get(ds, 0), 0);
 	if (json_array_size(ds) > 1)
-		sb_add(s, " and %zu more", json_array_size(ds) - 1);
+		textbuf_add(s, " and %zu more", json_array_size(ds) - 1);
 }
 
 static void
@@ -701,7 +670,7 @@ compare_metrics(struct cmp *c, const struct evidence_item *ea,
 	const char *k;
 	json_t *va, *vb;
 	double x, y, d, tol;
-	struct sbuf s;
+	struct textbuf s;
 	int side;
 
 	for (side = 0; side < 2; side++)
@@ -711,11 +680,12 @@ compare_metrics(struct cmp *c, const struct evidence_item *ea,
 			if (side && vb != NULL)
 				continue;
 			memset(&s, 0, sizeof(s));
-			sb_add(&s, "metric ");
-			sb_esc(&s, k, 100);
+			textbuf_add(&s, "metric ");
+			textbuf_esc(&s, k, 100);
 			if (vb == NULL) {
-				sb_add(&s, " only in %s (%.10g) on ",
-				       side ? "B" : "A", json_number_value(va));
+				textbuf_add(&s, " only in %s (%.10g) on ",
+					    side ? "B" : "A",
+					    json_number_value(va));
 				sb_datasets(&s, ds);
 				say(c, "DIFFERS", &s);
 				continue;
@@ -726,9 +696,9 @@ compare_metrics(struct cmp *c, const struct evidence_item *ea,
 			tol = tolerance_for(c, k);
 			/* Rounding slack in proportion to a non-zero
 			 * tolerance; 0 means equal. */
-			sb_add(&s, ": A %.10g, B %.10g, |diff| %.3g %s %g on ",
-			       x, y, d, d <= tol * (1 + 1e-9) ? "<=" : ">",
-			       tol);
+			textbuf_add(
+			    &s, ": A %.10g, B %.10g, |diff| %.3g %s %g on ", x,
+			    y, d, d <= tol * (1 + 1e-9) ? "<=" : ">", tol);
 			sb_datasets(&s, ds);
 			say(c, d <= tol * (1 + 1e-9) ? "SAME" : "DIFFERS", &s);
 		}
@@ -739,7 +709,7 @@ compare_evals(struct cmp *c)
 {
 	struct side *a = &c->s[0], *b = &c->s[1];
 	unsigned char *used = calloc(b->nevals + 1, 1);
-	struct sbuf s;
+	struct textbuf s;
 	size_t i, j;
 
 	if (used == NULL) {
@@ -760,7 +730,7 @@ compare_evals(struct cmp *c)
 			continue;
 		}
 		memset(&s, 0, sizeof(s));
-		sb_add(&s, "evaluation only in A, on ");
+		textbuf_add(&s, "evaluation only in A, on ");
 		sb_datasets(&s, da);
 		say(c, "DIFFERS", &s);
 	}
@@ -768,7 +738,7 @@ compare_evals(struct cmp *c)
 		if (used[j])
 			continue;
 		memset(&s, 0, sizeof(s));
-		sb_add(&s, "evaluation only in B, on ");
+		textbuf_add(&s, "evaluation only in B, on ");
 		sb_datasets(&s, json_object_get(b->evals[j]->pred, "datasets"));
 		say(c, "DIFFERS", &s);
 	}
@@ -776,8 +746,9 @@ compare_evals(struct cmp *c)
 	for (i = 0; i < 2; i++)
 		if (c->s[i].nevals == 0) {
 			memset(&s, 0, sizeof(s));
-			sb_add(&s, "%s: no verified evaluation of its model",
-			       c->s[i].tag);
+			textbuf_add(&s,
+				    "%s: no verified evaluation of its model",
+				    c->s[i].tag);
 			say(c, "UNDECIDED", &s);
 			c->undecided = 1;
 		}
@@ -786,7 +757,7 @@ compare_evals(struct cmp *c)
 static int
 load(struct cmp *c, struct side *s, struct err *e)
 {
-	struct sbuf b;
+	struct textbuf b;
 	size_t bad;
 	int rc;
 
@@ -795,16 +766,18 @@ load(struct cmp *c, struct side *s, struct err *e)
 		return rc;
 	bad = s->ev.unverified + s->ev.malformed;
 	memset(&b, 0, sizeof(b));
-	sb_add(&b, "%s = ", s->tag);
-	sb_esc(&b, s->path, 200);
-	sb_add(&b, ": %zu of %zu attestations verified", s->ev.n, s->ev.total);
+	textbuf_add(&b, "%s = ", s->tag);
+	textbuf_esc(&b, s->path, 200);
+	textbuf_add(&b, ": %zu of %zu attestations verified", s->ev.n,
+		    s->ev.total);
 	say(c, "BUNDLE", &b);
 	if (bad) {
 		memset(&b, 0, sizeof(b));
-		sb_add(&b,
-		       "%s: %zu attestation(s) do not verify under the given "
-		       "keys or are malformed",
-		       s->tag, bad);
+		textbuf_add(
+		    &b,
+		    "%s: %zu attestation(s) do not verify under the given "
+		    "keys or are malformed",
+		    s->tag, bad);
 		say(c, "REJECTED", &b);
 		c->rejected = 1;
 	}
@@ -814,15 +787,15 @@ load(struct cmp *c, struct side *s, struct err *e)
 static int
 verdict(struct cmp *c)
 {
-	struct sbuf s;
+	struct textbuf s;
 	size_t i;
 	int status;
 
 	for (i = 0; i < c->o.ntols; i++)
 		if (!c->o.tols[i].used) {
 			memset(&s, 0, sizeof(s));
-			sb_add(&s, "--tolerance %.*s matched no metric",
-			       (int)c->o.tols[i].len, c->o.tols[i].name);
+			textbuf_add(&s, "--tolerance %.*s matched no metric",
+				    (int)c->o.tols[i].len, c->o.tols[i].name);
 			say(c, "NOTE", &s);
 		}
 	status = c->rejected || c->diffs > 0 ? EXIT_REJECTED

@@ -86,12 +86,6 @@ struct report {
 	size_t natts, narts, nedges, capatts, caparts, capedges;
 };
 
-/* Output text: our own words plus untrusted strings escaped on entry. */
-struct sbuf {
-	char s[2048];
-	size_t n;
-};
-
 /* What each known predicate says, and the times it carries. */
 struct field {
 	const char *type;
@@ -141,40 +135,9 @@ static const struct field fields[] = {
     {PRED_SLSA_VSA, "timeVerified", {"timeVerified"}, 1},
 };
 
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->n + 1 >= sizeof(b->s))
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->n += (size_t)n;
-	if (b->n >= sizeof(b->s))
-		b->n = sizeof(b->s) - 1;
-}
-
-/* Appends untrusted s escaped, in at most max - 1 bytes. */
-static void
-sb_esc(struct sbuf *b, const char *s, size_t max)
-{
-	char tmp[512];
-
-	text_escape(tmp, max < sizeof(tmp) ? max : sizeof(tmp),
-		    s != NULL ? s : "(none)");
-	sb_add(b, "%s", tmp);
-}
-
 /* "sha256:0123456789abcdef..." (or the first algorithm there is). */
 static void
-sb_digest(struct sbuf *b, const json_t *digest)
+sb_digest(struct textbuf *b, const json_t *digest)
 {
 	const char *alg = "sha256", *val = jsonio_str(digest, "sha256");
 	const char *k;
@@ -191,48 +154,48 @@ sb_digest(struct sbuf *b, const json_t *digest)
 			}
 		}
 	if (val == NULL) {
-		sb_add(b, "(no digest)");
+		textbuf_add(b, "(no digest)");
 		return;
 	}
 	snprintf(head, sizeof(head), "%s", val);
-	sb_esc(b, alg, 32);
-	sb_add(b, ":");
-	sb_esc(b, head, 80);
+	textbuf_esc(b, alg, 32);
+	textbuf_add(b, ":");
+	textbuf_esc(b, head, 80);
 	if (strlen(val) > 16)
-		sb_add(b, "...");
+		textbuf_add(b, "...");
 }
 
 static void
-sb_value(struct sbuf *b, const json_t *v)
+sb_value(struct textbuf *b, const json_t *v)
 {
 	const char *k;
 	json_t *m;
 	size_t n = 0;
 
 	if (json_is_string(v)) {
-		sb_esc(b, json_string_value(v), 200);
+		textbuf_esc(b, json_string_value(v), 200);
 	} else if (json_is_integer(v)) {
-		sb_add(b, "%lld", (long long)json_integer_value(v));
+		textbuf_add(b, "%lld", (long long)json_integer_value(v));
 	} else if (json_is_real(v)) {
-		sb_add(b, "%.6g", json_real_value(v));
+		textbuf_add(b, "%.6g", json_real_value(v));
 	} else if (json_is_boolean(v)) {
-		sb_add(b, "%s", json_is_true(v) ? "true" : "false");
+		textbuf_add(b, "%s", json_is_true(v) ? "true" : "false");
 	} else if (json_is_object(v)) {
-		sb_add(b, "{");
+		textbuf_add(b, "{");
 		json_object_foreach((json_t *)v, k, m)
 		{
 			if (n++ == REPORT_MAX_METRICS_SHOWN) {
-				sb_add(b, " ...");
+				textbuf_add(b, " ...");
 				break;
 			}
-			sb_add(b, "%s", n > 1 ? " " : "");
-			sb_esc(b, k, 64);
-			sb_add(b, "=");
+			textbuf_add(b, "%s", n > 1 ? " " : "");
+			textbuf_esc(b, k, 64);
+			textbuf_add(b, "=");
 			sb_value(b, json_is_object(m) ? NULL : m);
 		}
-		sb_add(b, "}");
+		textbuf_add(b, "}");
 	} else {
-		sb_add(b, "(...)");
+		textbuf_add(b, "(...)");
 	}
 }
 
@@ -251,7 +214,7 @@ field_get(const struct att *a, const struct field *f)
 
 /* " label=value" for each field (or time) the statement carries. */
 static void
-sb_fields(struct sbuf *b, const struct att *a, int times)
+sb_fields(struct textbuf *b, const struct att *a, int times)
 {
 	const json_t *v;
 	size_t i;
@@ -261,7 +224,7 @@ sb_fields(struct sbuf *b, const struct att *a, int times)
 		if (fields[i].is_time != times ||
 		    (v = field_get(a, &fields[i])) == NULL)
 			continue;
-		sb_add(b, " %s=", fields[i].label);
+		textbuf_add(b, " %s=", fields[i].label);
 		sb_value(b, v);
 	}
 }
@@ -326,31 +289,32 @@ key_name(const struct report *r, size_t i)
 }
 
 static void
-sb_signers(struct sbuf *b, const struct report *r, const struct att *a)
+sb_signers(struct textbuf *b, const struct report *r, const struct att *a)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < keyset_count(r->ks) && i < REPORT_MAX_KEYS; i++)
 		if (a->signed_by[i]) {
-			sb_add(b, "%s", n++ ? ", " : " by ");
-			sb_esc(b, key_name(r, i), 128);
+			textbuf_add(b, "%s", n++ ? ", " : " by ");
+			textbuf_esc(b, key_name(r, i), 128);
 		}
 }
 
 /* "[3] evaluation result=PASSED ..." with UNVERIFIED when unchecked. */
 static void
-sb_ref(struct sbuf *b, const struct att *a, size_t i)
+sb_ref(struct textbuf *b, const struct att *a, size_t i)
 {
-	sb_add(b, "[%zu%s] %s", i + 1,
-	       a->state == ATT_UNCHECKED ? " UNVERIFIED" : "", short_type(a));
+	textbuf_add(b, "[%zu%s] %s", i + 1,
+		    a->state == ATT_UNCHECKED ? " UNVERIFIED" : "",
+		    short_type(a));
 	sb_fields(b, a, 0);
 }
 
 static void
-sb_art(struct sbuf *b, const struct art *t)
+sb_art(struct textbuf *b, const struct art *t)
 {
-	sb_esc(b, t->name != NULL ? t->name : "(unnamed)", 100);
-	sb_add(b, " ");
+	textbuf_esc(b, t->name != NULL ? t->name : "(unnamed)", 100);
+	textbuf_add(b, " ");
 	sb_digest(b, t->digest);
 }
 
@@ -646,27 +610,27 @@ static void
 text_listing(const struct report *r)
 {
 	const json_t *subs;
-	struct sbuf b;
+	struct textbuf b;
 	size_t i, j;
 
 	printf("ATTESTATIONS\n");
 	for (i = 0; i < r->natts; i++) {
 		const struct att *a = &r->atts[i];
 		memset(&b, 0, sizeof(b));
-		sb_add(&b, "[%zu] ", i + 1);
-		sb_esc(&b, a->src, 200);
-		sb_add(&b, "  %s", state_word(a));
+		textbuf_add(&b, "[%zu] ", i + 1);
+		textbuf_esc(&b, a->src, 200);
+		textbuf_add(&b, "  %s", state_word(a));
 		sb_signers(&b, r, a);
 		printf("%s\n", b.s);
 		if (a->why[0] != '\0') {
 			memset(&b, 0, sizeof(b));
-			sb_esc(&b, a->why, 400);
+			textbuf_esc(&b, a->why, 400);
 			printf("      why      %s\n", b.s);
 		}
 		if (a->st == NULL)
 			continue;
 		memset(&b, 0, sizeof(b));
-		sb_esc(&b, statement_predicate_type(a->st), 200);
+		textbuf_esc(&b, statement_predicate_type(a->st), 200);
 		printf("      type     %s (%s)\n", short_type(a), b.s);
 		subs = statement_subjects(a->st);
 		for (j = 0; j < json_array_size(subs); j++) {
@@ -697,7 +661,7 @@ text_listing(const struct report *r)
 static void
 text_related(struct report *r, size_t t, size_t except, int indent, int deep)
 {
-	struct sbuf b;
+	struct textbuf b;
 	size_t i, j;
 
 	for (i = 0; i < r->nedges; i++) {
@@ -707,12 +671,13 @@ text_related(struct report *r, size_t t, size_t except, int indent, int deep)
 		r->atts[ed->att].linked = 1;
 		memset(&b, 0, sizeof(b));
 		if (ed->out)
-			sb_add(&b, "%s by ",
-			       strcmp(ed->rel, "attests") == 0 ? "attested"
-							       : "produced");
+			textbuf_add(&b, "%s by ",
+				    strcmp(ed->rel, "attests") == 0
+					? "attested"
+					: "produced");
 		else {
-			sb_esc(&b, ed->rel, 40);
-			sb_add(&b, " of ");
+			textbuf_esc(&b, ed->rel, 40);
+			textbuf_add(&b, " of ");
 		}
 		sb_ref(&b, &r->atts[ed->att], ed->att);
 		printf("%*s%s\n", indent, "", b.s);
@@ -723,8 +688,8 @@ text_related(struct report *r, size_t t, size_t except, int indent, int deep)
 			if (in->att != ed->att || in->subject)
 				continue;
 			memset(&b, 0, sizeof(b));
-			sb_esc(&b, in->rel, 40);
-			sb_add(&b, " data ");
+			textbuf_esc(&b, in->rel, 40);
+			textbuf_add(&b, " data ");
 			sb_art(&b, &r->arts[in->art]);
 			printf("%*s  on %s\n", indent, "", b.s);
 			text_related(r, in->art, ed->att, indent + 6, 0);
@@ -735,7 +700,7 @@ text_related(struct report *r, size_t t, size_t except, int indent, int deep)
 static void
 text_run(struct report *r, size_t ri)
 {
-	struct sbuf b;
+	struct textbuf b;
 	size_t i;
 
 	r->atts[ri].linked = 1;
@@ -748,8 +713,8 @@ text_run(struct report *r, size_t ri)
 		if (ed->att != ri || ed->out)
 			continue;
 		memset(&b, 0, sizeof(b));
-		sb_esc(&b, ed->rel, 40);
-		sb_add(&b, " ");
+		textbuf_esc(&b, ed->rel, 40);
+		textbuf_add(&b, " ");
 		sb_art(&b, &r->arts[ed->art]);
 		printf("  <- %s\n", b.s);
 		text_related(r, ed->art, ri, 7, 0);
@@ -768,7 +733,7 @@ text_run(struct report *r, size_t ri)
 static void
 text_lineage(struct report *r)
 {
-	struct sbuf b;
+	struct textbuf b;
 	size_t i, runs = 0, loose = 0;
 
 	printf("\nLINEAGE (datasets -> training runs -> models -> "
@@ -937,7 +902,7 @@ static void
 emit_dot(const struct report *r)
 {
 	char id[80], from[32], to[32];
-	struct sbuf b;
+	struct textbuf b;
 	size_t i;
 
 	printf("digraph mlattest_report {\n  graph [rankdir=LR, "
@@ -949,12 +914,12 @@ emit_dot(const struct report *r)
 	for (i = 0; i < r->natts; i++) {
 		const struct att *a = &r->atts[i];
 		memset(&b, 0, sizeof(b));
-		sb_add(&b, "[%zu] %s\n", i + 1, short_type(a));
-		sb_esc(&b, a->src, 120);
-		sb_add(&b, "\n%s", state_word(a));
+		textbuf_add(&b, "[%zu] %s\n", i + 1, short_type(a));
+		textbuf_esc(&b, a->src, 120);
+		textbuf_add(&b, "\n%s", state_word(a));
 		sb_signers(&b, r, a);
 		if (a->st != NULL) {
-			sb_add(&b, "\n");
+			textbuf_add(&b, "\n");
 			sb_fields(&b, a, 0);
 		}
 		snprintf(id, sizeof(id), "att%zu", i + 1);
@@ -967,9 +932,9 @@ emit_dot(const struct report *r)
 	}
 	for (i = 0; i < r->narts; i++) {
 		memset(&b, 0, sizeof(b));
-		sb_esc(&b, r->arts[i].name ? r->arts[i].name : "(unnamed)",
-		       100);
-		sb_add(&b, "\n");
+		textbuf_esc(&b, r->arts[i].name ? r->arts[i].name : "(unnamed)",
+			    100);
+		textbuf_add(&b, "\n");
 		sb_digest(&b, r->arts[i].digest);
 		snprintf(id, sizeof(id), "art%zu", i + 1);
 		dot_print(id, "shape=ellipse, ", b.s);
@@ -981,7 +946,7 @@ emit_dot(const struct report *r)
 		snprintf(ed->out ? to : from, sizeof(to), "art%zu",
 			 ed->art + 1);
 		memset(&b, 0, sizeof(b));
-		sb_esc(&b, ed->rel, 40);
+		textbuf_esc(&b, ed->rel, 40);
 		snprintf(id, sizeof(id), "%s -> %s", from, to);
 		dot_print(id, "", b.s);
 	}
