@@ -633,3 +633,16 @@ oms_sig_relative(char *out, size_t cap, const char *model, const char *sig)
 	return snprintf(out, cap, "%s/%s", sdir + (ml > 1 ? ml + 1 : 1), base) <
 	       (int)cap;
 }
+
+void
+oms_default_signature(char *out, size_t cap, const char *model)
+{
+	const char *slash = strrchr(model, '/');
+	struct stat sb;
+
+	if (stat(model, &sb) == 0 && S_ISREG(sb.st_mode))
+		snprintf(out, cap, "%.*smodel.sig",
+			 slash ? (int)(slash - model) + 1 : 0, model);
+	else
+		snprintf(out, cap, "%s/model.sig", model);
+}

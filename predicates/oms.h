@@ -88,4 +88,10 @@ size_t oms_name_path_len(const char *name, int shards);
  */
 int oms_sig_relative(char *out, size_t cap, const char *model, const char *sig);
 
+/*
+ * The default signature path: model.sig inside a model
+ * directory, or beside a single-file model.
+ */
+void oms_default_signature(char *out, size_t cap, const char *model);
+
 #endif

@@ -89,16 +89,7 @@ parse(struct vmodel_opts *o, int argc, char **argv, struct err *e)
 	if (o->key == NULL || o->model == NULL)
 		return err_set(e, EXIT_USAGE, "usage: %s", VMODEL_SYNOPSIS);
 	if (o->sig == NULL) {
-		/* Inside a directory; beside a single-file model. */
-		const char *slash = strrchr(o->model, '/');
-		struct stat sb;
-		if (stat(o->model, &sb) == 0 && S_ISREG(sb.st_mode))
-			snprintf(o->sigbuf, sizeof(o->sigbuf), "%.*smodel.sig",
-				 slash ? (int)(slash - o->model) + 1 : 0,
-				 o->model);
-		else
-			snprintf(o->sigbuf, sizeof(o->sigbuf), "%s/model.sig",
-				 o->model);
+		oms_default_signature(o->sigbuf, sizeof(o->sigbuf), o->model);
 		o->sig = o->sigbuf;
 	}
 	return 0;
