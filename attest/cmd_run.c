@@ -588,6 +588,11 @@ cmd_run(int argc, char **argv)
 		goto out;
 	}
 	rc = key_load_private_tcti(&k, o.key, o.tcti, &e);
+	if (rc == 0 && !tpm_key_signs_statements(k))
+		rc = err_set(&e, EXIT_USAGE,
+			     "%s is a restricted TPM key (an attestation key): "
+			     "it signs quotes only; use it with --tpm-ak",
+			     o.key);
 	if (rc == 0 && o.tpm_quote)
 		rc = key_load_private_tcti(&ak, o.tpm_ak, o.tcti, &e);
 	if (rc == 0)

@@ -727,6 +727,15 @@ tk_free(void *ctx)
 
 static const struct key_backend tpm_backend = {tk_sign, tk_free};
 
+int
+tpm_key_signs_statements(const struct key *key)
+{
+	const struct tpm_key *k = key_backend_ctx(key, &tpm_backend);
+
+	return k == NULL || k->kind == TK_SEALED ||
+	       !(k->f.pub.publicArea.objectAttributes & TPMA_OBJECT_RESTRICTED);
+}
+
 /* Parses "0x8100abcd" (owner persistent range). */
 static int
 parse_handle(uint32_t *out, const char *s, size_t len, struct err *e)

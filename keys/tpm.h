@@ -79,4 +79,11 @@ int tpm_key_load(struct key **out, const char *ref, const char *tcti,
 int tpm_quote(json_t **out, const struct key *ak, const char *pcrs,
 	      const json_t *subjects, const char *invocation_id, struct err *e);
 
+/*
+ * 0 when key is a restricted TPM key (an attestation key, which signs
+ * quotes only), so callers can refuse it before any work is done; 1 for
+ * every other key.
+ */
+int tpm_key_signs_statements(const struct key *key);
+
 #endif

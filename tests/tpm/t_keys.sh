@@ -109,6 +109,10 @@ tpm_clean "handle: nothing left loaded"
 expect "tpm-create --restricted" 0 "$ATTEST" key tpm-create --tcti "$TCTI" --restricted --out ak.blob
 expect_err "a restricted key refuses to sign statements" 2 "restricted" \
 	env MLATTEST_TCTI="$TCTI" "$ATTEST" sign --key tpm:blob=ak.blob st.json
+rm -f ran-ak
+expect_err "attest run refuses a restricted --key before the command runs" 2 "restricted" \
+	env MLATTEST_TCTI="$TCTI" "$ATTEST" run --key tpm:blob=ak.blob --output o.txt -- sh -c 'touch ran-ak'
+[ -e ran-ak ] && fail "the command ran with a restricted --key" || pass "restricted --key: the command did not run"
 expect_err "tpm:sealed= on a key blob: exit 2" 2 "tpm:blob=" \
 	env MLATTEST_TCTI="$TCTI" "$ATTEST" sign --key tpm:sealed=k.blob st.json
 printf 'MLATTPM\0\0\1\0\1garbage' >bad.blob
