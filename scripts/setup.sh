@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_pkgs=(build-essential cmake pkg-config libssl-dev libjansson-dev
-	libcurl4-openssl-dev libtss2-dev jq)
+	libcurl4-openssl-dev libtss2-dev jq python3)
 test_pkgs=(check libsubunit-dev clang-format mandoc openssl curl python3
 	python3-jsonschema in-toto docker-registry swtpm swtpm-tools tpm2-tools
 	nodejs npm perl ca-certificates git time clang libclang-rt-14-dev)
