@@ -27,30 +27,6 @@
 #define P256_HINT "95NYAGBWLW/wddgU6mmMKC/Md5sM3mTXn/xjAd8A0Us="
 
 /* Removes the temp directory dir and all it holds (symlinks not followed). */
-static void
-rmtree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[PATH_MAX];
-	struct stat st;
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			rmtree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static char *
 vpath(const char *name)
 {
@@ -205,7 +181,7 @@ START_TEST(test_jsonl_mixed)
 	free(dsse);
 	free(sig);
 	free(ed);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -258,7 +234,7 @@ START_TEST(test_jsonl_bad_lines)
 	free(text);
 	free(path);
 	free(dsse);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -289,7 +265,7 @@ START_TEST(test_jsonl_long_line)
 	unlink(path);
 	free(path);
 	free(dsse);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -346,7 +322,7 @@ START_TEST(test_pretty_whole_file)
 	free(text);
 	keyset_free(ks);
 	json_decref(obj);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -380,7 +356,7 @@ START_TEST(test_file_refused)
 	ck_assert_int_eq(bundle_read(&b, path, &e), r->rc);
 	ck_assert_ptr_null(b);
 	ck_assert_msg(strstr(e.msg, path) != NULL, "%s", e.msg);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -402,7 +378,7 @@ START_TEST(test_file_oversize)
 	ck_assert_ptr_null(b);
 	ck_assert_ptr_nonnull(strstr(e.msg, "limit"));
 	unlink(path);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -595,7 +571,7 @@ START_TEST(test_shape_file)
 	bundle_free(b);
 	free(all);
 	free(path);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -679,7 +655,7 @@ START_TEST(test_round_trip)
 	json_decref(sb);
 	dsse_free(env);
 	keyset_free(ks);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -708,7 +684,7 @@ START_TEST(test_write_stdout)
 	ck_assert_str_eq((char *)data, "{\"a\":2,\"b\":1}\n");
 	free(data);
 	json_decref(v);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -880,7 +856,7 @@ START_TEST(test_oms_model_sig_tampered)
 	bundle_free(b);
 	keyset_free(ks);
 	free(path);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -992,7 +968,7 @@ START_TEST(test_slsa_jsonl)
 	free(data);
 	free(cut);
 	free(path);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST

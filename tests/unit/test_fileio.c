@@ -22,30 +22,6 @@
 #include "tests/unit/testutil.h"
 
 /* Removes the temp directory dir and all it holds (symlinks not followed). */
-static void
-rmtree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[PATH_MAX];
-	struct stat st;
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			rmtree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static char *
 join(const char *dir, const char *name)
 {
@@ -155,7 +131,7 @@ START_TEST(test_read_file_ceiling)
 	}
 	free(data);
 	free(path);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -226,7 +202,7 @@ START_TEST(test_read_refusals)
 	free(path);
 	free(missing);
 	free(sub);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -265,7 +241,7 @@ START_TEST(test_write_new_and_replace)
 	ck_assert_uint_eq(count_entries(dir, &temps), 1);
 	ck_assert_int_eq(temps, 0);
 	free(path);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -290,7 +266,7 @@ START_TEST(test_write_exclusive)
 	ck_assert_uint_eq(count_entries(dir, &temps), 1);
 	ck_assert_int_eq(temps, 0);
 	free(path);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -329,7 +305,7 @@ START_TEST(test_write_symlink)
 	free(link_live);
 	free(link_dead);
 	free(nowhere);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -362,7 +338,7 @@ START_TEST(test_append)
 	ck_assert_uint_eq(count_entries(dir, &temps), 1);
 	ck_assert_int_eq(temps, 0);
 	free(path);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -391,7 +367,7 @@ START_TEST(test_append_repairs_newline)
 	ck_assert_str_eq(got, "x\n");
 	free(got);
 	free(path);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -420,7 +396,7 @@ START_TEST(test_append_symlink)
 	free(got);
 	free(target);
 	free(link);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -506,7 +482,7 @@ START_TEST(test_append_sigkill)
 	}
 	ck_assert_uint_gt(iter, 10);
 	free(path);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(dir);
 }
 END_TEST
@@ -563,7 +539,7 @@ START_TEST(test_append_concurrent)
 	}
 	ck_assert_uint_eq(lines, APPENDERS * APPENDS);
 	free(got);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(path);
 	free(dir);
 }

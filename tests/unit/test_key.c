@@ -31,30 +31,6 @@ static const unsigned char msg[] = "DSSEv1 4 type 5 hello";
 #define MSGLEN (sizeof(msg) - 1)
 
 /* Removes the temp directory dir and all it holds (symlinks not followed). */
-static void
-rmtree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char path[PATH_MAX];
-	struct stat st;
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			rmtree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static char *
 join(const char *dir, const char *name)
 {
@@ -387,7 +363,7 @@ START_TEST(test_rsa_pss)
 	free(sig);
 	key_free(k);
 	EVP_PKEY_free(priv);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(path);
 	free(dir);
 }
@@ -443,7 +419,7 @@ START_TEST(test_write_private)
 	key_free(k2);
 	key_free(back);
 	key_free(pub);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(path);
 	free(link);
 	free(dir);
@@ -527,7 +503,7 @@ out:
 	key_free(k);
 	key_free(pub);
 	free(text);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(path);
 	free(dir);
 }
@@ -560,7 +536,7 @@ START_TEST(test_load_private_refusals)
 	ck_assert_int_eq(key_load_private(&k, path, &e), -EXIT_REJECTED);
 	ck_assert_ptr_null(k);
 	free(pem);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(path);
 	free(missing);
 	free(dir);
@@ -646,7 +622,7 @@ START_TEST(test_load_public)
 
 	free(pem);
 	key_free(k);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(keyp);
 	free(cert);
 	free(pre);
@@ -785,7 +761,7 @@ START_TEST(test_keyset_ceiling)
 	keyset_free(ks);
 	key_free(k);
 	free(pem);
-	rmtree(dir);
+	testutil_rmtree(dir);
 	free(path);
 	free(dir);
 }

@@ -1,10 +1,13 @@
 /* Shared helpers for the Check unit suites. */
 #include "tests/unit/testutil.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/fileio.h"
 
@@ -44,4 +47,28 @@ testutil_tmpdir(void)
 	if (dir == NULL)
 		abort();
 	return strdup(dir);
+}
+
+void
+testutil_rmtree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			testutil_rmtree(path);
+		else
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
 }

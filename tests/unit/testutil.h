@@ -11,6 +11,9 @@ int testutil_run(Suite *s);
 /* Reads TEST_VECTORS/name into a new NUL-terminated buffer or aborts. */
 unsigned char *testutil_vector(const char *name, size_t *len);
 
+/* Removes dir and everything below it (no symlinks followed). */
+void testutil_rmtree(const char *dir);
+
 /* Creates a fresh temp directory and returns its malloc'd path. */
 char *testutil_tmpdir(void);
 
