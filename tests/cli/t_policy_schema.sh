@@ -13,35 +13,7 @@ PY=/usr/bin/python3
 SCHEMA="$SRC/spec/schemas/policy.schema.json"
 DOC="$SRC/spec/policy.md"
 
-cat >validate.py <<'EOF'
-"""validate.py SCHEMA INSTANCE: exit 0 when valid, 1 when not, 3 on error."""
-import json, sys
-try:
-    import jsonschema
-    from jsonschema.validators import validator_for
-except ImportError as exc:
-    print(f"missing dependency: python3-jsonschema ({exc})", file=sys.stderr)
-    sys.exit(3)
-with open(sys.argv[1]) as f:
-    schema = json.load(f)
-with open(sys.argv[2]) as f:
-    inst = json.load(f)
-cls = validator_for(schema, default=None)
-if cls is None or cls.__name__ != "Draft202012Validator":
-    print(f"{sys.argv[1]}: not a draft 2020-12 schema", file=sys.stderr)
-    sys.exit(3)
-try:
-    cls.check_schema(schema)
-    jsonschema.validate(inst, schema, cls=cls,
-                        format_checker=cls.FORMAT_CHECKER)
-except jsonschema.exceptions.SchemaError as exc:
-    print(f"{sys.argv[1]}: bad schema: {exc.message}", file=sys.stderr)
-    sys.exit(3)
-except jsonschema.exceptions.ValidationError as exc:
-    path = "/".join(str(p) for p in exc.absolute_path)
-    print(f"invalid at /{path}: {exc.message[:200]}", file=sys.stderr)
-    sys.exit(1)
-EOF
+cp "$SRC/tests/cli/validate_schema.py" validate.py
 
 if "$PY" -c 'import jsonschema.validators as v; v.Draft202012Validator.FORMAT_CHECKER' 2>/dev/null; then
 	pass "validator: /usr/bin/python3 with jsonschema (draft 2020-12)"
