@@ -22,26 +22,6 @@
 #include "tests/unit/testutil.h"
 
 /* Removes the temp directory dir and all it holds (symlinks not followed). */
-static char *
-join(const char *dir, const char *name)
-{
-	char *p = malloc(PATH_MAX);
-
-	ck_assert_ptr_nonnull(p);
-	snprintf(p, PATH_MAX, "%s/%s", dir, name);
-	return p;
-}
-
-static void
-put(const char *path, const void *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(file_write_all(fd, data, len), 0);
-	ck_assert_int_eq(close(fd), 0);
-}
-
 /* The whole file, NUL-terminated, or NULL when it cannot be read. */
 static char *
 get(const char *path, size_t *len)
@@ -111,12 +91,12 @@ static const struct size_row size_rows[] = {
 START_TEST(test_read_file_ceiling)
 {
 	const struct size_row *r = &size_rows[_i];
-	char *dir = testutil_tmpdir(), *path = join(dir, "f");
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "f");
 	unsigned char *data = pattern(r->size), *buf = (unsigned char *)1;
 	struct err e = ERR_INIT;
 	size_t len = 7;
 
-	put(path, data, r->size);
+	testutil_put(path, data, r->size, 0644);
 	ck_assert_int_eq(file_read(&buf, &len, path, r->max, &e), r->rc);
 	if (r->rc == 0) {
 		ck_assert_uint_eq(len, r->size);
@@ -179,13 +159,14 @@ END_TEST
 /* A readable file and its twins that cannot be read at all. */
 START_TEST(test_read_refusals)
 {
-	char *dir = testutil_tmpdir(), *path = join(dir, "ok");
-	char *missing = join(dir, "missing"), *sub = join(dir, "sub");
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "ok");
+	char *missing = testutil_join(dir, "missing"),
+	     *sub = testutil_join(dir, "sub");
 	unsigned char *buf = NULL;
 	struct err e = ERR_INIT;
 	size_t len;
 
-	put(path, "x", 1);
+	testutil_put(path, "x", 1, 0644);
 	ck_assert_int_eq(file_read(&buf, &len, path, 10, &e), 0);
 	free(buf);
 	buf = (unsigned char *)1;
@@ -211,7 +192,8 @@ END_TEST
 
 START_TEST(test_write_new_and_replace)
 {
-	char *dir = testutil_tmpdir(), *path = join(dir, "out.json"), *got;
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "out.json"),
+	     *got;
 	struct err e = ERR_INIT;
 	struct stat st;
 	size_t len;
@@ -248,7 +230,8 @@ END_TEST
 
 START_TEST(test_write_exclusive)
 {
-	char *dir = testutil_tmpdir(), *path = join(dir, "k.key"), *got;
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "k.key"),
+	     *got;
 	struct err e = ERR_INIT;
 	struct stat st;
 	size_t len;
@@ -275,15 +258,16 @@ END_TEST
  * not, and their targets stay as they were. */
 START_TEST(test_write_symlink)
 {
-	char *dir = testutil_tmpdir(), *target = join(dir, "target");
-	char *link_live = join(dir, "live"), *link_dead = join(dir, "dead");
-	char *nowhere = join(dir, "nowhere"), *got;
+	char *dir = testutil_tmpdir(), *target = testutil_join(dir, "target");
+	char *link_live = testutil_join(dir, "live"),
+	     *link_dead = testutil_join(dir, "dead");
+	char *nowhere = testutil_join(dir, "nowhere"), *got;
 	struct err e = ERR_INIT;
 	struct stat st;
 	size_t len;
 	int excl;
 
-	put(target, "keep", 4);
+	testutil_put(target, "keep", 4, 0644);
 	ck_assert_int_eq(symlink(target, link_live), 0);
 	ck_assert_int_eq(symlink(nowhere, link_dead), 0);
 	for (excl = 0; excl <= 1; excl++) {
@@ -314,7 +298,8 @@ END_TEST
 
 START_TEST(test_append)
 {
-	char *dir = testutil_tmpdir(), *path = join(dir, "b.jsonl"), *got;
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "b.jsonl"),
+	     *got;
 	struct err e = ERR_INIT;
 	struct stat st;
 	size_t len;
@@ -347,12 +332,13 @@ END_TEST
  * file keeps its mode. */
 START_TEST(test_append_repairs_newline)
 {
-	char *dir = testutil_tmpdir(), *path = join(dir, "b.jsonl"), *got;
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "b.jsonl"),
+	     *got;
 	struct err e = ERR_INIT;
 	struct stat st;
 	size_t len;
 
-	put(path, "one\ntwo", 7);
+	testutil_put(path, "one\ntwo", 7, 0644);
 	ck_assert_int_eq(chmod(path, 0600), 0);
 	ck_assert_int_eq(file_append_line(path, "three", 5, &e), 0);
 	got = get(path, &len);
@@ -361,7 +347,7 @@ START_TEST(test_append_repairs_newline)
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	/* Twin: an empty file gets no stray blank line. */
-	put(path, "", 0);
+	testutil_put(path, "", 0, 0644);
 	ck_assert_int_eq(file_append_line(path, "x", 1, &e), 0);
 	got = get(path, &len);
 	ck_assert_str_eq(got, "x\n");
@@ -374,13 +360,13 @@ END_TEST
 
 START_TEST(test_append_symlink)
 {
-	char *dir = testutil_tmpdir(), *target = join(dir, "t.jsonl");
-	char *link = join(dir, "l.jsonl"), *got;
+	char *dir = testutil_tmpdir(), *target = testutil_join(dir, "t.jsonl");
+	char *link = testutil_join(dir, "l.jsonl"), *got;
 	struct err e = ERR_INIT;
 	struct stat st;
 	size_t len;
 
-	put(target, "old\n", 4);
+	testutil_put(target, "old\n", 4, 0644);
 	ck_assert_int_eq(symlink(target, link), 0);
 	ck_assert_int_eq(file_append_line(link, "new", 3, &e), -EXIT_UNDECIDED);
 	ck_assert_ptr_nonnull(strstr(e.msg, "symlink"));
@@ -436,12 +422,13 @@ check_lines(const char *text, size_t len)
 
 START_TEST(test_append_sigkill)
 {
-	char *dir = testutil_tmpdir(), *path = join(dir, "k.jsonl"), *got;
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "k.jsonl"),
+	     *got;
 	struct timespec t0, t1, pause;
 	unsigned iter, seed = 12345;
 	size_t len, before = 0;
 
-	put(path, KILL_ORIG, strlen(KILL_ORIG));
+	testutil_put(path, KILL_ORIG, strlen(KILL_ORIG), 0644);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (iter = 0; iter < 400; iter++) {
 		pid_t pid;
@@ -494,7 +481,8 @@ END_TEST
 
 START_TEST(test_append_concurrent)
 {
-	char *dir = testutil_tmpdir(), *path = join(dir, "c.jsonl"), *got;
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "c.jsonl"),
+	     *got;
 	int seen[APPENDERS][APPENDS] = {{0}};
 	size_t len, lines = 0;
 	const char *p, *end;

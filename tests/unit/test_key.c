@@ -32,26 +32,6 @@ static const unsigned char msg[] = "DSSEv1 4 type 5 hello";
 
 /* Removes the temp directory dir and all it holds (symlinks not followed). */
 static char *
-join(const char *dir, const char *name)
-{
-	char *p = malloc(PATH_MAX);
-
-	ck_assert_ptr_nonnull(p);
-	snprintf(p, PATH_MAX, "%s/%s", dir, name);
-	return p;
-}
-
-static void
-put(const char *path, const void *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(file_write_all(fd, data, len), 0);
-	ck_assert_int_eq(close(fd), 0);
-}
-
-static char *
 slurp(const char *path, size_t *len)
 {
 	struct err e = ERR_INIT;
@@ -338,7 +318,7 @@ static const struct rsa_row rsa_rows[] = {
 START_TEST(test_rsa_pss)
 {
 	const struct rsa_row *r = &rsa_rows[_i];
-	char *dir = testutil_tmpdir(), *path = join(dir, "rsa.pem");
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "rsa.pem");
 	struct err e = ERR_INIT;
 	struct key *k = NULL;
 	EVP_PKEY *priv;
@@ -373,8 +353,8 @@ END_TEST
 
 START_TEST(test_write_private)
 {
-	char *dir = testutil_tmpdir(), *path = join(dir, "k.key");
-	char *link = join(dir, "l.key"), *first, *again;
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "k.key");
+	char *link = testutil_join(dir, "l.key"), *first, *again;
 	struct err e = ERR_INIT;
 	struct key *k = NULL, *k2 = NULL, *back = NULL, *pub = NULL;
 	struct stat st;
@@ -404,13 +384,13 @@ START_TEST(test_write_private)
 	ck_assert_int_eq(symlink("nowhere.key", link), 0);
 	ck_assert_int_eq(key_write_private(k2, link, &e), -EXIT_UNDECIDED);
 	free(again);
-	again = join(dir, "nowhere.key");
+	again = testutil_join(dir, "nowhere.key");
 	ck_assert_int_eq(access(again, F_OK), -1);
 	free(again);
 	/* a public key has nothing to write */
 	ck_assert_int_eq(key_load_public(&pub, path, &e), 0);
 	free(link);
-	link = join(dir, "pub.key");
+	link = testutil_join(dir, "pub.key");
 	ck_assert_int_eq(key_write_private(pub, link, &e), -EXIT_USAGE);
 	ck_assert_int_eq(access(link, F_OK), -1);
 
@@ -467,7 +447,8 @@ static const struct pem_row pem_rows[] = {
 START_TEST(test_pem_forms)
 {
 	const struct pem_row *r = &pem_rows[_i];
-	char *dir = testutil_tmpdir(), *path = join(dir, "k.pem"), *text;
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "k.pem"),
+	     *text;
 	struct err e = ERR_INIT;
 	struct key *k = NULL, *pub = NULL;
 	unsigned char *sig = NULL;
@@ -494,7 +475,7 @@ START_TEST(test_pem_forms)
 	ck_assert_int_eq(key_verify(pub, msg, MSGLEN, sig, siglen), 0);
 	free(sig);
 	/* twin: the same file with its body cut in half holds no key */
-	put(path, text, len / 2);
+	testutil_put(path, text, len / 2, 0600);
 	key_free(k);
 	k = NULL;
 	ck_assert_int_eq(key_load_private(&k, path, &e), -EXIT_REJECTED);
@@ -512,8 +493,8 @@ END_TEST
 /* key_load_private refusals. */
 START_TEST(test_load_private_refusals)
 {
-	char *dir = testutil_tmpdir(), *path = join(dir, "x.pem");
-	char *missing = join(dir, "missing.pem");
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "x.pem");
+	char *missing = testutil_join(dir, "missing.pem");
 	struct err e = ERR_INIT;
 	struct key *k = NULL;
 	char *pem = NULL;
@@ -521,9 +502,9 @@ START_TEST(test_load_private_refusals)
 
 	ck_assert_int_eq(key_load_private(&k, missing, &e), -EXIT_UNDECIDED);
 	ck_assert_ptr_nonnull(strstr(e.msg, missing));
-	put(path, "not a key\n", 10);
+	testutil_put(path, "not a key\n", 10, 0600);
 	ck_assert_int_eq(key_load_private(&k, path, &e), -EXIT_REJECTED);
-	put(path, "", 0);
+	testutil_put(path, "", 0, 0600);
 	ck_assert_int_eq(key_load_private(&k, path, &e), -EXIT_REJECTED);
 	ck_assert_int_eq(key_load_private(&k, "tpm:0x81000001", &e),
 			 -EXIT_USAGE);
@@ -532,7 +513,7 @@ START_TEST(test_load_private_refusals)
 	ck_assert_int_eq(key_public_pem(&pem, &len, k, &e), 0);
 	key_free(k);
 	k = NULL;
-	put(path, pem, len);
+	testutil_put(path, pem, len, 0600);
 	ck_assert_int_eq(key_load_private(&k, path, &e), -EXIT_REJECTED);
 	ck_assert_ptr_null(k);
 	free(pem);
@@ -549,8 +530,9 @@ END_TEST
  * and the refusals. */
 START_TEST(test_load_public)
 {
-	char *dir = testutil_tmpdir(), *keyp = join(dir, "k.pem");
-	char *cert = join(dir, "c.pem"), *pre = join(dir, "pre.pem");
+	char *dir = testutil_tmpdir(), *keyp = testutil_join(dir, "k.pem");
+	char *cert = testutil_join(dir, "c.pem"),
+	     *pre = testutil_join(dir, "pre.pem");
 	static const char preamble[] =
 	    "Public Key Information:\n\tsome text\n\n";
 	static const char junk[] =
@@ -577,7 +559,7 @@ START_TEST(test_load_public)
 	ck_assert_ptr_nonnull(big);
 	memcpy(big, preamble, pl);
 	memcpy(big + pl, pem, len);
-	put(pre, big, len + pl);
+	testutil_put(pre, big, len + pl, 0600);
 	ck_assert_int_eq(key_load_public(&p, pre, &e), 0);
 	ck_assert_str_eq(key_id(p), key_id(k));
 	key_free(p);
@@ -585,7 +567,7 @@ START_TEST(test_load_public)
 	/* twin: the PEM block damaged */
 	big[pl + 40] = '*';
 	big[pl + 41] = '*';
-	put(pre, big, len + pl);
+	testutil_put(pre, big, len + pl, 0600);
 	ck_assert_int_eq(key_load_public(&p, pre, &e), -EXIT_REJECTED);
 	ck_assert_ptr_null(p);
 	free(big);
@@ -600,22 +582,22 @@ START_TEST(test_load_public)
 
 	/* refusals: missing, empty, garbage, over MAX_KEY_BYTES */
 	free(pre);
-	pre = join(dir, "missing.pem");
+	pre = testutil_join(dir, "missing.pem");
 	ck_assert_int_eq(key_load_public(&p, pre, &e), -EXIT_UNDECIDED);
-	put(cert, "", 0);
+	testutil_put(cert, "", 0, 0600);
 	ck_assert_int_eq(key_load_public(&p, cert, &e), -EXIT_REJECTED);
-	put(cert, junk, sizeof(junk) - 1);
+	testutil_put(cert, junk, sizeof(junk) - 1, 0600);
 	ck_assert_int_eq(key_load_public(&p, cert, &e), -EXIT_REJECTED);
 	big = malloc(MAX_KEY_BYTES + 1);
 	ck_assert_ptr_nonnull(big);
 	memset(big, '#', MAX_KEY_BYTES + 1 - len);
 	big[MAX_KEY_BYTES - len] = '\n';
 	memcpy(big + MAX_KEY_BYTES + 1 - len, pem, len);
-	put(cert, big, MAX_KEY_BYTES + 1);
+	testutil_put(cert, big, MAX_KEY_BYTES + 1, 0600);
 	ck_assert_int_eq(key_load_public(&p, cert, &e), -EXIT_REJECTED);
 	ck_assert_ptr_nonnull(strstr(e.msg, "limit"));
 	/* twin: the same with one byte less of preamble loads */
-	put(cert, big + 1, MAX_KEY_BYTES);
+	testutil_put(cert, big + 1, MAX_KEY_BYTES, 0600);
 	ck_assert_int_eq(key_load_public(&p, cert, &e), 0);
 	key_free(p);
 	free(big);
@@ -739,7 +721,7 @@ END_TEST
 /* MAX_TRUSTED_KEYS keys fit; one more is refused (and freed). */
 START_TEST(test_keyset_ceiling)
 {
-	char *dir = testutil_tmpdir(), *path = join(dir, "k.pub");
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "k.pub");
 	struct err e = ERR_INIT;
 	struct key *k = NULL;
 	struct keyset *ks = NULL;
@@ -748,7 +730,7 @@ START_TEST(test_keyset_ceiling)
 
 	ck_assert_int_eq(key_generate(&k, KEY_ED25519, &e), 0);
 	ck_assert_int_eq(key_public_pem(&pem, &len, k, &e), 0);
-	put(path, pem, len);
+	testutil_put(path, pem, len, 0600);
 	ck_assert_int_eq(keyset_new(&ks, &e), 0);
 	for (i = 0; i < MAX_TRUSTED_KEYS; i++)
 		ck_assert_int_eq(keyset_add_file(ks, path, &e), 0);
@@ -756,7 +738,7 @@ START_TEST(test_keyset_ceiling)
 	ck_assert_int_eq(keyset_add_file(ks, path, &e), -EXIT_USAGE);
 	ck_assert_uint_eq(keyset_count(ks), MAX_TRUSTED_KEYS);
 	free(path);
-	path = join(dir, "missing.pub");
+	path = testutil_join(dir, "missing.pub");
 	ck_assert_int_eq(keyset_add_file(ks, path, &e), -EXIT_UNDECIDED);
 	keyset_free(ks);
 	key_free(k);

@@ -2,6 +2,7 @@
 #include "tests/unit/testutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,4 +72,24 @@ testutil_rmtree(const char *dir)
 	}
 	closedir(d);
 	rmdir(dir);
+}
+
+char *
+testutil_join(const char *dir, const char *name)
+{
+	char *p = malloc(PATH_MAX);
+
+	ck_assert_ptr_nonnull(p);
+	snprintf(p, PATH_MAX, "%s/%s", dir, name);
+	return p;
+}
+
+void
+testutil_put(const char *path, const void *data, size_t len, unsigned mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, (mode_t)mode);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(file_write_all(fd, data, len), 0);
+	ck_assert_int_eq(close(fd), 0);
 }

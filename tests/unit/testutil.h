@@ -11,6 +11,13 @@ int testutil_run(Suite *s);
 /* Reads TEST_VECTORS/name into a new NUL-terminated buffer or aborts. */
 unsigned char *testutil_vector(const char *name, size_t *len);
 
+/* dir + "/" + name, malloc'd (aborts the test when out of memory). */
+char *testutil_join(const char *dir, const char *name);
+
+/* Writes data to path (created or truncated, with mode), or fails. */
+void testutil_put(const char *path, const void *data, size_t len,
+		  unsigned mode);
+
 /* Removes dir and everything below it (no symlinks followed). */
 void testutil_rmtree(const char *dir);
 
