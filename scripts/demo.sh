@@ -4,6 +4,7 @@
 # (kept, and named at the end) unless DEMO_DIR is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/packages.sh
 scripts/setup.sh
-scripts/build.sh build
+scripts/build.sh build "${demo_cmake_args[@]}"
 exec demo/pipeline.sh "$PWD/build"

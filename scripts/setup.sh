@@ -5,11 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_pkgs=(build-essential cmake pkg-config libssl-dev libjansson-dev
-	libcurl4-openssl-dev libtss2-dev jq python3)
-test_pkgs=(check libsubunit-dev clang-format mandoc openssl curl python3
-	python3-jsonschema in-toto docker-registry swtpm swtpm-tools tpm2-tools
-	nodejs npm perl ca-certificates git time clang libclang-rt-14-dev)
+. scripts/packages.sh
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then
@@ -31,7 +27,24 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# node_ok: the node on PATH can run the pinned sigstore-js peers.
+node_ok() {
+	command -v node >/dev/null 2>&1 &&
+		node -e "const [a,b]=process.versions.node.split('.').map(Number);
+		process.exit(a>22||(a===22&&b>=9)||a===21||(a===$node_min_major&&b>=$node_min_minor)?0:1)"
+}
+
 if [ "${1:-}" = "--test" ]; then
+	npm_ci() { (cd "$1" && npm ci --no-audit --no-fund --loglevel=error); }
+	if node_ok; then
+		rm -rf tests/interop/node20/node_modules
+	else
+		# Debian 12's nodejs is 18: install the pinned Node.js 20 from the
+		# npm registry into the test tree (tests/interop/node20); the test
+		# suites put its bin/ first on PATH (tests/CMakeLists.txt).
+		echo "setup: node $(node --version 2>/dev/null || echo missing) is too old for sigstore-js; installing the pinned Node.js 20 (tests/interop/node20)"
+		npm_ci tests/interop/node20
+	fi
 	echo "setup: installing the pinned sigstore-js peers (tests/interop)"
-	(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+	npm_ci tests/interop
 fi

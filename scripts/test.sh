@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
-scripts/build.sh build
-scripts/build.sh build-asan -DMLATTEST_SANITIZE=ON
+scripts/build.sh build -DMLATTEST_TESTS=ON
+scripts/build.sh build-asan -DMLATTEST_TESTS=ON -DMLATTEST_SANITIZE=ON
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
