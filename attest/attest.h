@@ -55,6 +55,12 @@ int attest_subject(json_t **out, const char *artifact, struct err *e);
 /* Prints "attest: message" for e on stderr and returns its exit class. */
 int attest_fail(const struct err *e);
 
+/*
+ * The environment exactly as the caller gave attest, before main set
+ * anything for its libraries: what a wrapped command gets. Borrowed.
+ */
+char *const *attest_caller_env(void);
+
 int cmd_key(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);

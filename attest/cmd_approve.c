@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "attest/attest.h"
+#include "keys/tpm.h"
 #include "lib/ids.h"
 #include "lib/opt.h"
 #include "lib/statement.h"
@@ -142,7 +143,7 @@ cmd_approve(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 0)
-		rc = key_load_private(&k, o.key, &e);
+		rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
 	if (rc == 0)
 		rc = attest_subject(&subject, o.artifact, &e);
 	if (rc == 0) {

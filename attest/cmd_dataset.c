@@ -10,6 +10,7 @@
 
 #include "attest/attest.h"
 #include "attest/progress.h"
+#include "keys/tpm.h"
 #include "lib/bundle.h"
 #include "lib/fileio.h"
 #include "lib/hash.h"
@@ -425,7 +426,7 @@ cmd_dataset(int argc, char **argv)
 	rc = dataset_parse(&o, argc, argv, &e);
 	if (rc != 0)
 		goto out;
-	rc = key_load_private(&k, o.key, &e);
+	rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
 	if (rc == 0 && o.nparents > 0)
 		rc =
 		    collect_parents(&o.info.parents, o.parents, o.nparents, &e);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "attest/attest.h"
+#include "keys/tpm.h"
 #include "lib/fileio.h"
 #include "lib/gitinfo.h"
 #include "lib/ids.h"
@@ -279,6 +280,7 @@ judge(const struct eval_opts *o, const json_t *metrics, int *all_pass)
 static int
 run_command(json_t *pred, const struct eval_opts *o, struct err *e)
 {
+	struct proc_opts po = {NULL, NULL, NULL, 0};
 	struct proc_result res;
 	json_t *cmd = json_array();
 	int i, rc;
@@ -289,7 +291,8 @@ run_command(json_t *pred, const struct eval_opts *o, struct err *e)
 	/* SPEC-EVAL-3: the metrics must be the ones this run wrote. */
 	if (unlink(o->metrics) != 0 && errno != ENOENT)
 		return err_sys(e, EXIT_UNDECIDED, errno, "%s", o->metrics);
-	rc = proc_run(&res, o->cmd, NULL, e);
+	po.envp = attest_caller_env();
+	rc = proc_run(&res, o->cmd, &po, e);
 	if (!res.started) {
 		char why[ERR_MSG_MAX];
 		memcpy(why, e->msg, sizeof(why));
@@ -384,7 +387,7 @@ cmd_eval(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 0)
-		rc = key_load_private(&k, o.key, &e);
+		rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
 	if (rc == 0)
 		rc = hash_datasets(&ds, &o, &e);
 	if (rc == 0 && o.harness != NULL) {

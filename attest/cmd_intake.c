@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "attest/attest.h"
+#include "keys/tpm.h"
 #include "lib/bundle.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
@@ -192,7 +193,7 @@ cmd_intake(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 0)
-		rc = key_load_private(&k, o.key, &e);
+		rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
 	if (rc == 0)
 		rc = attest_subject(&subject, o.model, &e);
 	for (i = 0; rc == 0 && i < o.nevals; i++)

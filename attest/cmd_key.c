@@ -176,7 +176,8 @@ key_public_cmd(int argc, char **argv)
 			PUBLIC_SYNOPSIS);
 		return attest_fail(&e);
 	}
-	rc = key_load_private_tcti(&k, ref, tcti, &e);
+	rc = key_load_private_tcti(&k, ref, tcti ? tcti : getenv(TPM_TCTI_ENV),
+				   &e);
 	if (rc == -EXIT_REJECTED && strncmp(ref, "tpm:", 4) != 0)
 		rc = key_load_public(&k, ref, &e);
 	if (rc == 0)
@@ -258,6 +259,8 @@ key_tpm_create_cmd(int argc, char **argv)
 	}
 	if (rc < 0)
 		return attest_fail(&e);
+	if (o.tcti == NULL)
+		o.tcti = getenv(TPM_TCTI_ENV);
 	rc = tpm_create(&keyref, &pem, &len, &o, &e);
 	if (rc == 0)
 		rc = put_pem(pem, len, &e);
@@ -308,7 +311,8 @@ key_tpm_seal_cmd(int argc, char **argv)
 		err_set(&e, EXIT_USAGE, "usage: %s", TPM_SEAL_SYNOPSIS);
 		return attest_fail(&e);
 	}
-	rc = tpm_seal(&pem, &len, tcti, pcrs, in, out, &e);
+	rc = tpm_seal(&pem, &len, tcti ? tcti : getenv(TPM_TCTI_ENV), pcrs, in,
+		      out, &e);
 	if (rc == 0)
 		rc = put_pem(pem, len, &e);
 	if (rc == 0)

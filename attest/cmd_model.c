@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "attest/attest.h"
+#include "keys/tpm.h"
 #include "lib/bundle.h"
 #include "lib/dsse.h"
 #include "lib/hash.h"
@@ -191,7 +192,7 @@ cmd_model(int argc, char **argv)
 	rc = parse(&o, argc, argv, &e);
 	if (rc != 0)
 		goto out;
-	rc = key_load_private(&k, o.key, &e);
+	rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
 	if (rc == 0)
 		rc = model_name(name, sizeof(name), o.model, &e);
 	if (rc != 0)

@@ -107,6 +107,8 @@ cmd_push(int argc, char **argv)
 			o.oci.auth = (const char *)creds;
 		}
 	}
+	if (rc == 0 && o.oci.auth == NULL)
+		o.oci.auth = getenv(OCI_AUTH_ENV);
 	if (rc == 0)
 		rc = oci_ref_parse(&ref, o.ref, &e);
 	if (rc == 0)

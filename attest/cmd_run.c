@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <openssl/crypto.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,13 +540,56 @@ byproducts(json_t *out, const struct run_opts *o, const struct proc_result *res)
 	return 0;
 }
 
+/*
+ * The child's environment: the caller's exactly, with MLATTEST_SEED set to
+ * --seed when given. *out and *seedvar are the caller's to free.
+ */
 static int
-execute(struct proc_result *res, const struct run_opts *o, char *started,
-	char *finished, struct err *e)
+child_env(char ***out, char **seedvar, const char *seed, struct err *e)
+{
+	char *const *env = attest_caller_env();
+	size_t n = 0, i, j = 0, nlen = strlen(TRAINING_SEED_ENV);
+
+	*out = NULL;
+	*seedvar = NULL;
+	while (env[n] != NULL)
+		n++;
+	if (seed != NULL) {
+		*seedvar = malloc(nlen + 1 + strlen(seed) + 1);
+		if (*seedvar == NULL)
+			return err_set(e, EXIT_UNDECIDED, "out of memory");
+		snprintf(*seedvar, nlen + 1 + strlen(seed) + 1, "%s=%s",
+			 TRAINING_SEED_ENV, seed);
+	}
+	*out = calloc(n + 2, sizeof(**out));
+	if (*out == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	for (i = 0; i < n; i++)
+		if (seed == NULL || strncmp(env[i], TRAINING_SEED_ENV, nlen) ||
+		    env[i][nlen] != '=')
+			(*out)[j++] = env[i];
+	if (*seedvar != NULL)
+		(*out)[j] = *seedvar;
+	return 0;
+}
+
+static int
+execute(struct proc_result *res, const struct run_opts *o, char *const *envp,
+	char *started, char *finished, struct err *e)
 {
 	char out[PATH_MAX], errp[PATH_MAX];
-	struct proc_opts po = {NULL, NULL};
+	struct proc_opts po = {NULL, NULL, NULL, 0};
+	struct sigaction old;
 	int rc;
+
+	/* A stdout reader that goes away must not kill us before the logs
+	 * and the provenance are written; the child keeps SIGPIPE as the
+	 * caller gave it. */
+	if (sigaction(SIGPIPE, NULL, &old) != 0 ||
+	    (old.sa_handler != SIG_IGN && signal(SIGPIPE, SIG_IGN) == SIG_ERR))
+		return err_sys(e, EXIT_UNDECIDED, errno, "sigaction");
+	po.reset_sigpipe = old.sa_handler != SIG_IGN;
+	po.envp = envp;
 
 	if (o->logs != NULL) {
 		snprintf(out, sizeof(out), "%s/stdout.log", o->logs);
@@ -573,6 +617,7 @@ cmd_run(int argc, char **argv)
 	json_t *byp = json_array(), *env = NULL, *redacted = NULL;
 	json_t *salts = NULL, *cmd = json_array(), *st = NULL;
 	json_t *materials = NULL;
+	char **envp = NULL, *seedvar = NULL;
 	size_t i;
 	int rc, status = EXIT_UNDECIDED;
 
@@ -582,11 +627,11 @@ cmd_run(int argc, char **argv)
 	if (rc != 0)
 		goto out;
 	/* The child, and the recorded environment, see --seed. */
-	if (o.seed != NULL && setenv(TRAINING_SEED_ENV, o.seed, 1) != 0) {
-		rc = err_set(&e, EXIT_UNDECIDED, "cannot set %s",
-			     TRAINING_SEED_ENV);
+	rc = child_env(&envp, &seedvar, o.seed, &e);
+	if (rc != 0)
 		goto out;
-	}
+	if (o.tcti == NULL)
+		o.tcti = getenv(TPM_TCTI_ENV);
 	rc = key_load_private_tcti(&k, o.key, o.tcti, &e);
 	if (rc == 0 && !tpm_key_signs_statements(k))
 		rc = err_set(&e, EXIT_USAGE,
@@ -611,7 +656,8 @@ cmd_run(int argc, char **argv)
 	if (rc == 0)
 		rc = params(ext, &o, &salts, &e);
 	if (rc == 0)
-		rc = training_env(&env, &redacted, o.envs.v, o.envs.n, &e);
+		rc =
+		    training_env(&env, &redacted, envp, o.envs.v, o.envs.n, &e);
 	if (rc == 0 && o.link_dir != NULL)
 		rc = link_check(o.step ? o.step : LINK_DEFAULT_STEP, k, &e);
 	if (rc == 0 && o.link_dir != NULL)
@@ -638,7 +684,7 @@ cmd_run(int argc, char **argv)
 		rc = err_sys(&e, EXIT_UNDECIDED, errno, "%s", o.logs);
 		goto out;
 	}
-	rc = execute(&res, &o, started, finished, &e);
+	rc = execute(&res, &o, envp, started, finished, &e);
 	if (!res.started) {
 		fprintf(stderr, "attest: %s; no attestation written\n", e.msg);
 		status = 127;
@@ -709,6 +755,8 @@ out:
 	free(o.privates.v);
 	free(o.configs.v);
 	free(o.envs.v);
+	free(envp);
+	free(seedvar);
 	if (rc == 1)
 		return EXIT_PASS;
 	if (rc != 0) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "attest/attest.h"
+#include "keys/tpm.h"
 #include "lib/fileio.h"
 #include "lib/jsonio.h"
 #include "lib/opt.h"
@@ -92,7 +93,7 @@ cmd_sign(int argc, char **argv)
 		return EXIT_PASS;
 	if (rc != 0)
 		return attest_fail(&e);
-	rc = key_load_private(&k, o.key, &e);
+	rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
 	if (rc == 0)
 		rc = file_read(&text, &len, o.statement, MAX_STATEMENT_BYTES,
 			       &e);

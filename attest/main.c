@@ -1,8 +1,10 @@
 /* attest: make signed in-toto attestations. The command table lives here. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attest/attest.h"
+#include "lib/opt.h"
 
 struct command {
 	const char *name;
@@ -22,6 +24,52 @@ static const struct command commands[] = {
     {"push", cmd_push, "store attestations for an image in its OCI registry"},
     {"model", cmd_model, "sign a model directory (OpenSSF Model Signing v1.0)"},
 };
+
+extern char **environ;
+
+/* Set once by main before anything changes the environment. */
+static char **caller_env;
+
+char *const *
+attest_caller_env(void)
+{
+	return caller_env;
+}
+
+/*
+ * Copies the caller's environment, then quiets tpm2-tss, which logs to
+ * stderr unless TSS2_LOG says otherwise and has no other switch. The copy
+ * keeps TSS2_LOG out of a wrapped command's environment.
+ */
+static int
+env_setup(void)
+{
+	size_t n = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	caller_env = calloc(n + 1, sizeof(*caller_env));
+	if (caller_env == NULL)
+		return -1;
+	memcpy(caller_env, environ, n * sizeof(*caller_env));
+	return setenv("TSS2_LOG", "all+none", 0);
+}
+
+void
+opt_help(FILE *f, const char *synopsis, const char *about,
+	 const struct opt_def *defs)
+{
+	size_t len = opt_usage(NULL, 0, synopsis, about, defs);
+	char *buf = malloc(len + 1);
+
+	if (buf == NULL) {
+		fprintf(f, "usage: %s\n", synopsis);
+		return;
+	}
+	opt_usage(buf, len + 1, synopsis, about, defs);
+	fputs(buf, f);
+	free(buf);
+}
 
 static void
 usage(FILE *f)
@@ -44,6 +92,10 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	if (env_setup() != 0) {
+		fprintf(stderr, "attest: out of memory\n");
+		return EXIT_UNDECIDED;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -78,8 +78,6 @@ struct tpm_key {
 static int
 tcti_resolve(const char **out, const char *tcti, struct err *e)
 {
-	if (tcti == NULL)
-		tcti = getenv(TPM_TCTI_ENV);
 	/* SPEC-TPM-10: never the library's default search. */
 	if (tcti == NULL || *tcti == '\0')
 		return err_set(e, EXIT_USAGE,
@@ -178,9 +176,6 @@ tpm_open(struct tpm *t, const char *tcti, struct err *e)
 {
 	TSS2_RC rc;
 
-	/* tss2 logs to stderr by default; library code stays quiet unless
-	 * the user set TSS2_LOG. */
-	setenv("TSS2_LOG", "all+none", 0);
 	rc = Tss2_TctiLdr_Initialize(tcti, &t->tcti);
 	if (rc != TSS2_RC_SUCCESS) {
 		t->tcti = NULL;

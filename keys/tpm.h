@@ -33,7 +33,7 @@
 
 /* Options of tpm_create: exactly one of handle (non-zero) and out. */
 struct tpm_create_opts {
-	const char *tcti; /* NULL: $MLATTEST_TCTI */
+	const char *tcti; /* NULL: refused (the caller reads $MLATTEST_TCTI) */
 	uint32_t handle;  /* persist here with EvictControl */
 	const char *out;  /* or write a blob file here (0600, never replaced) */
 	const char *pcrs; /* NULL, or bind use to these PCRs' current values */
@@ -62,7 +62,8 @@ int tpm_seal(char **pem, size_t *len, const char *tcti, const char *pcrs,
 
 /*
  * Loads a "tpm:" KEYREF (the whole string) as a private struct key that
- * signs in the TPM (or unseals to sign). tcti NULL: $MLATTEST_TCTI. The
+ * signs in the TPM (or unseals to sign). tcti NULL is refused (the
+ * programs pass --tcti or $MLATTEST_TCTI). The
  * TPM is contacted now, so a missing TPM, a foreign blob or changed PCRs
  * fail here rather than at signing time.
  */

@@ -1,4 +1,6 @@
 /* Bounded reading and atomic writing of files (see fileio.h). */
+/* mkostemp: temp files are close-on-exec from the start. */
+#define _GNU_SOURCE
 #include "lib/fileio.h"
 
 #include <errno.h>
@@ -66,6 +68,38 @@ read_fd(unsigned char **out, size_t *len, int fd, const char *path, size_t max,
 }
 
 int
+file_open_regular(int *fd, struct stat *st, const char *path, struct err *e)
+{
+	int flags;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (*fd < 0)
+		return err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+	if (fstat(*fd, st) != 0) {
+		int saved = errno;
+		close(*fd);
+		*fd = -1;
+		return err_sys(e, EXIT_UNDECIDED, saved, "%s", path);
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return err_set(e, EXIT_UNDECIDED, "%s: %s", path,
+			       S_ISDIR(st->st_mode) ? "is a directory"
+						    : "not a regular file");
+	}
+	flags = fcntl(*fd, F_GETFL);
+	if (flags < 0 || fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+		int saved = errno;
+		close(*fd);
+		*fd = -1;
+		return err_sys(e, EXIT_UNDECIDED, saved, "%s", path);
+	}
+	return 0;
+}
+
+int
 file_read(unsigned char **out, size_t *len, const char *path, size_t max,
 	  struct err *e)
 {
@@ -76,19 +110,10 @@ file_read(unsigned char **out, size_t *len, const char *path, size_t max,
 	*len = 0;
 	if (strcmp(path, "-") == 0)
 		return read_fd(out, len, STDIN_FILENO, "<stdin>", max, e);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
-	if (fstat(fd, &st) != 0) {
-		rc = err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
-		close(fd);
+	rc = file_open_regular(&fd, &st, path, e);
+	if (rc != 0)
 		return rc;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return err_set(e, EXIT_UNDECIDED, "%s: is a directory", path);
-	}
-	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
+	if ((unsigned long long)st.st_size > max) {
 		close(fd);
 		return err_set(e, EXIT_REJECTED,
 			       "%s: larger than the %zu-byte limit", path, max);
@@ -171,7 +196,7 @@ temp_beside(char *tmp, size_t cap, int *fd, const char *path, mode_t mode,
 {
 	if ((size_t)snprintf(tmp, cap, "%s.tmp.XXXXXX", path) >= cap)
 		return err_set(e, EXIT_UNDECIDED, "%s: path too long", path);
-	*fd = mkstemp(tmp);
+	*fd = mkostemp(tmp, O_CLOEXEC);
 	if (*fd < 0)
 		return err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
 	if (fchmod(*fd, mode) != 0) {

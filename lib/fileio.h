@@ -8,6 +8,7 @@
 #define MLATTEST_LIB_FILEIO_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "lib/err.h"
@@ -25,6 +26,16 @@
  */
 int file_read(unsigned char **out, size_t *len, const char *path, size_t max,
 	      struct err *e);
+
+/*
+ * Opens path for reading (close-on-exec, never as a controlling terminal)
+ * and fills *st. Anything but a regular file is refused (EXIT_UNDECIDED,
+ * "not a regular file" or "is a directory") without blocking: a FIFO is
+ * opened non-blocking and never read. *fd is the caller's to close; it is
+ * -1 on failure.
+ */
+int file_open_regular(int *fd, struct stat *st, const char *path,
+		      struct err *e);
 
 /*
  * Writes buf to path atomically: temp file in the same directory, fsync,

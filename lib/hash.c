@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/fileio.h"
+
 #define HASH_BUF (1024 * 1024)
 
 int
@@ -30,13 +32,9 @@ hash_file_sha256(unsigned char out[SHA256_LEN], unsigned long long *size,
 	int fd, rc = 0;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = err_set(e, EXIT_UNDECIDED, "%s: not a regular file", path);
-		goto out;
-	}
+	rc = file_open_regular(&fd, &st, path, e);
+	if (rc != 0)
+		return rc;
 	buf = malloc(HASH_BUF);
 	ctx = EVP_MD_CTX_new();
 	if (buf == NULL || ctx == NULL ||

@@ -1,35 +1,27 @@
 /*
  * Host facts for provenance (see hostinfo.h). Files are read whole through
- * file_read under small ceilings; nvidia-smi runs through posix_spawn (no
- * shell) with its output bounded and a deadline after which its process
- * group is killed.
+ * file_read under small ceilings; NVIDIA GPUs are read through NVML, loaded
+ * at run time when present (no program is run).
  */
 #include "lib/hostinfo.h"
 
 #include <ctype.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/fileio.h"
 
 #define HOST_MAX 256
 #define MAX_CARDS 64
-
-extern char **environ;
 
 struct vendor {
 	const char *id, *name;
@@ -241,211 +233,112 @@ hostinfo_collect(json_t **out, struct err *e)
 	return hostinfo_collect_root(out, "", e);
 }
 
-/* ---- nvidia-smi ---- */
+/* ---- NVML ---- */
 
-/* The first absolute PATH entry holding an executable nvidia-smi. */
-static int
-smi_find(char *path, size_t cap)
-{
-	const char *p = getenv("PATH"), *end;
-	struct stat st;
-	size_t n;
+/* The few NVML entry points we use (nvml.h, stable since driver 331). */
+typedef struct nvml_device *nvml_device_t;
+struct nvml_memory {
+	unsigned long long total, free, used;
+};
+struct nvml_api {
+	int (*init)(void);
+	int (*shutdown)(void);
+	int (*count)(unsigned int *);
+	int (*handle)(unsigned int, nvml_device_t *);
+	int (*name)(nvml_device_t, char *, unsigned int);
+	int (*uuid)(nvml_device_t, char *, unsigned int);
+	int (*memory)(nvml_device_t, struct nvml_memory *);
+	int (*driver)(char *, unsigned int);
+};
 
-	for (; p != NULL && *p != '\0'; p = *end != '\0' ? end + 1 : end) {
-		end = p + strcspn(p, ":");
-		n = (size_t)(end - p);
-		if (n == 0 || p[0] != '/' ||
-		    (size_t)snprintf(path, cap, "%.*s/nvidia-smi", (int)n, p) >=
-			cap)
-			continue;
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    access(path, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-static long
-ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	       (deadline->tv_nsec - now.tv_nsec) / 1000000;
-}
-
-/* The child's wait status, or -1 when it was killed or is not ours. */
-static int
-reap(pid_t pid, const struct timespec *deadline, int kill_now)
-{
-	struct timespec tick = {0, 10 * 1000 * 1000};
-	int status = 0;
-	pid_t r;
-
-	while (!kill_now) {
-		r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return status;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (ms_left(deadline) <= 0)
-			kill_now = 1;
-		else
-			nanosleep(&tick, NULL);
-	}
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return -1;
-}
+#define NVML_SUCCESS 0
+#define NVML_TEXT 96 /* NVML_DEVICE_NAME_V2_BUFFER_SIZE, the largest */
 
 static int
-smi_spawn(pid_t *pid, int outfd, const char *path)
+nvml_bind(struct nvml_api *n, void *lib)
 {
-	static char a0[] = "nvidia-smi",
-		    a1[] = "--query-gpu=name,uuid,driver_version,memory.total",
-		    a2[] = "--format=csv,noheader,nounits";
-	char *argv[] = {a0, a1, a2, NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dfl;
-	int rc;
-
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGPIPE);
-	if (posix_spawn_file_actions_init(&fa) != 0)
-		return -1;
-	if (posix_spawnattr_init(&at) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-					      0) ||
-	     posix_spawn_file_actions_adddup2(&fa, outfd, 1) ||
-	     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
-					      0) ||
-	     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-					       POSIX_SPAWN_SETSIGMASK |
-					       POSIX_SPAWN_SETSIGDEF) ||
-	     posix_spawnattr_setpgroup(&at, 0) ||
-	     posix_spawnattr_setsigmask(&at, &none) ||
-	     posix_spawnattr_setsigdefault(&at, &dfl) ||
-	     posix_spawn(pid, path, &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	return rc ? -1 : 0;
+	/* POSIX dlsym returns object pointers; converting them to function
+	 * pointers is what dlsym exists for. */
+	*(void **)&n->init = dlsym(lib, "nvmlInit_v2");
+	*(void **)&n->shutdown = dlsym(lib, "nvmlShutdown");
+	*(void **)&n->count = dlsym(lib, "nvmlDeviceGetCount_v2");
+	*(void **)&n->handle = dlsym(lib, "nvmlDeviceGetHandleByIndex_v2");
+	*(void **)&n->name = dlsym(lib, "nvmlDeviceGetName");
+	*(void **)&n->uuid = dlsym(lib, "nvmlDeviceGetUUID");
+	*(void **)&n->memory = dlsym(lib, "nvmlDeviceGetMemoryInfo");
+	*(void **)&n->driver = dlsym(lib, "nvmlSystemGetDriverVersion");
+	return n->init && n->shutdown && n->count && n->handle && n->name &&
+		       n->uuid && n->memory && n->driver
+		   ? 0
+		   : -1;
 }
 
-/* Output of a successful run within the deadline, or -1. */
-static int
-smi_run(char **out, const char *path)
+/* A text NVML writes into buf, kept only when NUL-terminated there. */
+static const char *
+nvml_text(char *buf, int rc)
 {
-	struct timespec deadline;
-	struct pollfd pfd;
-	char *buf = NULL;
-	size_t used = 0;
-	int fds[2] = {-1, -1}, failed = 0, status, rc = -1;
-	ssize_t n;
-	pid_t pid;
-
-	*out = NULL;
-	buf = malloc(HOSTINFO_MAX_SMI_BYTES + 1);
-	if (buf == NULL || pipe(fds) != 0)
-		goto out;
-	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += HOSTINFO_SMI_TIMEOUT_MS / 1000;
-	deadline.tv_nsec += (HOSTINFO_SMI_TIMEOUT_MS % 1000) * 1000000L;
-	if (smi_spawn(&pid, fds[1], path) != 0)
-		goto out;
-	close(fds[1]);
-	fds[1] = -1;
-	pfd.fd = fds[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		if (ms_left(&deadline) <= 0 || used == HOSTINFO_MAX_SMI_BYTES) {
-			failed = 1;
-			break;
-		}
-		if (poll(&pfd, 1, (int)ms_left(&deadline)) <= 0)
-			continue;
-		n = read(fds[0], buf + used, HOSTINFO_MAX_SMI_BYTES - used);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0) {
-			failed = n < 0;
-			break;
-		}
-		used += (size_t)n;
-	}
-	status = reap(pid, &deadline, failed);
-	if (!failed && status != -1 && WIFEXITED(status) &&
-	    WEXITSTATUS(status) == 0) {
-		buf[used] = '\0';
-		*out = buf;
-		buf = NULL;
-		rc = 0;
-	}
-out:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	free(buf);
-	return rc;
-}
-
-/* Splits line at sep into at most max trimmed fields; returns the count. */
-static size_t
-split(char **f, size_t max, char *line, char sep)
-{
-	size_t n = 0;
-	char *next;
-
-	for (; line != NULL; line = next) {
-		next = strchr(line, sep);
-		if (next != NULL)
-			*next++ = '\0';
-		if (n == max)
-			return max + 1;
-		f[n++] = trim(line);
-	}
-	return n;
+	if (rc != NVML_SUCCESS || memchr(buf, '\0', NVML_TEXT) == NULL)
+		return NULL;
+	return trim(buf);
 }
 
 static void
-smi_parse(json_t *a, char *text)
+nvml_device(json_t *a, const struct nvml_api *n, unsigned int i,
+	    const char *driver)
 {
-	char *line, *next, *f[4];
-	uint64_t mib;
+	char name[NVML_TEXT], uuid[NVML_TEXT];
+	struct nvml_memory mem;
+	nvml_device_t d = NULL;
+	const char *v;
 	json_t *o;
 
-	for (line = text;
-	     line != NULL && json_array_size(a) < HOSTINFO_MAX_GPUS;
-	     line = next) {
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		if (split(f, 4, line, ',') != 4)
-			continue;
-		o = json_object();
-		if (o == NULL)
-			return;
-		set_str(o, "vendor", "nvidia");
-		set_str(o, "name", f[0]);
-		set_str(o, "uuid", f[1]);
-		set_str(o, "driverVersion", f[2]);
-		if (parse_u64(&mib, f[3]) == 0)
-			set_u64(o, "memoryMiB", mib);
-		if (json_object_get(o, "name") == NULL)
-			json_decref(o);
-		else
-			json_array_append_new(a, o);
+	if (n->handle(i, &d) != NVML_SUCCESS)
+		return;
+	memset(name, 0, sizeof(name));
+	memset(uuid, 0, sizeof(uuid));
+	v = nvml_text(name, n->name(d, name, sizeof(name)));
+	if (v == NULL || *v == '\0' || (o = json_object()) == NULL)
+		return;
+	set_str(o, "vendor", "nvidia");
+	set_str(o, "name", v);
+	if (json_object_get(o, "name") == NULL) {
+		json_decref(o);
+		return;
 	}
+	if ((v = nvml_text(uuid, n->uuid(d, uuid, sizeof(uuid)))) != NULL)
+		set_str(o, "uuid", v);
+	if (driver != NULL)
+		set_str(o, "driverVersion", driver);
+	if (n->memory(d, &mem) == NVML_SUCCESS)
+		set_u64(o, "memoryMiB", mem.total / (1024 * 1024));
+	json_array_append_new(a, o);
+}
+
+/* GPUs through NVML loaded from lib (a path or soname), when it loads. */
+static void
+nvml_scan(json_t *a, const char *libpath)
+{
+	char driver[NVML_TEXT];
+	struct nvml_api n;
+	unsigned int count = 0, i;
+	void *lib;
+
+	if (libpath == NULL ||
+	    (lib = dlopen(libpath, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return;
+	if (nvml_bind(&n, lib) == 0 && n.init() == NVML_SUCCESS) {
+		memset(driver, 0, sizeof(driver));
+		if (n.count(&count) != NVML_SUCCESS)
+			count = 0;
+		for (i = 0; i < count && json_array_size(a) < HOSTINFO_MAX_GPUS;
+		     i++)
+			nvml_device(
+			    a, &n, i,
+			    nvml_text(driver,
+				      n.driver(driver, sizeof(driver))));
+		n.shutdown();
+	}
+	dlclose(lib);
 }
 
 /* ---- sysfs and procfs ---- */
@@ -611,10 +504,10 @@ drm_scan(json_t *a, const char *root, const char *driver, int skip_nvidia)
 }
 
 int
-hostinfo_accelerators_root(json_t **out, const char *root, struct err *e)
+hostinfo_accelerators_root(json_t **out, const char *root, const char *nvml,
+			   struct err *e)
 {
-	char smi[PATH_MAX], driver[HOSTINFO_MAX_FIELD];
-	char *text = NULL;
+	char driver[HOSTINFO_MAX_FIELD];
 	size_t listed;
 	json_t *a;
 
@@ -622,9 +515,7 @@ hostinfo_accelerators_root(json_t **out, const char *root, struct err *e)
 	a = json_array();
 	if (a == NULL)
 		return oom(e);
-	if (smi_find(smi, sizeof(smi)) && smi_run(&text, smi) == 0)
-		smi_parse(a, text);
-	free(text);
+	nvml_scan(a, nvml);
 	if (json_array_size(a) == 0) {
 		nvidia_driver(driver, sizeof(driver), root);
 		listed = nvidia_proc(a, root, driver);
@@ -637,5 +528,5 @@ hostinfo_accelerators_root(json_t **out, const char *root, struct err *e)
 int
 hostinfo_accelerators(json_t **out, struct err *e)
 {
-	return hostinfo_accelerators_root(out, "", e);
+	return hostinfo_accelerators_root(out, "", HOSTINFO_NVML_SONAME, e);
 }

@@ -13,9 +13,8 @@
 #define HOSTINFO_MAX_PROC_BYTES ((size_t)4 * 1024 * 1024) /* cpuinfo etc. */
 #define HOSTINFO_MAX_SYSFS_BYTES ((size_t)4096)
 #define HOSTINFO_MAX_FIELD 256 /* longest string value kept */
-#define HOSTINFO_MAX_SMI_BYTES ((size_t)64 * 1024)
-#define HOSTINFO_SMI_TIMEOUT_MS 5000
 #define HOSTINFO_MAX_GPUS 64
+#define HOSTINFO_NVML_SONAME "libnvidia-ml.so.1"
 
 /*
  * *out = a new object with whichever of these could be read:
@@ -29,14 +28,12 @@
 int hostinfo_collect(json_t **out, struct err *e);
 
 /*
- * *out = a new array of GPUs, empty when none are found. When an
- * nvidia-smi executable is on PATH (absolute entries only) it is run
- * without a shell, stdout through a pipe, killed with its process group
- * after HOSTINFO_SMI_TIMEOUT_MS; each CSV line "name, uuid, driver,
- * MiB" gives {"vendor":"nvidia","name","uuid","driverVersion",
- * "memoryMiB"} (empty or "[N/A]" fields left out; lines without four
- * fields or a name skipped). When it is absent, times out, exits non-zero
- * or yields no usable line, sysfs is read instead: NVIDIA GPUs from
+ * *out = a new array of GPUs, empty when none are found. NVIDIA GPUs come
+ * from NVML (HOSTINFO_NVML_SONAME, loaded with dlopen when the driver
+ * installed it; nothing is run): {"vendor":"nvidia","name","uuid",
+ * "driverVersion","memoryMiB"} (GPUs without a UTF-8 name skipped, other
+ * fields left out when NVML cannot give them). When NVML is absent, fails
+ * or lists no GPU, sysfs is read instead: NVIDIA GPUs from
  * /proc/driver/nvidia/gpus/ (*)/information, else /sys/class/drm/cardN
  * with vendor 0x10de, 0x1002 or 0x8086 as {"vendor","vendorId","deviceId",
  * "card"}, NVIDIA ones with "driverVersion" from /proc/driver/nvidia/version.
@@ -45,10 +42,12 @@ int hostinfo_collect(json_t **out, struct err *e);
 int hostinfo_accelerators(json_t **out, struct err *e);
 
 /*
- * As above, with every file read below root instead of / (for tests; the
- * hostname, uname, CPU count and PATH still come from this process).
+ * As above, with every file read below root instead of / and NVML loaded
+ * from nvml (a path or soname; NULL: no NVML), for tests; the hostname,
+ * uname and CPU count still come from this process.
  */
 int hostinfo_collect_root(json_t **out, const char *root, struct err *e);
-int hostinfo_accelerators_root(json_t **out, const char *root, struct err *e);
+int hostinfo_accelerators_root(json_t **out, const char *root, const char *nvml,
+			       struct err *e);
 
 #endif

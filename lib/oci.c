@@ -721,7 +721,7 @@ static int
 reg_open(struct reg *c, const char *refstr, const struct oci_opts *o,
 	 struct err *e)
 {
-	const char *auth = o->auth ? o->auth : getenv(OCI_AUTH_ENV);
+	const char *auth = o->auth;
 	int rc;
 
 	memset(c, 0, sizeof(*c));

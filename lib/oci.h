@@ -120,8 +120,8 @@ int oci_blob_check(const struct oci_desc *d, const unsigned char *buf,
 /* Options for push and fetch; a transparent struct, see OCI_OPTS_INIT. */
 struct oci_opts {
 	int insecure;	  /* plain http, loopback registries only */
-	const char *auth; /* "USER:PASS"; NULL: $MLATTEST_REGISTRY_AUTH,
-			     and when that is unset, anonymous */
+	const char *auth; /* "USER:PASS"; NULL: anonymous (the programs
+			     pass --auth-file or $MLATTEST_REGISTRY_AUTH) */
 	/* Progress and skipped entries, one line each; NULL: silent. */
 	void (*note)(void *arg, const char *msg);
 	void *note_arg;

@@ -2,6 +2,8 @@
 #include "lib/opt.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,16 +114,37 @@ opt_next(struct opt_iter *it, const struct opt_def *defs, int *id,
 	return 1;
 }
 
-void
-opt_help(FILE *f, const char *synopsis, const char *about,
-	 const struct opt_def *defs)
+/* Appends to buf like snprintf; *used counts what would be written. */
+static void put(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+put(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(*used < cap ? buf + *used : NULL,
+		      *used < cap ? cap - *used : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used += (size_t)n;
+}
+
+size_t
+opt_usage(char *buf, size_t cap, const char *synopsis, const char *about,
+	  const struct opt_def *defs)
 {
 	char left[64];
+	size_t used = 0;
 
-	fprintf(f, "usage: %s\n", synopsis);
+	if (cap > 0)
+		buf[0] = '\0';
+	put(buf, cap, &used, "usage: %s\n", synopsis);
 	if (about != NULL)
-		fprintf(f, "\n%s\n", about);
-	fprintf(f, "\noptions:\n");
+		put(buf, cap, &used, "\n%s\n", about);
+	put(buf, cap, &used, "\noptions:\n");
 	for (; defs->id != 0; defs++) {
 		if (defs->shortname)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s",
@@ -132,9 +155,10 @@ opt_help(FILE *f, const char *synopsis, const char *about,
 			snprintf(left, sizeof(left), "    --%s%s%s", defs->name,
 				 defs->argname ? " " : "",
 				 defs->argname ? defs->argname : "");
-		fprintf(f, "  %-28s %s\n", left, defs->help);
+		put(buf, cap, &used, "  %-28s %s\n", left, defs->help);
 	}
-	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
+	put(buf, cap, &used, "  %-28s %s\n", "-h, --help", "show this help");
+	return used;
 }
 
 int

@@ -45,7 +45,16 @@ void opt_init(struct opt_iter *it, int argc, char **argv);
 int opt_next(struct opt_iter *it, const struct opt_def *defs, int *id,
 	     const char **val, struct err *e);
 
-/* Prints "usage: synopsis" and the option table. */
+/*
+ * Formats "usage: synopsis", about and the option table into buf (cap
+ * bytes, NUL-terminated when cap > 0, truncated like snprintf) and returns
+ * the length of the whole text: call with cap 0 to size the buffer.
+ */
+size_t opt_usage(char *buf, size_t cap, const char *synopsis, const char *about,
+		 const struct opt_def *defs);
+
+/* Prints opt_usage to f (defined by each program: library code never
+ * prints). */
 void opt_help(FILE *f, const char *synopsis, const char *about,
 	      const struct opt_def *defs);
 

@@ -3,6 +3,8 @@
  * lives in one static because a signal handler must reach it; nothing else
  * here is global.
  */
+/* mkostemp, pipe2: descriptors are close-on-exec from the start. */
+#define _GNU_SOURCE
 #include "lib/proc.h"
 
 #include <errno.h>
@@ -20,9 +22,9 @@
 
 #include "lib/fileio.h"
 
-extern char **environ;
-
 static volatile sig_atomic_t child_pid;
+
+static char *const empty_env[] = {NULL};
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
 #define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
@@ -60,16 +62,14 @@ tee_open(struct tee *t, const char *path, int outfd, struct err *e)
 	if ((size_t)snprintf(t->tmp, sizeof(t->tmp), "%s.tmp.XXXXXX", path) >=
 	    sizeof(t->tmp))
 		return err_set(e, EXIT_UNDECIDED, "%s: path too long", path);
-	t->logfd = mkstemp(t->tmp);
+	t->logfd = mkostemp(t->tmp, O_CLOEXEC);
 	if (t->logfd < 0)
 		return err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
 	t->md = EVP_MD_CTX_new();
 	if (t->md == NULL || EVP_DigestInit_ex(t->md, EVP_sha256(), NULL) != 1)
 		return err_ossl(e, EXIT_UNDECIDED, "%s", path);
-	if (pipe(p) != 0)
+	if (pipe2(p, O_CLOEXEC) != 0)
 		return err_sys(e, EXIT_UNDECIDED, errno, "pipe");
-	fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	fcntl(p[1], F_SETFD, FD_CLOEXEC);
 	t->rfd = p[0];
 	return p[1];
 }
@@ -88,7 +88,9 @@ tee_pump(struct tee *t)
 		t->rfd = -1;
 		return 1;
 	}
-	(void)file_write_all(t->outfd, buf, (size_t)n);
+	/* A reader that went away (EPIPE) stops the pass-through only. */
+	if (t->outfd >= 0 && file_write_all(t->outfd, buf, (size_t)n) != 0)
+		t->outfd = -1;
 	if (file_write_all(t->logfd, buf, (size_t)n) == 0)
 		EVP_DigestUpdate(t->md, buf, (size_t)n);
 	t->bytes += (unsigned long long)n;
@@ -154,6 +156,10 @@ pump_all(struct tee *tees, size_t n, pid_t pid, int *wstatus, int *reaped)
 	}
 }
 
+/*
+ * Installs the forwarding handler, except over a signal the caller ignores
+ * (nohup, a background job): that one stays ignored here and in the child.
+ */
 static int
 setup_signals(struct sigaction *old, sigset_t *oldmask)
 {
@@ -169,9 +175,13 @@ setup_signals(struct sigaction *old, sigset_t *oldmask)
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < NFORWARDED; i++)
-		if (sigaction(forwarded[i], &sa, &old[i]) != 0)
+	for (i = 0; i < NFORWARDED; i++) {
+		if (sigaction(forwarded[i], NULL, &old[i]) != 0)
 			return -1;
+		if (old[i].sa_handler != SIG_IGN &&
+		    sigaction(forwarded[i], &sa, NULL) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -194,6 +204,8 @@ proc_run(struct proc_result *res, char *const argv[],
 	posix_spawnattr_t attr;
 	struct tee tees[2];
 	sigset_t oldmask, dflt;
+	char *const *envp =
+	    opts != NULL && opts->envp != NULL ? opts->envp : empty_env;
 	size_t ntees = 0, i;
 	int wfd[2] = {-1, -1}, wstatus = 0, reaped = 0, rc = 0, serr;
 	pid_t pid = -1;
@@ -219,15 +231,16 @@ proc_run(struct proc_result *res, char *const argv[],
 		rc = err_sys(e, EXIT_UNDECIDED, errno, "sigaction");
 		goto fail;
 	}
-	/* The child starts with our old mask and default dispositions. */
+	/* The child starts with our old mask; exec resets the forwarding
+	 * handler to the default and keeps what the caller ignored. */
 	sigemptyset(&dflt);
-	for (i = 0; i < NFORWARDED; i++)
-		sigaddset(&dflt, forwarded[i]);
+	if (opts != NULL && opts->reset_sigpipe)
+		sigaddset(&dflt, SIGPIPE);
 	posix_spawnattr_setsigmask(&attr, &oldmask);
 	posix_spawnattr_setsigdefault(&attr, &dflt);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
 					    POSIX_SPAWN_SETSIGDEF);
-	serr = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+	serr = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp);
 	if (serr != 0) {
 		restore_signals(old, &oldmask);
 		rc = err_sys(e, EXIT_UNDECIDED, serr, "cannot run %s", argv[0]);

@@ -15,6 +15,11 @@ struct proc_opts {
 	 * files (created new, atomically renamed into place at the end). */
 	const char *stdout_log;
 	const char *stderr_log;
+	/* The child's environment, exactly (NULL: an empty one). */
+	char *const *envp;
+	/* Set when the caller ignores SIGPIPE for itself but not for the
+	 * child: the child starts with the default disposition. */
+	int reset_sigpipe;
 };
 
 struct proc_result {
@@ -28,13 +33,18 @@ struct proc_result {
 };
 
 /*
- * Runs argv[0] (searched on PATH) with argv and the current environment,
- * and waits for it. Fills *res. Returns 0 when the child ran (whatever its
- * status); when it could not be started, res->started is 0 and the error
- * (EXIT_UNDECIDED) names the command. Signals: while the child runs, a
- * SIGINT, SIGTERM or SIGHUP sent to this process by another process is
- * sent on to the child (a terminal's signals already reach the whole
- * process group, so they are not sent twice).
+ * Runs argv[0] (searched on the PATH of this process) with argv and
+ * opts->envp, and waits for it. Every descriptor this opens is
+ * close-on-exec; the child gets stdin, stdout and stderr (the tee pipes
+ * with logs) and whatever else the caller left inheritable. Fills *res. Returns
+ * 0 when the child ran (whatever its status); when it could not be started,
+ * res->started is 0 and the error (EXIT_UNDECIDED) names the command. Signals:
+ * while the child runs, a SIGINT, SIGTERM or SIGHUP sent to this process by
+ * another process is sent on to the child (a terminal's signals already reach
+ * the whole process group, so they are not sent twice). A signal the caller
+ * ignores (nohup, a background job) stays ignored, here and in the child.
+ * When stdout or stderr's reader goes away the pass-through stops and the
+ * log files are still written whole (the caller ignores SIGPIPE).
  */
 int proc_run(struct proc_result *res, char *const argv[],
 	     const struct proc_opts *opts, struct err *e);

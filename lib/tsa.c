@@ -14,6 +14,7 @@
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
+#include "lib/fileio.h"
 #include "lib/http.h"
 
 struct tsa_trust {
@@ -262,6 +263,8 @@ int
 tsa_trust_load(struct tsa_trust **out, const char *path, struct err *e)
 {
 	struct tsa_trust *t = calloc(1, sizeof(*t));
+	unsigned char *pem = NULL;
+	size_t len;
 	BIO *bio = NULL;
 	X509 *x;
 	int rc = 0;
@@ -271,7 +274,10 @@ tsa_trust_load(struct tsa_trust **out, const char *path, struct err *e)
 		free(t);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
-	bio = BIO_new_file(path, "r");
+	rc = file_read(&pem, &len, path, TSA_MAX_TRUST_BYTES, e);
+	if (rc != 0)
+		goto out;
+	bio = BIO_new_mem_buf(pem, (int)len);
 	if (bio == NULL) {
 		rc = err_ossl(e, EXIT_UNDECIDED, "%s: cannot read", path);
 		goto out;
@@ -290,6 +296,7 @@ tsa_trust_load(struct tsa_trust **out, const char *path, struct err *e)
 		    err_set(e, EXIT_UNDECIDED, "%s: no PEM certificates", path);
 out:
 	BIO_free(bio);
+	free(pem);
 	if (rc != 0) {
 		tsa_trust_free(t);
 		return rc;

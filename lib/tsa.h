@@ -11,8 +11,9 @@
 
 #include "lib/err.h"
 
-#define TSA_MAX_RESP_BYTES ((size_t)64 * 1024) /* one TimeStampResp DER */
-#define TSA_MAX_TIMESTAMPS 8		       /* per bundle */
+#define TSA_MAX_RESP_BYTES ((size_t)64 * 1024)	  /* one TimeStampResp DER */
+#define TSA_MAX_TRUST_BYTES ((size_t)1024 * 1024) /* PEM trust file */
+#define TSA_MAX_TIMESTAMPS 8			  /* per bundle */
 #define TSA_MAX_URL 2048
 #define TSA_NONCE_LEN 8
 #define TSA_TIME_MAX 32 /* "YYYY-MM-DDTHH:MM:SSZ" and NUL */
@@ -46,7 +47,8 @@ int tsa_reply_check(const unsigned char *der, size_t len,
 
 /*
  * Loads the trusted TSA certificates (PEM, the root included) from path.
- * Unreadable or empty files are EXIT_UNDECIDED.
+ * Unreadable or empty files are EXIT_UNDECIDED; files larger than
+ * TSA_MAX_TRUST_BYTES are EXIT_REJECTED.
  */
 int tsa_trust_load(struct tsa_trust **out, const char *path, struct err *e);
 void tsa_trust_free(struct tsa_trust *t);

@@ -414,7 +414,7 @@ open_beneath(int dfd, const char *rel, int flags)
 	long fd;
 
 	memset(&how, 0, sizeof(how));
-	how.flags = (unsigned long long)flags;
+	how.flags = (unsigned long long)(flags | O_CLOEXEC);
 	how.resolve =
 	    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 	fd = syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
@@ -422,7 +422,7 @@ open_beneath(int dfd, const char *rel, int flags)
 	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
 		return (int)fd;
 #endif
-	return openat(dfd, rel, flags);
+	return openat(dfd, rel, flags | O_CLOEXEC);
 }
 
 /* Queues the directory at k->path for a walker. */
@@ -567,7 +567,7 @@ open_dir(struct walker *k, const struct qdir *d, int *fd)
 
 	*fd =
 	    d->depth == 0
-		? dup(w->rootfd)
+		? fcntl(w->rootfd, F_DUPFD_CLOEXEC, 0)
 		: open_beneath(w->rootfd, k->path,
 			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd < 0)

@@ -11,8 +11,6 @@
 
 #include "lib/hex.h"
 
-extern char **environ;
-
 /* SPEC-RUN-2: recorded when set, unless they look secret. */
 const char *const training_default_env[] = {
     "CUDA_VISIBLE_DEVICES",    "NVIDIA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES",
@@ -103,19 +101,19 @@ wanted(const char *name, size_t len, const char *const *extra, size_t nextra)
 }
 
 int
-training_env(json_t **out, json_t **redacted, const char *const *extra,
-	     size_t nextra, struct err *e)
+training_env(json_t **out, json_t **redacted, char *const *envp,
+	     const char *const *extra, size_t nextra, struct err *e)
 {
 	json_t *env = json_object(), *red = json_array();
 	char name[256];
-	char **p;
+	char *const *p;
 
 	if (env == NULL || red == NULL) {
 		json_decref(env);
 		json_decref(red);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
-	for (p = environ; *p != NULL; p++) {
+	for (p = envp; *p != NULL; p++) {
 		const char *eq = strchr(*p, '=');
 		size_t len = eq ? (size_t)(eq - *p) : 0;
 		if (eq == NULL || len == 0 || len >= sizeof(name) ||

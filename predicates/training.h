@@ -28,12 +28,13 @@ extern const char *const training_default_env[];
 int training_env_is_secret(const char *name, const char *value);
 
 /*
- * Builds {"NAME": "value"} for the allowlisted variables that are set
- * (defaults plus extra), and the names it redacted into *redacted (a new
- * array). Both are new references.
+ * Builds {"NAME": "value"} for the allowlisted variables set in envp
+ * ("NAME=value" strings, NULL-terminated; defaults plus extra), and the
+ * names it redacted into *redacted (a new array). Both are new
+ * references.
  */
-int training_env(json_t **out, json_t **redacted, const char *const *extra,
-		 size_t nextra, struct err *e);
+int training_env(json_t **out, json_t **redacted, char *const *envp,
+		 const char *const *extra, size_t nextra, struct err *e);
 
 /*
  * A salted commitment to a private parameter (SPEC-RUN-4):

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "keys/tpm.h"
 #include "lib/digestset.h"
 #include "lib/fileio.h"
 #include "lib/ids.h"
@@ -962,6 +963,7 @@ load_evidence(struct evidence *ev, const struct policy_opts *o,
 	size_t i;
 	int rc = 0;
 
+	oo.auth = getenv(OCI_AUTH_ENV);
 	memset(ev, 0, sizeof(*ev));
 	oo.insecure = o->insecure;
 	for (i = 0; rc == 0 && i < o->nbundles; i++) {
@@ -1009,7 +1011,8 @@ cmd_policy(int argc, char **argv)
 	if (rc == 0 && o.vsa_key != NULL) {
 		/* Fail before any verdict is printed, not after. */
 		struct key *vk = NULL;
-		rc = key_load_private(&vk, o.vsa_key, &e);
+		rc = key_load_private_tcti(&vk, o.vsa_key, getenv(TPM_TCTI_ENV),
+					   &e);
 		key_free(vk);
 	}
 	if (rc == 0) {

@@ -355,6 +355,7 @@ check_from(struct run *r, const char *ref)
 	struct err e = ERR_INIT;
 	size_t i;
 
+	o.auth = getenv(OCI_AUTH_ENV);
 	o.insecure = r->o.insecure;
 	if (oci_ref_parse(&parsed, ref, &e) != 0 ||
 	    oci_fetch(&b, ref, &o, &e) != 0) {

@@ -1,7 +1,9 @@
 /* verify: check attestations. The command table lives here. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "lib/opt.h"
 #include "verify/verify.h"
 
 struct command {
@@ -42,6 +44,22 @@ verify_worst(int status, int code)
 	return status != EXIT_PASS ? status : code;
 }
 
+void
+opt_help(FILE *f, const char *synopsis, const char *about,
+	 const struct opt_def *defs)
+{
+	size_t len = opt_usage(NULL, 0, synopsis, about, defs);
+	char *buf = malloc(len + 1);
+
+	if (buf == NULL) {
+		fprintf(f, "usage: %s\n", synopsis);
+		return;
+	}
+	opt_usage(buf, len + 1, synopsis, about, defs);
+	fputs(buf, f);
+	free(buf);
+}
+
 static void
 usage(FILE *f)
 {
@@ -64,6 +82,11 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	/* tpm2-tss logs to stderr unless TSS2_LOG says otherwise. */
+	if (setenv("TSS2_LOG", "all+none", 0) != 0) {
+		fprintf(stderr, "verify: out of memory\n");
+		return EXIT_UNDECIDED;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

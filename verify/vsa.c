@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "keys/keyset.h"
+#include "keys/tpm.h"
 #include "lib/bundle.h"
 #include "lib/ids.h"
 #include "lib/jsonio.h"
@@ -39,7 +40,7 @@ vsa_write(const char *path, const char *keyref, const struct policy *p,
 	size_t len;
 	int rc;
 
-	rc = key_load_private(&k, keyref, e);
+	rc = key_load_private_tcti(&k, keyref, getenv(TPM_TCTI_ENV), e);
 	if (rc != 0)
 		return rc;
 	ids_rfc3339(now, time(NULL));

@@ -98,6 +98,8 @@ tcmd() {
 		timeout 300 "$@"
 	fi
 }
+# quick CMD...: CMD under a 10 s timeout (exit 124), for inputs that once hung.
+quick() { timeout 10 "$@"; }
 # no_raw_esc CMD...: CMD's status, or 99 when its output holds a raw ESC.
 no_raw_esc() {
 	local rc
@@ -206,6 +208,7 @@ b_frommanifest_dotdot() {
 }
 b_link_tree() { rm -rf lt && mkdir lt && printf 'x' >lt/f && ln -s f lt/l; }
 b_fifo_tree() { rm -rf ft && mkdir ft && printf 'x' >ft/f && mkfifo ft/p; }
+b_fifo() { rm -f p.fifo && mkfifo p.fifo; }
 b_outside_tree() { rm -rf ot && mkdir ot && printf 'x' >ot/f && ln -s /etc/passwd ot/out; }
 b_ctl_tree() { rm -rf ct && mkdir ct && printf 'x' >"ct/$(printf 'e\033[31m')"; }
 b_badutf8_tree() { rm -rf ut && mkdir ut && printf 'x' >"ut/$(printf 'bad\377')"; }
@@ -385,6 +388,16 @@ row "manifest entry /etc/passwd (verify)"        b_inline_abs          1  'ds-in
 row "manifest entry ../etc/passwd (attest)"      b_frommanifest_dotdot 1  'm-dotdot.json: files\[0\]: bad path'                     "$ATTEST" dataset --key k.key --name x --from-manifest m-dotdot.json --bundle out.intoto.jsonl data
 row "symlink in a dataset"                       b_link_tree           1  'lt/l: symbolic link refused'                             "$ATTEST" dataset --key k.key --name x --bundle out.intoto.jsonl lt
 row "FIFO in a dataset"                          b_fifo_tree           1  'ft/p: FIFO refused'                                      "$ATTEST" dataset --key k.key --name x --bundle out.intoto.jsonl ft
+row "FIFO as --artifact"                         b_fifo                3  'artifact p.fifo: not a regular file'                     quick "$VERIFY" "${K[@]}" --artifact p.fifo good.dsse.json
+row "FIFO as a bundle"                           b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" "${K[@]}" p.fifo
+row "FIFO as --key"                              b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" --key p.fifo good.dsse.json
+row "FIFO as verify policy --bundle"             b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" policy --policy p-1of2.json --bundle p.fifo model.bin
+row "FIFO as verify policy --policy"             b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" policy --policy p.fifo --bundle eval.intoto.jsonl model.bin
+row "FIFO as the model of verify policy"         b_fifo                1  'p.fifo: not a directory or a regular' quick "$VERIFY" policy --policy p-1of2.json --bundle eval.intoto.jsonl p.fifo
+row "FIFO as verify dataset --bundle"            b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" dataset "${K[@]}" --bundle p.fifo data
+row "FIFO as the statement of attest sign"       b_fifo                3  'p.fifo: not a regular file'                              quick "$ATTEST" sign --key k.key --bundle out.intoto.jsonl p.fifo
+row "FIFO as the signing key"                    b_fifo                3  'p.fifo: not a regular file'                              quick "$ATTEST" sign --key p.fifo --bundle out.intoto.jsonl st.json
+row "FIFO as --tsa-cert"                         b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" "${K[@]}" --tsa-cert p.fifo good.dsse.json
 row "symlink out of the tree, links allowed"     b_outside_tree        1  'ot/out: symbolic link points outside'                    "$ATTEST" dataset --allow-symlinks --key k.key --name x --bundle out.intoto.jsonl ot
 row "control characters in a file name"          b_ctl_tree            1  'ct/e\\x1b\[31m: name is not UTF-8'                       no_raw_esc "$ATTEST" dataset --key k.key --name x --bundle out.intoto.jsonl ct
 row "invalid UTF-8 in a file name"               b_badutf8_tree        1  'ut/bad\\xff: name is not UTF-8'                          "$ATTEST" dataset --key k.key --name x --bundle out.intoto.jsonl ut

@@ -109,4 +109,63 @@ st=$?
 printf 'in\n' | "$ATTEST" run --key trainer.key --output o.txt --bundle o.intoto.jsonl -- sh -c 'cat >o.txt' 2>/dev/null
 [ "$(cat o.txt)" = in ] && pass "stdin passed through" || fail "stdin not passed"
 
+# Dispositions the caller ignored stay ignored (nohup, background jobs).
+rm -f hup.txt
+nohup "$ATTEST" run --key trainer.key --output hup.txt --bundle hup.intoto.jsonl -- \
+	sh -c 'kill -HUP $PPID; kill -HUP $$; sleep 0.2; echo alive >hup.txt' >/dev/null 2>&1
+st=$?
+[ "$st" -eq 0 ] && grep -q alive hup.txt 2>/dev/null && pass "nohup: SIGHUP ignored by attest and the child" ||
+	fail "nohup: SIGHUP killed the run (exit $st)"
+rm -f bg.txt
+"$ATTEST" run --key trainer.key --output bg.txt --bundle bg.intoto.jsonl -- \
+	sh -c 'kill -INT $PPID; kill -INT $$; sleep 0.2; echo alive >bg.txt' >/dev/null 2>&1 &
+wait $!
+st=$?
+[ "$st" -eq 0 ] && grep -q alive bg.txt 2>/dev/null && pass "background job: SIGINT stays ignored" ||
+	fail "background job: SIGINT killed the run (exit $st)"
+
+# SIGPIPE: attest outlives its stdout reader; the child keeps the default.
+"$ATTEST" run --key trainer.key --capture-logs plogs --output p.txt --bundle p.intoto.jsonl -- \
+	sh -c 'head -c 3000000 /dev/zero; grep ^SigIgn: /proc/self/status >p.txt' 2>"$T/perr" | head -c 10 >/dev/null
+st=${PIPESTATUS[0]}
+[ "$st" -eq 0 ] && pass "stdout reader gone: attest exits 0" || fail "stdout reader gone: exit $st"
+[ "$(stat -c %s plogs/stdout.log 2>/dev/null)" = 3000000 ] && pass "stdout log written whole after EPIPE" ||
+	fail "stdout log incomplete after EPIPE"
+[ -s p.intoto.jsonl ] && [ "$(jq -r .payload p.intoto.jsonl | base64 -d | jq -r '.predicate.runDetails.byproducts[0].digest.sha256')" = \
+	"$(sha256sum plogs/stdout.log | cut -c1-64)" ] && pass "provenance written, log digest matches" ||
+	fail "no provenance or log digest mismatch after EPIPE"
+ls plogs/*.tmp.* >/dev/null 2>&1 && fail "temp log files left after EPIPE" || pass "no temp log files after EPIPE"
+ign=$(awk '{print $2}' p.txt 2>/dev/null)
+[ -n "$ign" ] && [ $(((16#$ign >> 12) & 1)) -eq 0 ] && pass "child starts with SIGPIPE default" ||
+	fail "child SIGPIPE ignored or unknown ($ign)"
+
+# Descriptors: the child gets 0, 1 and 2 only (no log file, no pipe end)
+# when attest itself is started with only those.
+only012() { "$PY" -c 'import os, sys; os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])' "$@"; }
+only012 "$ATTEST" run --key trainer.key --capture-logs flogs --output fd.txt --bundle fd.intoto.jsonl -- \
+	"$PY" -c '
+import os
+for f in sorted(os.listdir("/proc/self/fd"), key=int):
+    try:
+        print(f, os.readlink("/proc/self/fd/" + f))
+    except OSError:
+        pass
+open("fd.txt", "w").close()' >/dev/null 2>&1
+got=$(cut -d' ' -f1 flogs/stdout.log | tr '\n' ' ')
+[ "$got" = "0 1 2 " ] && pass "child inherits only fds 0 1 2 with --capture-logs" ||
+	fail "child inherits fds: $got ($(tr '\n' ';' <flogs/stdout.log))"
+
+# The wrapped command's environment is exactly the caller's (+ --seed).
+envdump='import os,sys; sys.stdout.buffer.write(b"\n".join(sorted(k+b"="+v for k,v in os.environb.items())))'
+env -u TSS2_LOG MLATTEST_SEED=1 "$PY" -c "$envdump" >env.want
+env -u TSS2_LOG MLATTEST_SEED=1 "$ATTEST" run --key trainer.key --output env.txt --bundle env.intoto.jsonl -- \
+	sh -c "\"$PY\" -c '$envdump' >env.got; touch env.txt" >/dev/null 2>&1
+cmp -s env.want env.got && pass "child environment equals the caller's" ||
+	fail "child environment differs: $(diff env.want env.got | grep '^[<>]' | tr '\n' ' ')"
+env -u TSS2_LOG MLATTEST_SEED=7 "$PY" -c "$envdump" >env.want
+env -u TSS2_LOG MLATTEST_SEED=1 "$ATTEST" run --seed 7 --key trainer.key --output env.txt --bundle env.intoto.jsonl -- \
+	sh -c "\"$PY\" -c '$envdump' >env.got; touch env.txt" >/dev/null 2>&1
+cmp -s env.want env.got && pass "child environment: the caller's with --seed replacing MLATTEST_SEED" ||
+	fail "child environment with --seed differs: $(diff env.want env.got | grep '^[<>]' | tr '\n' ' ')"
+
 summary

@@ -25,6 +25,35 @@ hits=$(grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|gets|sscanf)
 	grep -vE '(snprintf|vsnprintf)[[:space:]]*\(' || true)
 [ -z "$hits" ] && ok "no banned calls" || { bad "banned calls"; echo "$hits"; }
 
+# Library code never prints, never reads or changes the environment: only
+# the programs do, and pass values down (snprintf into buffers is fine).
+lib_files=$(echo "$files" | grep -E '^(lib|keys|predicates)/')
+# shellcheck disable=SC2086
+hits=$(grep -nE '\b(getenv|secure_getenv|setenv|unsetenv|putenv|clearenv|printf|fprintf|vprintf|vfprintf|dprintf|puts|fputs|putchar|perror)[[:space:]]*\(|\benviron\b' $lib_files || true)
+[ -z "$hits" ] && ok "library code neither prints nor touches the environment" ||
+	{ bad "library code prints or touches the environment"; echo "$hits"; }
+
+# Every descriptor is close-on-exec from the start: no bare mkstemp, pipe,
+# dup, dup2, fopen, BIO_new_file or accept; socket and open/openat (with
+# their next two lines) name SOCK_CLOEXEC / O_CLOEXEC.
+prog_files=$(echo "$files" | grep -E '^(lib|keys|predicates|attest|verify)/')
+# shellcheck disable=SC2086
+hits=$(grep -nE '\b(mkstemp|mkstemps|pipe|dup|dup2|fopen|fdopen|BIO_new_file|accept|creat)[[:space:]]*\(' $prog_files || true)
+for f in $prog_files; do
+	hits="$hits$(awk -v f="$f" '
+		{ line[NR] = $0 }
+		/(^|[^A-Za-z0-9_])(open|openat|socket)[[:space:]]*\(/ { pend[++n] = NR }
+		END {
+			for (i = 1; i <= n; i++) {
+				l = pend[i]; s = line[l] line[l + 1] line[l + 2]
+				if (s !~ /O_CLOEXEC|SOCK_CLOEXEC/)
+					printf "%s:%d:%s\n", f, l, line[l]
+			}
+		}' "$f")"
+done
+[ -z "$hits" ] && ok "every descriptor is opened close-on-exec" ||
+	{ bad "descriptors opened without close-on-exec"; echo "$hits"; }
+
 for page in man/attest.1 man/verify.1; do
 	if [ ! -f "$page" ]; then
 		bad "$page missing"

@@ -120,6 +120,14 @@ expect_err "a malformed blob file: exit 1" 1 "malformed" \
 	env MLATTEST_TCTI="$TCTI" "$ATTEST" sign --key tpm:blob=bad.blob st.json
 tpm_clean "errors: nothing left loaded"
 
+# --- a run with a TPM key: the wrapped command sees the caller's environment
+env -u TSS2_LOG MLATTEST_TCTI="$TCTI" sh -c 'env >env.want'
+env -u TSS2_LOG MLATTEST_TCTI="$TCTI" "$ATTEST" run --key tpm:blob=k.blob --output env.got \
+	--bundle env.intoto.jsonl -- sh -c 'env >env.got' >/dev/null 2>&1
+[ -s env.got ] && cmp -s <(sort env.want) <(sort env.got) && pass "TPM run: the child's environment is the caller's" ||
+	fail "TPM run: child environment differs: $(diff <(sort env.want) <(sort env.got) | grep '^[<>]' | tr '\n' ' ')"
+tpm_clean "env run: nothing left loaded"
+
 # --- restart with the same state dir: both keys still work
 tpm_stop
 tpm_start "$STATE" || { fail "swtpm restart"; summary; exit 1; }

@@ -1,16 +1,16 @@
 /*
  * hostinfo: the live host checked against independent readings, fake
- * /etc, /proc and /sys trees for the parsers, and fake nvidia-smi scripts
- * first on PATH for the spawn, the CSV and the timeout.
+ * /etc, /proc and /sys trees for the parsers, and a fake libnvidia-ml.so.1
+ * (tests/unit/fake/fake_nvml.c) loaded by its path for the NVML reader.
  */
 #include <check.h>
+#include <dlfcn.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/hostinfo.h"
@@ -173,14 +173,6 @@ START_TEST(test_collect_root)
 END_TEST
 
 /* A PATH with the usual tools and, checked, no nvidia-smi. */
-static void
-path_without_smi(void)
-{
-	ck_assert_int_ne(access("/usr/bin/nvidia-smi", F_OK), 0);
-	ck_assert_int_ne(access("/bin/nvidia-smi", F_OK), 0);
-	setenv("PATH", "/usr/bin:/bin", 1);
-}
-
 START_TEST(test_accelerators_live)
 {
 	struct err e = ERR_INIT;
@@ -188,7 +180,6 @@ START_TEST(test_accelerators_live)
 	json_t *a = NULL, *gpu;
 	size_t i;
 
-	path_without_smi();
 	ck_assert_int_eq(hostinfo_accelerators(&a, &e), 0);
 	ck_assert(json_is_array(a));
 	if (stat("/sys/class/drm", &st) != 0 &&
@@ -261,9 +252,8 @@ START_TEST(test_sysfs)
 	struct err e = ERR_INIT;
 	json_t *a = NULL;
 
-	path_without_smi();
 	run(root, c->setup);
-	ck_assert_int_eq(hostinfo_accelerators_root(&a, root, &e), 0);
+	ck_assert_int_eq(hostinfo_accelerators_root(&a, root, NULL, &e), 0);
 	expect_json(a, c->want);
 	json_decref(a);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
@@ -275,98 +265,79 @@ END_TEST
 #define AMD_FALLBACK                                                           \
 	"[{\"vendor\":\"amd\",\"vendorId\":\"0x1002\",\"deviceId\":"           \
 	"\"0x73bf\",\"card\":\"card0\"}]"
-#define ARGS_OK                                                                \
-	"[ \"$1\" = --query-gpu=name,uuid,driver_version,memory.total ] && "   \
-	"[ \"$2\" = --format=csv,noheader,nounits ] && [ $# = 2 ] || exit 3\n"
-
-struct smi_case {
+struct nvml_case {
 	const char *name;
-	const char *script; /* body of the fake nvidia-smi */
+	const char *lib; /* NULL: the fake */
+	int mode;	 /* fake_nvml_mode */
 	const char *want;
-	int slow; /* 1: must hit the timeout, and only once */
 };
 
-static const struct smi_case smi_cases[] = {
-    {"two GPUs",
-     ARGS_OK "printf 'NVIDIA A100-SXM4-80GB, GPU-aaaa, 535.104.05, 81920\\n"
-	     "NVIDIA H100 80GB HBM3, GPU-bbbb, 535.104.05, 81559\\n'",
+static const struct nvml_case nvml_cases[] = {
+    {"two GPUs", NULL, 0,
      "[{\"vendor\":\"nvidia\",\"name\":\"NVIDIA A100-SXM4-80GB\",\"uuid\":"
      "\"GPU-aaaa\",\"driverVersion\":\"535.104.05\",\"memoryMiB\":81920},"
      "{\"vendor\":\"nvidia\",\"name\":\"NVIDIA H100 80GB HBM3\",\"uuid\":"
-     "\"GPU-bbbb\",\"driverVersion\":\"535.104.05\",\"memoryMiB\":81559}]",
-     0},
-    {"N/A fields and bad rows",
-     ARGS_OK "printf 'Tesla T4, GPU-c, 470.1, [N/A]\\r\\ngarbage\\n,,,\\n"
-	     "a, b, c, 1, extra\\n\\377\\376, GPU-d, 1, 2\\nx, , , 12x\\n'",
-     "[{\"vendor\":\"nvidia\",\"name\":\"Tesla T4\",\"uuid\":\"GPU-c\","
-     "\"driverVersion\":\"470.1\"},{\"vendor\":\"nvidia\",\"name\":\"x\"}]",
-     0},
-    {"garbage", "printf 'garbage\\n\\001\\002,,\\nno, commas\\n'", AMD_FALLBACK,
-     0},
-    {"nothing", "true", AMD_FALLBACK, 0},
-    {"fails after output", "printf 'A, B, C, 1\\n'; exit 9", AMD_FALLBACK, 0},
-    {"floods", "yes 'A, B, C, 1'", AMD_FALLBACK, 0},
-    {"hangs", "exec sleep 37.5", AMD_FALLBACK, 1},
-    {"hangs in a grandchild", "sleep 37.5; echo 'A, B, C, 1'", AMD_FALLBACK, 1},
-    {"closes stdout, hangs", "exec >&-; sleep 37.5", AMD_FALLBACK, 1},
-    {"prints, hangs", "printf 'A, B, C, 1\\n'; exec sleep 37.5", AMD_FALLBACK,
-     1},
+     "\"GPU-bbbb\",\"driverVersion\":\"535.104.05\"}]"},
+    {"init fails: sysfs", NULL, 1, AMD_FALLBACK},
+    {"no GPU: sysfs", NULL, 2, AMD_FALLBACK},
+    {"bad names skipped, failed fields left out", NULL, 3,
+     "[{\"vendor\":\"nvidia\",\"name\":\"Tesla T4\",\"driverVersion\":"
+     "\"535.104.05\",\"memoryMiB\":15360}]"},
+    {"absent: sysfs", "/nonexistent/libnvidia-ml.so.1", 0, AMD_FALLBACK},
+    {"not NVML: sysfs", "libc.so.6", 0, AMD_FALLBACK},
 };
 
-static double
-now_s(void)
+START_TEST(test_nvml)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-START_TEST(test_smi)
-{
-	const struct smi_case *c = &smi_cases[_i];
-	char *root = testutil_tmpdir(), path[CMD_MAX], script[CMD_MAX];
+	const struct nvml_case *c = &nvml_cases[_i];
+	char *root = testutil_tmpdir(), cmd[CMD_MAX];
+	void *fake = dlopen(FAKE_NVML, RTLD_NOW | RTLD_LOCAL);
+	int *mode, *live;
 	struct err e = ERR_INIT;
 	json_t *a = NULL;
-	double t0, took;
 
-	run(root, "mkdir bin && " CARD(0, "0x1002", "0x73bf") "true");
-	snprintf(script, sizeof(script), "#!/bin/sh\n%s\n", c->script);
-	write_file(root, "bin/nvidia-smi", script);
-	snprintf(path, sizeof(path), "%s/bin/nvidia-smi", root);
-	ck_assert_int_eq(chmod(path, 0755), 0);
-	snprintf(path, sizeof(path), "%s/bin:/usr/bin:/bin", root);
-	setenv("PATH", path, 1);
-	t0 = now_s();
-	ck_assert_int_eq(hostinfo_accelerators_root(&a, root, &e), 0);
-	took = now_s() - t0;
+	ck_assert_msg(fake != NULL, "%s", dlerror());
+	mode = dlsym(fake, "fake_nvml_mode");
+	live = dlsym(fake, "fake_nvml_live");
+	ck_assert(mode != NULL && live != NULL);
+	*mode = c->mode;
+	*live = 0;
+	run(root, CARD(0, "0x1002", "0x73bf") "true");
+	ck_assert_int_eq(hostinfo_accelerators_root(
+			     &a, root, c->lib ? c->lib : FAKE_NVML, &e),
+			 0);
 	expect_json(a, c->want);
-	ck_assert_msg(took < HOSTINFO_SMI_TIMEOUT_MS / 1000.0 + 2.0,
-		      "%s: %.1f s", c->name, took);
-	if (c->slow)
-		ck_assert_msg(took >= HOSTINFO_SMI_TIMEOUT_MS / 1000.0 - 0.1,
-			      "%s: %.1f s", c->name, took);
-	usleep(200 * 1000); /* the killed group is gone */
-	ck_assert_int_ne(system("pgrep -f 'sleep 37[.]5' >/dev/null"), 0);
+	ck_assert_msg(*live == 0, "%s: nvmlShutdown not called", c->name);
 	json_decref(a);
-	snprintf(script, sizeof(script), "rm -rf '%s'", root);
-	run("/", script);
+	dlclose(fake);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	run("/", cmd);
 	free(root);
 }
 END_TEST
 
-START_TEST(test_smi_not_executable)
+/* An nvidia-smi first on PATH is never run (it would leave a marker). */
+START_TEST(test_no_program_run)
 {
 	char *root = testutil_tmpdir(), path[CMD_MAX];
 	struct err e = ERR_INIT;
 	json_t *a = NULL;
 
-	run(root, "mkdir bin && printf '#!/bin/sh\\necho A, B, C, 1\\n' > "
-		  "bin/nvidia-smi && chmod 0644 bin/nvidia-smi");
-	snprintf(path, sizeof(path), "relative:%s/bin:/usr/bin:/bin", root);
-	setenv("PATH", path, 1);
-	ck_assert_int_eq(hostinfo_accelerators_root(&a, root, &e), 0);
-	expect_json(a, "[]");
+	run(root, "mkdir bin && " CARD(0, "0x1002", "0x73bf") "true");
+	snprintf(path, sizeof(path),
+		 "#!/bin/sh\ntouch '%s/ran'\necho 'A, B, C, 1'\n", root);
+	write_file(root, "bin/nvidia-smi", path);
+	snprintf(path, sizeof(path), "%s/bin/nvidia-smi", root);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/bin:/usr/bin:/bin", root);
+	ck_assert_int_eq(setenv("PATH", path, 1), 0);
+	ck_assert_int_eq(hostinfo_accelerators_root(&a, root, NULL, &e), 0);
+	expect_json(a, AMD_FALLBACK);
+	json_decref(a);
+	a = NULL;
+	ck_assert_int_eq(hostinfo_accelerators(&a, &e), 0);
+	snprintf(path, sizeof(path), "%s/ran", root);
+	ck_assert_msg(access(path, F_OK) != 0, "nvidia-smi on PATH was run");
 	json_decref(a);
 	snprintf(path, sizeof(path), "rm -rf '%s'", root);
 	run("/", path);
@@ -387,8 +358,8 @@ hostinfo_suite(void)
 	tcase_add_loop_test(t, test_collect_root, 0, N(root_cases));
 	tcase_add_test(t, test_accelerators_live);
 	tcase_add_loop_test(t, test_sysfs, 0, N(sysfs_cases));
-	tcase_add_loop_test(t, test_smi, 0, N(smi_cases));
-	tcase_add_test(t, test_smi_not_executable);
+	tcase_add_loop_test(t, test_nvml, 0, N(nvml_cases));
+	tcase_add_test(t, test_no_program_run);
 	suite_add_tcase(s, t);
 	return s;
 }

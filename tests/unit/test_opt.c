@@ -151,14 +151,21 @@ END_TEST
 
 START_TEST(test_help)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	size_t len =
+	    opt_usage(NULL, 0, "prog [options] FILE", "Does things.", defs);
+	char *buf = malloc(len + 1), small[8];
 	size_t i;
 
-	ck_assert_ptr_nonnull(f);
-	opt_help(f, "prog [options] FILE", "Does things.", defs);
-	fclose(f);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(opt_usage(buf, len + 1, "prog [options] FILE",
+				    "Does things.", defs),
+			  len);
+	ck_assert_uint_eq(strlen(buf), len);
+	/* Truncated like snprintf, the full length still returned. */
+	ck_assert_uint_eq(opt_usage(small, sizeof(small), "prog [options] FILE",
+				    "Does things.", defs),
+			  len);
+	ck_assert_str_eq(small, "usage: ");
 	ck_assert_int_eq(strncmp(buf, "usage: prog [options] FILE\n", 27), 0);
 	ck_assert_ptr_nonnull(strstr(buf, "\nDoes things.\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "-o, --out FILE"));
