@@ -34,22 +34,30 @@ expect() {
 	fi
 }
 
-# expect_err NAME RC PATTERN CMD...: like expect, and stderr matches PATTERN.
-expect_err() {
-	local name=$1 want=$2 pat=$3 got
-	shift 3
+# expect_in STREAM NAME RC PATTERN CMD...: runs CMD, wants exit status RC
+# and PATTERN in STREAM only (err or out), so input echoed on the other
+# stream cannot satisfy it.
+expect_in() {
+	local stream=$1 name=$2 want=$3 pat=$4 got
+	shift 4
 	"$@" >"$T/out" 2>"$T/err"
 	got=$?
 	if [ "$got" -ne "$want" ]; then
 		fail "$name (exit $got, wanted $want)"
 		sed 's/^/     | /' "$T/err" | head -5
-	elif ! grep -Eq -- "$pat" "$T/err" "$T/out"; then
-		fail "$name (output lacks /$pat/)"
-		sed 's/^/     | /' "$T/err" | head -5
+	elif ! grep -Eq -- "$pat" "$T/$stream"; then
+		fail "$name (std$stream lacks /$pat/)"
+		sed 's/^/     | /' "$T/$stream" | head -5
 	else
 		pass "$name"
 	fi
 }
+
+# expect_err NAME RC PATTERN CMD...: like expect, and stderr matches PATTERN.
+expect_err() { expect_in err "$@"; }
+
+# expect_out NAME RC PATTERN CMD...: like expect, and stdout matches PATTERN.
+expect_out() { expect_in out "$@"; }
 
 # statement FILE SUBJECT_PATH [PREDICATE_TYPE]: writes a Statement v1 about
 # SUBJECT_PATH's sha256 to FILE.

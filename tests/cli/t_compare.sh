@@ -78,7 +78,7 @@ expect_err "different --param: divergent" 1 "DIVERGENT" c --bundle a/run.intoto.
 grep -qF 'DIFFERS  param lr: A 3, B 0.5' "$T/out" && pass "the parameter is named" || fail "param not named"
 [ "$(grep -c DIFFERS "$T/out")" -eq 1 ] && pass "only the parameter differs" || fail "other differences"
 mkrun x 7 --param epochs=200
-expect_err "extra --param: divergent" 1 "param epochs only in B" c --bundle a/run.intoto.jsonl --bundle x/run.intoto.jsonl
+expect_out "extra --param: divergent" 1 "param epochs only in B" c --bundle a/run.intoto.jsonl --bundle x/run.intoto.jsonl
 
 mkdir d && cp -r data train.py evaluate.py d/ && printf '0.5,0.5,1\n' >>d/data/train/part-2.csv &&
 	(cd d && "$ATTEST" run --key ../trainer.key --input data/train --param lr=3 --seed 7 --code ../code1 \
@@ -97,7 +97,7 @@ grep -qF "DIFFERS  code differs: A git+https://example.com/train.git@refs/heads/
 	pass "the code commit is named" || fail "code not named"
 
 mkrun s 8
-expect_err "different seed: divergent" 1 "DIFFERS  seed: A 7, B 8" c --bundle a/run.intoto.jsonl --bundle s/run.intoto.jsonl
+expect_out "different seed: divergent" 1 "DIFFERS  seed: A 7, B 8" c --bundle a/run.intoto.jsonl --bundle s/run.intoto.jsonl
 if cmp -s a/model.json s/model.json; then
 	fail "seed did not change the model"
 else
@@ -121,27 +121,27 @@ fab() { # fab BUNDLE JQ: B = a's provenance + an evaluation of a's model with ed
 		--metrics ../fab.json --bundle "../$1" >/dev/null)
 }
 fab f.jsonl '.accuracy += 0.02'
-expect_err "metric off by 0.02, no tolerance: divergent" 1 "DIFFERS  metric accuracy: A" c --bundle a/run.intoto.jsonl --bundle f.jsonl
+expect_out "metric off by 0.02, no tolerance: divergent" 1 "DIFFERS  metric accuracy: A" c --bundle a/run.intoto.jsonl --bundle f.jsonl
 [ "$(grep -c DIFFERS "$T/out")" -eq 1 ] && pass "only accuracy differs" || fail "other metrics differ"
 expect_err "within --tolerance accuracy=0.05: consistent" 0 "CONSISTENT" c --bundle a/run.intoto.jsonl --bundle f.jsonl --tolerance accuracy=0.05
 expect_err "boundary --tolerance accuracy=0.02: consistent" 0 "CONSISTENT" c --bundle a/run.intoto.jsonl --bundle f.jsonl --tolerance accuracy=0.02
-expect_err "beyond --tolerance accuracy=0.01: divergent" 1 "> 0.01" c --bundle a/run.intoto.jsonl --bundle f.jsonl --tolerance accuracy=0.01
+expect_out "beyond --tolerance accuracy=0.01: divergent" 1 "> 0.01" c --bundle a/run.intoto.jsonl --bundle f.jsonl --tolerance accuracy=0.01
 expect_err "tolerance on another metric does not help" 1 "DIVERGENT" c --bundle a/run.intoto.jsonl --bundle f.jsonl --tolerance recall=0.05
 forge f.jsonl forged-f.jsonl 2 'sub("\"accuracy\":[0-9.]+"; "\"accuracy\":0.1")'
 expect_err "forged twin of the within-tolerance case: rejected" 1 "REJECTED" c --bundle a/run.intoto.jsonl --bundle forged-f.jsonl --tolerance accuracy=0.05
 fab extra.jsonl '. + {"f1": 0.5}'
-expect_err "metric in B only: divergent" 1 "metric f1 only in B" c --bundle a/run.intoto.jsonl --bundle extra.jsonl
+expect_out "metric in B only: divergent" 1 "metric f1 only in B" c --bundle a/run.intoto.jsonl --bundle extra.jsonl
 fab fewer.jsonl 'del(.recall)'
-expect_err "metric in A only: divergent" 1 "metric recall only in A" c --bundle a/run.intoto.jsonl --bundle fewer.jsonl
+expect_out "metric in A only: divergent" 1 "metric recall only in A" c --bundle a/run.intoto.jsonl --bundle fewer.jsonl
 
 # --- could not decide ---
 sed -n 2p a/run.intoto.jsonl >evalonly.jsonl
-expect_err "no provenance in A: undecided" 3 "0 verified training provenances" c --bundle evalonly.jsonl --bundle b/run.intoto.jsonl
+expect_out "no provenance in A: undecided" 3 "0 verified training provenances" c --bundle evalonly.jsonl --bundle b/run.intoto.jsonl
 head -1 a/run.intoto.jsonl >pa.jsonl
 head -1 b/run.intoto.jsonl >pb.jsonl
-expect_err "no evaluations at all: undecided" 3 "no verified evaluation" c --bundle pa.jsonl --bundle pb.jsonl
+expect_out "no evaluations at all: undecided" 3 "no verified evaluation" c --bundle pa.jsonl --bundle pb.jsonl
 cat a/run.intoto.jsonl b/run.intoto.jsonl >two.jsonl
-expect_err "two provenances in one bundle: undecided" 3 "needs exactly one" c --bundle two.jsonl --bundle b/run.intoto.jsonl
+expect_out "two provenances in one bundle: undecided" 3 "needs exactly one" c --bundle two.jsonl --bundle b/run.intoto.jsonl
 
 # --- usage and I/O ---
 expect "help" 0 "$VERIFY" compare --help

@@ -31,13 +31,13 @@ expect "verify dataset wrong key" 1 "$VERIFY" dataset --key other.pub --bundle d
 
 cp -r data orig
 printf 'row 9\n' >data/f2.csv
-expect_err "byte changed is named" 1 "changed +f2.csv" "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl data
+expect_out "byte changed is named" 1 "changed +f2.csv" "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl data
 rm -rf data && cp -r orig data
 printf 'x\n' >data/extra.csv
-expect_err "added file is named" 1 "added +extra.csv" "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl data
+expect_out "added file is named" 1 "added +extra.csv" "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl data
 rm -rf data && cp -r orig data
 rm data/f3.csv
-expect_err "removed file is named" 1 "removed +f3.csv" "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl data
+expect_out "removed file is named" 1 "removed +f3.csv" "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl data
 rm -rf data && cp -r orig data
 mv data/f4.csv data/f4-renamed.csv
 "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl data >"$T/out" 2>&1
@@ -51,7 +51,7 @@ rm -rf data && cp -r orig data
 # --only checks a subset against the signed manifest.
 printf 'row 9\n' >data/f2.csv
 expect "--only untouched subset passes" 0 "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl --only f1.csv --only sub data
-expect_err "--only changed file fails" 1 "changed +f2.csv" "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl --only f2.csv data
+expect_out "--only changed file fails" 1 "changed +f2.csv" "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl --only f2.csv data
 rm -rf data && cp -r orig data
 
 # Hostile trees are refused, not hashed.
@@ -85,7 +85,7 @@ mf=$(ls beside/big.0.*.manifest.json 2>/dev/null | head -1)
 [ -n "$mf" ] && pass "manifest written beside the bundle" || fail "no manifest file"
 expect "verify large dataset" 0 "$VERIFY" dataset --key steward.pub --bundle beside/big.intoto.jsonl big
 printf 'x\n' >big/1.txt
-expect_err "large dataset change named" 1 "changed +1.txt" "$VERIFY" dataset --key steward.pub --bundle beside/big.intoto.jsonl big
+expect_out "large dataset change named" 1 "changed +1.txt" "$VERIFY" dataset --key steward.pub --bundle beside/big.intoto.jsonl big
 printf '1\n' >big/1.txt
 sed -i 's/"size":2/"size":3/' "$mf"
 expect_err "tampered manifest file refused" 1 "manifest.json" "$VERIFY" dataset --key steward.pub --bundle beside/big.intoto.jsonl --only 1.txt big

@@ -308,7 +308,8 @@ b_rsapolicy() {
 
 # ---- the row runner ----------------------------------------------------------
 snapshot() { find . -type f -newer "$T/mark" -o -type f -name '*.tmp.*' | LC_ALL=C sort; }
-# row NAME BUILD WANT REGEX CMD...
+# row NAME BUILD WANT REGEX CMD...: REGEX must match stderr, or stdout
+# when it starts with out: (the report lines), never either.
 row() {
 	local name=$1 build=$2 want=$3 pat=$4 got why=""
 	shift 4
@@ -324,7 +325,9 @@ row() {
 	[ "$got" -ge 124 ] && why="$why; exit $got (crash, signal or timeout)"
 	grep -Eq 'Sanitizer|runtime error:|^==[0-9]+==' "$T/err" && why="$why; sanitizer report"
 	[ "$got" -ne "$want" ] && why="$why; exit $got, wanted $want"
-	grep -Eq -- "$pat" "$T/err" "$T/out" || why="$why; output lacks /$pat/"
+	local stream=err
+	case $pat in out:*) stream=out pat=${pat#out:} ;; esac
+	grep -Eq -- "$pat" "$T/$stream" || why="$why; std$stream lacks /$pat/"
 	if [ "$want" -ne 0 ] && [ -n "$(snapshot)" ]; then
 		why="$why; files written on failure: $(snapshot | tr '\n' ' ')"
 	fi
@@ -339,32 +342,32 @@ row() {
 
 K=(--key k.pub)
 #   name                                         build                 rc  regex                                                     command
-row "signature over the JSON payload, not PAE"   b_nopae               1  'nopae.json(:1)?: .*(signature|verif)'                    "$VERIFY" "${K[@]}" nopae.json
-row "signature over the base64 text"             b_nob64               1  'nob64.json(:1)?: .*(signature|verif)'                    "$VERIFY" "${K[@]}" nob64.json
-row "payloadType swapped after signing"          b_typeswap            1  'typeswap.json(:1)?: .*(signature|verif)'                 "$VERIFY" "${K[@]}" typeswap.json
-row "payloadType swapped and re-signed"          b_typesigned          1  'typesigned.json(:1)?: .*payloadType'                     "$VERIFY" "${K[@]}" typesigned.json
-row "payloadType in other case, re-signed"       b_typecase            1  'typecase.json(:1)?: .*payloadType'                       "$VERIFY" "${K[@]}" typecase.json
-row "URL-safe unpadded base64 verifies"          b_url                 0  'PASS +url.json'                                          "$VERIFY" "${K[@]}" --artifact model.bin url.json
-row "URL-safe base64, tampered twin"             b_url_tampered        1  'url-tampered.json(:1)?: '                                "$VERIFY" "${K[@]}" url-tampered.json
-row "mixed base64 alphabets"                     b_mixed               1  'mixed.json(:1)?: .*malformed base64'                     "$VERIFY" "${K[@]}" mixed.json
-row "line break inside base64"                   b_b64newline          1  'b64nl.json(:1)?: .*malformed base64'                     "$VERIFY" "${K[@]}" b64nl.json
-row "padding inside base64"                      b_b64midpad           1  'b64pad.json(:1)?: .*malformed base64'                    "$VERIFY" "${K[@]}" b64pad.json
-row "duplicate key: envelope"                    b_dup_env             1  'dup-env.json(:1)?: .*duplicate'                          "$VERIFY" "${K[@]}" dup-env.json
-row "duplicate key: signature object"            b_dup_sig             1  'dup-sig.json(:1)?: .*duplicate'                          "$VERIFY" "${K[@]}" dup-sig.json
-row "duplicate key: statement"                   b_dup_stmt            1  'dup-stmt.json(:1)?: .*duplicate'                         "$VERIFY" "${K[@]}" dup-stmt.json
-row "duplicate key: subject"                     b_dup_subject         1  'dup-subject.json(:1)?: .*duplicate'                      "$VERIFY" "${K[@]}" dup-subject.json
-row "duplicate key: digest"                      b_dup_digest          1  'dup-digest.json(:1)?: .*duplicate'                       "$VERIFY" "${K[@]}" dup-digest.json
-row "duplicate key: predicate"                   b_dup_pred            1  'dup-pred.json(:1)?: .*duplicate'                         "$VERIFY" "${K[@]}" dup-pred.json
-row "duplicate key: Sigstore bundle"             b_dup_sigstore        1  'dup-sigstore.json(:1)?: .*duplicate'                     "$VERIFY" --key ed.pub dup-sigstore.json
+row "signature over the JSON payload, not PAE"   b_nopae               1  'out:nopae.json(:1)?: .*(signature|verif)'                    "$VERIFY" "${K[@]}" nopae.json
+row "signature over the base64 text"             b_nob64               1  'out:nob64.json(:1)?: .*(signature|verif)'                    "$VERIFY" "${K[@]}" nob64.json
+row "payloadType swapped after signing"          b_typeswap            1  'out:typeswap.json(:1)?: .*(signature|verif)'                 "$VERIFY" "${K[@]}" typeswap.json
+row "payloadType swapped and re-signed"          b_typesigned          1  'out:typesigned.json(:1)?: .*payloadType'                     "$VERIFY" "${K[@]}" typesigned.json
+row "payloadType in other case, re-signed"       b_typecase            1  'out:typecase.json(:1)?: .*payloadType'                       "$VERIFY" "${K[@]}" typecase.json
+row "URL-safe unpadded base64 verifies"          b_url                 0  'out:PASS +url.json'                                          "$VERIFY" "${K[@]}" --artifact model.bin url.json
+row "URL-safe base64, tampered twin"             b_url_tampered        1  'out:url-tampered.json(:1)?: '                                "$VERIFY" "${K[@]}" url-tampered.json
+row "mixed base64 alphabets"                     b_mixed               1  'out:mixed.json(:1)?: .*malformed base64'                     "$VERIFY" "${K[@]}" mixed.json
+row "line break inside base64"                   b_b64newline          1  'out:b64nl.json(:1)?: .*malformed base64'                     "$VERIFY" "${K[@]}" b64nl.json
+row "padding inside base64"                      b_b64midpad           1  'out:b64pad.json(:1)?: .*malformed base64'                    "$VERIFY" "${K[@]}" b64pad.json
+row "duplicate key: envelope"                    b_dup_env             1  'out:dup-env.json(:1)?: .*duplicate'                          "$VERIFY" "${K[@]}" dup-env.json
+row "duplicate key: signature object"            b_dup_sig             1  'out:dup-sig.json(:1)?: .*duplicate'                          "$VERIFY" "${K[@]}" dup-sig.json
+row "duplicate key: statement"                   b_dup_stmt            1  'out:dup-stmt.json(:1)?: .*duplicate'                         "$VERIFY" "${K[@]}" dup-stmt.json
+row "duplicate key: subject"                     b_dup_subject         1  'out:dup-subject.json(:1)?: .*duplicate'                      "$VERIFY" "${K[@]}" dup-subject.json
+row "duplicate key: digest"                      b_dup_digest          1  'out:dup-digest.json(:1)?: .*duplicate'                       "$VERIFY" "${K[@]}" dup-digest.json
+row "duplicate key: predicate"                   b_dup_pred            1  'out:dup-pred.json(:1)?: .*duplicate'                         "$VERIFY" "${K[@]}" dup-pred.json
+row "duplicate key: Sigstore bundle"             b_dup_sigstore        1  'out:dup-sigstore.json(:1)?: .*duplicate'                     "$VERIFY" --key ed.pub dup-sigstore.json
 row "duplicate key: policy"                      b_dup_policy          2  'dup-policy.json: .*duplicate'                            "$VERIFY" policy --policy dup-policy.json --bundle eval.intoto.jsonl model.bin
 row "duplicate key: metrics file"                b_dup_metrics         1  'dup-metrics.json: .*duplicate'                           "$ATTEST" eval --key evaluator.key --model model.bin --dataset evalset --metrics dup-metrics.json --bundle out.intoto.jsonl
 row "duplicate key: manifest (attest)"           b_dup_manifest        1  'dup-manifest.json: .*duplicate'                          "$ATTEST" dataset --key k.key --name x --from-manifest dup-manifest.json --bundle out.intoto.jsonl data
 row "duplicate key: manifestRef file (verify)"   b_dup_manifestref     1  'dup-manifest.json: .*duplicate'                          "$VERIFY" dataset "${K[@]}" --bundle ds-dupref.intoto.jsonl --only f1 data
-row "100000 nested [ in a bundle"                b_deep                1  'deep.json(:1)?: .*(nest|depth|invalid JSON)'             "$VERIFY" "${K[@]}" deep.json
+row "100000 nested [ in a bundle"                b_deep                1  'out:deep.json(:1)?: .*(nest|depth|invalid JSON)'             "$VERIFY" "${K[@]}" deep.json
 row "100000 nested objects in a statement"       b_deep_stmt           1  'deep-stmt.json: .*(nest|depth|invalid JSON)'             "$ATTEST" sign --key k.key --bundle out.intoto.jsonl deep-stmt.json
 row "100000 nested [ in a policy"                b_deep_policy         2  'deep-policy.json: .*(nest|depth|invalid JSON)'           "$VERIFY" policy --policy deep-policy.json --bundle eval.intoto.jsonl model.bin
-row "1 GiB .jsonl (sparse)"                      b_gig                 1  'gig.intoto.jsonl: larger than'                           "$VERIFY" "${K[@]}" gig.intoto.jsonl
-row "100 MiB line in a .jsonl (sparse)"          b_longline            1  'long.intoto.jsonl:2: line longer than'                   "$VERIFY" "${K[@]}" long.intoto.jsonl
+row "1 GiB .jsonl (sparse)"                      b_gig                 1  'out:gig.intoto.jsonl: larger than'                           "$VERIFY" "${K[@]}" gig.intoto.jsonl
+row "100 MiB line in a .jsonl (sparse)"          b_longline            1  'out:long.intoto.jsonl:2: line longer than'                   "$VERIFY" "${K[@]}" long.intoto.jsonl
 row "65 MiB statement"                           b_bigstmt             1  'big-stmt.json: larger than'                              "$ATTEST" sign --key k.key --bundle out.intoto.jsonl big-stmt.json
 row "metrics: 1e400"                             b_metrics_overflow    1  'm-overflow.json: .*overflow'                             "$ATTEST" eval --key evaluator.key --model model.bin --dataset evalset --metrics m-overflow.json --bundle out.intoto.jsonl
 row "metrics: integer beyond 64 bits"            b_metrics_bigint      1  'm-bigint.json: .*too big'                                "$ATTEST" eval --key evaluator.key --model model.bin --dataset evalset --metrics m-bigint.json --bundle out.intoto.jsonl
@@ -373,14 +376,14 @@ row "metrics: Infinity"                          b_metrics_inf         1  'm-inf
 row "metrics: DBL_MAX rounds to overflow"        b_metrics_max         1  'm-max.json: .*overflow'                                  "$ATTEST" eval --key evaluator.key --model model.bin --dataset evalset --metrics m-max.json --bundle out.intoto.jsonl
 row "statement: DBL_MAX rounds to overflow"      b_stmt_max            1  'st-max.json: .*overflow'                                 "$ATTEST" sign --key k.key --bundle out.intoto.jsonl st-max.json
 row "v0.1 _type with a v1 shape (attest)"        b_v01_v1shape         1  'v01.json: subject\[0\] has no name'                      "$ATTEST" sign --key k.key --bundle out.intoto.jsonl v01.json
-row "v0.1 _type with a v1 shape (verify)"        b_v01_signed          1  'v01-signed.json(:1)?: subject\[0\] has no name'          "$VERIFY" "${K[@]}" v01-signed.json
+row "v0.1 _type with a v1 shape (verify)"        b_v01_signed          1  'out:v01-signed.json(:1)?: subject\[0\] has no name'          "$VERIFY" "${K[@]}" v01-signed.json
 row "unknown _type Statement/v2"                 b_v2                  1  'v2.json: not an in-toto Statement'                       "$ATTEST" sign --key k.key --bundle out.intoto.jsonl v2.json
 row "no _type"                                   b_notype              1  'notype.json: statement has no _type'                     "$ATTEST" sign --key k.key --bundle out.intoto.jsonl notype.json
-row "md5-only subject (verify)"                  b_md5                 1  'md5-signed.json(:1)?: .*acceptable digest'               "$VERIFY" "${K[@]}" md5-signed.json
+row "md5-only subject (verify)"                  b_md5                 1  'out:md5-signed.json(:1)?: .*acceptable digest'               "$VERIFY" "${K[@]}" md5-signed.json
 row "sha256 of 63 hex digits"                    b_shortsha            1  'short.json: .*acceptable digest'                         "$ATTEST" sign --key k.key --bundle out.intoto.jsonl short.json
 row "sha256 not hex"                             b_nonhex              1  'nonhex.json: .*acceptable digest'                        "$ATTEST" sign --key k.key --bundle out.intoto.jsonl nonhex.json
-row "uppercase sha256 matches the artifact"      b_upper               0  'PASS +artifact model.bin'                                "$VERIFY" "${K[@]}" --artifact model.bin upper-signed.json
-row "uppercase sha256 of another file, twin"     b_upper_twin          1  'artifact model.bin .*not a subject'                      "$VERIFY" "${K[@]}" --artifact model.bin upper-twin.json
+row "uppercase sha256 matches the artifact"      b_upper               0  'out:PASS +artifact model.bin'                                "$VERIFY" "${K[@]}" --artifact model.bin upper-signed.json
+row "uppercase sha256 of another file, twin"     b_upper_twin          1  'out:artifact model.bin .*not a subject'                      "$VERIFY" "${K[@]}" --artifact model.bin upper-twin.json
 row "manifestRef name ../ds.json"                b_ref_dotdot          1  'ds-dotdot.intoto.jsonl:1: bad manifestRef name'          "$VERIFY" dataset "${K[@]}" --bundle ds-dotdot.intoto.jsonl --only f1 data
 row "manifestRef name /etc/passwd"               b_ref_abs             1  'ds-abs.intoto.jsonl:1: bad manifestRef name'             "$VERIFY" dataset "${K[@]}" --bundle ds-abs.intoto.jsonl --only f1 data
 row "manifest entry ../etc/passwd (verify)"      b_inline_dotdot       1  'ds-in-dotdot.intoto.jsonl:1: .*bad path \.\./etc/passwd' "$VERIFY" dataset "${K[@]}" --bundle ds-in-dotdot.intoto.jsonl --only f1 data
@@ -388,8 +391,8 @@ row "manifest entry /etc/passwd (verify)"        b_inline_abs          1  'ds-in
 row "manifest entry ../etc/passwd (attest)"      b_frommanifest_dotdot 1  'm-dotdot.json: files\[0\]: bad path'                     "$ATTEST" dataset --key k.key --name x --from-manifest m-dotdot.json --bundle out.intoto.jsonl data
 row "symlink in a dataset"                       b_link_tree           1  'lt/l: symbolic link refused'                             "$ATTEST" dataset --key k.key --name x --bundle out.intoto.jsonl lt
 row "FIFO in a dataset"                          b_fifo_tree           1  'ft/p: FIFO refused'                                      "$ATTEST" dataset --key k.key --name x --bundle out.intoto.jsonl ft
-row "FIFO as --artifact"                         b_fifo                3  'artifact p.fifo: not a regular file'                     quick "$VERIFY" "${K[@]}" --artifact p.fifo good.dsse.json
-row "FIFO as a bundle"                           b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" "${K[@]}" p.fifo
+row "FIFO as --artifact"                         b_fifo                3  'out:artifact p.fifo: not a regular file'                     quick "$VERIFY" "${K[@]}" --artifact p.fifo good.dsse.json
+row "FIFO as a bundle"                           b_fifo                3  'out:p.fifo: not a regular file'                              quick "$VERIFY" "${K[@]}" p.fifo
 row "FIFO as --key"                              b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" --key p.fifo good.dsse.json
 row "FIFO as verify policy --bundle"             b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" policy --policy p-1of2.json --bundle p.fifo model.bin
 row "FIFO as verify policy --policy"             b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" policy --policy p.fifo --bundle eval.intoto.jsonl model.bin
@@ -399,7 +402,7 @@ row "FIFO as the statement of attest sign"       b_fifo                3  'p.fif
 row "FIFO as the signing key"                    b_fifo                3  'p.fifo: not a regular file'                              quick "$ATTEST" sign --key p.fifo --bundle out.intoto.jsonl st.json
 row "FIFO as --tsa-cert"                         b_fifo                3  'p.fifo: not a regular file'                              quick "$VERIFY" "${K[@]}" --tsa-cert p.fifo good.dsse.json
 row "symlink out of the tree, links allowed"     b_outside_tree        1  'ot/out: symbolic link points outside'                    "$ATTEST" dataset --allow-symlinks --key k.key --name x --bundle out.intoto.jsonl ot
-row "control characters in a file name"          b_ctl_tree            1  'ct/e\\x1b\[31m: name is not UTF-8'                       no_raw_esc "$ATTEST" dataset --key k.key --name x --bundle out.intoto.jsonl ct
+row "control characters in a file name"          b_ctl_tree            1  'out:ct/e\\x1b\[31m: name is not UTF-8'                       no_raw_esc "$ATTEST" dataset --key k.key --name x --bundle out.intoto.jsonl ct
 row "invalid UTF-8 in a file name"               b_badutf8_tree        1  'ut/bad\\xff: name is not UTF-8'                          "$ATTEST" dataset --key k.key --name x --bundle out.intoto.jsonl ut
 row "symlinks and FIFOs in verify dataset"       b_fifo_tree           1  'ft/p: FIFO refused'                                      "$VERIFY" dataset "${K[@]}" --bundle ds.intoto.jsonl ft
 row "RSA 1024 signing key"                       -                     1  'rsa1024.key: unsupported key type'                       "$ATTEST" sign --key rsa1024.key --bundle out.intoto.jsonl st.json
@@ -409,38 +412,38 @@ row "Ed448 signing key"                          -                     1  'ed448
 row "RSA 1024 trusted key"                       -                     3  'rsa1024.pub: unsupported key type'                       "$VERIFY" --key rsa1024.pub good.dsse.json
 row "X25519 trusted key"                         -                     3  'x25519.pub: unsupported key type'                        "$VERIFY" --key x25519.pub good.dsse.json
 row "RSA 1024 key inline in a policy"            b_rsapolicy           2  'bob: unsupported key type'                               "$VERIFY" policy --policy rsa-policy.json --bundle eval.intoto.jsonl model.bin
-row "policy: evaluation + approval admit"        -                     0  'approval.threshold'                                      "$VERIFY" policy --policy p-1of2.json --bundle eval.intoto.jsonl --bundle alice-approval.intoto.jsonl model.bin
-row "policy: approval by the evaluation key"     -                     1  'approval.threshold'                                      "$VERIFY" policy --policy p-1of2.json --bundle eval.intoto.jsonl --bundle evaluator-approval.intoto.jsonl model.bin
-row "policy: evaluation by an approval key"      -                     1  'evaluation'                                              "$VERIFY" policy --policy p-1of2.json --bundle alice-approval.intoto.jsonl model.bin
-row "2 of 2: alice and bob admit"                -                     0  'approval.threshold'                                      "$VERIFY" policy --policy p-2of2.json --bundle eval.intoto.jsonl --bundle alice-approval.intoto.jsonl --bundle bob-approval.intoto.jsonl model.bin
-row "2 of 2: one signature twice in an envelope" b_dupsig_envelope     1  'approval.threshold.*1 of 2 required approvals'           "$VERIFY" policy --policy p-2of2.json --bundle eval.intoto.jsonl --bundle dupsig-approval.intoto.jsonl model.bin
-row "2 of 2: one approval given twice"           -                     1  'approval.threshold.*1 of 2 required approvals'           "$VERIFY" policy --policy p-2of2.json --bundle eval.intoto.jsonl --bundle alice-approval.intoto.jsonl --bundle alice-approval.intoto.jsonl model.bin
-row "2 of 2: one key under two names"            -                     1  'approval.threshold.*1 of 2 required approvals'           "$VERIFY" policy --policy p-twice.json --bundle eval.intoto.jsonl --bundle alice-approval.intoto.jsonl model.bin
-row "approval approved a minute ago admits"      b_fresh               0  'approval.threshold'                                      "$VERIFY" policy --policy p-maxage.json --bundle eval.intoto.jsonl --bundle fresh.intoto.jsonl model.bin
-row "approval that has expired"                  b_expired             1  'expired.intoto.jsonl:1 has expired'                      "$VERIFY" policy --policy p-1of2.json --bundle eval.intoto.jsonl --bundle expired.intoto.jsonl model.bin
-row "approval dated an hour ahead"               b_future              1  'future.intoto.jsonl:1 is dated in the future'            "$VERIFY" policy --policy p-1of2.json --bundle eval.intoto.jsonl --bundle future.intoto.jsonl model.bin
-row "approval older than maxAge"                 b_stale               1  'stale.intoto.jsonl:1 is older than maxAge'               "$VERIFY" policy --policy p-maxage.json --bundle eval.intoto.jsonl --bundle stale.intoto.jsonl model.bin
+row "policy: evaluation + approval admit"        -                     0  'out:approval.threshold'                                      "$VERIFY" policy --policy p-1of2.json --bundle eval.intoto.jsonl --bundle alice-approval.intoto.jsonl model.bin
+row "policy: approval by the evaluation key"     -                     1  'out:approval.threshold'                                      "$VERIFY" policy --policy p-1of2.json --bundle eval.intoto.jsonl --bundle evaluator-approval.intoto.jsonl model.bin
+row "policy: evaluation by an approval key"      -                     1  'out:evaluation'                                              "$VERIFY" policy --policy p-1of2.json --bundle alice-approval.intoto.jsonl model.bin
+row "2 of 2: alice and bob admit"                -                     0  'out:approval.threshold'                                      "$VERIFY" policy --policy p-2of2.json --bundle eval.intoto.jsonl --bundle alice-approval.intoto.jsonl --bundle bob-approval.intoto.jsonl model.bin
+row "2 of 2: one signature twice in an envelope" b_dupsig_envelope     1  'out:approval.threshold.*1 of 2 required approvals'           "$VERIFY" policy --policy p-2of2.json --bundle eval.intoto.jsonl --bundle dupsig-approval.intoto.jsonl model.bin
+row "2 of 2: one approval given twice"           -                     1  'out:approval.threshold.*1 of 2 required approvals'           "$VERIFY" policy --policy p-2of2.json --bundle eval.intoto.jsonl --bundle alice-approval.intoto.jsonl --bundle alice-approval.intoto.jsonl model.bin
+row "2 of 2: one key under two names"            -                     1  'out:approval.threshold.*1 of 2 required approvals'           "$VERIFY" policy --policy p-twice.json --bundle eval.intoto.jsonl --bundle alice-approval.intoto.jsonl model.bin
+row "approval approved a minute ago admits"      b_fresh               0  'out:approval.threshold'                                      "$VERIFY" policy --policy p-maxage.json --bundle eval.intoto.jsonl --bundle fresh.intoto.jsonl model.bin
+row "approval that has expired"                  b_expired             1  'out:expired.intoto.jsonl:1 has expired'                      "$VERIFY" policy --policy p-1of2.json --bundle eval.intoto.jsonl --bundle expired.intoto.jsonl model.bin
+row "approval dated an hour ahead"               b_future              1  'out:future.intoto.jsonl:1 is dated in the future'            "$VERIFY" policy --policy p-1of2.json --bundle eval.intoto.jsonl --bundle future.intoto.jsonl model.bin
+row "approval older than maxAge"                 b_stale               1  'out:stale.intoto.jsonl:1 is older than maxAge'               "$VERIFY" policy --policy p-maxage.json --bundle eval.intoto.jsonl --bundle stale.intoto.jsonl model.bin
 row "policy over 1 MiB"                          b_bigpolicy           2  'big-policy.json: larger than'                            "$VERIFY" policy --policy big-policy.json --bundle eval.intoto.jsonl model.bin
-row "empty bundle"                               b_empty               1  'empty.jsonl: no attestations'                            "$VERIFY" "${K[@]}" empty.jsonl
-row "binary garbage"                             b_garbage             1  'garbage.bin:[0-9]+: invalid JSON'                        "$VERIFY" "${K[@]}" garbage.bin
-row "escaped NUL in payloadType"                 b_nul_escaped         1  'nul-esc.json(:1)?: .*(NUL|\\u0000|invalid JSON)'         "$VERIFY" "${K[@]}" nul-esc.json
-row "raw NUL byte inside a JSON string"          b_nul_raw             1  'nul-raw.json(:1)?: invalid JSON'                         "$VERIFY" "${K[@]}" nul-raw.json
-row "escaped NUL in a signed subject name"       b_nul_name            1  'nul-name.json(:1)?: .*(NUL|\\u0000|invalid JSON)'        "$VERIFY" "${K[@]}" nul-name.json
+row "empty bundle"                               b_empty               1  'out:empty.jsonl: no attestations'                            "$VERIFY" "${K[@]}" empty.jsonl
+row "binary garbage"                             b_garbage             1  'out:garbage.bin:[0-9]+: invalid JSON'                        "$VERIFY" "${K[@]}" garbage.bin
+row "escaped NUL in payloadType"                 b_nul_escaped         1  'out:nul-esc.json(:1)?: .*(NUL|\\u0000|invalid JSON)'         "$VERIFY" "${K[@]}" nul-esc.json
+row "raw NUL byte inside a JSON string"          b_nul_raw             1  'out:nul-raw.json(:1)?: invalid JSON'                         "$VERIFY" "${K[@]}" nul-raw.json
+row "escaped NUL in a signed subject name"       b_nul_name            1  'out:nul-name.json(:1)?: .*(NUL|\\u0000|invalid JSON)'        "$VERIFY" "${K[@]}" nul-name.json
 row "invalid UTF-8 subject name (attest)"        b_badutf8_name        1  'badutf8.json: invalid JSON.*decode byte'                 "$ATTEST" sign --key k.key --bundle out.intoto.jsonl badutf8.json
-row "invalid UTF-8 subject name (verify)"        b_badutf8_signed      1  'badutf8-signed.json(:1)?: .*decode byte'                 "$VERIFY" "${K[@]}" badutf8-signed.json
-row "truncated envelope"                         b_trunc               1  'trunc.json(:1)?: invalid JSON'                           "$VERIFY" "${K[@]}" trunc.json
-row "envelope with 0 signatures"                 b_nosig               1  'nosig.intoto.jsonl:1: envelope has no signatures'        "$VERIFY" "${K[@]}" nosig.intoto.jsonl
-row "envelope with 65 signatures"                b_65sigs              1  '65sigs.json(:1)?: more than 64 signatures'               "$VERIFY" "${K[@]}" 65sigs.json
-row "Sigstore bundle with 2 signatures"          b_sigstore2           1  'two.sigstore.json:1: .*exactly one'                      "$VERIFY" --key ed.pub two.sigstore.json
-row "Sigstore bundle v0.4"                       b_sigstore_v04        1  'v04.sigstore.json:1: unsupported Sigstore'               "$VERIFY" --key ed.pub v04.sigstore.json
-row "JSON array as a .jsonl line"                b_nonobject           1  'nonobj.intoto.jsonl:2: not a JSON object'                "$VERIFY" "${K[@]}" nonobj.intoto.jsonl
-row "JSON scalars as .jsonl lines"               b_nonobject           1  'nonobj.intoto.jsonl:5: invalid JSON'                     "$VERIFY" "${K[@]}" nonobj.intoto.jsonl
-row "CRLF line endings verify"                   b_crlf                0  'PASS +crlf.intoto.jsonl:2'                               "$VERIFY" "${K[@]}" --key ed.pub --artifact model.bin crlf.intoto.jsonl
-row "control characters in a subject name"       b_ctlname             0  'subject \\x1b\[31mevil\\x07'                             no_raw_esc "$VERIFY" "${K[@]}" ctl.intoto.jsonl
-row "control characters in the JSON report"      b_ctlname             0  '"result": *"pass"'                                       no_raw_esc json_report "$VERIFY" --json "${K[@]}" ctl.intoto.jsonl
+row "invalid UTF-8 subject name (verify)"        b_badutf8_signed      1  'out:badutf8-signed.json(:1)?: .*decode byte'                 "$VERIFY" "${K[@]}" badutf8-signed.json
+row "truncated envelope"                         b_trunc               1  'out:trunc.json(:1)?: invalid JSON'                           "$VERIFY" "${K[@]}" trunc.json
+row "envelope with 0 signatures"                 b_nosig               1  'out:nosig.intoto.jsonl:1: envelope has no signatures'        "$VERIFY" "${K[@]}" nosig.intoto.jsonl
+row "envelope with 65 signatures"                b_65sigs              1  'out:65sigs.json(:1)?: more than 64 signatures'               "$VERIFY" "${K[@]}" 65sigs.json
+row "Sigstore bundle with 2 signatures"          b_sigstore2           1  'out:two.sigstore.json:1: .*exactly one'                      "$VERIFY" --key ed.pub two.sigstore.json
+row "Sigstore bundle v0.4"                       b_sigstore_v04        1  'out:v04.sigstore.json:1: unsupported Sigstore'               "$VERIFY" --key ed.pub v04.sigstore.json
+row "JSON array as a .jsonl line"                b_nonobject           1  'out:nonobj.intoto.jsonl:2: not a JSON object'                "$VERIFY" "${K[@]}" nonobj.intoto.jsonl
+row "JSON scalars as .jsonl lines"               b_nonobject           1  'out:nonobj.intoto.jsonl:5: invalid JSON'                     "$VERIFY" "${K[@]}" nonobj.intoto.jsonl
+row "CRLF line endings verify"                   b_crlf                0  'out:PASS +crlf.intoto.jsonl:2'                               "$VERIFY" "${K[@]}" --key ed.pub --artifact model.bin crlf.intoto.jsonl
+row "control characters in a subject name"       b_ctlname             0  'out:subject \\x1b\[31mevil\\x07'                             no_raw_esc "$VERIFY" "${K[@]}" ctl.intoto.jsonl
+row "control characters in the JSON report"      b_ctlname             0  'out:"result": *"pass"'                                       no_raw_esc json_report "$VERIFY" --json "${K[@]}" ctl.intoto.jsonl
 row "statement with trailing data"               b_trailing            1  'trailing.json: invalid JSON'                             "$ATTEST" sign --key k.key --bundle out.intoto.jsonl trailing.json
 row "statement integer beyond 64 bits"           b_bigint_stmt         1  'bigint.json: invalid JSON.*too big'                      "$ATTEST" sign --key k.key --bundle out.intoto.jsonl bigint.json
-row "bundle that is a directory"                 b_dir                 3  'adir: is a directory'                                    "$VERIFY" "${K[@]}" adir
+row "bundle that is a directory"                 b_dir                 3  'out:adir: is a directory'                                    "$VERIFY" "${K[@]}" adir
 row "key that is a directory"                    b_dir                 3  'adir: is a directory'                                    "$ATTEST" sign --key adir --bundle out.intoto.jsonl st.json
 
 # Walk/open race: a file is swapped for a symlink (and back) while it is

@@ -59,7 +59,7 @@ expect "admit by digest" 0 pol good.jsonl "sha256:$(sha256sum model.json | cut -
 # deny CASE BUNDLE RULE [ARTIFACT]: must exit 1 and name the failing rule.
 deny() {
 	local name=$1 bundle=$2 rule=$3 art=${4:-model.json}
-	expect_err "deny: $name" 1 "FAIL +$rule" pol "$bundle" "$art"
+	expect_out "deny: $name" 1 "FAIL +$rule" pol "$bundle" "$art"
 }
 
 # A training dataset without attestation.
@@ -150,7 +150,7 @@ cat ds-train.jsonl ds-test.jsonl run-builder.jsonl eval.jsonl appr-alice.jsonl a
 deny "unknown builder id" b15.jsonl training.builder
 # Attestations older than maxAge.
 jq '.maxAge = "1s"' prod.json >stale.json
-POLICY=stale.json expect_err "deny: attestations older than maxAge" 1 "older than maxAge" pol good.jsonl model.json
+POLICY=stale.json expect_out "deny: attestations older than maxAge" 1 "older than maxAge" pol good.jsonl model.json
 # Junk and unsigned lines never turn a deny into an allow.
 cat b7.jsonl >b16.jsonl
 printf '{"junk": true}\n' >>b16.jsonl
@@ -163,15 +163,15 @@ q "$ATTEST" run --key trainer.key --input data/train --dataset ds-train.jsonl --
 	--output model.json --bundle run-base.jsonl -- "$PY" train.py data/train model.json --lr 3
 jq '.intake = {signers: ["steward"], allowRiskTiers: ["low", "medium"]} | .training.baseModel = "require-intake"' prod.json >base-pol.json
 cat ds-train.jsonl ds-test.jsonl run-base.jsonl eval.jsonl appr-alice.jsonl appr-bob.jsonl >b17.jsonl
-POLICY=base-pol.json expect_err "deny: base model without intake" 1 "FAIL +training.base-model" pol b17.jsonl model.json
+POLICY=base-pol.json expect_out "deny: base model without intake" 1 "FAIL +training.base-model" pol b17.jsonl model.json
 q "$ATTEST" intake --key steward.key --source https://example.com/base --sourcing open-weights --risk-tier low --bundle intake.jsonl base.bin
 cat b17.jsonl intake.jsonl >b18.jsonl
 POLICY=base-pol.json expect "base model with intake admits" 0 pol b18.jsonl model.json
 q "$ATTEST" intake --key steward.key --source https://example.com/base --sourcing open-weights --risk-tier critical --bundle intake-crit.jsonl base.bin
 cat b17.jsonl intake-crit.jsonl >b19.jsonl
-POLICY=base-pol.json expect_err "deny: base model risk tier" 1 "risk tier" pol b19.jsonl model.json
+POLICY=base-pol.json expect_out "deny: base model risk tier" 1 "risk tier" pol b19.jsonl model.json
 jq '.training.baseModel = "forbid"' prod.json >forbid.json
-POLICY=forbid.json expect_err "deny: base model forbidden" 1 "forbids" pol b18.jsonl model.json
+POLICY=forbid.json expect_out "deny: base model forbidden" 1 "forbids" pol b18.jsonl model.json
 
 # Malformed policies are usage errors; missing files cannot be decided.
 jq '.approval.treshold = 2' prod.json >typo.json

@@ -83,7 +83,7 @@ Z64=$(printf '%064d' 0)
 jq --arg z "$Z64" '.training += {requireTpmQuote: true, akKeys: ["trainer"], pcrs: {"7": $z, "16": $z}}' \
 	policy.json >tpm-policy.json
 schema_ok "schema accepts the example with the TPM members" tpm-policy.json
-expect_err "verify policy denies a run without a TPM quote" 1 \
+expect_out "verify policy denies a run without a TPM quote" 1 \
 	"FAIL +training.tpm-quote .*carries no TPM quote" pol tpm-policy.json
 
 # The rule table of spec/policy.md §5 is what the code reports, in order

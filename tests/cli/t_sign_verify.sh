@@ -60,7 +60,7 @@ printf 'DSSEv1 %d %s %d ' 16 application/json "$(wc -c <payload.bin)" >pae.bin
 cat payload.bin >>pae.bin
 openssl dgst -sha256 -sign $k.key -out t.sig pae.bin
 jq --arg s "$(base64 -w0 t.sig)" '.payloadType = "application/json" | .signatures[0].sig = $s' "$env" >signed-wrongtype.json
-expect_err "signed but wrong payloadType" 1 "payloadType" "$VERIFY" --key $k.pub signed-wrongtype.json
+expect_out "signed but wrong payloadType" 1 "payloadType" "$VERIFY" --key $k.pub signed-wrongtype.json
 jq '.subject = []' st.json >nosubject.json
 expect_err "attest refuses statement without subject" 1 "no subject" "$ATTEST" sign --key $k.key nosubject.json
 jq -c '.subject = [{"name":"x","digest":{"md5":"d41d8cd98f00b204e9800998ecf8427e"}}]' st.json >md5.json
@@ -78,10 +78,10 @@ lines=$(wc -l <all.intoto.jsonl)
 expect "jsonl verifies" 0 "$VERIFY" --key $k.pub --key ed25519.pub --artifact model.bin all.intoto.jsonl
 cp all.intoto.jsonl bad.intoto.jsonl
 jq -c . forged-payload.json >>bad.intoto.jsonl
-expect_err "one forged line in jsonl" 1 "bad.intoto.jsonl:3" "$VERIFY" --key $k.pub --key ed25519.pub bad.intoto.jsonl
+expect_out "one forged line in jsonl" 1 "bad.intoto.jsonl:3" "$VERIFY" --key $k.pub --key ed25519.pub bad.intoto.jsonl
 cp all.intoto.jsonl junk.intoto.jsonl
 printf '{not json\n' >>junk.intoto.jsonl
-expect_err "one malformed line in jsonl" 1 "junk.intoto.jsonl:3" "$VERIFY" --key $k.pub --key ed25519.pub junk.intoto.jsonl
+expect_out "one malformed line in jsonl" 1 "junk.intoto.jsonl:3" "$VERIFY" --key $k.pub --key ed25519.pub junk.intoto.jsonl
 printf '\n\n' >>all.intoto.jsonl
 head -c -1 all.intoto.jsonl >nofinal.intoto.jsonl
 expect "blank lines and no final newline" 0 "$VERIFY" --key $k.pub --key ed25519.pub nofinal.intoto.jsonl
@@ -109,9 +109,9 @@ expect "attest sign --help" 0 "$ATTEST" sign --help
 expect "verify --help" 0 "$VERIFY" --help
 
 # Missing files exit 3; a rejection anywhere outranks it.
-expect_err "missing bundle" 3 "nope.jsonl" "$VERIFY" --key $k.pub nope.jsonl
+expect_out "missing bundle" 3 "nope.jsonl" "$VERIFY" --key $k.pub nope.jsonl
 expect_err "missing key file" 3 "nope.pub" "$VERIFY" --key nope.pub $k.dsse.json
-expect_err "missing artifact" 3 "nope.bin" "$VERIFY" --key $k.pub --artifact nope.bin $k.dsse.json
+expect_out "missing artifact" 3 "nope.bin" "$VERIFY" --key $k.pub --artifact nope.bin $k.dsse.json
 expect "missing and forged: rejected wins" 1 "$VERIFY" --key $k.pub nope.jsonl forged-sig.json
 expect_err "missing signing key" 3 "nope.key" "$ATTEST" sign --key nope.key st.json
 expect_err "missing statement" 3 "nope.json" "$ATTEST" sign --key $k.key nope.json

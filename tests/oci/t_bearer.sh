@@ -50,9 +50,9 @@ get "/v2/ml/bearer/referrers/sha256:$IMG" application/vnd.oci.image.index.v1+jso
 	[ "$(jq -r '.manifests[0].artifactType' refs.json)" = application/vnd.dev.sigstore.bundle.v0.3+json ] &&
 	pass "referrers API lists the bundle" || fail "referrers API listing"
 
-expect_err "verify through the referrers API" 0 "referrer sha256:" env MLATTEST_REGISTRY_AUTH=alice:tok-pw \
+expect_out "verify through the referrers API" 0 "referrer sha256:" env MLATTEST_REGISTRY_AUTH=alice:tok-pw \
 	"$VERIFY" --insecure --key k1.pub --from "$REF"
-expect_err "verify without credentials" 3 "requires credentials" "$VERIFY" --insecure --key k1.pub --from "$REF"
+expect_out "verify without credentials" 3 "requires credentials" "$VERIFY" --insecure --key k1.pub --from "$REF"
 image_statement st2.json "$IMG" https://example.com/second/v1
 "$ATTEST" sign --key k1.key --bundle b.json st2.json
 expect "push a second one" 0 env MLATTEST_REGISTRY_AUTH=alice:tok-pw "$ATTEST" push --insecure --bundle b.json "$REF"

@@ -21,7 +21,7 @@ expect "push alice's approval" 0 "$ATTEST" push --insecure --bundle a.jsonl "$RE
 expect "push mallory's approval" 0 "$ATTEST" push --insecure --bundle m.jsonl "$REF"
 
 pol() { "$VERIFY" policy --policy pol.json --insecure "$@" "sha256:$IMG"; }
-expect_err "one approval in the registry is not two" 1 "FAIL +approval.threshold" pol --from "$REF"
+expect_out "one approval in the registry is not two" 1 "FAIL +approval.threshold" pol --from "$REF"
 expect "registry plus a local bundle admits" 0 pol --from "$REF" --bundle b.jsonl
 expect "push bob's approval" 0 "$ATTEST" push --insecure --bundle b.jsonl "$REF"
 expect "both approvals from the registry admit" 0 pol --from "$REF"

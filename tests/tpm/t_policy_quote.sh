@@ -37,10 +37,10 @@ jq -n --arg pcr "$want16" '{policyVersion: 1,
 		   akKeys: ["ak"], pcrs: {"16": $pcr}}}' >pol.json
 pol() { "$VERIFY" policy --policy "${POLICY:-pol.json}" --bundle "$1" model.bin; }
 expect "quote by the trusted AK with expected PCRs admits" 0 pol good.jsonl
-expect_err "no quote denies" 1 "FAIL +training.tpm-quote.*no TPM quote" pol noquote.jsonl
-expect_err "untrusted AK denies" 1 "FAIL +training.tpm-quote" pol otherak.jsonl
+expect_out "no quote denies" 1 "FAIL +training.tpm-quote.*no TPM quote" pol noquote.jsonl
+expect_out "untrusted AK denies" 1 "FAIL +training.tpm-quote" pol otherak.jsonl
 jq --arg z "$(printf '%064x' 0)" '.training.pcrs["16"] = $z' pol.json >pol-pcr.json
-POLICY=pol-pcr.json expect_err "other PCR values deny" 1 "FAIL +training.tpm-quote" pol good.jsonl
+POLICY=pol-pcr.json expect_out "other PCR values deny" 1 "FAIL +training.tpm-quote" pol good.jsonl
 
 # A quote lifted from another run (different invocation and subjects),
 # grafted into a provenance the trainer signs, does not bind.
@@ -49,7 +49,7 @@ jq -r .payload noquote.jsonl | base64 -d >nq.json
 jq --slurpfile g good.json '.predicate.buildDefinition.internalParameters.tpmQuote =
 	$g[0].predicate.buildDefinition.internalParameters.tpmQuote' nq.json >grafted.json
 "$ATTEST" sign --key trainer.key --bundle grafted.jsonl grafted.json
-expect_err "grafted quote denies" 1 "FAIL +training.tpm-quote" pol grafted.jsonl
+expect_out "grafted quote denies" 1 "FAIL +training.tpm-quote" pol grafted.jsonl
 jq '.training.pcrs = {"99": "x"}' pol.json >pol-bad.json
 POLICY=pol-bad.json expect_err "malformed pcrs is a usage error" 2 "training.pcrs" pol good.jsonl
 jq 'del(.training.requireTpmQuote)' pol.json >pol-nq.json
