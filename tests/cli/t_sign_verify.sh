@@ -14,7 +14,7 @@ for type in ecdsa-p256 ecdsa-p384 ecdsa-p521 ed25519; do
 	expect "sign sigstore $type" 0 "$ATTEST" sign --key "$type.key" --format sigstore --bundle "$type.sigstore.json" st.json
 	expect "verify dsse $type" 0 "$VERIFY" --key "$type.pub" --artifact model.bin "$type.dsse.json"
 	expect "verify sigstore $type" 0 "$VERIFY" --key "$type.pub" --artifact model.bin "$type.sigstore.json"
-	expect "wrong artifact $type" 1 "$VERIFY" --key "$type.pub" --artifact other.bin "$type.dsse.json"
+	expect_out "wrong artifact $type" 1 "artifact other.bin sha256:[0-9a-f]{64} is not a subject" "$VERIFY" --key "$type.pub" --artifact other.bin "$type.dsse.json"
 done
 k=ecdsa-p256
 mode=$(stat -c %a $k.key)
@@ -25,7 +25,7 @@ cmp -s "$T/out" $k.pub && pass "key public equals .pub" || fail "key public diff
 expect "key public from public" 0 "$ATTEST" key public $k.pub
 
 # Wrong key, and a key that only co-signs: both rejected.
-expect "wrong key" 1 "$VERIFY" --key ed25519.pub $k.dsse.json
+expect_out "wrong key" 1 "$k.dsse.json:1: no signature verifies under a trusted key" "$VERIFY" --key ed25519.pub $k.dsse.json
 expect "right key among others" 0 "$VERIFY" --key ed25519.pub --key $k.pub $k.dsse.json
 
 # Forgeries of one envelope.
@@ -33,27 +33,28 @@ env=$k.dsse.json
 body=$(jq -r .payload "$env" | base64 -d)
 forged_payload=$(printf '%s' "$body" | jq -c '.subject[0].digest.sha256 = "'"$(sha256sum other.bin | cut -d' ' -f1)"'"' | base64 -w0)
 jq --arg p "$forged_payload" '.payload = $p' "$env" >forged-payload.json
-expect "payload swapped" 1 "$VERIFY" --key $k.pub --artifact other.bin forged-payload.json
+# Without --artifact, so only the signature check can reject it.
+expect_out "payload swapped" 1 "^FAIL +forged-payload.json: no signature verifies under a trusted key" "$VERIFY" --key $k.pub forged-payload.json
 jq '.payloadType = "application/vnd.in-toto+jsonx"' "$env" >forged-type.json
-expect "payloadType changed" 1 "$VERIFY" --key $k.pub forged-type.json
+expect_out "payloadType changed" 1 "^FAIL +forged-type.json: no signature verifies under a trusted key" "$VERIFY" --key $k.pub forged-type.json
 sig=$(jq -r '.signatures[0].sig' "$env")
 flipped=$(printf '%s' "$sig" | base64 -d |
 	perl -0777 -pe 'substr($_, 20, 1) ^= "\x01"' | base64 -w0)
 [ "$flipped" != "$sig" ] && pass "flipped signature differs" || fail "flip did nothing"
 jq --arg s "$flipped" '.signatures[0].sig = $s' "$env" >forged-sig.json
-expect "signature byte flipped" 1 "$VERIFY" --key $k.pub forged-sig.json
+expect_out "signature byte flipped" 1 "^FAIL +forged-sig.json: no signature verifies under a trusted key" "$VERIFY" --key $k.pub forged-sig.json
 jq '.signatures[0].keyid = "0000"' "$env" >forged-keyid.json
 expect "keyid is only a hint" 0 "$VERIFY" --key $k.pub forged-keyid.json
 jq '.signatures = []' "$env" >forged-nosig.json
-expect "no signatures" 1 "$VERIFY" --key $k.pub forged-nosig.json
+expect_out "no signatures" 1 "^FAIL +forged-nosig.json: envelope has no signatures" "$VERIFY" --key $k.pub forged-nosig.json
 jq 'del(.payloadType)' "$env" >forged-notype.json
-expect "payloadType missing" 1 "$VERIFY" --key $k.pub forged-notype.json
+expect_out "payloadType missing" 1 "^FAIL +forged-notype.json: neither a DSSE envelope nor a Sigstore bundle" "$VERIFY" --key $k.pub forged-notype.json
 
 # A signature over the JSON payload instead of the PAE.
 jq -r .payload "$env" | base64 -d >payload.bin
 openssl dgst -sha256 -sign $k.key -out raw.sig payload.bin
 jq --arg s "$(base64 -w0 raw.sig)" '.signatures[0].sig = $s' "$env" >forged-nopae.json
-expect "signature over payload, not PAE" 1 "$VERIFY" --key $k.pub forged-nopae.json
+expect_out "signature over payload, not PAE" 1 "^FAIL +forged-nopae.json: no signature verifies under a trusted key" "$VERIFY" --key $k.pub forged-nopae.json
 
 # Correctly signed, but not an in-toto payload or not a Statement.
 printf 'DSSEv1 %d %s %d ' 16 application/json "$(wc -c <payload.bin)" >pae.bin
@@ -97,13 +98,13 @@ expect "repaired jsonl verifies" 0 "$VERIFY" --key $k.pub --key ed25519.pub nofi
 [ "$(jq -r .result report2.json)" = rejected ] && pass "json report rejected" || fail "json report rejected"
 
 # Usage errors exit 2.
-expect "verify without key" 2 "$VERIFY" $k.dsse.json
-expect "verify without bundle" 2 "$VERIFY" --key $k.pub
-expect "verify unknown option" 2 "$VERIFY" --bogus --key $k.pub $k.dsse.json
-expect "attest sign without key" 2 "$ATTEST" sign st.json
-expect "attest sign bad format" 2 "$ATTEST" sign --key $k.key --format pgp st.json
-expect "attest unknown command" 2 "$ATTEST" frobnicate
-expect "attest key generate bad type" 2 "$ATTEST" key generate --type dsa --out x
+expect_err "verify without key" 2 "at least one --key is required" "$VERIFY" $k.dsse.json
+expect_err "verify without bundle" 2 "at least one BUNDLE or --from is required" "$VERIFY" --key $k.pub
+expect_err "verify unknown option" 2 "unknown option --bogus" "$VERIFY" --bogus --key $k.pub $k.dsse.json
+expect_err "attest sign without key" 2 "usage: attest sign --key" "$ATTEST" sign st.json
+expect_err "attest sign bad format" 2 "--format: expected dsse or sigstore, got \"pgp\"" "$ATTEST" sign --key $k.key --format pgp st.json
+expect_err "attest unknown command" 2 "unknown command \"frobnicate\"" "$ATTEST" frobnicate
+expect_err "attest key generate bad type" 2 "--type: unknown key type \"dsa\"" "$ATTEST" key generate --type dsa --out x
 expect "attest --help" 0 "$ATTEST" --help
 expect "attest sign --help" 0 "$ATTEST" sign --help
 expect "verify --help" 0 "$VERIFY" --help
@@ -112,7 +113,7 @@ expect "verify --help" 0 "$VERIFY" --help
 expect_out "missing bundle" 3 "nope.jsonl" "$VERIFY" --key $k.pub nope.jsonl
 expect_err "missing key file" 3 "nope.pub" "$VERIFY" --key nope.pub $k.dsse.json
 expect_out "missing artifact" 3 "nope.bin" "$VERIFY" --key $k.pub --artifact nope.bin $k.dsse.json
-expect "missing and forged: rejected wins" 1 "$VERIFY" --key $k.pub nope.jsonl forged-sig.json
+expect_out "missing and forged: rejected wins" 1 "^FAIL +forged-sig.json: no signature verifies under a trusted key" "$VERIFY" --key $k.pub nope.jsonl forged-sig.json
 expect_err "missing signing key" 3 "nope.key" "$ATTEST" sign --key nope.key st.json
 expect_err "missing statement" 3 "nope.json" "$ATTEST" sign --key $k.key nope.json
 
