@@ -111,7 +111,7 @@ expect_err "private parameters skipped: consistent" 0 "CONSISTENT" c --bundle v1
 grep -qF "SKIPPED  private parameters are salted commitments and cannot be compared across runs: A {mix} B {mix}" "$T/out" &&
 	pass "private parameters named as not comparable" || fail "private parameters"
 forge v2/run.intoto.jsonl forged-priv.jsonl 1 'sub("\"mix\":\\{\"sha256\":\"[0-9a-f]{8}"; "\"mix\":{\"sha256\":\"deadbeef")'
-expect "forged commitment: rejected" 1 c --bundle v1/run.intoto.jsonl --bundle forged-priv.jsonl
+expect_err "forged commitment: rejected" 1 'compare: REJECTED: some attestations do not verify under the given keys' c --bundle v1/run.intoto.jsonl --bundle forged-priv.jsonl
 
 # --- metrics and tolerances (fabricated metrics, attested without a command) ---
 fab() { # fab BUNDLE JQ: B = a's provenance + an evaluation of a's model with edited metrics
@@ -145,14 +145,14 @@ expect_out "two provenances in one bundle: undecided" 3 "needs exactly one" c --
 
 # --- usage and I/O ---
 expect "help" 0 "$VERIFY" compare --help
-expect "one bundle" 2 c --bundle a/run.intoto.jsonl
-expect "three bundles" 2 c --bundle a/run.intoto.jsonl --bundle b/run.intoto.jsonl --bundle b/run.intoto.jsonl
-expect "no key" 2 "$VERIFY" compare --bundle a/run.intoto.jsonl --bundle b/run.intoto.jsonl
+expect_err "one bundle" 2 'usage: verify compare --key PUB \[--key P' c --bundle a/run.intoto.jsonl
+expect_err "three bundles" 2 '--bundle: exactly two \(A and B\)' c --bundle a/run.intoto.jsonl --bundle b/run.intoto.jsonl --bundle b/run.intoto.jsonl
+expect_err "no key" 2 'usage: verify compare --key PUB \[--key P' "$VERIFY" compare --bundle a/run.intoto.jsonl --bundle b/run.intoto.jsonl
 for bad in accuracy accuracy= =0.1 accuracy=-1 accuracy=abc accuracy=inf; do
-	expect "bad --tolerance $bad" 2 c --bundle a/run.intoto.jsonl --bundle b/run.intoto.jsonl --tolerance "$bad"
+	expect_err "bad --tolerance $bad" 2 "--tolerance: (expected NAME=DELTA|DELTA must be a finite number >= 0), got \"" c --bundle a/run.intoto.jsonl --bundle b/run.intoto.jsonl --tolerance "$bad"
 done
-expect "tolerance given twice" 2 c --bundle a/run.intoto.jsonl --bundle b/run.intoto.jsonl \
+expect_err "tolerance given twice" 2 '--tolerance: accuracy given twice' c --bundle a/run.intoto.jsonl --bundle b/run.intoto.jsonl \
 	--tolerance accuracy=0.1 --tolerance accuracy=0.2
-expect "missing bundle" 3 c --bundle a/run.intoto.jsonl --bundle nosuch.jsonl
+expect_err "missing bundle" 3 'nosuch\.jsonl: No such file or directory' c --bundle a/run.intoto.jsonl --bundle nosuch.jsonl
 
 summary

@@ -39,7 +39,11 @@ expect "eval bundle verifies" 0 "$VERIFY" --key evaluator.pub --artifact model.j
 # Thresholds: each operator, on the boundary.
 printf '{"acc": 0.9, "loss": 0.25, "n": 100}\n' >m.json
 while read -r expr want; do
-	expect "threshold $expr" "$want" "$ATTEST" eval --key evaluator.key --model model.json \
+	run=expect
+	[ "$want" -ne 0 ] && run="expect_err" &&
+		set -- "threshold $(printf '%s' "$expr" | sed 's/[.^$*+?()|]/\\&/g') FAILED"
+	[ "$want" -eq 0 ] && set --
+	$run "threshold $expr" "$want" "$@" "$ATTEST" eval --key evaluator.key --model model.json \
 		--dataset data/test --metrics m.json --threshold "$expr" --bundle t.intoto.jsonl
 done <<'ROWS'
 acc>=0.9 0
@@ -91,7 +95,7 @@ for who in alice bob carol; do
 done
 expect "three approvals verify" 0 "$VERIFY" --key alice.pub --key bob.pub --key carol.pub \
 	--artifact model.json approvals.intoto.jsonl
-expect "approvals need every signer's key" 1 "$VERIFY" --key alice.pub --key bob.pub approvals.intoto.jsonl
+expect_out "approvals need every signer's key" 1 '^FAIL +approvals\.intoto\.jsonl:3: no signature verifies under a trusted key' "$VERIFY" --key alice.pub --key bob.pub approvals.intoto.jsonl
 A() { sed -n "${2:-1}p" approvals.intoto.jsonl | jq -r .payload | base64 -d | jq -r "$1"; }
 [ "$(A .predicate.stage)" = production ] && pass "stage" || fail "stage"
 [ "$(A .predicate.approver.keyid)" = "$("$ATTEST" key public alice.pub | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)" ] &&
@@ -99,10 +103,10 @@ A() { sed -n "${2:-1}p" approvals.intoto.jsonl | jq -r .payload | base64 -d | jq
 [ "$(A '.predicate.expiresOn | test("Z$")')" = true ] && pass "expiry" || fail "expiry"
 expect "approve by digest" 0 "$ATTEST" approve --key alice.key --stage staging --decision reject \
 	--bundle approvals.intoto.jsonl "sha256:$(sha256sum model.json | cut -d' ' -f1)"
-expect "bad stage" 2 "$ATTEST" approve --key alice.key --stage prod model.json
-expect "bad decision" 2 "$ATTEST" approve --key alice.key --stage production --decision maybe model.json
-expect "bad expiry" 2 "$ATTEST" approve --key alice.key --stage production --expires soon model.json
-expect "bad digest" 2 "$ATTEST" approve --key alice.key --stage production sha256:abc
+expect_err "bad stage" 2 '--stage: expected staging, production or retired, got "prod"' "$ATTEST" approve --key alice.key --stage prod model.json
+expect_err "bad decision" 2 '--decision: expected approve or reject, got "maybe"' "$ATTEST" approve --key alice.key --stage production --decision maybe model.json
+expect_err "bad expiry" 2 '--expires: expected a duration such as 720h, 30d or 1h30m, got "soon"' "$ATTEST" approve --key alice.key --stage production --expires soon model.json
+expect_err "bad digest" 2 'sha256:abc: expected sha256:<64 lowercase hex digits>' "$ATTEST" approve --key alice.key --stage production sha256:abc
 
 # Intake of a base model, with its evaluation.
 expect "intake" 0 "$ATTEST" intake --key steward.key --source https://example.com/base \
@@ -111,8 +115,8 @@ expect "intake" 0 "$ATTEST" intake --key steward.key --source https://example.co
 I() { jq -r .payload intake.intoto.jsonl | base64 -d | jq -r "$1"; }
 [ "$(I .predicate.riskTier)" = medium ] && pass "risk tier" || fail "risk tier"
 [ "$(I '.predicate.evaluations[0].result')" = PASSED ] && pass "intake names the eval" || fail "intake eval"
-expect "intake eval of another model refused" 1 "$ATTEST" intake --key steward.key --source x \
+expect_err "intake eval of another model refused" 1 'eval\.intoto\.jsonl: no evaluation of this model in the bundle' "$ATTEST" intake --key steward.key --source x \
 	--sourcing api --risk-tier low --eval eval.intoto.jsonl train.py
-expect "bad sourcing" 2 "$ATTEST" intake --key steward.key --source x --sourcing stolen --risk-tier low model.json
+expect_err "bad sourcing" 2 '--sourcing: expected open-weights, api, vendor or internal, got "stolen"' "$ATTEST" intake --key steward.key --source x --sourcing stolen --risk-tier low model.json
 
 summary

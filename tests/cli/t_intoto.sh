@@ -67,11 +67,11 @@ expect "train: attest run --in-toto-link, default step (ecdsa)" 0 train
 	fail "no links/prepare.${A:0:8}.link: $(ls links)"
 [ -f "links/train.${B:0:8}.link" ] && pass "ecdsa keyid = securesystemslib's" ||
 	fail "no links/train.${B:0:8}.link: $(ls links)"
-expect "step name with / refused" 2 "$ATTEST" run -k "$T/alice.pem" \
+expect_err "step name with / refused" 2 '--step: expected 1\.\.128 of \[A-Za-z0-9\._-\], not starting with '\''\.'\''' "$ATTEST" run -k "$T/alice.pem" \
 	--in-toto-link links --step ../x -o model.bin -- true
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 \
 	-out "$T/p384.pem" 2>/dev/null
-expect "P-384 key refused before the run" 2 "$ATTEST" run -k "$T/p384.pem" \
+expect_err "P-384 key refused before the run" 2 '--in-toto-link needs an ed25519 or ecdsa-p256 key, not ecdsa-p384' "$ATTEST" run -k "$T/p384.pem" \
 	--in-toto-link links -o "$T/never" -- touch "$T/never"
 [ ! -e "$T/never" ] && pass "P-384: command not run" || fail "P-384: command ran"
 jq -e '.signed.materials | keys == ["data/sub/test.csv","data/train.csv"]' \

@@ -99,8 +99,8 @@ else
 	diff doc-rules.tsv code-rules.tsv | sed 's/^/     | /' | head -10
 fi
 
-# twin NAME JQ-EDIT: the edited example must fail the schema (exit 1) and
-# make verify policy exit 2.
+# twin NAME JQ-EDIT REASON: the edited example must fail the schema (exit 1)
+# and make verify policy exit 2 with REASON (an ERE) about twin.json.
 twin() {
 	local name=$1 rc
 	if ! jq "$2" policy.json >twin.json 2>"$T/verr" || cmp -s twin.json <(jq . policy.json); then
@@ -115,38 +115,69 @@ twin() {
 		fail "schema refuses: $name (validator exit $rc, wanted 1)"
 		sed 's/^/     | /' "$T/verr" | head -5
 	fi
-	expect "verify policy exit 2: $name" 2 pol twin.json
+	expect_err "verify policy exit 2: $name" 2 "twin\.json: $3" pol twin.json
 }
-twin "unknown top-level field" '.extra = true'
-twin "unknown field in a section" '.approval.treshold = 2'
-twin "unknown field in a key" '.keys.alice.keyid = "x"'
-twin "unknown field in a metric" '.evaluation.metrics[0].unit = "%"'
-twin "threshold as a string" '.approval.threshold = "2"'
-twin "threshold zero" '.approval.threshold = 0'
-twin "bad metric op" '.evaluation.metrics[0].op = "=>"'
-twin "metric value as a string" '.evaluation.metrics[0].value = "0.85"'
-twin "missing signers" 'del(.approval.signers)'
-twin "empty signers" '.dataset.signers = []'
-twin "missing stage" 'del(.approval.stage)'
-twin "unknown stage" '.approval.stage = "prod"'
-twin "unknown classification" '.dataset.allowClassifications += ["secret"]'
-twin "unknown risk tier" '.intake.allowRiskTiers = ["none"]'
-twin "bad baseModel" '.training.baseModel = "require"'
-twin "require-intake without intake" 'del(.intake)'
-twin "requireSuccess as a string" '.training.requireSuccess = "yes"'
-twin "policyVersion 2" '.policyVersion = 2'
-twin "missing policyVersion" 'del(.policyVersion)'
-twin "no keys" '.keys = {}'
-twin "key without publicKey" '.keys.bob = {}'
-twin "bad maxAge" '.maxAge = "soon"'
-twin "maxAge of zero" '.maxAge = "0h"'
-twin "section not an object" '.dataset = ["steward"]'
-twin "akKeys without requireTpmQuote" '.training.akKeys = ["trainer"]'
-twin "pcrs without requireTpmQuote" ".training.pcrs = {\"7\": \"$Z64\"}"
-twin "requireTpmQuote as a string" '.training.requireTpmQuote = "yes"'
-twin "empty akKeys" '.training += {requireTpmQuote: true, akKeys: []}'
-twin "pcrs index 24" ".training += {requireTpmQuote: true, pcrs: {\"24\": \"$Z64\"}}"
-twin "pcrs value not 64 lowercase hex" '.training += {requireTpmQuote: true, pcrs: {"7": "ABC"}}'
-twin "pcrs not an object" '.training += {requireTpmQuote: true, pcrs: ["7"]}'
+twin "unknown top-level field" '.extra = true' \
+	'policy: unknown field "extra"'
+twin "unknown field in a section" '.approval.treshold = 2' \
+	'approval: unknown field "treshold"'
+twin "unknown field in a key" '.keys.alice.keyid = "x"' \
+	'alice: unknown field "keyid"'
+twin "unknown field in a metric" '.evaluation.metrics[0].unit = "%"' \
+	'evaluation\.metrics\[0\]: unknown field "unit"'
+twin "threshold as a string" '.approval.threshold = "2"' \
+	'approval\.threshold must be an integer from 1 to the number of signers'
+twin "threshold zero" '.approval.threshold = 0' \
+	'approval\.threshold must be an integer from 1 to the number of signers'
+twin "bad metric op" '.evaluation.metrics[0].op = "=>"' \
+	'evaluation\.metrics\[0\] needs name, op \(>= > <= < ==\) and a numeric value'
+twin "metric value as a string" '.evaluation.metrics[0].value = "0.85"' \
+	'evaluation\.metrics\[0\] needs name, op \(>= > <= < ==\) and a numeric value'
+twin "missing signers" 'del(.approval.signers)' \
+	'approval\.signers must be a non-empty array of key names'
+twin "empty signers" '.dataset.signers = []' \
+	'dataset\.signers must be a non-empty array of key names'
+twin "missing stage" 'del(.approval.stage)' \
+	'approval\.stage must be staging, production or retired'
+twin "unknown stage" '.approval.stage = "prod"' \
+	'approval\.stage must be staging, production or retired'
+twin "unknown classification" '.dataset.allowClassifications += ["secret"]' \
+	'"allowClassifications"\[2\] is not an allowed value'
+twin "unknown risk tier" '.intake.allowRiskTiers = ["none"]' \
+	'"allowRiskTiers"\[0\] is not an allowed value'
+twin "bad baseModel" '.training.baseModel = "require"' \
+	'training\.baseModel must be "allow", "require-intake" or "forbid"'
+twin "require-intake without intake" 'del(.intake)' \
+	'training\.baseModel "require-intake" needs an "intake" section'
+twin "requireSuccess as a string" '.training.requireSuccess = "yes"' \
+	'"requireSuccess" must be true or false'
+twin "policyVersion 2" '.policyVersion = 2' \
+	'policyVersion must be 1'
+twin "missing policyVersion" 'del(.policyVersion)' \
+	'policyVersion must be 1'
+twin "no keys" '.keys = {}' \
+	'"keys" must name at least one key'
+twin "key without publicKey" '.keys.bob = {}' \
+	'key "bob" has no publicKey'
+twin "bad maxAge" '.maxAge = "soon"' \
+	'maxAge must be a duration such as "720h" or "30d"'
+twin "maxAge of zero" '.maxAge = "0h"' \
+	'maxAge must be a duration such as "720h" or "30d"'
+twin "section not an object" '.dataset = ["steward"]' \
+	'"dataset" must be an object'
+twin "akKeys without requireTpmQuote" '.training.akKeys = ["trainer"]' \
+	'training\.akKeys and training\.pcrs need training\.requireTpmQuote'
+twin "pcrs without requireTpmQuote" ".training.pcrs = {\"7\": \"$Z64\"}" \
+	'training\.akKeys and training\.pcrs need training\.requireTpmQuote'
+twin "requireTpmQuote as a string" '.training.requireTpmQuote = "yes"' \
+	'"requireTpmQuote" must be true or false'
+twin "empty akKeys" '.training += {requireTpmQuote: true, akKeys: []}' \
+	'training\.akKeys must be a non-empty array of key names'
+twin "pcrs index 24" ".training += {requireTpmQuote: true, pcrs: {\"24\": \"$Z64\"}}" \
+	'training\.pcrs: "24" must map a PCR index 0-23 to 64 lowercase hex digits'
+twin "pcrs value not 64 lowercase hex" '.training += {requireTpmQuote: true, pcrs: {"7": "ABC"}}' \
+	'training\.pcrs: "7" must map a PCR index 0-23 to 64 lowercase hex digits'
+twin "pcrs not an object" '.training += {requireTpmQuote: true, pcrs: ["7"]}' \
+	'training\.pcrs must be an object of PCR index -> sha256 hex value'
 
 summary

@@ -191,10 +191,10 @@ grep -q '^  graph \[.*label="UNVERIFIED: no --key given' "$T/out" && pass "no ke
 
 # --- usage and I/O ---
 expect "help" 0 "$VERIFY" report --help
-expect "no bundle" 2 "$VERIFY" report $KEYS
-expect "bad format" 2 "$VERIFY" report --bundle $B --format xml
-expect "operand instead of --bundle" 2 "$VERIFY" report $B
-expect "missing bundle" 3 "$VERIFY" report $KEYS --bundle nosuch.jsonl
-expect "missing key file" 3 "$VERIFY" report --key nosuch.pub --bundle $B
+expect_err "no bundle" 2 'usage: verify report \[--key PUB\]\.\.\. --bu' "$VERIFY" report $KEYS
+expect_err "bad format" 2 '--format: expected text, json or dot, got "xml"' "$VERIFY" report --bundle $B --format xml
+expect_err "operand instead of --bundle" 2 'unexpected "ev\.intoto\.jsonl": bundles go after --bundle' "$VERIFY" report $B
+expect_err "missing bundle" 3 'nosuch\.jsonl: No such file or directory' "$VERIFY" report $KEYS --bundle nosuch.jsonl
+expect_err "missing key file" 3 'nosuch\.pub: No such file or directory' "$VERIFY" report --key nosuch.pub --bundle $B
 
 summary

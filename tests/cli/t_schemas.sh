@@ -128,7 +128,7 @@ expect "attest run (every option)" 0 "$ATTEST" run --key trainer.key \
 	--base-model data/test/part-0.csv --capture-logs logs \
 	--output model.json --bundle run.intoto.jsonl \
 	-- "$PY" train.py data/train model.json --epochs 20
-expect "attest run (failing command)" 3 "$ATTEST" run --key trainer.key \
+expect_err "attest run (failing command)" 3 'the command failed; missing outputs: none\.bin' "$ATTEST" run --key trainer.key \
 	--output none.bin --bundle fail.intoto.jsonl -- sh -c 'exit 3'
 "$ATTEST" run --key trainer.key --output k.txt --bundle kill.intoto.jsonl \
 	-- sh -c 'kill -KILL $$' >/dev/null 2>&1

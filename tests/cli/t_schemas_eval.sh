@@ -95,7 +95,7 @@ expect "eval: wrapped command, dataset attestation, --also-test-result" 0 \
 check "eval bundle has two lines" "$(grep -c . eval.intoto.jsonl 2>/dev/null)" 2
 expect "eval bundle verifies" 0 "$VERIFY" --key evaluator.pub --artifact model.json eval.intoto.jsonl
 
-expect "eval: failing thresholds still attested (exit 1)" 1 \
+expect_err "eval: failing thresholds still attested (exit 1)" 1 'threshold recall>0\.99 FAILED \(observed 0\.8985507246376[0-9]*\)' \
 	"$ATTEST" eval --key evaluator.key --model model.json --dataset data/test \
 	--metrics metrics.json --threshold 'recall>0.99' --threshold 'missing>=0' \
 	--threshold 'accuracy>=0.5' --harness https://example.com/evals.git \
