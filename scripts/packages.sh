@@ -9,7 +9,8 @@ build_pkgs=(build-essential cmake pkg-config libssl-dev libjansson-dev
 	libcurl4-openssl-dev libtss2-dev jq python3)
 test_pkgs=(check libsubunit-dev clang-format mandoc openssl curl python3
 	python3-jsonschema in-toto docker-registry swtpm swtpm-tools tpm2-tools
-	nodejs npm perl ca-certificates git time clang libclang-rt-14-dev xxd)
+	nodejs npm perl ca-certificates git time clang libclang-rt-14-dev xxd
+	mount graphviz)
 # The demo builds the programs only: no test suites, so no test packages.
 demo_cmake_args=(-DMLATTEST_TESTS=OFF)
 # The sigstore-js peers need Node.js ^20.17 or >= 22.9; Debian 12 ships 18.

@@ -154,9 +154,8 @@ cp "$T/out" report.dot
 	pass "dot: 9 labelled edges" || fail "dot: edges"
 bad=$(sed -n '2,$p' report.dot | sed '$d' | grep -vcE '^  ((graph|node) \[.*\]|[a-z]+[0-9]+( -> [a-z]+[0-9]+)? \[[^"]*label="([^"\\]|\\.)*"\]);$')
 [ "$bad" -eq 0 ] && pass "dot: every line a well-formed statement" || fail "dot: $bad malformed lines"
-if command -v dot >/dev/null; then
-	expect "dot -Tsvg accepts it" 0 dot -Tsvg -o report.svg report.dot
-fi
+command -v dot >/dev/null || { echo "missing dependency: dot (graphviz)" >&2; exit 1; }
+expect "dot -Tsvg accepts it" 0 dot -Tsvg -o report.svg report.dot
 # Hostile names: escaped for the terminal and for dot.
 "$ATTEST" dataset --key steward.key --name $'ev"il\e[31m\\x\n"]; a -> b; #' \
 	--bundle evil.jsonl data/test 2>/dev/null

@@ -48,7 +48,7 @@ check() {
 	if grep -qxF "$pkg" "$T/allowed"; then
 		return 0
 	fi
-	bad "$1 $2 is from package $pkg, which scripts/packages.sh build_pkgs does not install"
+	bad "$1 $2 is from package $pkg, which scripts/packages.sh ${LIST:-build_pkgs} does not install"
 	return 1
 }
 
@@ -80,6 +80,27 @@ grep -qE '\bjq\b' demo/pipeline.sh && grep -qE 'python3' demo/pipeline.sh &&
 	ok "demo pipeline programs are the checked ones (python3, jq)" ||
 	bad "demo/pipeline.sh programs changed: update t_setup.sh"
 [ "$failed" -eq "$bad_before" ] && ok "every program the demo runs is in build_pkgs"
+
+# The test command starts from a root that has only the Essential packages:
+# every program a test script checks for (its "for dep in ..." list or a
+# "command -v PROG") must come from build_pkgs, test_pkgs or an Essential
+# package (mount, for one, is not Essential).
+python3 tests/lint/pkgclosure.py --essential "${build_pkgs[@]}" "${test_pkgs[@]}" >"$T/allowed"
+bad_before=$failed
+LIST="build_pkgs or test_pkgs"
+progs=$( (grep -rhoE --exclude=t_setup.sh 'for dep in [^;]*;' tests | sed -E 's/^for dep in //; s/;$//'
+	grep -rhoE --exclude=t_setup.sh 'command -v [A-Za-z0-9_.+-]+' tests | sed 's/^command -v //') |
+	tr ' ' '\n' | grep -vE '^$|^"|\$' | LC_ALL=C sort -u)
+nprog=0
+for prog in $progs; do
+	p=$(command -v "$prog") || { bad "test program $prog not found"; continue; }
+	case $p in /*) ;; *) continue ;; esac # a shell builtin
+	nprog=$((nprog + 1))
+	check "test program $prog" "$p"
+done
+[ "$nprog" -ge 15 ] && ok "test scripts name $nprog programs" ||
+	bad "test scripts name only $nprog programs"
+[ "$failed" -eq "$bad_before" ] && ok "every program the tests run is in build_pkgs, test_pkgs or Essential"
 
 # The test build must not inherit the demo's MLATTEST_TESTS=OFF.
 grep -q -- '-DMLATTEST_TESTS=ON' scripts/test.sh && ok "test.sh turns the tests on" ||
