@@ -26,6 +26,7 @@
 #include "predicates/evaluation.h"
 #include "predicates/resource.h"
 #include "predicates/types.h"
+#include "verify/jsonout.h"
 #include "verify/policy.h"
 #include "verify/verify.h"
 #include "verify/vsa.h"
@@ -48,7 +49,8 @@ static const struct opt_def policy_opts[] = {
      "also fetch the attestations of REGISTRY/REPO@sha256:HEX; repeatable"},
     {OPT_INSECURE, "insecure", 0, NULL,
      "plain http for --from; only for loopback registries"},
-    {OPT_JSON, "json", 0, "FILE", "also write the report as JSON"},
+    {OPT_JSON, "json", 0, "FILE",
+     "also write the report as JSON; - for stdout (text then on stderr)"},
     {OPT_VSA_KEY, "vsa-key", 0, "KEYREF",
      "sign a SLSA Verification Summary with this key"},
     {OPT_VSA, "vsa", 0, "FILE", "where the signed VSA goes"},
@@ -87,6 +89,8 @@ struct pctx {
 	json_t *train_deps;  /* RDs of every training dependency */
 	size_t nprov;	     /* training provenances counted */
 	unsigned char *used; /* per evidence item: counted by some rule */
+	char (*why)[200];    /* per evidence item: why a rule passed it by */
+	json_t *uncounted;   /* [{source, sha256, reason}] */
 };
 
 struct policy_opts {
@@ -151,6 +155,44 @@ rule_use(struct pctx *c, struct rule *r, const struct evidence_item *it,
 					"sha256", it->sha256, "signers",
 					signer_names(c, it, role)));
 	c->used[it - c->ev.items] = 1;
+}
+
+/* The policy names of the keys of role (NULL: any key) that signed it. */
+static const char *
+key_names(char *buf, size_t cap, const struct pctx *c,
+	  const struct evidence_item *it, const struct signers *role)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < c->p->nkeys && used < cap; i++) {
+		size_t j, in = role == NULL;
+		for (j = 0; role != NULL && j < role->n; j++)
+			in |= role->idx[j] == (int)i;
+		if (!in || !it->signed_by[i])
+			continue;
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 used ? ", " : "",
+					 policy_key_name(c->p, i));
+	}
+	return buf;
+}
+
+/* SPEC-POL-12: keeps the first reason a rule did not count it. */
+static void pass_by(struct pctx *c, const struct evidence_item *it,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+pass_by(struct pctx *c, const struct evidence_item *it, const char *fmt, ...)
+{
+	char *w = c->why[it - c->ev.items];
+	va_list ap;
+
+	if (w[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w, sizeof(c->why[0]), fmt, ap);
+	va_end(ap);
 }
 
 /* SPEC-POL-5: used attestations must be younger than maxAge and not
@@ -289,6 +331,7 @@ check_training(struct pctx *c)
 		if (why != NULL) {
 			rule_fail(prov, "%s: training provenance %s", it->src,
 				  why);
+			pass_by(c, it, "training provenance %s", why);
 			continue;
 		}
 		found++;
@@ -373,6 +416,7 @@ check_dep(struct pctx *c, const json_t *dep, struct rule *att, struct rule *cls,
 		if (stale != NULL) {
 			rule_fail(att, "%s: dataset attestation %s", it->src,
 				  stale);
+			pass_by(c, it, "dataset attestation %s", stale);
 			continue;
 		}
 		n++;
@@ -498,6 +542,8 @@ check_base_models(struct pctx *c)
 					  "%s: base model risk tier \"%s\" "
 					  "is not allowed",
 					  it->src, tier);
+				pass_by(c, it, "risk tier %s is not allowed",
+					tier);
 				continue;
 			}
 			rule_use(c, r, it, &c->p->intake_signers);
@@ -591,6 +637,7 @@ check_evaluation(struct pctx *c)
 		if (stale != NULL) {
 			snprintf(why, sizeof(why), "%s: evaluation %s", it->src,
 				 stale);
+			pass_by(c, it, "evaluation %s", stale);
 			continue;
 		}
 		found++;
@@ -609,6 +656,10 @@ check_evaluation(struct pctx *c)
 				 "requireHeldOut needs a training section");
 		fails += (o != NULL) +
 			 (c->p->require_held_out && !c->p->has_training);
+		if (fails > 0)
+			pass_by(c, it, "evaluation %s",
+				w[0] ? w + strlen(it->src) + 2
+				     : "fails the held-out rule");
 		if (fails < best_fail) {
 			best_fail = fails;
 			best = it;
@@ -672,7 +723,7 @@ check_approvals(struct pctx *c)
 	unsigned char approved[EVIDENCE_MAX_KEYS] = {0};
 	const struct signers *s = &c->p->approval_signers;
 	struct rule *thr, *rej;
-	char note[300] = "";
+	char note[300] = "", names[160];
 	size_t j, n;
 
 	thr = rule_new(c, "approval.threshold", "AML.T0010.003",
@@ -692,6 +743,8 @@ check_approvals(struct pctx *c)
 			snprintf(note, sizeof(note),
 				 "; %s approves stage %s, not %s", it->src,
 				 stage, c->p->stage);
+			pass_by(c, it, "approval for stage %s, not %s", stage,
+				c->p->stage);
 			continue;
 		}
 		exp = jsonio_str(it->pred, "expiresOn");
@@ -700,10 +753,12 @@ check_approvals(struct pctx *c)
 		    t < c->now) {
 			snprintf(note, sizeof(note), "; %s has expired",
 				 it->src);
+			pass_by(c, it, "approval has expired");
 			continue;
 		}
 		if (stale != NULL) {
 			snprintf(note, sizeof(note), "; %s %s", it->src, stale);
+			pass_by(c, it, "approval %s", stale);
 			continue;
 		}
 		if (strcmp(jsonio_str(it->pred, "decision"), "reject") == 0) {
@@ -711,6 +766,9 @@ check_approvals(struct pctx *c)
 				  "%s: a signer rejected the model for "
 				  "%s",
 				  it->src, c->p->stage);
+			pass_by(c, it, "reject by %s for %s",
+				key_names(names, sizeof(names), c, it, s),
+				c->p->stage);
 			continue;
 		}
 		for (j = 0; j < s->n; j++)
@@ -726,6 +784,96 @@ check_approvals(struct pctx *c)
 			  c->p->threshold, c->p->stage, note);
 	if (rej->outcome == RULE_PASS)
 		json_array_extend(rej->evidence, thr->evidence);
+}
+
+/* ---- entries no rule counted (SPEC-POL-12) ---- */
+
+struct role_kind {
+	const char *type, *what, *role;
+	int has;
+	const struct signers *signers;
+};
+
+static int
+role_kind(struct role_kind *k, const struct policy *p, const char *type)
+{
+	const struct role_kind kinds[] = {
+	    {PRED_SLSA_PROVENANCE, "training provenance", "training",
+	     p->has_training, &p->training_signers},
+	    {PRED_DATASET, "dataset attestation", "dataset", p->has_dataset,
+	     &p->dataset_signers},
+	    {PRED_EVALUATION, "evaluation", "evaluation", p->has_evaluation,
+	     &p->evaluation_signers},
+	    {PRED_APPROVAL, "approval", "approval", p->has_approval,
+	     &p->approval_signers},
+	    {PRED_INTAKE, "intake review", "intake", p->has_intake,
+	     &p->intake_signers},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].type, type) == 0) {
+			*k = kinds[i];
+			return 1;
+		}
+	return 0;
+}
+
+/* Why no rule counted it, when no rule said so itself. */
+static void
+derive_why(char *w, size_t cap, const struct pctx *c,
+	   const struct evidence_item *it)
+{
+	struct role_kind k;
+	char names[160], shown[200];
+	const char *vowel;
+
+	if (!role_kind(&k, c->p, it->type)) {
+		text_escape(shown, sizeof(shown), it->type);
+		snprintf(w, cap, "a %s statement, which no rule uses", shown);
+		return;
+	}
+	vowel = strchr("aeiou", k.role[0]) ? "an" : "a";
+	key_names(names, sizeof(names), c, it, NULL);
+	if (!k.has)
+		snprintf(w, cap, "%s, and the policy has no %s section",
+			 k.what, k.role);
+	else if (!evidence_signed_by_any(it, k.signers->idx, k.signers->n))
+		snprintf(w, cap, "%s signed by the %s %s, which %s not %s %s "
+				 "signer",
+			 k.what, names, strchr(names, ',') ? "keys" : "key",
+			 strchr(names, ',') ? "are" : "is", vowel, k.role);
+	else {
+		text_escape(shown, sizeof(shown), c->artifact_name);
+		snprintf(w, cap, "%s not about %s or the data of its training",
+			 k.what, shown);
+	}
+}
+
+static json_t *
+uncounted(const struct pctx *c)
+{
+	json_t *list = json_array();
+	char w[600];
+	size_t i;
+
+	for (i = 0; list != NULL && i < c->ev.n; i++) {
+		const struct evidence_item *it = &c->ev.items[i];
+		if (c->used[i])
+			continue;
+		if (c->why[i][0] != '\0')
+			snprintf(w, sizeof(w), "%s", c->why[i]);
+		else
+			derive_why(w, sizeof(w), c, it);
+		if (json_array_append_new(list, json_pack("{s:s, s:s, s:s}",
+							  "source", it->src,
+							  "sha256", it->sha256,
+							  "reason", w)) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	return list;
 }
 
 /* ---- driver and output ---- */
@@ -862,6 +1010,11 @@ print_text(const struct pctx *c, int status, int quiet)
 			       json_array_size(r->evidence) > 3 ? " ..." : "");
 		}
 	}
+	for (i = 0; !quiet && i < json_array_size(c->uncounted); i++) {
+		const json_t *u = json_array_get(c->uncounted, i);
+		printf("UNCOUNTED %s %s\n", jsonio_str(u, "source"),
+		       jsonio_str(u, "reason"));
+	}
 	fflush(stdout);
 	fprintf(stderr,
 		"verify: %s %s under %s (%zu rules, %zu failed; %zu of %zu "
@@ -891,7 +1044,7 @@ report_json(const struct pctx *c, int status)
 		json_array_append_new(rules, row);
 	}
 	return json_pack("{s:s, s:i, s:{s:s, s:{s:s}}, s:{s:s, s:O}, s:o, "
-			 "s:{s:I, s:I, s:I}}",
+			 "s:{s:I, s:I, s:I}, s:O}",
 			 "result",
 			 status == EXIT_PASS	   ? "admit"
 			 : status == EXIT_REJECTED ? "deny"
@@ -901,22 +1054,8 @@ report_json(const struct pctx *c, int status)
 			 c->artifact_name, "digest", c->artifact, "rules",
 			 rules, "attestations", "read", (json_int_t)c->ev.total,
 			 "verified", (json_int_t)c->ev.n, "unverified",
-			 (json_int_t)(c->ev.unverified + c->ev.malformed));
-}
-
-static int
-write_json(const char *path, const json_t *doc, struct err *e)
-{
-	char *text = NULL;
-	size_t len;
-	int rc = jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, e);
-
-	if (rc == 0) {
-		text[len] = '\n';
-		rc = file_write_atomic(path, text, len + 1, 0644, 0, e);
-	}
-	free(text);
-	return rc;
+			 (json_int_t)(c->ev.unverified + c->ev.malformed),
+			 "uncounted", c->uncounted);
 }
 
 static void
@@ -935,7 +1074,8 @@ evaluate(struct pctx *c)
 }
 
 static int
-outputs(struct pctx *c, const struct policy_opts *o, int status, struct err *e)
+outputs(struct pctx *c, const struct policy_opts *o, struct jsonout *jo,
+	int status, struct err *e)
 {
 	json_t *doc = NULL;
 	int rc = 0;
@@ -943,7 +1083,8 @@ outputs(struct pctx *c, const struct policy_opts *o, int status, struct err *e)
 	print_text(c, status, o->quiet);
 	if (o->json != NULL) {
 		doc = report_json(c, status);
-		rc = write_json(o->json, doc, e);
+		rc = doc != NULL ? jsonout_write(jo, doc, e)
+				 : err_set(e, EXIT_UNDECIDED, "out of memory");
 		json_decref(doc);
 	}
 	if (rc == 0 && o->vsa != NULL)
@@ -997,6 +1138,7 @@ int
 cmd_policy(int argc, char **argv)
 {
 	struct policy_opts o;
+	struct jsonout jo = JSONOUT_INIT;
 	struct policy *p = NULL;
 	struct err e = ERR_INIT;
 	struct pctx c;
@@ -1006,6 +1148,8 @@ cmd_policy(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&c, 0, sizeof(c));
 	rc = parse(&o, argc, argv, &e);
+	if (rc == 0)
+		rc = jsonout_open(&jo, o.json, &e);
 	if (rc == 0)
 		rc = policy_load(&p, o.policy, &e);
 	if (rc == 0 && o.vsa_key != NULL) {
@@ -1025,19 +1169,26 @@ cmd_policy(int argc, char **argv)
 		rc = load_evidence(&c.ev, &o, p->ks, &e);
 	if (rc == 0) {
 		c.used = calloc(c.ev.n + 1, 1);
-		if (c.used == NULL)
+		c.why = calloc(c.ev.n + 1, sizeof(*c.why));
+		if (c.used == NULL || c.why == NULL)
 			rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
 	}
 	if (rc == 0) {
 		evaluate(&c);
 		status = verdict(&c);
-		rc = outputs(&c, &o, status, &e);
+		c.uncounted = uncounted(&c);
+		rc = c.uncounted != NULL
+			 ? outputs(&c, &o, &jo, status, &e)
+			 : err_set(&e, EXIT_UNDECIDED, "out of memory");
 	}
 	for (i = 0; i < c.nrules; i++)
 		json_decref(c.rules[i].evidence);
 	json_decref(c.train_deps);
 	json_decref(c.artifact);
+	json_decref(c.uncounted);
+	jsonout_close(&jo);
 	free(c.used);
+	free(c.why);
 	evidence_free(&c.ev);
 	policy_free(p);
 	free(o.bundles);

@@ -1,0 +1,98 @@
+/* The one way verify's commands write their JSON reports (jsonout.h). */
+#include "verify/jsonout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/fileio.h"
+#include "lib/jsonio.h"
+
+int
+jsonout_is_stdout(const char *path)
+{
+	return path != NULL &&
+	       (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0 ||
+		strcmp(path, "/dev/fd/1") == 0);
+}
+
+/* The directory a report file goes into must already exist. */
+static int
+check_dir(const char *path, struct err *e)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (path[0] == '\0')
+		return err_set(e, EXIT_USAGE, "--json: empty file name; use - "
+					      "for standard output");
+	if (slash == NULL || slash == path)
+		return 0;
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return err_set(e, EXIT_USAGE, "--json: path too long");
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return err_set(e, EXIT_USAGE,
+			       "--json %s: no such directory %s; create it "
+			       "first, or use --json - for standard output",
+			       path, dir);
+	return 0;
+}
+
+int
+jsonout_open(struct jsonout *j, const char *path, struct err *e)
+{
+	j->path = path;
+	j->fd = -1;
+	if (path == NULL)
+		return 0;
+	if (!jsonout_is_stdout(path))
+		return check_dir(path, e);
+	fflush(stdout);
+	j->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (j->fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		return err_sys(e, EXIT_UNDECIDED, errno, "standard output");
+	return 0;
+}
+
+int
+jsonout_write(struct jsonout *j, const json_t *doc, struct err *e)
+{
+	char *text = NULL;
+	size_t len;
+	int rc;
+
+	if (j->path == NULL)
+		return 0;
+	rc = jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, e);
+	if (rc != 0)
+		return rc;
+	text[len] = '\n';
+	if (j->fd >= 0) {
+		fflush(stdout);
+		if (file_write_all(j->fd, text, len + 1) != 0)
+			rc = err_sys(e, EXIT_UNDECIDED, errno,
+				     "standard output");
+	} else {
+		rc = file_write_atomic(j->path, text, len + 1, 0644, 0, e);
+	}
+	free(text);
+	return rc;
+}
+
+void
+jsonout_close(struct jsonout *j)
+{
+	if (j->fd < 0)
+		return;
+	fflush(stdout);
+	dup2(j->fd, STDOUT_FILENO);
+	close(j->fd);
+	j->fd = -1;
+}
