@@ -24,9 +24,10 @@
 #include "predicates/evaluation.h"
 #include "predicates/types.h"
 #include "verify/evidence.h"
+#include "verify/jsonout.h"
 #include "verify/verify.h"
 
-enum { OPT_KEY = 1, OPT_BUNDLE, OPT_TOLERANCE };
+enum { OPT_KEY = 1, OPT_BUNDLE, OPT_TOLERANCE, OPT_JSON };
 
 static const struct opt_def compare_opts[] = {
     {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
@@ -35,12 +36,14 @@ static const struct opt_def compare_opts[] = {
     {OPT_TOLERANCE, "tolerance", 't', "NAME=DELTA",
      "metric NAME may differ by at most DELTA (absolute); default 0; "
      "repeatable"},
+    {OPT_JSON, "json", 0, "FILE",
+     "also write the result as JSON; - for stdout (text then on stderr)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define COMPARE_SYNOPSIS                                                       \
 	"verify compare --key PUB [--key PUB]... --bundle A --bundle B "       \
-	"[--tolerance NAME=DELTA]..."
+	"[--tolerance NAME=DELTA]... [--json FILE]"
 
 struct tolerance {
 	const char *name;
@@ -50,7 +53,7 @@ struct tolerance {
 };
 
 struct compare_opts {
-	const char **keys, *bundles[2];
+	const char **keys, *bundles[2], *json;
 	size_t nkeys, nbundles, ntols;
 	struct tolerance *tols;
 };
@@ -70,6 +73,7 @@ struct cmp {
 	struct side s[2];
 	size_t diffs;
 	int undecided, rejected;
+	json_t *lines; /* [{kind, text}], what say printed */
 };
 
 /* Any JSON value, compact and escaped. */
@@ -136,6 +140,13 @@ say(struct cmp *c, const char *what, const struct textbuf *b)
 	if (strcmp(what, "DIFFERS") == 0)
 		c->diffs++;
 	printf("%-8s %s\n", what, b->s);
+	if (c->lines != NULL &&
+	    json_array_append_new(c->lines, json_pack("{s:s, s:s}", "kind",
+						      what, "text",
+						      b->s)) != 0) {
+		json_decref(c->lines);
+		c->lines = NULL;
+	}
 }
 
 static int
@@ -213,6 +224,9 @@ parse(struct compare_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_TOLERANCE:
 			rc = parse_tolerance(o, val, e);
+			break;
+		case OPT_JSON:
+			o->json = val;
 			break;
 		default:
 			return err_set(e, EXIT_USAGE,
@@ -784,6 +798,35 @@ load(struct cmp *c, struct side *s, struct err *e)
 	return pick(c, s, e);
 }
 
+static const char *
+result_word(const struct cmp *c)
+{
+	return c->rejected	  ? "rejected"
+	       : c->diffs > 0 ? "divergent"
+	       : c->undecided ? "undecided"
+			      : "consistent";
+}
+
+static int
+write_json(struct cmp *c, struct jsonout *jo, int status, struct err *e)
+{
+	json_t *doc;
+	int rc;
+
+	if (c->o.json == NULL)
+		return status;
+	doc = c->lines == NULL
+		  ? NULL
+		  : json_pack("{s:s, s:i, s:[s, s], s:I, s:O}", "result",
+			      result_word(c), "exitCode", status, "bundles",
+			      c->o.bundles[0], c->o.bundles[1], "differences",
+			      (json_int_t)c->diffs, "lines", c->lines);
+	rc = doc != NULL ? jsonout_write(jo, doc, e)
+			 : err_set(e, EXIT_UNDECIDED, "out of memory");
+	json_decref(doc);
+	return rc != 0 ? rc : status;
+}
+
 static int
 verdict(struct cmp *c)
 {
@@ -822,6 +865,7 @@ int
 cmd_compare(int argc, char **argv)
 {
 	struct cmp c;
+	struct jsonout jo = JSONOUT_INIT;
 	struct err e = ERR_INIT;
 	size_t i;
 	int rc;
@@ -834,6 +878,9 @@ cmd_compare(int argc, char **argv)
 		rc = EXIT_PASS; /* --help */
 		goto out;
 	}
+	if (rc == 0)
+		rc = jsonout_open(&jo, c.o.json, &e);
+	c.lines = json_array();
 	if (rc == 0)
 		rc = keyset_new(&c.ks, &e);
 	for (i = 0; rc == 0 && i < c.o.nkeys; i++)
@@ -850,8 +897,10 @@ cmd_compare(int argc, char **argv)
 		compare_evals(&c);
 	}
 	if (rc == 0)
-		rc = verdict(&c);
+		rc = write_json(&c, &jo, verdict(&c), &e);
 out:
+	jsonout_close(&jo);
+	json_decref(c.lines);
 	for (i = 0; i < 2; i++) {
 		evidence_free(&c.s[i].ev);
 		free(c.s[i].evals);

@@ -22,9 +22,10 @@
 #include "predicates/dataset.h"
 #include "predicates/resource.h"
 #include "predicates/types.h"
+#include "verify/jsonout.h"
 #include "verify/verify.h"
 
-enum { OPT_KEY = 1, OPT_BUNDLE, OPT_ONLY, OPT_JOBS };
+enum { OPT_KEY = 1, OPT_BUNDLE, OPT_ONLY, OPT_JOBS, OPT_JSON };
 
 static const struct opt_def vdataset_opts[] = {
     {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
@@ -32,17 +33,19 @@ static const struct opt_def vdataset_opts[] = {
     {OPT_ONLY, "only", 0, "PATH",
      "check only this file or directory (relative to PATH); repeatable"},
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
+    {OPT_JSON, "json", 0, "FILE",
+     "also write the result as JSON; - for stdout (text then on stderr)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define VDATASET_SYNOPSIS                                                      \
 	"verify dataset --key PUB [--key PUB]... --bundle FILE [--only "       \
-	"PATH]... [-j N] PATH"
+	"PATH]... [-j N] [--json FILE] PATH"
 
 struct vdataset_opts {
 	const char **keys, **only;
 	size_t nkeys, nonly;
-	const char *bundle, *path;
+	const char *bundle, *path, *json;
 	unsigned jobs;
 };
 
@@ -83,6 +86,9 @@ parse(struct vdataset_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_ONLY:
 			o->only[o->nonly++] = val;
+			break;
+		case OPT_JSON:
+			o->json = val;
 			break;
 		case OPT_JOBS:
 			rc = opt_long(&v, val, 1, DIGEST_MAX_JOBS, "--jobs", e);
@@ -320,6 +326,7 @@ int
 cmd_dataset(int argc, char **argv)
 {
 	struct vdataset_opts o;
+	struct jsonout jo = JSONOUT_INIT;
 	struct candidate *cands = NULL;
 	struct statement **sts = NULL;
 	struct keyset *ks = NULL;
@@ -330,6 +337,8 @@ cmd_dataset(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	rc = parse(&o, argc, argv, &e);
+	if (rc == 0)
+		rc = jsonout_open(&jo, o.json, &e);
 	if (rc != 0)
 		goto out;
 	rc = keyset_new(&ks, &e);
@@ -402,6 +411,5 @@ out:
 	free(o.only);
 	if (rc == 1)
 		return EXIT_PASS;
-	fflush(stdout);
-	return rc == 0 ? EXIT_PASS : verify_fail(&e);
+	return jsonout_finish(&jo, o.path ? o.path : "", rc, &e, NULL);
 }

@@ -19,9 +19,10 @@
 #include "lib/statement.h"
 #include "lib/text.h"
 #include "predicates/oms.h"
+#include "verify/jsonout.h"
 #include "verify/verify.h"
 
-enum { OPT_KEY = 1, OPT_SIG, OPT_UNSIGNED };
+enum { OPT_KEY = 1, OPT_SIG, OPT_UNSIGNED, OPT_JSON };
 
 static const struct opt_def vmodel_opts[] = {
     {OPT_KEY, "key", 'k', "PUB", "the signer's public key (PEM)"},
@@ -29,15 +30,17 @@ static const struct opt_def vmodel_opts[] = {
      "the bundle (default: MODEL_DIR/model.sig)"},
     {OPT_UNSIGNED, "ignore-unsigned", 0, NULL,
      "accept files that the signature does not list"},
+    {OPT_JSON, "json", 0, "FILE",
+     "also write the result as JSON; - for stdout (text then on stderr)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define VMODEL_SYNOPSIS                                                        \
 	"verify model --key PUB [--signature FILE] [--ignore-unsigned] "       \
-	"MODEL_DIR"
+	"[--json FILE] MODEL_DIR"
 
 struct vmodel_opts {
-	const char *key, *sig, *model;
+	const char *key, *sig, *model, *json;
 	int ignore_unsigned;
 	char sigbuf[PATH_MAX];
 };
@@ -48,6 +51,7 @@ struct scan {
 	unsigned char *seen;
 	int single_file, shards, ignore_unsigned;
 	size_t bad;
+	json_t *findings; /* [{change, path}] */
 	char last[DIGEST_MAX_PATH + 16];
 };
 
@@ -76,6 +80,9 @@ parse(struct vmodel_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_UNSIGNED:
 			o->ignore_unsigned = 1;
+			break;
+		case OPT_JSON:
+			o->json = val;
 			break;
 		default:
 			if (o->model != NULL)
@@ -109,6 +116,9 @@ report(struct scan *sc, const char *kind, const char *name)
 	snprintf(sc->last, sizeof(sc->last), "%s", key);
 	text_escape(shown, sizeof(shown), key + strlen(kind) + 1);
 	printf("FAIL  %-8s %s\n", kind, shown);
+	json_array_append_new(sc->findings,
+			      json_pack("{s:s, s:s}", "change", kind, "path",
+					key + strlen(kind) + 1));
 }
 
 static int
@@ -186,7 +196,7 @@ load_signed(struct oms_signed **out, const struct vmodel_opts *o, struct err *e)
 
 static int
 check_tree(const struct oms_signed *s, const struct vmodel_opts *o,
-	   struct err *e)
+	   json_t *findings, struct err *e)
 {
 	const struct oms_serialization *ser = oms_signed_serialization(s);
 	struct digest_opts d = DIGEST_OPTS_INIT;
@@ -200,6 +210,7 @@ check_tree(const struct oms_signed *s, const struct vmodel_opts *o,
 
 	memset(&sc, 0, sizeof(sc));
 	sc.s = s;
+	sc.findings = findings;
 	sc.shards = ser->shard_size != 0;
 	sc.ignore_unsigned = o->ignore_unsigned;
 	sc.single_file = stat(o->model, &sb) == 0 && S_ISREG(sb.st_mode);
@@ -253,19 +264,26 @@ int
 cmd_model(int argc, char **argv)
 {
 	struct vmodel_opts o;
+	struct jsonout jo = JSONOUT_INIT;
 	struct oms_signed *s = NULL;
 	struct err e = ERR_INIT;
-	int rc;
+	json_t *findings = json_array();
+	int rc, status;
 
 	memset(&o, 0, sizeof(o));
 	rc = parse(&o, argc, argv, &e);
+	if (rc == 1) {
+		json_decref(findings);
+		return EXIT_PASS;
+	}
+	if (rc == 0)
+		rc = jsonout_open(&jo, o.json, &e);
 	if (rc == 0)
 		rc = load_signed(&s, &o, &e);
 	if (rc == 0)
-		rc = check_tree(s, &o, &e);
+		rc = check_tree(s, &o, findings, &e);
 	oms_signed_free(s);
-	if (rc == 1)
-		return EXIT_PASS;
-	fflush(stdout);
-	return rc == 0 ? EXIT_PASS : verify_fail(&e);
+	status = jsonout_finish(&jo, o.model ? o.model : "", rc, &e, findings);
+	json_decref(findings);
+	return status;
 }

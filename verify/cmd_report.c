@@ -22,6 +22,7 @@
 #include "lib/statement.h"
 #include "lib/text.h"
 #include "predicates/types.h"
+#include "verify/jsonout.h"
 #include "verify/verify.h"
 
 #define REPORT_MAX_KEYS 64
@@ -29,7 +30,7 @@
 #define REPORT_MAX_SUBJECTS_SHOWN 10
 #define REPORT_MAX_METRICS_SHOWN 8
 
-enum { OPT_KEY = 1, OPT_BUNDLE, OPT_FORMAT };
+enum { OPT_KEY = 1, OPT_BUNDLE, OPT_FORMAT, OPT_JSON };
 
 static const struct opt_def report_opts[] = {
     {OPT_KEY, "key", 'k', "PUB",
@@ -37,12 +38,14 @@ static const struct opt_def report_opts[] = {
      "verified"},
     {OPT_BUNDLE, "bundle", 'b', "FILE", "attestations to report; repeatable"},
     {OPT_FORMAT, "format", 'f', "FMT", "text (default), json or dot"},
+    {OPT_JSON, "json", 0, "FILE",
+     "also write the JSON report; - for stdout (text then on stderr)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define REPORT_SYNOPSIS                                                        \
 	"verify report [--key PUB]... --bundle FILE [--bundle FILE]... "       \
-	"[--format text|json|dot]"
+	"[--format text|json|dot] [--json FILE]"
 
 enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_DOT };
 
@@ -50,6 +53,7 @@ struct report_opts {
 	const char **keys, **bundles;
 	size_t nkeys, nbundles;
 	enum report_format format;
+	const char *json;
 };
 
 enum att_state { ATT_VERIFIED, ATT_UNCHECKED, ATT_NOT_VERIFIED, ATT_MALFORMED };
@@ -368,6 +372,9 @@ parse(struct report_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_BUNDLE:
 			o->bundles[o->nbundles++] = val;
+			break;
+		case OPT_JSON:
+			o->json = val;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(val, "text") == 0)
@@ -954,7 +961,7 @@ emit_dot(const struct report *r)
 }
 
 static int
-finish(struct report *r, struct err *e)
+finish(struct report *r, struct jsonout *jo, struct err *e)
 {
 	size_t n[4];
 	int status, rc = 0;
@@ -969,6 +976,12 @@ finish(struct report *r, struct err *e)
 		emit_dot(r);
 	else
 		emit_text(r);
+	if (rc == 0 && r->o.json != NULL) {
+		json_t *doc = report_json(r, status);
+		rc = doc != NULL ? jsonout_write(jo, doc, e)
+				 : err_set(e, EXIT_UNDECIDED, "out of memory");
+		json_decref(doc);
+	}
 	if (rc != 0)
 		return rc;
 	fflush(stdout);
@@ -992,6 +1005,7 @@ int
 cmd_report(int argc, char **argv)
 {
 	struct report r;
+	struct jsonout jo = JSONOUT_INIT;
 	struct err e = ERR_INIT;
 	size_t i;
 	int rc;
@@ -1003,6 +1017,8 @@ cmd_report(int argc, char **argv)
 		goto out;
 	}
 	if (rc == 0)
+		rc = jsonout_open(&jo, r.o.json, &e);
+	if (rc == 0)
 		rc = keyset_new(&r.ks, &e);
 	for (i = 0; rc == 0 && i < r.o.nkeys; i++)
 		if (keyset_add_file(r.ks, r.o.keys[i], &e) != 0)
@@ -1012,8 +1028,9 @@ cmd_report(int argc, char **argv)
 	if (rc == 0)
 		rc = build_graph(&r, &e);
 	if (rc == 0)
-		rc = finish(&r, &e);
+		rc = finish(&r, &jo, &e);
 out:
+	jsonout_close(&jo);
 	for (i = 0; i < r.natts; i++)
 		statement_free(r.atts[i].st);
 	free(r.atts);

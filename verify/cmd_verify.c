@@ -20,6 +20,7 @@
 #include "lib/statement.h"
 #include "lib/text.h"
 #include "lib/tsa.h"
+#include "verify/jsonout.h"
 #include "verify/verify.h"
 
 enum {
@@ -36,7 +37,8 @@ static const struct opt_def verify_opts[] = {
     {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
     {OPT_ARTIFACT, "artifact", 'a', "PATH",
      "file whose sha256 must be a verified subject; repeatable"},
-    {OPT_JSON, "json", 0, NULL, "print a JSON report on stdout"},
+    {OPT_JSON, "json", 0, NULL,
+     "print a JSON report on stdout (also --json -); text then on stderr"},
     {OPT_FROM, "from", 0, "REF",
      "fetch the attestations for REGISTRY/REPO@sha256:HEX; repeatable"},
     {OPT_INSECURE, "insecure", 0, NULL,
@@ -109,7 +111,10 @@ parse(struct verify_opts *o, int argc, char **argv, struct err *e)
 		} else if (id == OPT_ARTIFACT) {
 			o->artifacts[o->nartifacts++] = val;
 		} else if (id == OPT_JSON) {
+			/* SPEC-OUT-2: a bare --json has always meant stdout. */
 			o->json = 1;
+			if (it.i < it.argc && jsonout_is_stdout(it.argv[it.i]))
+				it.i++;
 		} else if (id == OPT_FROM) {
 			o->froms[o->nfroms++] = val;
 		} else if (id == OPT_INSECURE) {
@@ -152,8 +157,7 @@ say_fail(struct run *r, const char *src, const struct err *e)
 	json_t *row;
 
 	r->status = verify_worst(r->status, e->code);
-	if (!r->o.json)
-		printf("FAIL  %s\n", e->msg);
+	printf("FAIL  %s\n", e->msg);
 	row = json_pack("{s:s, s:b, s:s}", "source", src, "verified", 0,
 			"error", e->msg);
 	json_array_append_new(r->report, row);
@@ -186,13 +190,11 @@ say_pass(struct run *r, const char *src, const struct key *signer,
 	const char *name = jsonio_str(json_array_get(subs, 0), "name");
 	json_t *row;
 
-	if (!r->o.json) {
-		text_escape(ptype, sizeof(ptype), statement_predicate_type(st));
-		text_escape(first, sizeof(first), name ? name : "_");
-		printf("PASS  %s  %s  signed by %.16s (%s)  subject %s%s\n",
-		       src, ptype, key_id(signer), key_source(signer), first,
-		       json_array_size(subs) > 1 ? " and more" : "");
-	}
+	text_escape(ptype, sizeof(ptype), statement_predicate_type(st));
+	text_escape(first, sizeof(first), name ? name : "_");
+	printf("PASS  %s  %s  signed by %.16s (%s)  subject %s%s\n", src, ptype,
+	       key_id(signer), key_source(signer), first,
+	       json_array_size(subs) > 1 ? " and more" : "");
 	row = json_pack("{s:s, s:b, s:s, s:s, s:s, s:o}", "source", src,
 			"verified", 1, "keyid", key_id(signer), "predicateType",
 			statement_predicate_type(st), "statementType",
@@ -262,7 +264,7 @@ check_timestamps(json_t **times, const struct run *r,
 			       "%s: no timestamp checked against --tsa-cert "
 			       "(--require-timestamp)",
 			       ent->src);
-	if (ent->nts > 0 && r->tsa == NULL && !r->o.json)
+	if (ent->nts > 0 && r->tsa == NULL)
 		printf("NOTE  %s  %zu timestamp(s) not checked (no "
 		       "--tsa-cert)\n",
 		       ent->src, ent->nts);
@@ -272,8 +274,7 @@ check_timestamps(json_t **times, const struct run *r,
 			       sig, siglen, e) != 0)
 			return err_prefix(e, "%s", ent->src);
 		json_array_append_new(*times, json_string(when));
-		if (!r->o.json)
-			printf("TIME  %s  genTime %s (RFC 3161, trusted TSA)\n",
+		printf("TIME  %s  genTime %s (RFC 3161, trusted TSA)\n",
 			       ent->src, when);
 	}
 	return 0;
@@ -379,8 +380,7 @@ check_artifact(struct run *r, const char *path)
 
 	if (hash_file_sha256(digest, NULL, path, &e) != 0) {
 		r->status = verify_worst(r->status, e.code);
-		if (!r->o.json)
-			printf("FAIL  artifact %s\n", e.msg);
+		printf("FAIL  artifact %s\n", e.msg);
 		json_array_append_new(r->arts,
 				      json_pack("{s:s, s:b, s:s}", "path", path,
 						"matched", 0, "error", e.msg));
@@ -391,8 +391,7 @@ check_artifact(struct run *r, const char *path)
 	text_escape(shown, sizeof(shown), path);
 	for (i = 0; i < r->nok; i++) {
 		if (statement_has_subject(r->ok[i].st, set)) {
-			if (!r->o.json)
-				printf("PASS  artifact %s sha256:%s is a "
+			printf("PASS  artifact %s sha256:%s is a "
 				       "subject of %s\n",
 				       shown, hex, r->ok[i].src);
 			json_array_append_new(
@@ -405,8 +404,7 @@ check_artifact(struct run *r, const char *path)
 	}
 	json_decref(set);
 	r->status = verify_worst(r->status, EXIT_REJECTED);
-	if (!r->o.json)
-		printf("FAIL  artifact %s sha256:%s is not a subject of any "
+	printf("FAIL  artifact %s sha256:%s is not a subject of any "
 		       "verified statement\n",
 		       shown, hex);
 	json_array_append_new(r->arts,
@@ -430,43 +428,36 @@ verdict(int status)
 }
 
 static int
-finish(struct run *r)
+finish(struct run *r, struct jsonout *jo)
 {
 	struct err e = ERR_INIT;
 	json_t *doc;
-	char *text = NULL;
-	size_t len;
+	int rc;
 
-	if (!r->o.json) {
-		fflush(stdout);
-		fprintf(stderr,
-			"verify: %s (%zu of %zu attestations verified"
-			", %zu artifacts checked)\n",
-			r->status == EXIT_PASS	     ? "PASS"
-			: r->status == EXIT_REJECTED ? "REJECTED"
-						     : "COULD NOT DECIDE",
-			r->nok, json_array_size(r->report), r->o.nartifacts);
+	fflush(stdout);
+	fprintf(stderr,
+		"verify: %s (%zu of %zu attestations verified"
+		", %zu artifacts checked)\n",
+		r->status == EXIT_PASS	     ? "PASS"
+		: r->status == EXIT_REJECTED ? "REJECTED"
+					     : "COULD NOT DECIDE",
+		r->nok, json_array_size(r->report), r->o.nartifacts);
+	if (!r->o.json)
 		return r->status;
-	}
 	doc = json_pack("{s:s, s:i, s:O, s:O}", "result", verdict(r->status),
 			"exitCode", r->status, "attestations", r->report,
 			"artifacts", r->arts);
-	if (doc == NULL ||
-	    jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, &e) != 0) {
-		json_decref(doc);
-		err_set(&e, EXIT_UNDECIDED, "cannot write the JSON report");
-		return verify_fail(&e);
-	}
-	printf("%s\n", text);
-	free(text);
+	rc = doc != NULL ? jsonout_write(jo, doc, &e)
+			 : err_set(&e, EXIT_UNDECIDED, "out of memory");
 	json_decref(doc);
-	return r->status;
+	return rc != 0 ? verify_fail(&e) : r->status;
 }
 
 int
 cmd_verify(int argc, char **argv)
 {
 	struct run r;
+	struct jsonout jo = JSONOUT_INIT;
 	struct err e = ERR_INIT;
 	size_t i;
 	int rc;
@@ -475,6 +466,10 @@ cmd_verify(int argc, char **argv)
 	rc = parse(&r.o, argc, argv, &e);
 	if (rc != 0) {
 		rc = rc == 1 ? EXIT_PASS : verify_fail(&e);
+		goto out;
+	}
+	if (r.o.json && jsonout_open(&jo, "-", &e) != 0) {
+		rc = verify_fail(&e);
 		goto out;
 	}
 	r.report = json_array();
@@ -496,8 +491,9 @@ cmd_verify(int argc, char **argv)
 		check_from(&r, r.o.froms[i]);
 	for (i = 0; i < r.o.nartifacts; i++)
 		check_artifact(&r, r.o.artifacts[i]);
-	rc = finish(&r);
+	rc = finish(&r, &jo);
 out:
+	jsonout_close(&jo);
 	for (i = 0; i < r.nok; i++)
 		statement_free(r.ok[i].st);
 	free(r.ok);

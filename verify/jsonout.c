@@ -12,6 +12,7 @@
 
 #include "lib/fileio.h"
 #include "lib/jsonio.h"
+#include "verify/verify.h"
 
 int
 jsonout_is_stdout(const char *path)
@@ -48,12 +49,15 @@ check_dir(const char *path, struct err *e)
 int
 jsonout_open(struct jsonout *j, const char *path, struct err *e)
 {
-	j->path = path;
+	j->path = NULL;
 	j->fd = -1;
 	if (path == NULL)
 		return 0;
+	if (!jsonout_is_stdout(path) && check_dir(path, e) != 0)
+		return -EXIT_USAGE;
+	j->path = path;
 	if (!jsonout_is_stdout(path))
-		return check_dir(path, e);
+		return 0;
 	fflush(stdout);
 	j->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (j->fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
@@ -84,6 +88,45 @@ jsonout_write(struct jsonout *j, const json_t *doc, struct err *e)
 	}
 	free(text);
 	return rc;
+}
+
+int
+jsonout_finish(struct jsonout *j, const char *path, int rc,
+	       const struct err *e, const json_t *findings)
+{
+	int status = rc == 0 ? EXIT_PASS : e->code ? e->code : EXIT_UNDECIDED;
+	struct err we = ERR_INIT;
+	json_t *doc;
+
+	fflush(stdout);
+	if (rc != 0)
+		verify_fail(e);
+	if (j->path == NULL) {
+		jsonout_close(j);
+		return status;
+	}
+	doc = json_pack("{s:s, s:i, s:s, s:o}", "result",
+			status == EXIT_PASS	  ? "pass"
+			: status == EXIT_REJECTED ? "rejected"
+			: status == EXIT_USAGE	  ? "usage"
+						  : "undecided",
+			"exitCode", status, "path", path,
+			"findings",
+			findings ? json_deep_copy(findings) : json_array());
+	if (doc != NULL && status != EXIT_PASS)
+		json_object_set_new(doc, "error",
+				    json_string(e->msg[0] ? e->msg : "failed"));
+	if (doc == NULL)
+		err_set(&we, EXIT_UNDECIDED, "out of memory");
+	else
+		jsonout_write(j, doc, &we);
+	json_decref(doc);
+	jsonout_close(j);
+	if (we.code != 0) {
+		fprintf(stderr, "verify: %s\n", we.msg);
+		return EXIT_UNDECIDED;
+	}
+	return status;
 }
 
 void

@@ -35,6 +35,16 @@ int jsonout_open(struct jsonout *j, const char *path, struct err *e);
  */
 int jsonout_write(struct jsonout *j, const json_t *doc, struct err *e);
 
+/*
+ * Ends a command with one verdict (verify dataset, verify model): prints
+ * e when rc (0, or a negative exit class) failed, writes {result, exitCode,
+ * path, error (when failed), findings} when a report was asked for, and
+ * closes j. findings ([{change, path}], borrowed) may be NULL for [].
+ * Returns the command's exit status.
+ */
+int jsonout_finish(struct jsonout *j, const char *path, int rc,
+		   const struct err *e, const json_t *findings);
+
 /* Puts stdout back; safe to call twice and on JSONOUT_INIT. */
 void jsonout_close(struct jsonout *j);
 
