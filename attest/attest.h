@@ -16,6 +16,14 @@ enum emit_format { EMIT_DSSE, EMIT_SIGSTORE };
 int emit_format_parse(enum emit_format *out, const char *s, struct err *e);
 
 /*
+ * Checks, before any work, that --bundle path (NULL: stdout) can be
+ * written: its directory must exist (EXIT_USAGE naming it), and an
+ * existing file whose name does not end in .jsonl is replaced only with
+ * force (EXIT_USAGE otherwise, with a hint to use a .jsonl bundle).
+ */
+int emit_bundle_check(const char *path, int force, struct err *e);
+
+/*
  * Checks statement (src names it in errors) as an in-toto Statement, serialises
  * it with the fixed JSON flags, signs the PAE with k and writes the envelope
  * (or Sigstore bundle) to bundle_path (NULL: stdout; *.jsonl: one line

@@ -24,6 +24,7 @@ enum {
 	OPT_BUNDLE,
 	OPT_TSA,
 	OPT_FORMAT,
+	OPT_FORCE,
 };
 
 static const struct opt_def approve_opts[] = {
@@ -35,6 +36,8 @@ static const struct opt_def approve_opts[] = {
      "approval lapses after this long, e.g. 720h or 30d"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_FORCE, "force", 0, NULL,
+     "replace an existing --bundle whose name does not end in .jsonl"},
     {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {0, NULL, 0, NULL, NULL},
@@ -49,6 +52,7 @@ struct approve_opts {
 	const char *key, *stage, *decision, *reason, *expires, *bundle, *tsa;
 	const char *artifact;
 	enum emit_format format;
+	int force; /* replace a --bundle that is not .jsonl */
 };
 
 static int
@@ -94,6 +98,9 @@ parse(struct approve_opts *o, int argc, char **argv, struct err *e)
 		case OPT_BUNDLE:
 			o->bundle = val;
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
 		case OPT_TSA:
 			o->tsa = val;
 			break;
@@ -125,7 +132,8 @@ parse(struct approve_opts *o, int argc, char **argv, struct err *e)
 			       "--decision: expected approve or "
 			       "reject, got \"%s\"",
 			       o->decision);
-	return 0;
+	/* Refuse before any work is done, not after. */
+	return emit_bundle_check(o->bundle, o->force, e);
 }
 
 int

@@ -43,6 +43,7 @@ enum {
 	OPT_SHARD_OF,
 	OPT_OUT,
 	OPT_MERGE,
+	OPT_FORCE,
 };
 
 static const struct opt_def dataset_opts[] = {
@@ -63,6 +64,8 @@ static const struct opt_def dataset_opts[] = {
      "JSON object of quality-check results to bind in"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_FORCE, "force", 0, NULL,
+     "replace an existing --bundle whose name does not end in .jsonl"},
     {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
@@ -105,6 +108,7 @@ struct dataset_opts {
 	const char **sources, **parents, **paths;
 	size_t nparents, npaths;
 	struct digest_opts dopts;
+	int force; /* replace a --bundle that is not .jsonl */
 };
 
 static int
@@ -206,6 +210,9 @@ dataset_parse(struct dataset_opts *o, int argc, char **argv, struct err *e)
 		case OPT_BUNDLE:
 			o->bundle = val;
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
 		case OPT_TSA:
 			o->tsa = val;
 			break;
@@ -230,7 +237,8 @@ dataset_parse(struct dataset_opts *o, int argc, char **argv, struct err *e)
 			       "--from-manifest takes exactly one PATH");
 	o->info.shard_size = o->dopts.shard_size;
 	o->info.allow_symlinks = o->dopts.allow_symlinks;
-	return 0;
+	/* Refuse before any work is done, not after. */
+	return emit_bundle_check(o->bundle, o->force, e);
 }
 
 /* Parents: the subjects of the dataset statements in each bundle. */

@@ -38,6 +38,7 @@ enum {
 	OPT_TSA,
 	OPT_FORMAT,
 	OPT_JOBS,
+	OPT_FORCE,
 };
 
 static const struct opt_def eval_opts[] = {
@@ -61,6 +62,8 @@ static const struct opt_def eval_opts[] = {
      "also emit an in-toto test-result v0.1 statement"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_FORCE, "force", 0, NULL,
+     "replace an existing --bundle whose name does not end in .jsonl"},
     {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
@@ -84,6 +87,7 @@ struct eval_opts {
 	struct digest_opts dopts;
 	char **cmd;
 	int ncmd;
+	int force; /* replace a --bundle that is not .jsonl */
 };
 
 static int
@@ -151,6 +155,9 @@ parse(struct eval_opts *o, int argc, char **argv, struct err *e)
 		case OPT_BUNDLE:
 			o->bundle = val;
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
 		case OPT_TSA:
 			o->tsa = val;
 			break;
@@ -184,7 +191,8 @@ parse(struct eval_opts *o, int argc, char **argv, struct err *e)
 		return err_set(e, EXIT_USAGE,
 			       "--also-test-result writes two statements: "
 			       "--bundle must be a .jsonl file");
-	return 0;
+	/* Refuse before any work is done, not after. */
+	return emit_bundle_check(o->bundle, o->force, e);
 }
 
 static json_t *

@@ -30,6 +30,7 @@ enum {
 	OPT_BUNDLE,
 	OPT_TSA,
 	OPT_FORMAT,
+	OPT_FORCE,
 };
 
 static const struct opt_def intake_opts[] = {
@@ -42,6 +43,8 @@ static const struct opt_def intake_opts[] = {
      "evaluation attestation of this model; repeatable"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_FORCE, "force", 0, NULL,
+     "replace an existing --bundle whose name does not end in .jsonl"},
     {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {0, NULL, 0, NULL, NULL},
@@ -58,6 +61,7 @@ struct intake_opts {
 	const char **evals;
 	size_t nevals;
 	enum emit_format format;
+	int force; /* replace a --bundle that is not .jsonl */
 };
 
 static int
@@ -100,6 +104,9 @@ parse(struct intake_opts *o, int argc, char **argv, struct err *e)
 		case OPT_BUNDLE:
 			o->bundle = val;
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
 		case OPT_TSA:
 			o->tsa = val;
 			break;
@@ -130,7 +137,8 @@ parse(struct intake_opts *o, int argc, char **argv, struct err *e)
 			       "--risk-tier: expected low, medium, high or "
 			       "critical, got \"%s\"",
 			       o->risk);
-	return 0;
+	/* Refuse before any work is done, not after. */
+	return emit_bundle_check(o->bundle, o->force, e);
 }
 
 /* Evaluations of this model in bundle: {digest, result} per statement. */

@@ -62,6 +62,7 @@ enum {
 	OPT_TCTI,
 	OPT_INTOTO_LINK,
 	OPT_STEP,
+	OPT_FORCE,
 };
 
 static const struct opt_def run_opts[] = {
@@ -94,6 +95,8 @@ static const struct opt_def run_opts[] = {
      "also write stdout/stderr to DIR/stdout.log, DIR/stderr.log"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_FORCE, "force", 0, NULL,
+     "replace an existing --bundle whose name does not end in .jsonl"},
     {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
@@ -134,6 +137,7 @@ struct run_opts {
 	struct digest_opts dopts;
 	char **cmd;
 	int ncmd;
+	int force; /* replace a --bundle that is not .jsonl */
 };
 
 static void
@@ -234,6 +238,9 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 		case OPT_BUNDLE:
 			o->bundle = val;
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
 		case OPT_TSA:
 			o->tsa = val;
 			break;
@@ -318,7 +325,8 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 		return err_set(e, EXIT_USAGE,
 			       "--image: expected REF@sha256:<64 lowercase "
 			       "hex>");
-	return 0;
+	/* Refuse before any work is done, not after. */
+	return emit_bundle_check(o->bundle, o->force, e);
 }
 
 /* Hashes each path in l into RDs annotated with role. */

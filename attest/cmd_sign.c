@@ -8,7 +8,7 @@
 #include "lib/jsonio.h"
 #include "lib/opt.h"
 
-enum { OPT_KEY = 1, OPT_FORMAT, OPT_BUNDLE, OPT_TSA };
+enum { OPT_KEY = 1, OPT_FORMAT, OPT_BUNDLE, OPT_TSA, OPT_FORCE };
 
 static const struct opt_def sign_opts[] = {
     {OPT_KEY, "key", 'k', "KEYREF",
@@ -17,6 +17,8 @@ static const struct opt_def sign_opts[] = {
      "dsse (default: bare DSSE envelope) or sigstore (bundle v0.3)"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
      "write here; *.jsonl gets one line appended (default: stdout)"},
+    {OPT_FORCE, "force", 0, NULL,
+     "replace an existing --bundle whose name does not end in .jsonl"},
     {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {0, NULL, 0, NULL, NULL},
 };
@@ -31,6 +33,7 @@ struct sign_opts {
 	const char *bundle;
 	const char *statement;
 	const char *tsa;
+	int force; /* replace a --bundle that is not .jsonl */
 };
 
 static int
@@ -60,6 +63,9 @@ parse(struct sign_opts *o, int argc, char **argv, struct err *e)
 		case OPT_BUNDLE:
 			o->bundle = val;
 			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
 		case OPT_TSA:
 			o->tsa = val;
 			break;
@@ -74,13 +80,14 @@ parse(struct sign_opts *o, int argc, char **argv, struct err *e)
 		return rc;
 	if (o->key == NULL || o->statement == NULL)
 		return err_set(e, EXIT_USAGE, "usage: %s", SIGN_SYNOPSIS);
-	return 0;
+	/* Refuse before any work is done, not after. */
+	return emit_bundle_check(o->bundle, o->force, e);
 }
 
 int
 cmd_sign(int argc, char **argv)
 {
-	struct sign_opts o = {NULL, EMIT_DSSE, NULL, NULL, NULL};
+	struct sign_opts o = {NULL, EMIT_DSSE, NULL, NULL, NULL, 0};
 	unsigned char *text = NULL;
 	struct err e = ERR_INIT;
 	struct key *k = NULL;

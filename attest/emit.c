@@ -3,11 +3,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "keys/keyset.h"
 #include "lib/bundle.h"
 #include "lib/dsse.h"
+#include "lib/fileio.h"
 #include "lib/jsonio.h"
 #include "lib/statement.h"
 #include "lib/tsa.h"
@@ -25,6 +28,47 @@ emit_format_parse(enum emit_format *out, const char *s, struct err *e)
 			       "\"%s\"",
 			       s);
 	return 0;
+}
+
+/* A suggested .jsonl name for path: x.json -> x.intoto.jsonl. */
+static void
+jsonl_name(char *out, size_t cap, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (str_has_suffix(path, ".json"))
+		n -= 5;
+	snprintf(out, cap, "%.*s%s", (int)n, path,
+		 str_has_suffix(path, ".intoto.json") ? ".jsonl"
+						       : ".intoto.jsonl");
+}
+
+int
+emit_bundle_check(const char *path, int force, struct err *e)
+{
+	const char *slash;
+	char dir[PATH_MAX], hint[PATH_MAX + 16];
+	struct stat st;
+
+	if (path == NULL)
+		return 0;
+	slash = strrchr(path, '/');
+	if (slash != NULL && slash != path) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			return err_set(e, EXIT_USAGE,
+				       "--bundle %s: no such directory %s; "
+				       "create it first (mkdir -p %s)",
+				       path, dir, dir);
+	}
+	if (force || str_has_suffix(path, ".jsonl") || lstat(path, &st) != 0)
+		return 0;
+	jsonl_name(hint, sizeof(hint), path);
+	return err_set(e, EXIT_USAGE,
+		       "--bundle %s exists and would be replaced: use a .jsonl "
+		       "bundle to add to it (e.g. --bundle %s), or --force to "
+		       "replace it",
+		       path, hint);
 }
 
 int
