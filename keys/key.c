@@ -201,6 +201,21 @@ free_secret(unsigned char *buf, size_t len)
 	free(buf);
 }
 
+/* A public key where the private one is needed: say which file to use. */
+static int
+public_given(const char *ref, struct err *e)
+{
+	size_t n = strlen(ref);
+
+	ERR_clear_error();
+	if (str_has_suffix(ref, ".pub"))
+		n -= 4;
+	return err_set(e, EXIT_USAGE,
+		       "%s is a public key; sign with the private key, e.g. "
+		       "%.*s.key",
+		       ref, (int)n, ref);
+}
+
 int
 key_load_private(struct key **out, const char *ref, struct err *e)
 {
@@ -244,6 +259,8 @@ key_load_private_tcti(struct key **out, const char *ref, const char *tcti,
 				     "supported; store the key unencrypted "
 				     "with mode 0600 or in a TPM",
 				     ref);
+		else if (strstr((char *)pem, "-----BEGIN PUBLIC KEY-----"))
+			rc = public_given(ref, e);
 		else
 			rc = err_ossl(e, EXIT_REJECTED,
 				      "%s: no private key in PEM", ref);
