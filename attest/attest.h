@@ -24,6 +24,12 @@ int emit_format_parse(enum emit_format *out, const char *s, struct err *e);
 int emit_bundle_check(const char *path, int force, struct err *e);
 
 /*
+ * The directory that path goes into (path itself is created later) must
+ * exist; otherwise EXIT_USAGE naming it, with opt ("--capture-logs").
+ */
+int emit_parent_check(const char *opt, const char *path, struct err *e);
+
+/*
  * Checks statement (src names it in errors) as an in-toto Statement, serialises
  * it with the fixed JSON flags, signs the PAE with k and writes the envelope
  * (or Sigstore bundle) to bundle_path (NULL: stdout; *.jsonl: one line

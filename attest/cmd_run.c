@@ -326,6 +326,9 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 			       "--image: expected REF@sha256:<64 lowercase "
 			       "hex>");
 	/* Refuse before any work is done, not after. */
+	if (o->logs != NULL &&
+	    emit_parent_check("--capture-logs", o->logs, e) != 0)
+		return -EXIT_USAGE;
 	return emit_bundle_check(o->bundle, o->force, e);
 }
 

@@ -44,23 +44,41 @@ jsonl_name(char *out, size_t cap, const char *path)
 }
 
 int
+emit_parent_check(const char *opt, const char *path, struct err *e)
+{
+	size_t n = strlen(path);
+	char dir[PATH_MAX];
+	struct stat st;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n == 0 || (n == 1 && path[0] == '/'))
+		return 0;
+	if (n >= sizeof(dir))
+		return err_set(e, EXIT_USAGE, "%s: path too long", opt);
+	snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	return err_set(e, EXIT_USAGE,
+		       "%s %s: no such directory %s; create it first (mkdir -p "
+		       "%s)",
+		       opt, path, dir, dir);
+}
+
+int
 emit_bundle_check(const char *path, int force, struct err *e)
 {
-	const char *slash;
-	char dir[PATH_MAX], hint[PATH_MAX + 16];
+	char hint[PATH_MAX + 16];
 	struct stat st;
 
 	if (path == NULL)
 		return 0;
-	slash = strrchr(path, '/');
-	if (slash != NULL && slash != path) {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-			return err_set(e, EXIT_USAGE,
-				       "--bundle %s: no such directory %s; "
-				       "create it first (mkdir -p %s)",
-				       path, dir, dir);
-	}
+	if (emit_parent_check("--bundle", path, e) != 0)
+		return -EXIT_USAGE;
 	if (force || str_has_suffix(path, ".jsonl") || lstat(path, &st) != 0)
 		return 0;
 	jsonl_name(hint, sizeof(hint), path);
