@@ -1297,12 +1297,39 @@ digest_manifest_load(struct digest_manifest **out, const char *path,
 
 /* --- merge ------------------------------------------------------------ */
 
+/* Names the slices that were given and those that were not, from 1. */
+static int
+missing_slices(const unsigned char *seen, size_t n, struct err *e)
+{
+	char have[200] = "", miss[200] = "", opt[200] = "";
+	size_t i, nh = 0, nm = 0, lh = 0, lm = 0, lo = 0;
+
+	for (i = 0; i < n; i++) {
+		if (seen[i] && lh < sizeof(have)) {
+			lh += (size_t)snprintf(have + lh, sizeof(have) - lh,
+					       "%s%zu", nh++ ? ", " : "", i + 1);
+		} else if (!seen[i] && lm < sizeof(miss) && lo < sizeof(opt)) {
+			lm += (size_t)snprintf(miss + lm, sizeof(miss) - lm,
+					       "%s%zu/%zu", nm ? ", " : "",
+					       i + 1, n);
+			lo += (size_t)snprintf(opt + lo, sizeof(opt) - lo,
+					       "%s%zu/%zu", nm++ ? ", " : "", i,
+					       n);
+		}
+	}
+	return err_set(e, EXIT_REJECTED,
+		       "have slices %s of %zu; missing slice%s %s (hashed with "
+		       "--shard-of %s)",
+		       have, n, nm > 1 ? "s" : "", miss, opt);
+}
+
 static int
 merge_check(const struct digest_manifest *const *parts, size_t n, size_t *total,
 	    size_t *nshards, size_t *names_len, struct err *e)
 {
 	const struct digest_manifest *p, *p0 = parts[0];
-	unsigned char *seen = calloc(n, 1);
+	size_t want = p0->partial && p0->slice_count > n ? p0->slice_count : n;
+	unsigned char *seen = calloc(want, 1);
 	size_t i, j;
 	int rc = 0;
 
@@ -1310,11 +1337,11 @@ merge_check(const struct digest_manifest *const *parts, size_t n, size_t *total,
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	for (i = 0; i < n && rc == 0; i++) {
 		p = parts[i];
-		if (!p->partial || p->slice_count != n)
+		if (!p->partial || p->slice_count != want)
 			rc = err_set(e, EXIT_REJECTED,
 				     "part %zu is not one of "
 				     "%zu slices",
-				     i + 1, n);
+				     i + 1, want);
 		else if (p->shard_size != p0->shard_size ||
 			 p->tree_files != p0->tree_files ||
 			 p->tree_bytes != p0->tree_bytes ||
@@ -1333,6 +1360,8 @@ merge_check(const struct digest_manifest *const *parts, size_t n, size_t *total,
 		for (j = 0; j < p->n; j++)
 			*names_len += p->v[j].path_len + 1;
 	}
+	if (rc == 0 && n < want)
+		rc = missing_slices(seen, want, e);
 	/* n distinct slices below n: every slice is there exactly once. */
 	if (rc == 0 && *total != p0->tree_files)
 		rc = err_set(e, EXIT_REJECTED,
