@@ -159,6 +159,25 @@ check_kv(const char *v, const char *what, struct err *e)
 	return 0;
 }
 
+/* A key given twice would keep one value and drop the other silently. */
+static int
+check_unique(const struct run_opts *o, const char *v, const char *what,
+	     struct err *e)
+{
+	const struct list *ls[] = {&o->params, &o->privates};
+	size_t klen = (size_t)(strchr(v, '=') - v), i, j;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < ls[i]->n; j++)
+			if (strncmp(ls[i]->v[j], v, klen + 1) == 0)
+				return err_set(
+				    e, EXIT_USAGE,
+				    "%s: key %.*s given twice (%.200s, then "
+				    "%.200s); give each key once",
+				    what, (int)klen, v, ls[i]->v[j], v);
+	return 0;
+}
+
 static int
 parse(struct run_opts *o, int argc, char **argv, struct err *e)
 {
@@ -205,10 +224,14 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_PARAM:
 			rc = check_kv(val, "--param", e);
+			if (rc == 0)
+				rc = check_unique(o, val, "--param", e);
 			push(&o->params, val);
 			break;
 		case OPT_PRIVATE:
 			rc = check_kv(val, "--private-param", e);
+			if (rc == 0)
+				rc = check_unique(o, val, "--private-param", e);
 			push(&o->privates, val);
 			break;
 		case OPT_COMMITMENTS:
