@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lib/opt.h"
 #include "verify/verify.h"
@@ -60,6 +61,52 @@ opt_help(FILE *f, const char *synopsis, const char *about,
 	free(buf);
 }
 
+/* Levenshtein distance of two short words (longer ones: far). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[33], i, j;
+
+	if (la > 32 || lb > 32)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* SPEC-VER-9: a first word that is no file but near a command. */
+static const char *
+near_command(const char *word)
+{
+	struct stat st;
+	size_t i, d, best = 3;
+	const char *near = NULL;
+
+	if (word[0] == '-' || strchr(word, '/') || stat(word, &st) == 0)
+		return NULL;
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		d = distance(word, commands[i].name);
+		if (d < best && 2 * d < strlen(commands[i].name)) {
+			best = d;
+			near = commands[i].name;
+		}
+	}
+	return near;
+}
+
 static void
 usage(FILE *f)
 {
@@ -105,5 +152,10 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
+	if (near_command(argv[1]) != NULL) {
+		fprintf(stderr, "verify: no such file %s; did you mean verify %s?\n",
+			argv[1], near_command(argv[1]));
+		return EXIT_USAGE;
+	}
 	return cmd_verify(argc, argv);
 }
