@@ -581,6 +581,37 @@ overlap(const struct pctx *c, const struct evidence_item *it)
 	return NULL;
 }
 
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* SPEC-POL-13: the metric names an evaluation carries, sorted, escaped. */
+static void
+metric_names(char *buf, size_t cap, const json_t *m)
+{
+	const char *names[MAX_POLICY_METRICS * 4], *k;
+	char shown[160];
+	size_t n = 0, i, used = 0;
+	json_t *v;
+
+	json_object_foreach((json_t *)m, k, v)
+	{
+		if (n < sizeof(names) / sizeof(names[0]))
+			names[n++] = k;
+	}
+	qsort(names, n, sizeof(names[0]), by_name);
+	snprintf(buf, cap, "%s", n == 0 ? "none" : "");
+	for (i = 0; i < n && used < cap; i++) {
+		text_escape(shown, sizeof(shown), names[i]);
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 i ? ", " : "", shown);
+	}
+	if (n == sizeof(names) / sizeof(names[0]) && used < cap)
+		snprintf(buf + used, cap - used, ", ...");
+}
+
 /* Failures of one evaluation against the policy metrics. */
 static int
 metric_failures(const struct pctx *c, const struct evidence_item *it, char *why,
@@ -596,9 +627,14 @@ metric_failures(const struct pctx *c, const struct evidence_item *it, char *why,
 		if (v != NULL &&
 		    eval_compare(json_number_value(v), t->op, t->value))
 			continue;
-		if (n++ == 0 && v == NULL)
-			snprintf(why, cap, "%s: metric %s is missing", it->src,
-				 t->name);
+		if (n++ == 0 && v == NULL) {
+			char have[300];
+			metric_names(have, sizeof(have), m);
+			snprintf(why, cap,
+				 "%s: metric %s is missing; the evaluation "
+				 "carries %s",
+				 it->src, t->name, have);
+		}
 		else if (n == 1)
 			snprintf(why, cap, "%s: metric %s = %g fails %s %g",
 				 it->src, t->name, json_number_value(v),
