@@ -100,6 +100,12 @@ printf '{"recall": 0.99}\n' >nometric.json
 q "$ATTEST" eval --key evaluator.key --model model.json --dataset data/test --metrics nometric.json --bundle eval-miss.jsonl
 cat ds-train.jsonl ds-test.jsonl run.jsonl eval-miss.jsonl appr-alice.jsonl appr-bob.jsonl >b6b.jsonl
 deny "metric missing" b6b.jsonl evaluation.metrics
+expect_out "missing metric names what the evaluation carries" 1 \
+	'^FAIL +evaluation\.metrics +b6b\.jsonl:4: metric accuracy is missing; the evaluation carries recall  \[' pol b6b.jsonl model.json
+printf '{"recall": 0.99, "f1": 0.9, "acc": 0.91}\n' >near.json
+q "$ATTEST" eval --key evaluator.key --model model.json --dataset data/test --metrics near.json --bundle eval-near.jsonl
+cat ds-train.jsonl ds-test.jsonl run.jsonl eval-near.jsonl appr-alice.jsonl appr-bob.jsonl >b6d.jsonl
+expect_out "missing metric: the names sorted" 1 'metric accuracy is missing; the evaluation carries acc, f1, recall  \[' pol b6d.jsonl model.json
 # An evaluation signed by the trainer does not count.
 q "$ATTEST" eval --key trainer.key --model model.json --dataset data/test --metrics m.json --bundle eval-trainer.jsonl
 cat ds-train.jsonl ds-test.jsonl run.jsonl eval-trainer.jsonl appr-alice.jsonl appr-bob.jsonl >b6c.jsonl
@@ -118,6 +124,30 @@ deny "staging approval for production" b9.jsonl approval.threshold
 q "$ATTEST" approve --key carol.key --stage production --decision reject --reason "bias" --bundle appr-reject.jsonl model.json
 cat good.jsonl appr-reject.jsonl >b10.jsonl
 deny "a reject decision" b10.jsonl approval.no-reject
+# Entries no rule counted are named, with the reason (SPEC-POL-12).
+q "$ATTEST" approve --key evaluator.key --stage production --bundle appr-ev.jsonl model.json
+cat good.jsonl appr-ev.jsonl appr-reject.jsonl >u.jsonl
+expect_out "uncounted: approval by a non-approval key" 1 \
+	'^UNCOUNTED u\.jsonl:7 approval signed by the evaluator key, which is not an approval signer$' pol u.jsonl model.json --json u.json
+expect_out "uncounted: a reject names its signer and stage" 1 '^UNCOUNTED u\.jsonl:8 reject by carol for production$' pol u.jsonl model.json
+expect_out "uncounted: a dataset that is not training data" 1 \
+	'^UNCOUNTED u\.jsonl:2 dataset attestation not about model\.json or the data of its training$' pol u.jsonl model.json
+[ "$(jq -c '[.uncounted[] | [.source, .reason]]' u.json)" = '[["u.jsonl:2","dataset attestation not about model.json or the data of its training"],["u.jsonl:7","approval signed by the evaluator key, which is not an approval signer"],["u.jsonl:8","reject by carol for production"]]' ] &&
+	pass "uncounted[] in the JSON report" || fail "uncounted[] in the JSON report: $(jq -c .uncounted u.json)"
+[ "$(jq -r '.uncounted[0].sha256' u.json)" = "$(sed -n 2p u.jsonl | sha256sum | cut -d' ' -f1)" ] ||
+	[ "$(jq -r '.uncounted[0].sha256' u.json)" = "$(sed -n 2p u.jsonl | tr -d '\n' | sha256sum | cut -d' ' -f1)" ] &&
+	pass "uncounted sha256 is the entry's" || fail "uncounted sha256"
+expect_out "uncounted: staging approval" 1 '^UNCOUNTED b9\.jsonl:6 approval for stage staging, not production$' pol b9.jsonl model.json
+expect_out "uncounted: self-reported evaluation" 1 \
+	'^UNCOUNTED b6c\.jsonl:4 evaluation signed by the trainer key, which is not an evaluation signer$' pol b6c.jsonl model.json
+cat ds-train.jsonl ds-test.jsonl run.jsonl eval-low.jsonl eval.jsonl appr-alice.jsonl appr-bob.jsonl >b6e.jsonl
+expect_out "uncounted: an evaluation a later one supersedes" 0 '^UNCOUNTED b6e\.jsonl:4 evaluation metric accuracy = 0\.5 fails >= 0\.85$' pol b6e.jsonl model.json
+"$VERIFY" policy --policy prod.json --bundle good.jsonl --json good-u.json model.json >good-u.out 2>&1
+[ "$(grep -c '^UNCOUNTED' good-u.out)" = 1 ] && [ "$(jq '.uncounted | length' good-u.json)" = 1 ] &&
+	pass "twin: the honest chain leaves only the eval dataset uncounted" || fail "honest chain uncounted: $(grep UNCOUNTED good-u.out)"
+expect "quiet prints no UNCOUNTED lines" 1 pol u.jsonl model.json --quiet
+grep -q UNCOUNTED "$T/out" && fail "quiet printed UNCOUNTED" || pass "quiet: no UNCOUNTED"
+
 # An approval by a key outside the signers list, and a forged one.
 q "$ATTEST" approve --key mallory.key --stage production --bundle appr-mallory.jsonl model.json
 cat b7.jsonl appr-mallory.jsonl >b11.jsonl
@@ -130,6 +160,7 @@ q "$ATTEST" approve --key bob.key --stage production --expires 1s --bundle appr-
 sleep 2
 cat b7.jsonl appr-exp.jsonl >b13.jsonl
 deny "expired approval" b13.jsonl approval.threshold
+expect_out "uncounted: expired approval" 1 '^UNCOUNTED b13\.jsonl:6 approval has expired$' pol b13.jsonl model.json
 # The model file swapped after training.
 cp model.json model.orig
 printf ' ' >>model.json
@@ -186,6 +217,10 @@ jq '.maxAge = "soon"' prod.json >age.json
 POLICY=age.json expect_err "bad maxAge" 2 "maxAge" pol good.jsonl model.json
 printf '{"policyVersion": 1, "policyVersion": 1}' >dup.json
 POLICY=dup.json expect_err "duplicate key in policy" 2 "dup.json" pol good.jsonl model.json
+jq '{policyVersion, keys}' prod.json >nosec.json
+POLICY=nosec.json expect_err "a policy with no rule section is a usage error" 2 '^verify: nosec\.json: the policy has no rule section$' pol good.jsonl model.json
+jq '{policyVersion, keys, intake: {signers: ["steward"]}}' prod.json >intake-only.json
+POLICY=intake-only.json expect_err "intake alone is no rule section" 2 'the policy has no rule section$' pol good.jsonl model.json
 POLICY=nope.json expect_err "missing policy" 3 "nope.json" pol good.jsonl model.json
 expect_err "missing bundle" 3 "nope.jsonl" pol nope.jsonl model.json
 expect "usage: no artifact" 2 "$VERIFY" policy --policy prod.json --bundle good.jsonl
