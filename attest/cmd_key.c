@@ -178,7 +178,8 @@ key_public_cmd(int argc, char **argv)
 	}
 	rc = key_load_private_tcti(&k, ref, tcti ? tcti : getenv(TPM_TCTI_ENV),
 				   &e);
-	if (rc == -EXIT_REJECTED && strncmp(ref, "tpm:", 4) != 0)
+	if ((rc == -EXIT_REJECTED || rc == -EXIT_USAGE) &&
+	    strncmp(ref, "tpm:", 4) != 0)
 		rc = key_load_public(&k, ref, &e);
 	if (rc == 0)
 		rc = key_public_pem(&pem, &len, k, &e);

@@ -23,14 +23,15 @@ for c in 1 2; do
 done
 K="--key trainer.pub --key evaluator.pub"
 
-# mkrun DIR SEED [attest run options]: train (--lr 3) and evaluate in DIR,
+# [LR=X] mkrun DIR SEED [attest run options]: train (--lr 3, recorded as
+# --param lr=X, default 3) and evaluate in DIR,
 # both attested into DIR/run.intoto.jsonl.
 mkrun() {
 	local d=$1 seed=$2
 	shift 2
 	mkdir "$d" && cp -r data train.py evaluate.py "$d/" || return 1
 	(cd "$d" &&
-		"$ATTEST" run --key ../trainer.key --input data/train --param lr=3 --seed "$seed" \
+		"$ATTEST" run --key ../trainer.key --input data/train --param "lr=${LR:-3}" --seed "$seed" \
 			--code ../code1 "$@" --output model.json --bundle run.intoto.jsonl \
 			-- "$PY" train.py data/train model.json --lr 3 >/dev/null &&
 		"$ATTEST" eval --key ../evaluator.key --model model.json --dataset data/test \
@@ -73,7 +74,7 @@ expect_err "without the evaluator's key: rejected" 1 "REJECTED" "$VERIFY" compar
 	--bundle a/run.intoto.jsonl --bundle b/run.intoto.jsonl
 
 # --- divergent inputs, each named ---
-mkrun p 7 --param lr=0.5
+LR=0.5 mkrun p 7
 expect_err "different --param: divergent" 1 "DIVERGENT" c --bundle a/run.intoto.jsonl --bundle p/run.intoto.jsonl
 grep -qF 'DIFFERS  param lr: A 3, B 0.5' "$T/out" && pass "the parameter is named" || fail "param not named"
 [ "$(grep -c DIFFERS "$T/out")" -eq 1 ] && pass "only the parameter differs" || fail "other differences"

@@ -52,13 +52,13 @@ B=$(jq -r .keyid "$T/bob.json")
 
 prepare() {
 	"$ATTEST" run -k "$T/alice.pem" --in-toto-link links --step prepare \
-		-i src -o data -b "$T/prep.json" -- sh -c \
+		-i src -o data -b "$T/prep.json" --force -- sh -c \
 		'mkdir -p data/sub && cp src/raw.csv data/train.csv &&
 		 cp src/raw.csv data/sub/test.csv'
 }
 train() {
 	"$ATTEST" run -k "${1:-$T/bob.pem}" --in-toto-link links \
-		-i ./data/ -o model.bin -b "$T/train.json" -- sh -c \
+		-i ./data/ -o model.bin -b "$T/train.json" --force -- sh -c \
 		'cat data/train.csv data/sub/test.csv | sha256sum >model.bin'
 }
 expect "prepare: attest run --in-toto-link (ed25519)" 0 prepare

@@ -22,7 +22,7 @@ repayload() {
 	jq --arg p "$p" '.dsseEnvelope.payload = $p' "$1" >"$3"
 }
 # resign STATEMENT OUT KEY: signs a hand-made statement as a Sigstore bundle.
-resign() { "$ATTEST" sign --format sigstore --key "$3" --bundle "$2" "$1" >/dev/null 2>&1; }
+resign() { "$ATTEST" sign --format sigstore --key "$3" --force --bundle "$2" "$1" >/dev/null 2>&1; }
 
 # model_signing v1.1.0's vector. Its signed serialization lists "ignore-me"
 # in ignore_paths (the vector was signed with --ignore-paths ignore-me), so
