@@ -40,7 +40,7 @@ jsonl_name(char *out, size_t cap, const char *path)
 		n -= 5;
 	snprintf(out, cap, "%.*s%s", (int)n, path,
 		 str_has_suffix(path, ".intoto.json") ? ".jsonl"
-						       : ".intoto.jsonl");
+						      : ".intoto.jsonl");
 }
 
 int

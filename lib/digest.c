@@ -1306,8 +1306,9 @@ missing_slices(const unsigned char *seen, size_t n, struct err *e)
 
 	for (i = 0; i < n; i++) {
 		if (seen[i] && lh < sizeof(have)) {
-			lh += (size_t)snprintf(have + lh, sizeof(have) - lh,
-					       "%s%zu", nh++ ? ", " : "", i + 1);
+			lh +=
+			    (size_t)snprintf(have + lh, sizeof(have) - lh,
+					     "%s%zu", nh++ ? ", " : "", i + 1);
 		} else if (!seen[i] && lm < sizeof(miss) && lo < sizeof(opt)) {
 			lm += (size_t)snprintf(miss + lm, sizeof(miss) - lm,
 					       "%s%zu/%zu", nm ? ", " : "",

@@ -142,8 +142,8 @@ say(struct cmp *c, const char *what, const struct textbuf *b)
 	printf("%-8s %s\n", what, b->s);
 	if (c->lines != NULL &&
 	    json_array_append_new(c->lines, json_pack("{s:s, s:s}", "kind",
-						      what, "text",
-						      b->s)) != 0) {
+						      what, "text", b->s)) !=
+		0) {
 		json_decref(c->lines);
 		c->lines = NULL;
 	}
@@ -801,7 +801,7 @@ load(struct cmp *c, struct side *s, struct err *e)
 static const char *
 result_word(const struct cmp *c)
 {
-	return c->rejected	  ? "rejected"
+	return c->rejected    ? "rejected"
 	       : c->diffs > 0 ? "divergent"
 	       : c->undecided ? "undecided"
 			      : "consistent";

@@ -634,8 +634,7 @@ metric_failures(const struct pctx *c, const struct evidence_item *it, char *why,
 				 "%s: metric %s is missing; the evaluation "
 				 "carries %s",
 				 it->src, t->name, have);
-		}
-		else if (n == 1)
+		} else if (n == 1)
 			snprintf(why, cap, "%s: metric %s = %g fails %s %g",
 				 it->src, t->name, json_number_value(v),
 				 eval_op_str(t->op), t->value);
@@ -872,11 +871,12 @@ derive_why(char *w, size_t cap, const struct pctx *c,
 	vowel = strchr("aeiou", k.role[0]) ? "an" : "a";
 	key_names(names, sizeof(names), c, it, NULL);
 	if (!k.has)
-		snprintf(w, cap, "%s, and the policy has no %s section",
-			 k.what, k.role);
+		snprintf(w, cap, "%s, and the policy has no %s section", k.what,
+			 k.role);
 	else if (!evidence_signed_by_any(it, k.signers->idx, k.signers->n))
-		snprintf(w, cap, "%s signed by the %s %s, which %s not %s %s "
-				 "signer",
+		snprintf(w, cap,
+			 "%s signed by the %s %s, which %s not %s %s "
+			 "signer",
 			 k.what, names, strchr(names, ',') ? "keys" : "key",
 			 strchr(names, ',') ? "are" : "is", vowel, k.role);
 	else {
@@ -901,10 +901,10 @@ uncounted(const struct pctx *c)
 			snprintf(w, sizeof(w), "%s", c->why[i]);
 		else
 			derive_why(w, sizeof(w), c, it);
-		if (json_array_append_new(list, json_pack("{s:s, s:s, s:s}",
-							  "source", it->src,
-							  "sha256", it->sha256,
-							  "reason", w)) != 0) {
+		if (json_array_append_new(
+			list, json_pack("{s:s, s:s, s:s}", "source", it->src,
+					"sha256", it->sha256, "reason", w)) !=
+		    0) {
 			json_decref(list);
 			list = NULL;
 		}

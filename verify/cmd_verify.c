@@ -275,7 +275,7 @@ check_timestamps(json_t **times, const struct run *r,
 			return err_prefix(e, "%s", ent->src);
 		json_array_append_new(*times, json_string(when));
 		printf("TIME  %s  genTime %s (RFC 3161, trusted TSA)\n",
-			       ent->src, when);
+		       ent->src, when);
 	}
 	return 0;
 }
@@ -392,8 +392,8 @@ check_artifact(struct run *r, const char *path)
 	for (i = 0; i < r->nok; i++) {
 		if (statement_has_subject(r->ok[i].st, set)) {
 			printf("PASS  artifact %s sha256:%s is a "
-				       "subject of %s\n",
-				       shown, hex, r->ok[i].src);
+			       "subject of %s\n",
+			       shown, hex, r->ok[i].src);
 			json_array_append_new(
 			    r->arts, json_pack("{s:s, s:s, s:b, s:s}", "path",
 					       path, "sha256", hex, "matched",
@@ -405,8 +405,8 @@ check_artifact(struct run *r, const char *path)
 	json_decref(set);
 	r->status = verify_worst(r->status, EXIT_REJECTED);
 	printf("FAIL  artifact %s sha256:%s is not a subject of any "
-		       "verified statement\n",
-		       shown, hex);
+	       "verified statement\n",
+	       shown, hex);
 	json_array_append_new(r->arts,
 			      json_pack("{s:s, s:s, s:b, s:s}", "path", path,
 					"sha256", hex, "matched", 0, "error",

@@ -1,4 +1,5 @@
 /* The one way verify's commands write their JSON reports (jsonout.h). */
+#define _GNU_SOURCE /* dup3 */
 #include "verify/jsonout.h"
 
 #include <errno.h>
@@ -31,8 +32,9 @@ check_dir(const char *path, struct err *e)
 	struct stat st;
 
 	if (path[0] == '\0')
-		return err_set(e, EXIT_USAGE, "--json: empty file name; use - "
-					      "for standard output");
+		return err_set(e, EXIT_USAGE,
+			       "--json: empty file name; use - "
+			       "for standard output");
 	if (slash == NULL || slash == path)
 		return 0;
 	if ((size_t)(slash - path) >= sizeof(dir))
@@ -60,7 +62,7 @@ jsonout_open(struct jsonout *j, const char *path, struct err *e)
 		return 0;
 	fflush(stdout);
 	j->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-	if (j->fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+	if (j->fd < 0 || dup3(STDERR_FILENO, STDOUT_FILENO, O_CLOEXEC) < 0)
 		return err_sys(e, EXIT_UNDECIDED, errno, "standard output");
 	return 0;
 }
@@ -91,8 +93,8 @@ jsonout_write(struct jsonout *j, const json_t *doc, struct err *e)
 }
 
 int
-jsonout_finish(struct jsonout *j, const char *path, int rc,
-	       const struct err *e, const json_t *findings)
+jsonout_finish(struct jsonout *j, const char *path, int rc, const struct err *e,
+	       const json_t *findings)
 {
 	int status = rc == 0 ? EXIT_PASS : e->code ? e->code : EXIT_UNDECIDED;
 	struct err we = ERR_INIT;
@@ -110,8 +112,7 @@ jsonout_finish(struct jsonout *j, const char *path, int rc,
 			: status == EXIT_REJECTED ? "rejected"
 			: status == EXIT_USAGE	  ? "usage"
 						  : "undecided",
-			"exitCode", status, "path", path,
-			"findings",
+			"exitCode", status, "path", path, "findings",
 			findings ? json_deep_copy(findings) : json_array());
 	if (doc != NULL && status != EXIT_PASS)
 		json_object_set_new(doc, "error",
@@ -135,7 +136,8 @@ jsonout_close(struct jsonout *j)
 	if (j->fd < 0)
 		return;
 	fflush(stdout);
-	dup2(j->fd, STDOUT_FILENO);
+	/* stdout as it was: the real one, inherited as before. */
+	dup3(j->fd, STDOUT_FILENO, 0);
 	close(j->fd);
 	j->fd = -1;
 }

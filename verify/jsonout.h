@@ -17,7 +17,10 @@ struct jsonout {
 	int fd;		  /* the real stdout while it points at stderr */
 };
 
-#define JSONOUT_INIT {NULL, -1}
+#define JSONOUT_INIT                                                           \
+	{                                                                      \
+		NULL, -1                                                       \
+	}
 
 /* 1 when path names standard output ("-", /dev/stdout, /dev/fd/1). */
 int jsonout_is_stdout(const char *path);

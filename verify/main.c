@@ -75,7 +75,8 @@ distance(const char *a, const char *b)
 		size_t diag = row[0];
 		row[0] = i;
 		for (j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			size_t up = row[j],
+			       best = diag + (a[i - 1] != b[j - 1]);
 			if (up + 1 < best)
 				best = up + 1;
 			if (row[j - 1] + 1 < best)
@@ -153,7 +154,8 @@ main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	if (near_command(argv[1]) != NULL) {
-		fprintf(stderr, "verify: no such file %s; did you mean verify %s?\n",
+		fprintf(stderr,
+			"verify: no such file %s; did you mean verify %s?\n",
 			argv[1], near_command(argv[1]));
 		return EXIT_USAGE;
 	}
