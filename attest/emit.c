@@ -79,7 +79,12 @@ emit_bundle_check(const char *path, int force, struct err *e)
 		return 0;
 	if (emit_parent_check("--bundle", path, e) != 0)
 		return -EXIT_USAGE;
-	if (force || str_has_suffix(path, ".jsonl") || lstat(path, &st) != 0)
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (S_ISLNK(st.st_mode))
+		return err_set(e, EXIT_UNDECIDED,
+			       "%s: refusing to write through a symlink", path);
+	if (force || str_has_suffix(path, ".jsonl"))
 		return 0;
 	jsonl_name(hint, sizeof(hint), path);
 	return err_set(e, EXIT_USAGE,

@@ -208,7 +208,9 @@ public_given(const char *ref, struct err *e)
 	size_t n = strlen(ref);
 
 	ERR_clear_error();
-	if (str_has_suffix(ref, ".pub"))
+	if (n > 4 && strncmp(ref + n - 4, ".pem", 4) == 0)
+		n -= 4;
+	if (n > 4 && strncmp(ref + n - 4, ".pub", 4) == 0)
 		n -= 4;
 	return err_set(e, EXIT_USAGE,
 		       "%s is a public key; sign with the private key, e.g. "

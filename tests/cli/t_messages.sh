@@ -20,6 +20,10 @@ expect_err "approve with a .pub" 2 '^attest: keys/alice\.pub is a public key; si
 cp keys/alice.pub alice-pem
 expect_err "a public key under another name" 2 '^attest: alice-pem is a public key; sign with the private key, e\.g\. alice-pem\.key$' \
 	"$ATTEST" sign --key alice-pem st.json
+cp keys/alice.pub keys/alice.pub.pem
+expect_err "a .pub.pem names the .key" 2 '^attest: keys/alice\.pub\.pem is a public key; sign with the private key, e\.g\. keys/alice\.key$' \
+	"$ATTEST" sign --key keys/alice.pub.pem st.json
+expect_out "twin: attest key public still takes a .pub" 0 '^-----BEGIN PUBLIC KEY-----$' "$ATTEST" key public keys/alice.pub
 expect "twin: sign with the .key" 0 "$ATTEST" sign --key keys/alice.key st.json
 
 # --bundle and --capture-logs in a directory that does not exist: named,

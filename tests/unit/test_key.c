@@ -508,14 +508,18 @@ START_TEST(test_load_private_refusals)
 	ck_assert_int_eq(key_load_private(&k, path, &e), -EXIT_REJECTED);
 	ck_assert_int_eq(key_load_private(&k, "tpm:0x81000001", &e),
 			 -EXIT_USAGE);
-	/* a public key is not a private key */
+	/* a public key is not a private key: say which file to use */
 	ck_assert_int_eq(key_generate(&k, KEY_ECDSA_P256, &e), 0);
 	ck_assert_int_eq(key_public_pem(&pem, &len, k, &e), 0);
 	key_free(k);
 	k = NULL;
 	testutil_put(path, pem, len, 0600);
-	ck_assert_int_eq(key_load_private(&k, path, &e), -EXIT_REJECTED);
+	ck_assert_int_eq(key_load_private(&k, path, &e), -EXIT_USAGE);
 	ck_assert_ptr_null(k);
+	ck_assert_ptr_nonnull(strstr(e.msg, "is a public key; sign with the "
+					    "private key, e.g. "));
+	ck_assert_ptr_nonnull(strstr(e.msg, "e.g. "));
+	ck_assert_str_eq(strstr(e.msg, "e.g. ") + 5 + strlen(dir) + 1, "x.key");
 	free(pem);
 	testutil_rmtree(dir);
 	free(path);
