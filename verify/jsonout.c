@@ -51,12 +51,21 @@ check_dir(const char *path, struct err *e)
 int
 jsonout_open(struct jsonout *j, const char *path, struct err *e)
 {
+	struct stat st;
+
 	j->path = NULL;
 	j->fd = -1;
 	if (path == NULL)
 		return 0;
 	if (!jsonout_is_stdout(path) && check_dir(path, e) != 0)
 		return -EXIT_USAGE;
+	if (!jsonout_is_stdout(path) && lstat(path, &st) == 0 &&
+	    S_ISLNK(st.st_mode))
+		return err_set(
+		    e, EXIT_UNDECIDED,
+		    "--json %s: refusing to write through a symlink; "
+		    "--json - writes to standard output",
+		    path);
 	j->path = path;
 	if (!jsonout_is_stdout(path))
 		return 0;

@@ -95,6 +95,10 @@ jq -e .result file.json >/dev/null && [ ! -s "$T/out" ] || [ "$(head -c1 "$T/out
 	pass "--json FILE leaves stdout to the text" || fail "--json FILE wrote JSON on stdout"
 expect_err "--json into a missing directory" 2 "^verify: --json nodir/r.json: no such directory nodir; create it first, or use --json - for standard output$" \
 	"$VERIFY" policy --policy pol.json --bundle all.jsonl --json nodir/r.json model.json
+ln -s file.json link.json
+expect_err "--json through a symlink refused before the checks" 3 '^verify: --json link\.json: refusing to write through a symlink; --json - writes to standard output$' \
+	"$VERIFY" policy --policy pol.json --bundle all.jsonl --json link.json model.json
+[ ! -s "$T/out" ] && pass "no verdict printed before the refusal" || fail "the verdict came before the refusal"
 
 # Every report validates against its $defs entry; each twin does not.
 valid "schema: verify (pass)" verify verify.json
