@@ -64,7 +64,7 @@ parse(struct model_opts *o, int argc, char **argv, struct err *e)
 	if (o->ignore == NULL)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	for (; o->nignore < OMS_N_DEFAULT_IGNORE; o->nignore++)
-		o->ignore[o->nignore] = oms_default_ignore[o->nignore];
+		o->ignore[o->nignore] = digest_meta_paths[o->nignore];
 	o->nignore++; /* the signature's slot, filled below */
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, model_opts, &id, &val, e)) == 1) {
@@ -115,7 +115,7 @@ parse(struct model_opts *o, int argc, char **argv, struct err *e)
 	rc = oms_sig_relative(o->relbuf, sizeof(o->relbuf), o->model, o->sig);
 	if (rc < 0)
 		return err_set(e, EXIT_UNDECIDED, "%s: cannot resolve", o->sig);
-	o->ignore[OMS_N_DEFAULT_IGNORE] = rc == 1 ? o->relbuf : "model.sig";
+	o->ignore[OMS_N_DEFAULT_IGNORE] = rc == 1 ? o->relbuf : DIGEST_META_SIGNATURE;
 	return 0;
 }
 

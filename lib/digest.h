@@ -42,6 +42,17 @@
 #define DIGEST_BUF_MAX ((size_t)64 << 20)
 
 /*
+ * SPEC-TREE-5: names that are never part of a directory tree at its top
+ * level, in any mode: the paths OpenSSF Model Signing (model_signing)
+ * leaves out by default (".git" ".gitignore" ".gitattributes" ".github",
+ * each with all below it) and its default signature file, so that signing
+ * a model does not change the tree digest its provenance names.
+ */
+#define DIGEST_META_SIGNATURE "model.sig"
+#define DIGEST_N_META_PATHS 5
+extern const char *const digest_meta_paths[DIGEST_N_META_PATHS];
+
+/*
  * Order of the resources for the OMS root.
  *  DIGEST_ORDER_PATH (default): model_signing's implementation order,
  *    PurePosixPath compared component by component ("a/b" before "a-b"),
@@ -90,8 +101,8 @@ struct digest_opts {
 	 * n, giving a partial manifest for digest_manifest_merge. 0: all. */
 	unsigned slice_index;
 	unsigned slice_count;
-	/* Relative paths left out (a directory with all below it), e.g. OMS's
-	 * ".git" ".gitattributes" ".github" ".gitignore" "model.sig". */
+	/* Relative paths left out (a directory with all below it), besides
+	 * digest_meta_paths, which are always left out. */
 	const char *const *ignore;
 	size_t n_ignore;
 	/* When n_only > 0, only these relative paths (files, or directories

@@ -33,6 +33,10 @@
 #endif
 
 #define WALK_SHOWN_MAX 256
+
+/* SPEC-TREE-5: model_signing's default ignores, then its signature. */
+const char *const digest_meta_paths[DIGEST_N_META_PATHS] = {
+    ".git", ".gitignore", ".gitattributes", ".github", DIGEST_META_SIGNATURE};
 #define WALK_PROGRESS_EVERY 65536
 #define WALK_BATCH 4096
 
@@ -192,6 +196,17 @@ check_list(const char *const *list, size_t n, const char *what, struct err *e)
 			       "path inside the tree",
 			       what, buf);
 	}
+	return 0;
+}
+
+static int
+meta_path(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < DIGEST_N_META_PATHS; i++)
+		if (strcmp(name, digest_meta_paths[i]) == 0)
+			return 1;
 	return 0;
 }
 
@@ -520,7 +535,7 @@ walk_entry(struct walker *k, int dfd, const char *name, int inside)
 	memcpy(k->path + k->len, name, nlen + 1);
 	k->len += nlen;
 	match = inside ? 2 : only_match(k);
-	if (match == 0 || ignored(k))
+	if (match == 0 || ignored(k) || (old == 0 && meta_path(name)))
 		goto out;
 	if (!name_ok(name, nlen)) {
 		rc = err_set(&k->e, EXIT_REJECTED,

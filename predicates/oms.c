@@ -16,9 +16,6 @@
 #include "lib/jsonio.h"
 #include "lib/statement.h"
 
-const char *const oms_default_ignore[OMS_N_DEFAULT_IGNORE] = {
-    ".git", ".gitignore", ".gitattributes", ".github"};
-
 struct oms_res {
 	const char *name; /* borrowed from the statement */
 	size_t plen;	  /* bytes of the path part */
@@ -641,8 +638,9 @@ oms_default_signature(char *out, size_t cap, const char *model)
 	struct stat sb;
 
 	if (stat(model, &sb) == 0 && S_ISREG(sb.st_mode))
-		snprintf(out, cap, "%.*smodel.sig",
-			 slash ? (int)(slash - model) + 1 : 0, model);
+		snprintf(out, cap, "%.*s%s",
+			 slash ? (int)(slash - model) + 1 : 0, model,
+			 DIGEST_META_SIGNATURE);
 	else
-		snprintf(out, cap, "%s/model.sig", model);
+		snprintf(out, cap, "%s/%s", model, DIGEST_META_SIGNATURE);
 }

@@ -16,9 +16,9 @@
 #define OMS_MAX_RESOURCES ((size_t)10000000)
 #define OMS_MAX_IGNORE DIGEST_MAX_LIST
 #define OMS_MAX_SHARD_SIZE (1ULL << 62)
-/* The top-level names model_signing leaves out by default. */
-#define OMS_N_DEFAULT_IGNORE 4
-extern const char *const oms_default_ignore[OMS_N_DEFAULT_IGNORE];
+/* The top-level names model_signing leaves out by default: the first
+ * entries of digest_meta_paths (SPEC-TREE-5), before the signature. */
+#define OMS_N_DEFAULT_IGNORE (DIGEST_N_META_PATHS - 1)
 
 struct oms_serialization {
 	unsigned long long shard_size; /* 0: method "files" */

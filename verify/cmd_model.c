@@ -225,7 +225,7 @@ check_tree(const struct oms_signed *s, const struct vmodel_opts *o,
 	for (i = 0; i < ser->n_ignore; i++)
 		ign[n++] = ser->ignore[i];
 	for (i = 0; i < OMS_N_DEFAULT_IGNORE; i++)
-		ign[n++] = oms_default_ignore[i];
+		ign[n++] = digest_meta_paths[i];
 	if (oms_sig_relative(rel, sizeof(rel), o->model, o->sig) == 1)
 		ign[n++] = rel;
 	d.shard_size = ser->shard_size;

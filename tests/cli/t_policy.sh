@@ -204,6 +204,60 @@ POLICY=base-pol.json expect_out "deny: base model risk tier" 1 "risk tier" pol b
 jq '.training.baseModel = "forbid"' prod.json >forbid.json
 POLICY=forbid.json expect_out "deny: base model forbidden" 1 "forbids" pol b18.jsonl model.json
 
+# A model directory and its OMS signature (SPEC-TREE-5): model.sig and
+# model_signing's default ignores at the top of the tree are not part of
+# the tree digest, so signing the model keeps its gate, in either order.
+mtrain() {
+	rm -rf "$1" && mkdir -p "$1/tok" && "$PY" train.py data/train "$1/weights.json" --lr 3 >/dev/null &&
+		printf '{"layers": 2}' >"$1/config.json" && printf 'vocab' >"$1/tok/vocab.txt"
+}
+mchain() { # DIR PREFIX: run, eval, approve; bundle PREFIX.jsonl
+	q "$ATTEST" run --key trainer.key --input data/train --dataset ds-train.jsonl \
+		--output "$1" --bundle "$2-run.jsonl" -- sh -c "$(declare -f mtrain); PY=$PY; mtrain $1"
+	q "$ATTEST" eval --key evaluator.key --model "$1" --dataset data/test \
+		--metrics "$2-m.json" --bundle "$2-eval.jsonl" -- "$PY" evaluate.py "$1/weights.json" data/test "$2-m.json"
+	for who in alice bob; do
+		q "$ATTEST" approve --key "$who.key" --stage production --bundle "$2-appr.jsonl" "$1"
+	done
+	cat ds-train.jsonl ds-test.jsonl "$2-run.jsonl" "$2-eval.jsonl" "$2-appr.jsonl" >"$2.jsonl"
+}
+# Gate, then sign: the gate still admits after attest model writes model.sig.
+mchain gdir g
+expect "model dir: gate before signing admits" 0 pol g.jsonl gdir
+expect_out "model dir: attest model writes model.sig" 0 "into gdir/model.sig" "$ATTEST" model --key trainer.key gdir
+expect "model dir: gate after signing admits" 0 pol g.jsonl gdir
+expect_out "model dir: model.sig verifies" 0 "PASS" "$VERIFY" model --key trainer.pub gdir
+mkdir gdir/.git && printf 'ref: refs/heads/main\n' >gdir/.git/HEAD && printf '*.bin filter=lfs\n' >gdir/.gitattributes
+expect "model dir: .git and .gitattributes are not part of it" 0 pol g.jsonl gdir
+# Tampered twins: a changed weight, an added file, a nested .git.
+cp -r gdir gbad && printf ' ' >>gbad/weights.json
+expect_out "model dir: changed weight denied" 1 "FAIL +training.provenance +no training provenance for gbad signed by a training key" pol g.jsonl gbad
+expect_out "model dir: changed weight named by verify model" 1 "changed +weights.json" "$VERIFY" model --key trainer.pub gbad
+rm -rf gbad && cp -r gdir gbad && printf x >gbad/notes.txt
+expect_out "model dir: added file denied" 1 "FAIL +training.provenance +no training provenance for gbad signed by a training key" pol g.jsonl gbad
+rm -rf gbad && cp -r gdir gbad && mkdir gbad/tok/.git && printf x >gbad/tok/.git/HEAD
+expect_out "model dir: a nested .git is part of it" 1 "FAIL +training.provenance" pol g.jsonl gbad
+# Sign, then gate: signed right after training, then evaluated and approved.
+q "$ATTEST" run --key trainer.key --input data/train --dataset ds-train.jsonl \
+	--output sdir --bundle s-run.jsonl -- sh -c "$(declare -f mtrain); PY=$PY; mtrain sdir"
+q "$ATTEST" model --key trainer.key sdir
+q "$ATTEST" eval --key evaluator.key --model sdir --dataset data/test \
+	--metrics s-m.json --bundle s-eval.jsonl -- "$PY" evaluate.py sdir/weights.json data/test s-m.json
+for who in alice bob; do
+	q "$ATTEST" approve --key "$who.key" --stage production --bundle s-appr.jsonl sdir
+done
+cat ds-train.jsonl ds-test.jsonl s-run.jsonl s-eval.jsonl s-appr.jsonl >s.jsonl
+expect "model dir: signed before the gate admits" 0 pol s.jsonl sdir
+expect_out "model dir: signed before the gate verifies" 0 "PASS" "$VERIFY" model --key trainer.pub sdir
+[ "$(jq -r .payload s-run.jsonl | base64 -d | jq -r '.subject[0].digest.sha256')" = \
+	"$(jq -r .payload s-eval.jsonl | base64 -d | jq -r '.subject[0].digest.sha256')" ] &&
+	pass "model dir: provenance and evaluation name one digest" || fail "model dir: digests differ"
+rm sdir/model.sig
+expect "model dir: gate admits without model.sig too" 0 pol s.jsonl sdir
+printf 'forged' >sdir/model.sig
+expect "model dir: any model.sig content leaves the digest" 0 pol s.jsonl sdir
+expect_err "model dir: forged model.sig refused by verify model" 1 "invalid JSON" "$VERIFY" model --key trainer.pub sdir
+
 # Malformed policies are usage errors; missing files cannot be decided.
 jq '.approval.treshold = 2' prod.json >typo.json
 POLICY=typo.json expect_err "policy with an unknown field" 2 "unknown field" pol good.jsonl model.json
