@@ -605,6 +605,26 @@ oms_signed_find(const struct oms_signed *s, const char *name)
 }
 
 int
+oms_signed_lists_path(const struct oms_signed *s, const char *path, size_t len)
+{
+	size_t lo = 0, hi = s->n, mid;
+
+	/* The first name not below path; every name starting with path
+	 * follows it in bytewise order. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strncmp(s->res[mid].name, path, len) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < s->n && strncmp(s->res[lo].name, path, len) == 0; lo++)
+		if (s->res[lo].plen == len)
+			return 1;
+	return 0;
+}
+
+int
 oms_sig_relative(char *out, size_t cap, const char *model, const char *sig)
 {
 	char mdir[PATH_MAX], sdir[PATH_MAX], tmp[PATH_MAX];

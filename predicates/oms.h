@@ -77,6 +77,11 @@ const unsigned char *oms_signed_digest(const struct oms_signed *s, size_t i);
 /* Index of the resource called name, or -1. */
 long oms_signed_find(const struct oms_signed *s, const char *name);
 
+/* 1 when a resource of s is the file path (len bytes; in shard mode, one
+ * of its shards), else 0. */
+int oms_signed_lists_path(const struct oms_signed *s, const char *path,
+			  size_t len);
+
 /* Length of the file path in a resource name ("p:0:10" gives 1 in shard
  * mode; the whole name in files mode). */
 size_t oms_name_path_len(const char *name, int shards);

@@ -136,6 +136,15 @@ visit(void *arg, const char *fresh, const unsigned char digest[32])
 		snprintf(name, sizeof(name), "%s", fresh);
 	/* SPEC-OMS-7: by name, not by position. */
 	i = oms_signed_find(sc->s, name);
+	/* SPEC-OMS-9: a shard the signature lacks, of a file it lists (bytes
+	 * appended at a shard boundary), changes that file; it is never an
+	 * unsigned extra. */
+	if (i < 0 && sc->shards &&
+	    oms_signed_lists_path(sc->s, name,
+				  oms_name_path_len(name, sc->shards))) {
+		report(sc, "changed", name);
+		return 0;
+	}
 	if (i < 0) {
 		if (!sc->ignore_unsigned)
 			report(sc, "extra", name);

@@ -127,6 +127,21 @@ cp -r m m3
 printf X >>m3/a.bin
 expect_out "changed file named" 1 "changed +a.bin" "$VERIFY" model --key ecdsa-p256.pub --signature ecdsa-p256.files.sig m3
 expect_out "changed file named (shards)" 1 "a.bin" "$VERIFY" model --key ecdsa-p256.pub --signature ecdsa-p256.shards.sig m3
+# Bytes appended to a signed file at a shard boundary add a shard the
+# signature lacks: the file is changed, never an unsigned extra, even with
+# --ignore-unsigned (SPEC-OMS-9).
+mkdir -p g/sub && printf '%032d' 5 >g/w.bin && printf 'cfg' >g/sub/c.json
+expect "sign shard-aligned model" 0 "$ATTEST" model --key ecdsa-p256.key --shard-size 16 --signature g.sig g
+cp -r g g2 && printf '%016d' 6 >>g2/w.bin
+expect_out "appended shard: changed" 1 "changed +w.bin" "$VERIFY" model --key ecdsa-p256.pub --signature g.sig g2
+expect_out "appended shard, --ignore-unsigned: changed" 1 "changed +w.bin" "$VERIFY" model --key ecdsa-p256.pub --signature g.sig --ignore-unsigned g2
+expect_err "appended shard, --ignore-unsigned: reason" 1 "g2: 1 resource\(s\) differ from g.sig" "$VERIFY" model --key ecdsa-p256.pub --signature g.sig --ignore-unsigned g2
+cp -r g g3 && printf '%016d' 7 >g3/sub/new.bin
+expect_out "unsigned file in shard mode, --ignore-unsigned" 0 "PASS" "$VERIFY" model --key ecdsa-p256.pub --signature g.sig --ignore-unsigned g3
+expect_out "unsigned file in shard mode named" 1 "extra +sub/new.bin" "$VERIFY" model --key ecdsa-p256.pub --signature g.sig g3
+printf '%032d' 5 >g3/w.bin2
+expect_out "unsigned w.bin2 beside signed w.bin is extra" 1 "extra +w.bin2" "$VERIFY" model --key ecdsa-p256.pub --signature g.sig g3
+
 cp -r m m4
 mv m4/a.bin m4/b.bin
 expect_out "renamed: old name missing" 1 "missing +a.bin" "$VERIFY" model --key ecdsa-p256.pub --signature ecdsa-p256.files.sig m4
