@@ -40,6 +40,7 @@ enum {
 	OPT_SHARD_SIZE,
 	OPT_SYMLINKS,
 	OPT_FROM_MANIFEST,
+	OPT_LINKS_WITHIN,
 	OPT_SHARD_OF,
 	OPT_OUT,
 	OPT_MERGE,
@@ -73,6 +74,8 @@ static const struct opt_def dataset_opts[] = {
      "hash files in OMS shards of this size (one big file uses all cores)"},
     {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
      "hash symlinks to files inside the tree (refused by default)"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
     {OPT_FROM_MANIFEST, "from-manifest", 0, "FILE",
      "use a (merged) manifest instead of hashing; needs one PATH"},
     {0, NULL, 0, NULL, NULL},
@@ -96,7 +99,8 @@ static const struct opt_def manifest_opts[] = {
 	"SPDX-ID]\n       [--classification CLASS] [--pii] [--source URI]... " \
 	"[--parent BUNDLE]...\n       [--transform TEXT] [--quality FILE] "    \
 	"[--bundle FILE] [--format FMT] [-j N]\n       [--shard-size BYTES] "  \
-	"[--allow-symlinks] [--from-manifest FILE] PATH..."
+	"[--allow-symlinks] [--follow-links-within DIR]\n       "              \
+	"[--from-manifest FILE] PATH..."
 #define MANIFEST_SYNOPSIS                                                      \
 	"attest manifest [--shard-of I/N] [-j N] --out FILE PATH\n"            \
 	"       attest manifest --merge --out FILE PART..."
@@ -137,6 +141,8 @@ common_opt(struct digest_opts *d, int id, const char *val, int *rc,
 		*rc = parse_size(&d->shard_size, val, "--shard-size", e);
 	} else if (id == OPT_SYMLINKS) {
 		d->allow_symlinks = 1;
+	} else if (id == OPT_LINKS_WITHIN) {
+		d->links_within = val;
 	} else {
 		return 0;
 	}
@@ -236,7 +242,9 @@ dataset_parse(struct dataset_opts *o, int argc, char **argv, struct err *e)
 		return err_set(e, EXIT_USAGE,
 			       "--from-manifest takes exactly one PATH");
 	o->info.shard_size = o->dopts.shard_size;
-	o->info.allow_symlinks = o->dopts.allow_symlinks;
+	/* Links were followed: verify dataset must follow them too. */
+	o->info.allow_symlinks =
+	    o->dopts.allow_symlinks || o->dopts.links_within != NULL;
 	/* Refuse before any work is done, not after. */
 	return emit_bundle_check(o->bundle, o->force, e);
 }

@@ -22,7 +22,14 @@
 #include "lib/opt.h"
 #include "predicates/oms.h"
 
-enum { OPT_KEY = 1, OPT_SIG, OPT_SHARD, OPT_IGNORE, OPT_SYMLINKS };
+enum {
+	OPT_KEY = 1,
+	OPT_SIG,
+	OPT_SHARD,
+	OPT_IGNORE,
+	OPT_SYMLINKS,
+	OPT_LINKS_WITHIN
+};
 
 static const struct opt_def model_opts[] = {
     {OPT_KEY, "key", 'k', "KEYREF",
@@ -35,15 +42,18 @@ static const struct opt_def model_opts[] = {
      "leave out this path (relative to MODEL_DIR); repeatable"},
     {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
      "follow symlinks to files inside MODEL_DIR"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define MODEL_SYNOPSIS                                                         \
 	"attest model --key KEYREF [--signature FILE] [--shard-size N] "       \
-	"[--ignore PATH]... [--allow-symlinks] MODEL_DIR"
+	"[--ignore PATH]... [--allow-symlinks]\n       "                       \
+	"[--follow-links-within DIR] MODEL_DIR"
 
 struct model_opts {
-	const char *key, *sig, *model;
+	const char *key, *sig, *model, *links_within;
 	const char **ignore; /* defaults, the signature, then --ignore */
 	size_t nignore;
 	unsigned long long shard_size;
@@ -96,6 +106,9 @@ parse(struct model_opts *o, int argc, char **argv, struct err *e)
 		case OPT_SYMLINKS:
 			o->allow_symlinks = 1;
 			break;
+		case OPT_LINKS_WITHIN:
+			o->links_within = val;
+			break;
 		default:
 			if (o->model != NULL)
 				return err_set(e, EXIT_USAGE,
@@ -115,7 +128,8 @@ parse(struct model_opts *o, int argc, char **argv, struct err *e)
 	rc = oms_sig_relative(o->relbuf, sizeof(o->relbuf), o->model, o->sig);
 	if (rc < 0)
 		return err_set(e, EXIT_UNDECIDED, "%s: cannot resolve", o->sig);
-	o->ignore[OMS_N_DEFAULT_IGNORE] = rc == 1 ? o->relbuf : DIGEST_META_SIGNATURE;
+	o->ignore[OMS_N_DEFAULT_IGNORE] =
+	    rc == 1 ? o->relbuf : DIGEST_META_SIGNATURE;
 	return 0;
 }
 
@@ -199,13 +213,14 @@ cmd_model(int argc, char **argv)
 		goto out;
 	d.shard_size = o.shard_size;
 	d.allow_symlinks = o.allow_symlinks;
+	d.links_within = o.links_within;
 	d.ignore = o.ignore;
 	d.n_ignore = o.nignore;
 	rc = digest_tree(&m, o.model, &d, &e);
 	if (rc != 0)
 		goto out;
 	ser.shard_size = o.shard_size;
-	ser.allow_symlinks = o.allow_symlinks;
+	ser.allow_symlinks = o.allow_symlinks || o.links_within != NULL;
 	ser.ignore = o.ignore;
 	ser.n_ignore = o.nignore;
 	rc = oms_statement_new(&st, name, m,

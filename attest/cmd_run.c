@@ -56,6 +56,7 @@ enum {
 	OPT_FORMAT,
 	OPT_JOBS,
 	OPT_SYMLINKS,
+	OPT_LINKS_WITHIN,
 	OPT_TPM_QUOTE,
 	OPT_TPM_AK,
 	OPT_PCRS,
@@ -102,6 +103,8 @@ static const struct opt_def run_opts[] = {
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
     {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
      "hash symlinks to files inside input/output trees"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "in input/output trees, follow symlinks to files anywhere under DIR"},
     {OPT_TPM_QUOTE, "tpm-quote", 0, NULL,
      "record a TPM2_Quote bound to the subjects (needs --tpm-ak, --pcrs)"},
     {OPT_TPM_AK, "tpm-ak", 0, "KEYREF", "TPM key that signs the quote"},
@@ -276,6 +279,9 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_SYMLINKS:
 			o->dopts.allow_symlinks = 1;
+			break;
+		case OPT_LINKS_WITHIN:
+			o->dopts.links_within = val;
 			break;
 		case OPT_TPM_QUOTE:
 			o->tpm_quote = 1;

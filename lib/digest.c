@@ -469,6 +469,8 @@ hash_job(struct pool *p, const struct job *j, EVP_MD_CTX *ctx,
 		rc = err_set(e, EXIT_UNDECIDED, "%s: changed while being read",
 			     shown);
 	}
+	if (rc == 0)
+		rc = walk_recheck(p->w, j->file, e);
 	if (owned)
 		close(fd);
 	atomic_fetch_add_explicit(&p->units_done, 1, memory_order_relaxed);

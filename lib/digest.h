@@ -117,11 +117,22 @@ struct digest_opts {
 	 * checked, before it is read. */
 	void (*test_after_open)(void *arg, const char *path);
 	void *test_arg;
+	/* SPEC-LINK-7: a directory (e.g. a Hugging Face hub cache, whose
+	 * snapshots/<rev>/ link into ../../blobs/). A symlink anywhere in the
+	 * tree that resolves to a regular file anywhere under its realpath is
+	 * hashed as that file under the link's name; links resolving elsewhere
+	 * (unless inside the root with allow_symlinks), to directories, in
+	 * loops or nowhere are refused. SPEC-LINK-8: the target is opened
+	 * beneath this directory's fd without following links and must be the
+	 * inode seen when the link was resolved; after reading, the link must
+	 * still resolve to it, else EXIT_UNDECIDED. NULL: off. */
+	const char *links_within;
 };
 
 #define DIGEST_OPTS_INIT                                                       \
 	{                                                                      \
-		0, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, NULL     \
+		0, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, NULL,    \
+		    NULL                                                       \
 	}
 
 struct digest_manifest;

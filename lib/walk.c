@@ -7,6 +7,8 @@
  * out of the tree. Files are listed with their device and inode, which
  * the hashing workers check again when they open them.
  */
+/* O_PATH: a link target is checked before it is opened for reading. */
+#define _GNU_SOURCE
 #include "lib/walk.h"
 
 #include <dirent.h>
@@ -54,6 +56,8 @@ struct shared {
 	const char **ignore; /* sorted copy of o->ignore */
 	char *rootreal;	     /* realpath of the root, for symlinks */
 	size_t rootreal_len; /* 0 when the root is "/" */
+	char *linkreal;	     /* realpath of links_within, or NULL */
+	size_t linkreal_len; /* 0 when it is "/" */
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	struct qdir *q;
@@ -315,7 +319,7 @@ flush(struct walker *k)
 
 static int
 add_file(struct walker *k, const struct stat *st, const char *target,
-	 size_t tlen)
+	 size_t tlen, int within)
 {
 	size_t need = k->names_len + k->len + 1 + (tlen ? tlen + 1 : 0);
 	struct walk_file *f;
@@ -330,6 +334,7 @@ add_file(struct walker *k, const struct stat *st, const char *target,
 	f->ino = (uint64_t)st->st_ino;
 	f->path_len = (uint32_t)k->len;
 	f->target_len = (uint32_t)tlen;
+	f->within = within;
 	memcpy(k->names + k->names_len, k->path, k->len + 1);
 	k->names_len += k->len + 1;
 	if (tlen) {
@@ -340,32 +345,81 @@ add_file(struct walker *k, const struct stat *st, const char *target,
 	return k->n >= WALK_BATCH ? flush(k) : 0;
 }
 
+/* *out = the realpath of the open fd; *len 0 for "/". */
 static int
-root_realpath(struct shared *s, struct err *e)
+fd_realpath(char **out, size_t *len, int fd, const char *what, struct err *e)
 {
-	char proc[64];
+	char proc[64], buf[WALK_SHOWN_MAX];
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", s->w->rootfd);
-	s->rootreal = realpath(proc, NULL);
-	if (s->rootreal == NULL)
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	*out = realpath(proc, NULL);
+	if (*out == NULL)
 		return err_sys(e, EXIT_UNDECIDED, errno,
 			       "%s: cannot resolve (is /proc mounted?)",
-			       s->w->root);
-	s->rootreal_len =
-	    strcmp(s->rootreal, "/") == 0 ? 0 : strlen(s->rootreal);
+			       shown(buf, sizeof(buf), what, NULL));
+	*len = strcmp(*out, "/") == 0 ? 0 : strlen(*out);
 	return 0;
 }
 
+/* *rel = real below base (len bytes), or 0 when it is not below. */
+static int
+below(const char **rel, const char *real, const char *base, size_t len)
+{
+	if (base == NULL || strncmp(real, base, len) != 0 || real[len] != '/' ||
+	    real[len + 1] == '\0')
+		return 0;
+	*rel = real + len + 1;
+	return 1;
+}
+
+static int open_beneath(int dfd, const char *rel, int flags);
+
+/* Opens the resolved target rel beneath base without following links
+ * (SPEC-LINK-8) and checks it is still the file real names. */
+static int
+open_target(struct walker *k, struct stat *st, int base, const char *rel,
+	    const char *real)
+{
+	char buf[WALK_SHOWN_MAX], *again = NULL;
+	size_t len;
+	int fd, rc = 0;
+
+	fd = open_beneath(base, rel, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ELOOP || errno == EXDEV || errno == ENOENT
+			   ? err_set(&k->e, EXIT_UNDECIDED,
+				     "%s: symbolic link target changed during "
+				     "the walk",
+				     here(k, buf, sizeof(buf)))
+			   : err_sys(&k->e, EXIT_UNDECIDED, errno, "%s",
+				     here(k, buf, sizeof(buf)));
+	if (fstat(fd, st) != 0)
+		rc = err_sys(&k->e, EXIT_UNDECIDED, errno, "%s",
+			     here(k, buf, sizeof(buf)));
+	else if (fd_realpath(&again, &len, fd, k->s->w->root, &k->e) != 0)
+		rc = -EXIT_UNDECIDED;
+	else if (strcmp(again, real) != 0)
+		rc = err_set(&k->e, EXIT_UNDECIDED,
+			     "%s: symbolic link target changed during the walk",
+			     here(k, buf, sizeof(buf)));
+	free(again);
+	close(fd);
+	return rc;
+}
+
 /* Allowed symlinks: hashed as their target when it is a regular file
- * inside the root, found by resolving the link through the root's fd. */
+ * under links_within (SPEC-LINK-7) or, with allow_symlinks, inside the
+ * root, found by resolving the link through the root's fd. */
 static int
 add_link(struct walker *k)
 {
 	char proc[64 + DIGEST_MAX_PATH], buf[WALK_SHOWN_MAX];
+	char dir[WALK_SHOWN_MAX];
 	const struct shared *s = k->s;
-	char *real = NULL, *target;
+	const char *target = NULL;
+	char *real = NULL;
 	struct stat st;
-	int rc = 0;
+	int rc = 0, within;
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", s->w->rootfd,
 		 k->path);
@@ -379,19 +433,26 @@ add_link(struct walker *k)
 				   here(k, buf, sizeof(buf)));
 		goto out;
 	}
-	if (strncmp(real, s->rootreal, s->rootreal_len) != 0 ||
-	    real[s->rootreal_len] != '/' || real[s->rootreal_len + 1] == '\0') {
-		rc = err_set(&k->e, EXIT_REJECTED,
-			     "%s: symbolic link points outside the tree",
-			     here(k, buf, sizeof(buf)));
+	within = below(&target, real, s->linkreal, s->linkreal_len);
+	if (!within && !(s->o->allow_symlinks &&
+			 below(&target, real, s->rootreal, s->rootreal_len))) {
+		text_escape(dir, sizeof(dir),
+			    s->linkreal ? s->o->links_within : "");
+		rc = s->linkreal != NULL
+			 ? err_set(&k->e, EXIT_REJECTED,
+				   "%s: symbolic link points outside %s",
+				   here(k, buf, sizeof(buf)), dir)
+			 : err_set(&k->e, EXIT_REJECTED,
+				   "%s: symbolic link points outside the tree "
+				   "(--follow-links-within DIR follows links "
+				   "into DIR, e.g. a Hugging Face cache)",
+				   here(k, buf, sizeof(buf)));
 		goto out;
 	}
-	if (stat(real, &st) != 0) {
-		rc = err_sys(&k->e, EXIT_UNDECIDED, errno, "%s",
-			     here(k, buf, sizeof(buf)));
+	rc = open_target(k, &st, within ? s->w->linkfd : s->w->rootfd, target,
+			 real);
+	if (rc != 0)
 		goto out;
-	}
-	target = real + s->rootreal_len + 1;
 	if (!S_ISREG(st.st_mode) || !walk_path_ok(target, strlen(target))) {
 		rc = err_set(&k->e, EXIT_REJECTED,
 			     "%s: symbolic link to a %s refused",
@@ -401,7 +462,7 @@ add_link(struct walker *k)
 						   : "special file");
 		goto out;
 	}
-	rc = add_file(k, &st, target, strlen(target));
+	rc = add_file(k, &st, target, strlen(target), within);
 out:
 	free(real);
 	return rc;
@@ -553,12 +614,15 @@ walk_entry(struct walker *k, int dfd, const char *name, int inside)
 	} else if (match != 2) {
 		/* a file on the way to a listed path: not listed itself */
 	} else if (S_ISREG(st.st_mode)) {
-		rc = add_file(k, &st, NULL, 0);
-	} else if (S_ISLNK(st.st_mode) && k->s->o->allow_symlinks) {
+		rc = add_file(k, &st, NULL, 0, 0);
+	} else if (S_ISLNK(st.st_mode) &&
+		   (k->s->o->allow_symlinks || k->s->linkreal != NULL)) {
 		rc = add_link(k);
 	} else if (S_ISLNK(st.st_mode)) {
 		rc = err_set(&k->e, EXIT_REJECTED,
-			     "%s: symbolic link refused (symlinks not allowed)",
+			     "%s: symbolic link refused (symlinks not allowed; "
+			     "--follow-links-within DIR follows links into "
+			     "DIR, e.g. a Hugging Face cache)",
 			     here(k, buf, sizeof(buf)));
 	} else {
 		rc = err_set(&k->e, EXIT_REJECTED,
@@ -676,7 +740,7 @@ walk_single(struct walker *k, const struct stat *st)
 	memcpy(k->path, base, k->len + 1);
 	if (only_match(k) != 2 || ignored(k))
 		return 0;
-	rc = add_file(k, st, NULL, 0);
+	rc = add_file(k, st, NULL, 0, 0);
 	return rc == 0 ? flush(k) : rc;
 }
 
@@ -730,6 +794,28 @@ walk_threads(struct shared *s, struct walker *k, unsigned threads,
 	return s->failed ? -s->err.code : 0;
 }
 
+/* SPEC-LINK-7: the directory links may resolve into, and its realpath. */
+static int
+open_within(struct shared *s, struct err *e)
+{
+	const char *dir = s->o->links_within;
+	char buf[WALK_SHOWN_MAX];
+	int fd;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOTDIR
+			   ? err_set(e, EXIT_USAGE,
+				     "--follow-links-within %s: not a "
+				     "directory",
+				     shown(buf, sizeof(buf), dir, NULL))
+			   : err_sys(e, EXIT_UNDECIDED, errno,
+				     "--follow-links-within %s",
+				     shown(buf, sizeof(buf), dir, NULL));
+	s->w->linkfd = fd;
+	return fd_realpath(&s->linkreal, &s->linkreal_len, fd, dir, e);
+}
+
 static int
 walk_start(struct shared *s, struct walker *k, unsigned threads, struct err *e)
 {
@@ -761,7 +847,11 @@ walk_start(struct shared *s, struct walker *k, unsigned threads, struct err *e)
 			       shown(buf, sizeof(buf), root, NULL));
 	}
 	s->w->rootfd = fd;
-	if (s->o->allow_symlinks && (rc = root_realpath(s, e)) != 0)
+	if (s->o->allow_symlinks &&
+	    (rc = fd_realpath(&s->rootreal, &s->rootreal_len, fd, root, e)) !=
+		0)
+		return rc;
+	if (s->o->links_within != NULL && (rc = open_within(s, e)) != 0)
 		return rc;
 	rc = walk_threads(s, k, threads, &st);
 	if (rc != 0 && e != NULL)
@@ -812,6 +902,7 @@ out:
 	free(k);
 	free(s.ignore);
 	free(s.rootreal);
+	free(s.linkreal);
 	free(s.q);
 	free(s.qpaths);
 	return rc;
@@ -826,10 +917,12 @@ walk_release(struct walk *w)
 		close(w->rootfd);
 	if (w->filefd >= 0)
 		close(w->filefd);
+	if (w->linkfd >= 0)
+		close(w->linkfd);
 	w->files = NULL;
 	w->names = NULL;
 	w->n = w->cap = w->names_len = w->names_cap = 0;
-	w->rootfd = w->filefd = -1;
+	w->rootfd = w->filefd = w->linkfd = -1;
 }
 
 void
@@ -885,9 +978,14 @@ walk_open(int *fd, int *owned, struct timespec *mtime, const struct walk *w,
 	if (!*owned) {
 		*fd = w->filefd;
 	} else {
-		*fd = open_file(
-		    w, f->target_len ? f->u.path + f->path_len + 1 : f->u.path,
-		    c);
+		/* A link's target is opened by its resolved path beneath
+		 * the directory it was found under (SPEC-LINK-8). */
+		*fd = f->target_len
+			  ? open_beneath(f->within ? w->linkfd : w->rootfd,
+					 f->u.path + f->path_len + 1,
+					 O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					     O_NOCTTY)
+			  : open_file(w, f->u.path, c);
 		if (*fd < 0) {
 			walk_shown(buf, sizeof(buf), w, i);
 			return err_sys(e, EXIT_UNDECIDED, errno, "%s", buf);
@@ -910,4 +1008,23 @@ walk_open(int *fd, int *owned, struct timespec *mtime, const struct walk *w,
 	if (rc == 0)
 		*mtime = st.st_mtim;
 	return rc;
+}
+
+int
+walk_recheck(const struct walk *w, size_t i, struct err *e)
+{
+	const struct walk_file *f = &w->files[i];
+	char buf[WALK_SHOWN_MAX];
+	struct stat st;
+
+	if (f->target_len == 0)
+		return 0;
+	/* SPEC-LINK-8: still a link, still resolving to the inode read. */
+	if (fstatat(w->rootfd, f->u.path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode) && fstatat(w->rootfd, f->u.path, &st, 0) == 0 &&
+	    (uint64_t)st.st_dev == f->dev && (uint64_t)st.st_ino == f->ino)
+		return 0;
+	walk_shown(buf, sizeof(buf), w, i);
+	return err_set(e, EXIT_UNDECIDED,
+		       "%s: symbolic link changed during hashing", buf);
 }

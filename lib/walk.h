@@ -23,7 +23,8 @@ struct walk_file {
 	uint64_t dev;
 	uint64_t ino;
 	uint32_t path_len;
-	uint32_t target_len; /* symlink: its in-tree target follows path */
+	uint32_t target_len; /* symlink: its target follows path */
+	int within;	     /* the target is under linkfd, else the root */
 };
 
 struct walk {
@@ -35,11 +36,12 @@ struct walk {
 	int rootfd;	  /* directory root, or -1 */
 	int filefd;	  /* single-file root, or -1 */
 	const char *root; /* the caller's root, for messages */
+	int linkfd;	  /* links_within, or -1 */
 };
 
 #define WALK_INIT                                                              \
 	{                                                                      \
-		NULL, 0, 0, NULL, 0, 0, 0, -1, -1, NULL                        \
+		NULL, 0, 0, NULL, 0, 0, 0, -1, -1, NULL, -1                    \
 	}
 
 /*
@@ -80,6 +82,13 @@ void walk_dircache_release(struct walk_dircache *c);
  */
 int walk_open(int *fd, int *owned, struct timespec *mtime, const struct walk *w,
 	      size_t i, struct walk_dircache *c, struct err *e);
+
+/*
+ * After file i was read: for a symlink, checks that it is still a link
+ * that resolves to the inode the walk saw (SPEC-LINK-8); EXIT_UNDECIDED
+ * "symbolic link changed during hashing" otherwise. 0 for other files.
+ */
+int walk_recheck(const struct walk *w, size_t i, struct err *e);
 
 /*
  * 1 when p (len bytes, no NUL inside) is a relative manifest path: valid

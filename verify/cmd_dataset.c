@@ -25,7 +25,14 @@
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 
-enum { OPT_KEY = 1, OPT_BUNDLE, OPT_ONLY, OPT_JOBS, OPT_JSON };
+enum {
+	OPT_KEY = 1,
+	OPT_BUNDLE,
+	OPT_ONLY,
+	OPT_JOBS,
+	OPT_JSON,
+	OPT_LINKS_WITHIN
+};
 
 static const struct opt_def vdataset_opts[] = {
     {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
@@ -35,17 +42,20 @@ static const struct opt_def vdataset_opts[] = {
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
     {OPT_JSON, "json", 0, "FILE",
      "also write the result as JSON; - for stdout (text then on stderr)"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define VDATASET_SYNOPSIS                                                      \
 	"verify dataset --key PUB [--key PUB]... --bundle FILE [--only "       \
-	"PATH]... [-j N] [--json FILE] PATH"
+	"PATH]... [-j N] [--json FILE]\n       [--follow-links-within DIR] "   \
+	"PATH"
 
 struct vdataset_opts {
 	const char **keys, **only;
 	size_t nkeys, nonly;
-	const char *bundle, *path, *json;
+	const char *bundle, *path, *json, *links_within;
 	unsigned jobs;
 };
 
@@ -95,6 +105,9 @@ parse(struct vdataset_opts *o, int argc, char **argv, struct err *e)
 			if (rc != 0)
 				return rc;
 			o->jobs = (unsigned)v;
+			break;
+		case OPT_LINKS_WITHIN:
+			o->links_within = val;
 			break;
 		default:
 			if (o->path != NULL)
@@ -187,6 +200,7 @@ check_full(const struct candidate *c, size_t nc, const struct vdataset_opts *o,
 	int rc;
 
 	d.jobs = o->jobs;
+	d.links_within = o->links_within;
 	if (nc > 0) {
 		const json_t *h = json_object_get(c[0].pred, "hashing");
 		d.shard_size = (unsigned long long)json_integer_value(
@@ -299,6 +313,7 @@ check_only(const struct candidate *c, size_t nc, const struct vdataset_opts *o,
 	if (rc != 0)
 		goto out;
 	d.jobs = o->jobs;
+	d.links_within = o->links_within;
 	d.only = o->only;
 	d.n_only = o->nonly;
 	d.shard_size = digest_manifest_shard_size(sm);

@@ -22,7 +22,7 @@
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 
-enum { OPT_KEY = 1, OPT_SIG, OPT_UNSIGNED, OPT_JSON };
+enum { OPT_KEY = 1, OPT_SIG, OPT_UNSIGNED, OPT_JSON, OPT_LINKS_WITHIN };
 
 static const struct opt_def vmodel_opts[] = {
     {OPT_KEY, "key", 'k', "PUB", "the signer's public key (PEM)"},
@@ -32,15 +32,17 @@ static const struct opt_def vmodel_opts[] = {
      "accept files that the signature does not list"},
     {OPT_JSON, "json", 0, "FILE",
      "also write the result as JSON; - for stdout (text then on stderr)"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define VMODEL_SYNOPSIS                                                        \
 	"verify model --key PUB [--signature FILE] [--ignore-unsigned] "       \
-	"[--json FILE] MODEL_DIR"
+	"[--json FILE]\n       [--follow-links-within DIR] MODEL_DIR"
 
 struct vmodel_opts {
-	const char *key, *sig, *model, *json;
+	const char *key, *sig, *model, *json, *links_within;
 	int ignore_unsigned;
 	char sigbuf[PATH_MAX];
 };
@@ -83,6 +85,9 @@ parse(struct vmodel_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_JSON:
 			o->json = val;
+			break;
+		case OPT_LINKS_WITHIN:
+			o->links_within = val;
 			break;
 		default:
 			if (o->model != NULL)
@@ -239,6 +244,7 @@ check_tree(const struct oms_signed *s, const struct vmodel_opts *o,
 		ign[n++] = rel;
 	d.shard_size = ser->shard_size;
 	d.allow_symlinks = ser->allow_symlinks;
+	d.links_within = o->links_within;
 	d.ignore = ign;
 	d.n_ignore = n;
 	rc = digest_tree(&m, o->model, &d, e);

@@ -39,7 +39,8 @@ enum {
 	OPT_JSON,
 	OPT_VSA_KEY,
 	OPT_VSA,
-	OPT_QUIET
+	OPT_QUIET,
+	OPT_LINKS_WITHIN
 };
 
 static const struct opt_def policy_opts[] = {
@@ -55,6 +56,8 @@ static const struct opt_def policy_opts[] = {
      "sign a SLSA Verification Summary with this key"},
     {OPT_VSA, "vsa", 0, "FILE", "where the signed VSA goes"},
     {OPT_QUIET, "quiet", 'q', NULL, "print only the verdict"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -62,7 +65,7 @@ static const struct opt_def policy_opts[] = {
 	"verify policy --policy POLICY.json --bundle FILE [--bundle "          \
 	"FILE]...\n"                                                           \
 	"       [--json FILE] [--vsa-key KEYREF --vsa FILE] "                  \
-	"ARTIFACT|sha256:HEX"
+	"[--follow-links-within DIR]\n       ARTIFACT|sha256:HEX"
 
 #define MAX_RULES 64
 #define CLOCK_SKEW 300
@@ -94,7 +97,7 @@ struct pctx {
 };
 
 struct policy_opts {
-	const char *policy, *json, *vsa_key, *vsa, *artifact;
+	const char *policy, *json, *vsa_key, *vsa, *artifact, *links_within;
 	const char **bundles, **froms;
 	size_t nbundles, nfroms;
 	int quiet, insecure;
@@ -960,6 +963,9 @@ parse(struct policy_opts *o, int argc, char **argv, struct err *e)
 		case OPT_QUIET:
 			o->quiet = 1;
 			break;
+		case OPT_LINKS_WITHIN:
+			o->links_within = val;
+			break;
 		default:
 			if (o->artifact != NULL)
 				return err_set(e, EXIT_USAGE,
@@ -979,8 +985,10 @@ parse(struct policy_opts *o, int argc, char **argv, struct err *e)
 }
 
 static int
-artifact_digest(struct pctx *c, const char *artifact, struct err *e)
+artifact_digest(struct pctx *c, const char *artifact, const char *links_within,
+		struct err *e)
 {
+	struct digest_opts d = DIGEST_OPTS_INIT;
 	struct tree t;
 	int rc;
 
@@ -995,7 +1003,8 @@ artifact_digest(struct pctx *c, const char *artifact, struct err *e)
 			   ? 0
 			   : err_set(e, EXIT_USAGE, "%s: bad digest", artifact);
 	}
-	rc = tree_hash(&t, artifact, NULL, e);
+	d.links_within = links_within;
+	rc = tree_hash(&t, artifact, &d, e);
 	if (rc == 0)
 		c->artifact = tree_digestset(&t);
 	tree_clear(&t);
@@ -1199,7 +1208,7 @@ cmd_policy(int argc, char **argv)
 		c.p = p;
 		c.now = time(NULL);
 		c.train_deps = json_array();
-		rc = artifact_digest(&c, o.artifact, &e);
+		rc = artifact_digest(&c, o.artifact, o.links_within, &e);
 	}
 	if (rc == 0)
 		rc = load_evidence(&c.ev, &o, p->ks, &e);

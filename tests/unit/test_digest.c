@@ -440,6 +440,197 @@ START_TEST(test_unreadable)
 }
 END_TEST
 
+/* --- links into a directory (--follow-links-within) --------------------- */
+
+/* A Hugging Face style cache under d: cache/blobs/ and the snapshot
+ * cache/snap/r/ whose links point up into the blobs. */
+static const struct {
+	const char *what;
+	const char *link; /* in the snapshot */
+	const char *target;
+	int within; /* links_within given */
+	int rc;
+	const char *msg;
+} within_rows[] = {
+    {"into DIR", "w.bin", "../../blobs/A", 1, 0, NULL},
+    {"nested, ../../../", "sub/t.txt", "../../../blobs/B", 1, 0, NULL},
+    {"chain inside DIR", "c", "../../blobs/toA", 1, 0, NULL},
+    {"through a directory link inside DIR", "v", "../../alias/A", 1, 0, NULL},
+    {"absolute out of DIR", "o", "@/outside/secret", 1, -EXIT_REJECTED,
+     "symbolic link points outside"},
+    {"../ out of DIR", "o", "../../../outside/secret", 1, -EXIT_REJECTED,
+     "symbolic link points outside"},
+    {"a blob that links out of DIR", "e", "../../blobs/evil", 1, -EXIT_REJECTED,
+     "symbolic link points outside"},
+    {"loop", "l", "../../blobs/l1", 1, -EXIT_REJECTED,
+     "symbolic link does not resolve"},
+    {"dangling", "n", "../../blobs/none", 1, -EXIT_REJECTED,
+     "symbolic link does not resolve"},
+    {"directory", "dir", "../../blobs", 1, -EXIT_REJECTED,
+     "symbolic link to a directory refused"},
+    {"option not given", "w.bin", "../../blobs/A", 0, -EXIT_REJECTED,
+     "--follow-links-within DIR"},
+};
+
+static void
+mkcache(const char *d)
+{
+	mkstr(d, "cache/blobs/A", "alpha-content");
+	mkstr(d, "cache/blobs/B", "beta");
+	mkstr(d, "outside/secret", "secret");
+	mkstr(d, "cache/snap/r/plain.txt", "plain");
+	ck_assert(symlink("A", path_in(d, "cache/blobs/toA")) == 0);
+	ck_assert(symlink("blobs", path_in(d, "cache/alias")) == 0);
+	ck_assert(symlink("../../outside/secret",
+			  path_in(d, "cache/blobs/evil")) == 0);
+	ck_assert(symlink("l2", path_in(d, "cache/blobs/l1")) == 0);
+	ck_assert(symlink("l1", path_in(d, "cache/blobs/l2")) == 0);
+	ck_assert(mkdir(path_in(d, "cache/snap/r/sub"), 0755) == 0);
+}
+
+START_TEST(test_links_within)
+{
+	struct digest_opts o = DIGEST_OPTS_INIT;
+	struct digest_manifest *m = NULL, *ref = NULL;
+	struct err e = ERR_INIT;
+	char target[8192], link[8192], dir[2048], root[2048], *d;
+	size_t i, ln;
+	int rc;
+
+	for (i = 0; i < sizeof(within_rows) / sizeof(within_rows[0]); i++) {
+		d = fresh_dir();
+		mkcache(d);
+		snprintf(root, sizeof(root), "%s/cache/snap/r", d);
+		snprintf(dir, sizeof(dir), "%s/cache", d);
+		snprintf(link, sizeof(link), "%s/%s", root,
+			 within_rows[i].link);
+		if (within_rows[i].target[0] == '@')
+			snprintf(target, sizeof(target), "%s%s", d,
+				 within_rows[i].target + 1);
+		else
+			snprintf(target, sizeof(target), "%s",
+				 within_rows[i].target);
+		ck_assert(symlink(target, link) == 0);
+		o.links_within = within_rows[i].within ? dir : NULL;
+		rc = run(&m, root, &o, &e);
+		ck_assert_msg(rc == within_rows[i].rc, "%s: rc %d %s",
+			      within_rows[i].what, rc, e.msg);
+		if (rc != 0) {
+			ck_assert_msg(strstr(e.msg, within_rows[i].msg) &&
+					  strstr(e.msg, within_rows[i].link),
+				      "%s: %s", within_rows[i].what, e.msg);
+		} else {
+			/* the target's bytes under the link's name, as a
+			 * copy of the file there would give */
+			ck_assert(unlink(link) == 0);
+			snprintf(target, sizeof(target), "%s/%s", dir,
+				 strstr(within_rows[i].target, "B")
+				     ? "blobs/B"
+				     : "blobs/A");
+			{
+				char cmd[20000];
+				snprintf(cmd, sizeof(cmd), "cp '%s' '%s'",
+					 target, link);
+				ck_assert(system(cmd) == 0);
+			}
+			ck_assert_msg(run(&ref, root, NULL, &e) == 0, "%s",
+				      e.msg);
+			ck_assert_uint_eq(digest_manifest_count(m),
+					  digest_manifest_count(ref));
+			ln = find(m, within_rows[i].link);
+			ck_assert_uint_eq(digest_manifest_size(m, ln),
+					  digest_manifest_size(ref, ln));
+			ck_assert_mem_eq(digest_manifest_sha256(m, ln),
+					 digest_manifest_sha256(ref, ln), 32);
+			digest_manifest_free(ref);
+			ref = NULL;
+		}
+		digest_manifest_free(m);
+		m = NULL;
+		rmtree(d);
+		free(d);
+	}
+}
+END_TEST
+
+/* A link swapped between its open and the end of reading. */
+struct swap {
+	const char *root;
+	int how; /* 0 nothing, 1 to the other blob, 2 there and back */
+};
+
+static void
+relink(const char *root, const char *target)
+{
+	char tmp[8192], dst[8192];
+
+	snprintf(tmp, sizeof(tmp), "%s/.w.tmp", root);
+	snprintf(dst, sizeof(dst), "%s/w.bin", root);
+	ck_assert(symlink(target, tmp) == 0);
+	ck_assert(rename(tmp, dst) == 0);
+}
+
+static void
+swap_link(void *arg, const char *path)
+{
+	const struct swap *sw = arg;
+
+	if (strcmp(path, "w.bin") != 0 || sw->how == 0)
+		return;
+	relink(sw->root, "../../blobs/B");
+	if (sw->how == 2)
+		relink(sw->root, "../../blobs/A");
+}
+
+START_TEST(test_link_swapped)
+{
+	static const struct {
+		int how;
+		unsigned long long shard;
+		int rc;
+	} rows[] = {
+	    {0, 0, 0}, {1, 0, -EXIT_UNDECIDED}, {2, 0, 0},
+	    {0, 4, 0}, {1, 4, -EXIT_UNDECIDED}, {2, 4, 0},
+	};
+	struct digest_opts o = DIGEST_OPTS_INIT;
+	struct digest_manifest *m = NULL;
+	struct err e = ERR_INIT;
+	char root[2048], dir[2048], *d;
+	struct swap sw;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		d = fresh_dir();
+		mkcache(d);
+		snprintf(root, sizeof(root), "%s/cache/snap/r", d);
+		snprintf(dir, sizeof(dir), "%s/cache", d);
+		ck_assert(symlink("../../blobs/A", path_in(root, "w.bin")) ==
+			  0);
+		sw.root = root;
+		sw.how = rows[i].how;
+		o.jobs = 1;
+		o.shard_size = rows[i].shard;
+		o.links_within = dir;
+		o.test_after_open = swap_link;
+		o.test_arg = &sw;
+		rc = run(&m, root, &o, &e);
+		ck_assert_msg(rc == rows[i].rc, "row %zu: %d %s", i, rc, e.msg);
+		ck_assert_msg(rc == 0 ||
+				  strstr(e.msg, "/w.bin: symbolic link changed "
+						"during hashing"),
+			      "row %zu: %s", i, e.msg);
+		if (rc == 0)
+			ck_assert_uint_eq(
+			    digest_manifest_size(m, find(m, "w.bin")), 13);
+		digest_manifest_free(m);
+		m = NULL;
+		rmtree(d);
+		free(d);
+	}
+}
+END_TEST
+
 /* --- files that change while being read ------------------------------------
  */
 
@@ -1505,6 +1696,8 @@ digest_suite(void)
 	tcase_add_test(tc, test_sort_bytewise);
 	tcase_add_test(tc, test_hostile_names);
 	tcase_add_test(tc, test_symlinks);
+	tcase_add_test(tc, test_links_within);
+	tcase_add_test(tc, test_link_swapped);
 	tcase_add_test(tc, test_root_symlink_followed);
 	tcase_add_test(tc, test_special_files);
 	tcase_add_test(tc, test_unreadable);
