@@ -224,6 +224,36 @@ START_TEST(test_path_len)
 }
 END_TEST
 
+/* SPEC-OMS-9: which file paths a shard-mode signature lists. */
+static const struct {
+	const char *path;
+	int listed;
+} lists_rows[] = {
+    {"w", 1},	  {"w:1:2", 1}, {"a/b", 1}, {"w:1", 0},	    {"a", 0},
+    {"a/b/c", 0}, {"x", 0},	{"", 0},    {"w:1:2:0", 0},
+};
+
+START_TEST(test_lists_path)
+{
+	static const char *const names[] = {"a/b:0:5", "w:0:5", "w:1:2:0:5",
+					    "w:5:10"};
+	json_t *st = ordered(names, 4, "shards");
+	struct oms_signed *s = NULL;
+	struct err e = ERR_INIT;
+	size_t i;
+
+	ck_assert_msg(oms_signed_parse(&s, st, "v", &e) == 0, "%s", e.msg);
+	for (i = 0; i < sizeof(lists_rows) / sizeof(lists_rows[0]); i++)
+		ck_assert_msg(
+		    oms_signed_lists_path(s, lists_rows[i].path,
+					  strlen(lists_rows[i].path)) ==
+			lists_rows[i].listed,
+		    "%s", lists_rows[i].path);
+	oms_signed_free(s);
+	json_decref(st);
+}
+END_TEST
+
 static Suite *
 oms_suite(void)
 {
@@ -237,6 +267,7 @@ oms_suite(void)
 	tcase_add_loop_test(tc, test_order, 0,
 			    sizeof(order_rows) / sizeof(order_rows[0]));
 	tcase_add_test(tc, test_path_len);
+	tcase_add_test(tc, test_lists_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
