@@ -128,6 +128,16 @@ parse(struct model_opts *o, int argc, char **argv, struct err *e)
 	rc = oms_sig_relative(o->relbuf, sizeof(o->relbuf), o->model, o->sig);
 	if (rc < 0)
 		return err_set(e, EXIT_UNDECIDED, "%s: cannot resolve", o->sig);
+	/* SPEC-TREE-5: tree digests leave out only the default name, so a
+	 * signature written into the model under another name would change
+	 * the digest its provenance names. */
+	if (rc == 1 && strcmp(o->relbuf, DIGEST_META_SIGNATURE) != 0)
+		return err_set(e, EXIT_USAGE,
+			       "--signature %s lies inside %s, whose tree "
+			       "digest would then include it; write it as "
+			       "%s/%s or outside the model",
+			       o->sig, o->model, o->model,
+			       DIGEST_META_SIGNATURE);
 	o->ignore[OMS_N_DEFAULT_IGNORE] =
 	    rc == 1 ? o->relbuf : DIGEST_META_SIGNATURE;
 	return 0;

@@ -95,6 +95,14 @@ expect_out "verify default model.sig" 0 "PASS" "$VERIFY" model --key ecdsa-p384.
 payload m/model.sig | jq -e '.predicate.serialization.ignore_paths | index("model.sig") and index(".git")' >/dev/null &&
 	pass "ignore_paths recorded" || fail "ignore_paths recorded"
 rm m/model.sig
+# Tree digests leave out only the default name (SPEC-TREE-5): another name
+# inside the model is refused, the default name given explicitly is not.
+expect_err "signature inside the model under another name" 2 "--signature m/sub/x.sig lies inside m, whose tree digest would then include it; write it as m/model.sig or outside the model" \
+	"$ATTEST" model --key ecdsa-p384.key --signature m/sub/x.sig m
+[ ! -e m/sub/x.sig ] && pass "nothing written for a refused --signature" || fail "x.sig written"
+expect "signature at the default name given explicitly" 0 "$ATTEST" model --key ecdsa-p384.key --signature m/model.sig m
+expect_out "verify the explicit default name" 0 "PASS" "$VERIFY" model --key ecdsa-p384.pub m
+rm m/model.sig
 
 # Resource order: "a/b" "a-b" "a.b" sort differently in the two orders.
 mkdir -p o/a
