@@ -61,10 +61,12 @@ int attest_link_datasets(json_t *rds, const char *const *bundles, size_t n,
 			 struct err *e);
 
 /*
- * The subject for ARTIFACT: a path (file sha256 or tree digests) or
- * "sha256:HEX" naming a model without reading it.
+ * The subject for ARTIFACT: a path (file sha256 or tree digests, following
+ * symlinks into links_within when not NULL, SPEC-LINK-7) or "sha256:HEX"
+ * naming a model without reading it.
  */
-int attest_subject(json_t **out, const char *artifact, struct err *e);
+int attest_subject(json_t **out, const char *artifact, const char *links_within,
+		   struct err *e);
 
 /* Prints "attest: message" for e on stderr and returns its exit class. */
 int attest_fail(const struct err *e);

@@ -25,6 +25,7 @@ enum {
 	OPT_TSA,
 	OPT_FORMAT,
 	OPT_FORCE,
+	OPT_LINKS_WITHIN,
 };
 
 static const struct opt_def approve_opts[] = {
@@ -40,6 +41,8 @@ static const struct opt_def approve_opts[] = {
      "replace an existing --bundle whose name does not end in .jsonl"},
     {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -50,7 +53,7 @@ static const struct opt_def approve_opts[] = {
 
 struct approve_opts {
 	const char *key, *stage, *decision, *reason, *expires, *bundle, *tsa;
-	const char *artifact;
+	const char *artifact, *links_within;
 	enum emit_format format;
 	int force; /* replace a --bundle that is not .jsonl */
 };
@@ -107,6 +110,9 @@ parse(struct approve_opts *o, int argc, char **argv, struct err *e)
 		case OPT_FORMAT:
 			rc = emit_format_parse(&o->format, val, e);
 			break;
+		case OPT_LINKS_WITHIN:
+			o->links_within = val;
+			break;
 		default:
 			if (o->artifact != NULL)
 				return err_set(e, EXIT_USAGE,
@@ -153,7 +159,7 @@ cmd_approve(int argc, char **argv)
 	if (rc == 0)
 		rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
 	if (rc == 0)
-		rc = attest_subject(&subject, o.artifact, &e);
+		rc = attest_subject(&subject, o.artifact, o.links_within, &e);
 	if (rc == 0) {
 		ids_rfc3339(now, t);
 		pred = json_pack("{s:s, s:s, s:{s:s}, s:s}", "stage", o.stage,

@@ -39,6 +39,7 @@ enum {
 	OPT_FORMAT,
 	OPT_JOBS,
 	OPT_FORCE,
+	OPT_LINKS_WITHIN,
 };
 
 static const struct opt_def eval_opts[] = {
@@ -67,6 +68,8 @@ static const struct opt_def eval_opts[] = {
     {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -167,6 +170,9 @@ parse(struct eval_opts *o, int argc, char **argv, struct err *e)
 		case OPT_JOBS:
 			rc = opt_long(&v, val, 1, DIGEST_MAX_JOBS, "--jobs", e);
 			o->dopts.jobs = (unsigned)v;
+			break;
+		case OPT_LINKS_WITHIN:
+			o->dopts.links_within = val;
 			break;
 		default:
 			return err_set(e, EXIT_USAGE,

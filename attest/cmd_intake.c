@@ -203,7 +203,7 @@ cmd_intake(int argc, char **argv)
 	if (rc == 0)
 		rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
 	if (rc == 0)
-		rc = attest_subject(&subject, o.model, &e);
+		rc = attest_subject(&subject, o.model, NULL, &e);
 	for (i = 0; rc == 0 && i < o.nevals; i++)
 		rc = collect_evals(evals, o.evals[i], subject, &e);
 	if (rc == 0) {

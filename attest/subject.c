@@ -2,12 +2,15 @@
 #include <string.h>
 
 #include "attest/attest.h"
+#include "lib/digest.h"
 #include "lib/hex.h"
 #include "predicates/resource.h"
 
 int
-attest_subject(json_t **out, const char *artifact, struct err *e)
+attest_subject(json_t **out, const char *artifact, const char *links_within,
+	       struct err *e)
 {
+	struct digest_opts d = DIGEST_OPTS_INIT;
 	struct tree t;
 	int rc;
 
@@ -24,7 +27,8 @@ attest_subject(json_t **out, const char *artifact, struct err *e)
 				 "sha256", artifact + 7);
 		return 0;
 	}
-	rc = tree_hash(&t, artifact, NULL, e);
+	d.links_within = links_within;
+	rc = tree_hash(&t, artifact, &d, e);
 	if (rc == 0)
 		*out = tree_descriptor(&t);
 	tree_clear(&t);

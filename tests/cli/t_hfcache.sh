@@ -83,12 +83,43 @@ mkdir hub2
 expect "attest run --output a snapshot" 0 "$ATTEST" run --key k.key --follow-links-within "$R" \
 	--output "$R/snapshots/$REV" --bundle run.jsonl -- cp -a hub2.src "$R"
 [ "$(sub run.jsonl)" = "$(sub ds.json)" ] && pass "training output digest = dataset digest" || fail "run digest"
-jq -n '{policyVersion: 1, keys: {trainer: {publicKey: "k.pub"}},
-  training: {signers: ["trainer"], requireSuccess: true}}' >pol.json
-expect_out "verify policy with the option" 0 "PASS +training.provenance" \
-	"$VERIFY" policy --policy pol.json --bundle run.jsonl --follow-links-within "$R" "$R/snapshots/$REV"
-expect_err "verify policy without the option" 1 "symbolic link refused.*--follow-links-within" \
-	"$VERIFY" policy --policy pol.json --bundle run.jsonl "$R/snapshots/$REV"
+# The whole gate over the snapshot: attested data, the run, an evaluation
+# and an approval of the snapshot, each hashing it through its links.
+for who in steward evaluator alice; do "$ATTEST" key generate --out "$who" >/dev/null 2>&1; done
+mkdir -p data/train data/test && printf '1,0\n' >data/train/a.csv && printf '0,1\n' >data/test/b.csv
+"$ATTEST" dataset --key steward.key --name train --bundle ds-train.jsonl data/train >/dev/null 2>&1
+"$ATTEST" dataset --key steward.key --name test --bundle ds-test.jsonl data/test >/dev/null 2>&1
+R3=hub3/models--acme--tiny-model
+mkdir hub3
+expect "gate: attest run into the cache" 0 "$ATTEST" run --key k.key --input data/train --dataset ds-train.jsonl \
+	--follow-links-within "$R3" --output "$R3/snapshots/$REV" --bundle g-run.jsonl -- cp -a hub2.src "$R3"
+expect "gate: attest eval of the snapshot" 0 "$ATTEST" eval --key evaluator.key --follow-links-within "$R3" \
+	--model "$R3/snapshots/$REV" --dataset data/test --metrics g-m.json --bundle g-eval.jsonl \
+	-- sh -c 'printf "{\"accuracy\": 0.9}" >g-m.json'
+expect_err "gate: attest eval without the option" 1 "symbolic link refused.*--follow-links-within" \
+	"$ATTEST" eval --key evaluator.key --model "$R3/snapshots/$REV" --dataset data/test --metrics g-m2.json \
+	--bundle no.jsonl -- sh -c 'printf "{\"accuracy\": 0.9}" >g-m2.json'
+expect "gate: attest approve of the snapshot" 0 "$ATTEST" approve --key alice.key --stage production \
+	--follow-links-within "$R3" --bundle g-appr.jsonl "$R3/snapshots/$REV"
+expect_err "gate: attest approve without the option" 1 "symbolic link refused.*--follow-links-within" \
+	"$ATTEST" approve --key alice.key --stage production --bundle no.jsonl "$R3/snapshots/$REV"
+cat ds-train.jsonl ds-test.jsonl g-run.jsonl g-eval.jsonl g-appr.jsonl >g.jsonl
+jq -n '{policyVersion: 1,
+  keys: {steward: {publicKey: "steward.pub"}, trainer: {publicKey: "k.pub"},
+         evaluator: {publicKey: "evaluator.pub"}, alice: {publicKey: "alice.pub"}},
+  dataset: {signers: ["steward"]},
+  training: {signers: ["trainer"], requireSuccess: true, requireAttestedDatasets: true},
+  evaluation: {signers: ["evaluator"], requireHeldOut: true,
+               metrics: [{name: "accuracy", op: ">=", value: 0.85}]},
+  approval: {stage: "production", signers: ["alice"], threshold: 1}}' >pol.json
+expect_err "gate: verify policy admits the snapshot" 0 "ADMIT" \
+	"$VERIFY" policy --policy pol.json --bundle g.jsonl --follow-links-within "$R3" "$R3/snapshots/$REV"
+expect_err "gate: verify policy without the option" 1 "symbolic link refused.*--follow-links-within" \
+	"$VERIFY" policy --policy pol.json --bundle g.jsonl "$R3/snapshots/$REV"
+# Its tampered twin: one blob of the cache changed after the gate.
+printf 'x' >>"$R3/blobs/$(sha256sum "$R3/snapshots/$REV/model.safetensors" | cut -c1-64)"
+expect_out "gate: a changed blob denies" 1 "FAIL +training.provenance" \
+	"$VERIFY" policy --policy pol.json --bundle g.jsonl --follow-links-within "$R3" "$R3/snapshots/$REV"
 
 # Tampered twins: a blob changed, a link pointed at another blob.
 cp -r hub bad
@@ -127,6 +158,8 @@ expect_err "DIR that does not exist" 3 "--follow-links-within nowhere" \
 	"$ATTEST" dataset --key k.key --name tiny --follow-links-within nowhere --bundle no.json "$SNAP"
 expect_err "DIR that is a file" 2 "--follow-links-within outside.txt: not a directory" \
 	"$ATTEST" dataset --key k.key --name tiny --follow-links-within outside.txt --bundle no.json "$SNAP"
+expect "DIR that does not exist, tree without links" 0 \
+	"$ATTEST" dataset --key k.key --name plain --follow-links-within nowhere --bundle plain.json copy
 # The cache given as DIR does not admit links out of a narrower DIR.
 expect_err "DIR narrower than the blobs" 1 "(config.json|model.safetensors|tokenizer.json): symbolic link points outside $C/snapshots" \
 	"$ATTEST" dataset --key k.key --name tiny --follow-links-within "$C/snapshots" --bundle no.json "$SNAP"
