@@ -440,6 +440,42 @@ START_TEST(test_unreadable)
 }
 END_TEST
 
+/* SPEC-TREE-5: model_signing's default ignores and model.sig are left out
+ * at the top of a directory tree only. */
+START_TEST(test_meta_paths)
+{
+	static const char *const files[] = {
+	    ".git/HEAD",   ".gitignore",   ".gitattributes", ".github/ci.yml",
+	    "model.sig",   "w.bin",	   "sub/.git/HEAD",  "sub/model.sig",
+	    ".gitmodules", "model.sig.bak"};
+	static const char *const want[] = {".gitmodules", "model.sig.bak",
+					   "sub/.git/HEAD", "sub/model.sig",
+					   "w.bin"};
+	struct digest_manifest *m = NULL;
+	struct err e = ERR_INIT;
+	char *d = fresh_dir();
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		mkstr(d, files[i], files[i]);
+	ck_assert_msg(run(&m, d, NULL, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(digest_manifest_count(m),
+			  sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_str_eq(digest_manifest_path(m, i), want[i]);
+	digest_manifest_free(m);
+	m = NULL;
+	/* a single file is hashed whatever its name */
+	ck_assert_msg(run(&m, path_in(d, "model.sig"), NULL, &e) == 0, "%s",
+		      e.msg);
+	ck_assert_uint_eq(digest_manifest_count(m), 1);
+	ck_assert_str_eq(digest_manifest_path(m, 0), "model.sig");
+	digest_manifest_free(m);
+	rmtree(d);
+	free(d);
+}
+END_TEST
+
 /* --- links into a directory (--follow-links-within) --------------------- */
 
 /* A Hugging Face style cache under d: cache/blobs/ and the snapshot
@@ -1696,6 +1732,7 @@ digest_suite(void)
 	tcase_add_test(tc, test_sort_bytewise);
 	tcase_add_test(tc, test_hostile_names);
 	tcase_add_test(tc, test_symlinks);
+	tcase_add_test(tc, test_meta_paths);
 	tcase_add_test(tc, test_links_within);
 	tcase_add_test(tc, test_link_swapped);
 	tcase_add_test(tc, test_root_symlink_followed);
