@@ -19,6 +19,7 @@
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "predicates/dataset.h"
+#include "predicates/filelist.h"
 #include "predicates/resource.h"
 #include "predicates/types.h"
 
@@ -326,77 +327,29 @@ load_quality(struct dataset_info *info, const char *path, struct err *e)
 	return rc;
 }
 
-/* Where a large manifest goes: beside the bundle, named by its digest so
- * two runs never overwrite each other's manifest. */
-static void
-manifest_path(char *out, size_t cap, const char *bundle,
-	      const struct dataset_info *info, size_t k,
-	      const unsigned char digest[SHA256_LEN])
-{
-	char safe[128], hex[SHA256_HEX_LEN + 1];
-	const char *slash = bundle ? strrchr(bundle, '/') : NULL;
-	size_t i;
-
-	snprintf(safe, sizeof(safe), "%s%s%s", info->name,
-		 info->version ? "-" : "", info->version ? info->version : "");
-	for (i = 0; safe[i] != '\0'; i++)
-		if (!((safe[i] >= 'a' && safe[i] <= 'z') ||
-		      (safe[i] >= 'A' && safe[i] <= 'Z') ||
-		      (safe[i] >= '0' && safe[i] <= '9') || safe[i] == '.' ||
-		      safe[i] == '-'))
-			safe[i] = '_';
-	if (safe[0] == '.')
-		safe[0] = '_';
-	hex_encode(hex, digest, SHA256_LEN);
-	if (slash != NULL)
-		snprintf(out, cap, "%.*s/%s.%zu.%.12s.manifest.json",
-			 (int)(slash - bundle), bundle, safe, k, hex);
-	else
-		snprintf(out, cap, "%s.%zu.%.12s.manifest.json", safe, k, hex);
-}
-
 /* One contents entry: counts, and the manifest inline or by reference. */
 static int
 content_entry(json_t **out, const struct tree *t, const char *bundle,
 	      const struct dataset_info *info, size_t k, struct err *e)
 {
-	json_t *c = tree_descriptor(t), *inl = NULL;
-	size_t n = digest_manifest_count(t->m), len;
-	char *text = NULL, path[PATH_MAX];
-	unsigned char d[SHA256_LEN];
-	const char *base;
+	json_t *c = tree_descriptor(t);
+	char stem[128], written[FILELIST_PATH_MAX];
 	int rc;
 
 	*out = NULL;
-	json_object_set_new(c, "files", json_integer((json_int_t)n));
-	json_object_set_new(
-	    c, "bytes",
-	    json_integer((json_int_t)digest_manifest_total_bytes(t->m)));
-	rc = digest_manifest_to_json(&text, &len, t->m, e);
-	if (rc != 0)
-		goto out;
-	if (n <= DATASET_INLINE_MAX_FILES) {
-		rc = jsonio_load_object(&inl, text, len, "manifest", e);
-		if (rc == 0)
-			json_object_set_new(c, "manifest", inl);
-		goto out;
-	}
-	rc = hash_sha256(d, text, len, e);
-	if (rc != 0)
-		goto out;
-	manifest_path(path, sizeof(path), bundle, info, k, d);
-	rc = file_write_atomic(path, text, len, 0644, 0, e);
-	if (rc != 0)
-		goto out;
-	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	json_object_set_new(c, "manifestRef", rd_sha256(base, d));
-	fprintf(stderr, "attest: %zu files: manifest written to %s\n", n, path);
-out:
-	free(text);
+	if (c == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	snprintf(stem, sizeof(stem), "%s%s%s", info->name,
+		 info->version ? "-" : "", info->version ? info->version : "");
+	rc = filelist_attach(c, t->m, bundle, stem, k, written,
+			     sizeof(written), e);
 	if (rc != 0) {
 		json_decref(c);
 		return rc;
 	}
+	if (written[0] != '\0')
+		fprintf(stderr, "attest: %zu files: manifest written to %s\n",
+			digest_manifest_count(t->m), written);
 	*out = c;
 	return 0;
 }

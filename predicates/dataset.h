@@ -9,10 +9,11 @@
 
 #include "lib/digest.h"
 #include "lib/err.h"
+#include "predicates/filelist.h"
 
 /* Manifests with at most this many files go inline in the predicate;
  * larger ones are written beside the bundle and bound by digest. */
-#define DATASET_INLINE_MAX_FILES 1000
+#define DATASET_INLINE_MAX_FILES FILELIST_INLINE_MAX_FILES
 
 extern const char *const dataset_classifications[];
 

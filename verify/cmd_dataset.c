@@ -20,6 +20,7 @@
 #include "lib/statement.h"
 #include "lib/text.h"
 #include "predicates/dataset.h"
+#include "predicates/filelist.h"
 #include "predicates/resource.h"
 #include "predicates/types.h"
 #include "verify/jsonout.h"
@@ -123,52 +124,12 @@ parse(struct vdataset_opts *o, int argc, char **argv, struct err *e)
 	return 0;
 }
 
-/* The signed manifest of a contents entry: inline, or the file beside
- * the bundle whose sha256 the entry records. */
+/* The signed manifest of a contents entry (predicates/filelist.h). */
 static int
 signed_manifest(struct digest_manifest **out, const json_t *content,
 		const char *bundle, const char *src, struct err *e)
 {
-	const json_t *inl = json_object_get(content, "manifest");
-	const json_t *ref = json_object_get(content, "manifestRef");
-	const char *name = jsonio_str(ref, "name");
-	unsigned char *text = NULL, d[SHA256_LEN];
-	char path[PATH_MAX], hex[65], *dump = NULL;
-	const char *slash = strrchr(bundle, '/');
-	json_t *want;
-	size_t len;
-	int rc;
-
-	if (inl != NULL) {
-		rc = jsonio_dump(&dump, &len, inl, JSONIO_FLAGS, e);
-		if (rc == 0)
-			rc = digest_manifest_from_json(out, dump, len, src, e);
-		free(dump);
-		return rc;
-	}
-	if (name == NULL || strchr(name, '/') != NULL || name[0] == '.')
-		return err_set(e, EXIT_REJECTED, "%s: bad manifestRef name",
-			       src);
-	snprintf(path, sizeof(path), "%.*s%s%s",
-		 slash ? (int)(slash - bundle) : 0, bundle, slash ? "/" : "",
-		 name);
-	rc = file_read(&text, &len, path, DIGEST_MAX_MANIFEST_BYTES, e);
-	if (rc == 0)
-		rc = hash_sha256(d, text, len, e);
-	if (rc == 0) {
-		hex_encode(hex, d, SHA256_LEN);
-		want = json_pack("{s:s}", "sha256", hex);
-		if (!digestset_match(json_object_get(ref, "digest"), want))
-			rc = err_set(e, EXIT_REJECTED,
-				     "%s: does not match the digest the "
-				     "attestation records",
-				     path);
-		json_decref(want);
-	}
-	if (rc == 0)
-		rc = digest_manifest_from_json(out, (char *)text, len, path, e);
-	free(text);
-	return rc;
+	return filelist_load(out, content, bundle, src, e);
 }
 
 static void
