@@ -29,8 +29,10 @@
 #include "lib/opt.h"
 #include "lib/proc.h"
 #include "lib/statement.h"
+#include "lib/treestat.h"
 #include "lib/tsa.h"
 #include "attest/link.h"
+#include "predicates/filelist.h"
 #include "predicates/resource.h"
 #include "predicates/training.h"
 #include "predicates/types.h"
@@ -64,6 +66,7 @@ enum {
 	OPT_INTOTO_LINK,
 	OPT_STEP,
 	OPT_FORCE,
+	OPT_ALLOW_UNCHANGED,
 };
 
 static const struct opt_def run_opts[] = {
@@ -115,6 +118,8 @@ static const struct opt_def run_opts[] = {
      "also write a signed in-toto 0.9 link to DIR/STEP.KEYID8.link"},
     {OPT_STEP, "step", 0, "NAME",
      "step name of the link (default " LINK_DEFAULT_STEP ")"},
+    {OPT_ALLOW_UNCHANGED, "allow-unchanged-output", 0, NULL,
+     "attest outputs the command left as they were (recorded)"},
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -134,7 +139,7 @@ struct run_opts {
 	const char *code, *logs, *bundle, *tsa;
 	const char *tpm_ak, *pcrs, *tcti;
 	const char *link_dir, *step;
-	int tpm_quote;
+	int tpm_quote, allow_unchanged;
 	enum emit_format format;
 	struct list inputs, outputs, datasets, params, privates, configs, envs;
 	struct digest_opts dopts;
@@ -300,6 +305,9 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 			break;
 		case OPT_STEP:
 			o->step = val;
+			break;
+		case OPT_ALLOW_UNCHANGED:
+			o->allow_unchanged = 1;
 			break;
 		default:
 			return err_set(
@@ -476,10 +484,126 @@ write_commitments(const char *path, json_t *salts, const char *invocation,
 	return rc;
 }
 
+/* Stat snapshots of the outputs, taken before and after the command. */
+struct snapshots {
+	unsigned char (*d)[TREESTAT_LEN];
+	int *existed;
+	unsigned char *unchanged;
+	size_t n, nunchanged;
+};
+
+static int
+snapshot_before(struct snapshots *s, const struct list *outputs, struct err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	s->n = outputs->n;
+	s->d = calloc(s->n, sizeof(*s->d));
+	s->existed = calloc(s->n, sizeof(*s->existed));
+	s->unchanged = calloc(s->n, 1);
+	if (s->d == NULL || s->existed == NULL || s->unchanged == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	for (i = 0; rc == 0 && i < s->n; i++)
+		rc = treestat_take(s->d[i], &s->existed[i], outputs->v[i], e);
+	return rc;
+}
+
+/*
+ * SPEC-RUN-9: an output the command neither created nor modified is
+ * refused, naming it, unless --allow-unchanged-output; then it is marked.
+ */
+static int
+snapshot_after(struct snapshots *s, const struct run_opts *o, struct err *e)
+{
+	unsigned char d[TREESTAT_LEN];
+	char names[512] = "";
+	size_t i, used = 0;
+	int exists, rc;
+
+	for (i = 0; i < s->n; i++) {
+		if (!s->existed[i])
+			continue;
+		rc = treestat_take(d, &exists, o->outputs.v[i], e);
+		if (rc != 0)
+			return rc;
+		if (!exists || memcmp(d, s->d[i], TREESTAT_LEN) != 0)
+			continue;
+		s->unchanged[i] = 1;
+		s->nunchanged++;
+		if (used < sizeof(names))
+			used += (size_t)snprintf(names + used,
+						 sizeof(names) - used, "%s%s",
+						 used ? ", " : "",
+						 o->outputs.v[i]);
+	}
+	if (s->nunchanged == 0 || o->allow_unchanged)
+		return 0;
+	return err_set(e, EXIT_REJECTED,
+		       "the command did not create or modify %s %.400s; "
+		       "nothing signed (--allow-unchanged-output attests "
+		       "%s anyway and records %s as unchanged)",
+		       s->nunchanged > 1 ? "these outputs:" : "the output",
+		       names, s->nunchanged > 1 ? "them" : "it",
+		       s->nunchanged > 1 ? "them" : "it");
+}
+
+static void
+snapshots_clear(struct snapshots *s)
+{
+	free(s->d);
+	free(s->existed);
+	free(s->unchanged);
+	memset(s, 0, sizeof(*s));
+}
+
+static const char *
+base_name(const char *path, char *buf, size_t cap)
+{
+	size_t len = strlen(path);
+	const char *b;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	snprintf(buf, cap, "%.*s", (int)len, path);
+	b = strrchr(buf, '/');
+	return b != NULL && b[1] != '\0' ? b + 1 : buf;
+}
+
+/* SPEC-RUN-10: a directory output gets its file list beside its digest. */
+static int
+output_files(json_t *files, const struct tree *t, const struct run_opts *o,
+	     size_t k, struct err *e)
+{
+	char written[FILELIST_PATH_MAX], buf[PATH_MAX];
+	json_t *entry;
+	int rc;
+
+	if (!t->is_dir)
+		return 0;
+	entry = tree_descriptor(t);
+	if (entry == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	rc = filelist_attach(entry, t->m, o->bundle,
+			     base_name(t->path, buf, sizeof(buf)), k, written,
+			     sizeof(written), e);
+	if (rc == 0 && json_array_append_new(files, entry) != 0)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	if (rc != 0) {
+		json_decref(entry);
+		return rc;
+	}
+	if (written[0] != '\0')
+		fprintf(stderr, "attest: %zu files: manifest written to %s\n",
+			digest_manifest_count(t->m), written);
+	return 0;
+}
+
 /* Subjects: the outputs; missing ones are named. */
 static int
-hash_outputs(json_t *subjects, const struct run_opts *o, int succeeded,
-	     struct err *e)
+hash_outputs(json_t *subjects, json_t *files, json_t *unchanged,
+	     const struct run_opts *o, const struct snapshots *snap,
+	     int succeeded, struct err *e)
 {
 	char missing[512] = "";
 	size_t i, used = 0;
@@ -495,13 +619,22 @@ hash_outputs(json_t *subjects, const struct run_opts *o, int succeeded,
 			continue;
 		}
 		struct tree t;
+		json_t *rd;
 		int rc = tree_hash(&t, o->outputs.v[i], &o->dopts, e);
-		if (rc != 0) {
-			tree_clear(&t);
-			return rc;
-		}
-		json_array_append_new(subjects, tree_descriptor(&t));
+		if (rc == 0)
+			rc = output_files(files, &t, o, i, e);
+		rd = rc == 0 ? tree_descriptor(&t) : NULL;
+		if (rc == 0 && rd == NULL)
+			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		if (rc == 0 && snap->unchanged[i] &&
+		    json_array_append_new(
+			unchanged, json_copy(json_object_get(rd, "name"))) != 0)
+			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		if (rc == 0 && json_array_append_new(subjects, rd) != 0)
+			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 		tree_clear(&t);
+		if (rc != 0)
+			return rc;
 	}
 	if (used > 0 && succeeded)
 		return err_set(e, EXIT_UNDECIDED,
@@ -517,10 +650,19 @@ hash_outputs(json_t *subjects, const struct run_opts *o, int succeeded,
 }
 
 static json_t *
-internal_params(const struct proc_result *res, const char *seed)
+internal_params(const struct proc_result *res, const char *seed,
+		json_t *files, json_t *unchanged)
 {
 	json_t *host = NULL, *acc = NULL;
 	json_t *in = json_object();
+
+	if (in == NULL ||
+	    json_object_set(in, "outputFiles", files) != 0 ||
+	    (json_array_size(unchanged) > 0 &&
+	     json_object_set(in, "unchangedOutputs", unchanged) != 0)) {
+		json_decref(in);
+		return NULL;
+	}
 
 	if (hostinfo_collect(&host, NULL) == 0)
 		json_object_set_new(in, "host", host);
@@ -656,13 +798,16 @@ cmd_run(int argc, char **argv)
 	json_t *ext = json_object(), *subjects = json_array();
 	json_t *byp = json_array(), *env = NULL, *redacted = NULL;
 	json_t *salts = NULL, *cmd = json_array(), *st = NULL;
-	json_t *materials = NULL;
+	json_t *materials = NULL, *files = json_array();
+	json_t *unchanged = json_array();
+	struct snapshots snap;
 	char **envp = NULL, *seedvar = NULL;
 	size_t i;
 	int rc, status = EXIT_UNDECIDED;
 
 	memset(&o, 0, sizeof(o));
 	memset(&res, 0, sizeof(res));
+	memset(&snap, 0, sizeof(snap));
 	rc = parse(&o, argc, argv, &e);
 	if (rc != 0)
 		goto out;
@@ -703,6 +848,8 @@ cmd_run(int argc, char **argv)
 	if (rc == 0 && o.link_dir != NULL)
 		rc = link_artifacts(&materials, o.inputs.v, o.inputs.n, 0,
 				    &o.dopts, &e);
+	if (rc == 0)
+		rc = snapshot_before(&snap, &o.outputs, &e);
 	if (rc != 0)
 		goto out;
 	json_array_extend(deps, inputs);
@@ -733,7 +880,10 @@ cmd_run(int argc, char **argv)
 	}
 	status = proc_status(&res);
 	if (rc == 0)
-		rc = hash_outputs(subjects, &o, status == 0, &e);
+		rc = snapshot_after(&snap, &o, &e);
+	if (rc == 0)
+		rc = hash_outputs(subjects, files, unchanged, &o, &snap,
+				  status == 0, &e);
 	if (rc == 0 && json_array_size(subjects) == 0) {
 		unsigned char d[SHA256_LEN];
 		/* SPEC-RUN-6: a failed run without outputs names its
@@ -745,7 +895,8 @@ cmd_run(int argc, char **argv)
 		rc = byproducts(byp, &o, &res);
 	if (rc == 0 && o.privates.n > 0)
 		rc = write_commitments(o.commitments, salts, invocation, &e);
-	if (rc == 0 && (in = internal_params(&res, o.seed)) == NULL)
+	if (rc == 0 && (in = internal_params(&res, o.seed, files, unchanged)) ==
+			   NULL)
 		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
 	if (rc == 0)
 		rc = add_tpm_quote(in, &o, ak, subjects, invocation, &e);
@@ -774,6 +925,9 @@ cmd_run(int argc, char **argv)
 			       o.outputs.n, &o.dopts,
 			       res.exited ? res.exit_code : -res.signal, k, &e);
 out:
+	snapshots_clear(&snap);
+	json_decref(files);
+	json_decref(unchanged);
 	json_decref(materials);
 	json_decref(st);
 	json_decref(deps);
