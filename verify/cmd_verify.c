@@ -2,7 +2,10 @@
  * verify (no subcommand): every attestation in the bundles must carry a
  * valid signature by one of the trusted keys over the PAE, have the in-toto
  * payloadType and hold a well-formed Statement; each --artifact must be a
- * subject of at least one verified statement (SPEC-VER-1..5). With
+ * subject of at least one verified statement (SPEC-VER-1..5): a file, a
+ * directory hashed as a tree or sha256:HEX, and when none matches the
+ * nearest subject is named (SPEC-VER-7). A VSA whose verificationResult
+ * is not PASSED is rejected (SPEC-VER-8). With
  * --from the attestations come from an OCI registry and each must also
  * name the image as a subject (SPEC-OCI-10).
  */
@@ -20,8 +23,10 @@
 #include "lib/statement.h"
 #include "lib/text.h"
 #include "lib/tsa.h"
+#include "verify/artifact.h"
 #include "verify/jsonout.h"
 #include "verify/verify.h"
+#include "verify/vsa.h"
 
 enum {
 	OPT_KEY = 1,
@@ -36,7 +41,8 @@ enum {
 static const struct opt_def verify_opts[] = {
     {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
     {OPT_ARTIFACT, "artifact", 'a', "PATH",
-     "file whose sha256 must be a verified subject; repeatable"},
+     "file, directory (tree) or sha256:HEX that must be a verified "
+     "subject; repeatable"},
     {OPT_JSON, "json", 0, NULL,
      "print a JSON report on stdout (also --json -); text then on stderr"},
     {OPT_FROM, "from", 0, "REF",
@@ -66,6 +72,7 @@ struct verify_opts {
 struct verified {
 	struct statement *st;
 	char src[256];
+	const char *bundle; /* the file it came from; NULL for --from */
 };
 
 struct run {
@@ -203,7 +210,8 @@ say_pass(struct run *r, const char *src, const struct key *signer,
 }
 
 static int
-keep(struct run *r, struct statement *st, const char *src, struct err *e)
+keep(struct run *r, struct statement *st, const char *src, const char *bundle,
+     struct err *e)
 {
 	struct verified *grown;
 
@@ -218,6 +226,7 @@ keep(struct run *r, struct statement *st, const char *src, struct err *e)
 		r->cap = cap;
 	}
 	r->ok[r->nok].st = st;
+	r->ok[r->nok].bundle = bundle;
 	snprintf(r->ok[r->nok].src, sizeof(r->ok[r->nok].src), "%s", src);
 	r->nok++;
 	return 0;
@@ -286,7 +295,7 @@ check_timestamps(json_t **times, const struct run *r,
  */
 static void
 check_entry(struct run *r, const struct bundle_entry *ent,
-	    const char *image_hex)
+	    const char *image_hex, const char *bundle)
 {
 	const struct key *signer = NULL;
 	struct statement *st = NULL;
@@ -312,7 +321,8 @@ check_entry(struct run *r, const struct bundle_entry *ent,
 	}
 	body = dsse_payload(ent->env, &len);
 	if (statement_parse(&st, body, len, ent->src, &e) != 0 ||
-	    about_image(st, image_hex, ent->src, &e) != 0) {
+	    about_image(st, image_hex, ent->src, &e) != 0 ||
+	    vsa_check_verdict(st, ent->src, &e) != 0) {
 		statement_free(st);
 		say_fail(r, ent->src, &e);
 		return;
@@ -327,7 +337,7 @@ check_entry(struct run *r, const struct bundle_entry *ent,
 	json_object_set_new(
 	    json_array_get(r->report, json_array_size(r->report) - 1),
 	    "timestamps", times);
-	if (keep(r, st, ent->src, &e) != 0)
+	if (keep(r, st, ent->src, bundle, &e) != 0)
 		say_fail(r, ent->src, &e);
 }
 
@@ -343,7 +353,7 @@ check_bundle(struct run *r, const char *path)
 		return;
 	}
 	for (i = 0; i < bundle_count(b); i++)
-		check_entry(r, bundle_get(b, i), NULL);
+		check_entry(r, bundle_get(b, i), NULL, path);
 	bundle_free(b);
 }
 
@@ -364,54 +374,83 @@ check_from(struct run *r, const char *ref)
 		return;
 	}
 	for (i = 0; i < bundle_count(b); i++)
-		check_entry(r, bundle_get(b, i), parsed.hex);
+		check_entry(r, bundle_get(b, i), parsed.hex, NULL);
 	bundle_free(b);
 }
 
-/* SPEC-VER-4: the artifact's sha256 must be a verified subject. */
+static void
+artifact_fail(struct run *r, const char *path, const struct err *e)
+{
+	r->status = verify_worst(r->status, e->code);
+	printf("FAIL  artifact %s\n", e->msg);
+	json_array_append_new(r->arts,
+			      json_pack("{s:s, s:b, s:s}", "path", path,
+					"matched", 0, "error", e->msg));
+}
+
+/* SPEC-VER-7: no match; name the nearest subject and what differs. */
+static void
+artifact_missing(struct run *r, const struct artifact *a, const char *shown)
+{
+	struct artifact_source *srcs =
+	    calloc(r->nok ? r->nok : 1, sizeof(*srcs));
+	struct err e = ERR_INIT;
+	json_t *near = NULL, *row;
+	size_t i;
+
+	r->status = verify_worst(r->status, EXIT_REJECTED);
+	for (i = 0; srcs != NULL && i < r->nok; i++) {
+		srcs[i].st = r->ok[i].st;
+		srcs[i].src = r->ok[i].src;
+		srcs[i].bundle = r->ok[i].bundle;
+	}
+	if (srcs == NULL || artifact_nearest(&near, a, srcs, r->nok, &e) != 0)
+		r->status = verify_worst(r->status, EXIT_UNDECIDED);
+	free(srcs);
+	printf("FAIL  artifact %s%s%s is not a subject of any verified "
+	       "statement\n",
+	       shown, a->kind == ARTIFACT_DIGEST ? "" : " ",
+	       a->kind == ARTIFACT_DIGEST ? "" : a->shown);
+	artifact_nearest_print(stdout, a, near);
+	row = json_pack("{s:s, s:O, s:b, s:s}", "path", a->arg, "digest",
+			a->set, "matched", 0, "error",
+			"not a subject of any verified statement");
+	if (row != NULL && near != NULL)
+		json_object_set(row, "nearest", near);
+	json_array_append_new(r->arts, row);
+	json_decref(near);
+}
+
+/* SPEC-VER-4, SPEC-VER-7: the artifact must be a verified subject. */
 static void
 check_artifact(struct run *r, const char *path)
 {
-	unsigned char digest[SHA256_LEN];
-	char hex[SHA256_HEX_LEN + 1], shown[160];
+	struct artifact a;
 	struct err e = ERR_INIT;
-	json_t *set;
+	char shown[160];
 	size_t i;
 
-	if (hash_file_sha256(digest, NULL, path, &e) != 0) {
-		r->status = verify_worst(r->status, e.code);
-		printf("FAIL  artifact %s\n", e.msg);
-		json_array_append_new(r->arts,
-				      json_pack("{s:s, s:b, s:s}", "path", path,
-						"matched", 0, "error", e.msg));
+	if (artifact_open(&a, path, 0, &e) != 0) {
+		artifact_clear(&a);
+		artifact_fail(r, path, &e);
 		return;
 	}
-	hex_encode(hex, digest, SHA256_LEN);
-	set = json_pack("{s:s}", "sha256", hex);
 	text_escape(shown, sizeof(shown), path);
 	for (i = 0; i < r->nok; i++) {
-		if (statement_has_subject(r->ok[i].st, set)) {
-			printf("PASS  artifact %s sha256:%s is a "
-			       "subject of %s\n",
-			       shown, hex, r->ok[i].src);
-			json_array_append_new(
-			    r->arts, json_pack("{s:s, s:s, s:b, s:s}", "path",
-					       path, "sha256", hex, "matched",
-					       1, "source", r->ok[i].src));
-			json_decref(set);
-			return;
-		}
+		if (!artifact_in_statement(&a, r->ok[i].st))
+			continue;
+		printf("PASS  artifact %s%s%s is a subject of %s\n", shown,
+		       a.kind == ARTIFACT_DIGEST ? "" : " ",
+		       a.kind == ARTIFACT_DIGEST ? "" : a.shown, r->ok[i].src);
+		json_array_append_new(
+		    r->arts,
+		    json_pack("{s:s, s:O, s:b, s:s}", "path", path, "digest",
+			      a.set, "matched", 1, "source", r->ok[i].src));
+		artifact_clear(&a);
+		return;
 	}
-	json_decref(set);
-	r->status = verify_worst(r->status, EXIT_REJECTED);
-	printf("FAIL  artifact %s sha256:%s is not a subject of any "
-	       "verified statement\n",
-	       shown, hex);
-	json_array_append_new(r->arts,
-			      json_pack("{s:s, s:s, s:b, s:s}", "path", path,
-					"sha256", hex, "matched", 0, "error",
-					"not a subject of any verified "
-					"statement"));
+	artifact_missing(r, &a, shown);
+	artifact_clear(&a);
 }
 
 static const char *

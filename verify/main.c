@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"compare", cmd_compare,
      "compare two training runs' inputs and evaluation metrics"},
     {"model", cmd_model, "check an OpenSSF Model Signing v1.0 signature"},
+    {"vsa", cmd_vsa,
+     "check a gate's VSA: signed, PASSED, about the model, under the policy"},
 };
 
 int

@@ -8,9 +8,12 @@
 #include "keys/keyset.h"
 #include "keys/tpm.h"
 #include "lib/bundle.h"
+#include "lib/hash.h"
+#include "lib/hex.h"
 #include "lib/ids.h"
 #include "lib/jsonio.h"
 #include "lib/statement.h"
+#include "lib/text.h"
 #include "predicates/types.h"
 
 static json_t *
@@ -73,4 +76,52 @@ vsa_write(const char *path, const char *keyref, const struct policy *p,
 	free(body);
 	key_free(k);
 	return rc;
+}
+
+int
+vsa_check_verdict(const struct statement *st, const char *src, struct err *e)
+{
+	const json_t *pred = statement_predicate(st);
+	const char *result = jsonio_str(pred, "verificationResult");
+	char res[160], uri[300], pol[300];
+
+	if (strcmp(statement_predicate_type(st), PRED_SLSA_VSA) != 0)
+		return 0;
+	if (result != NULL && strcmp(result, "PASSED") == 0)
+		return 0;
+	text_escape(res, sizeof(res), result ? result : "(missing)");
+	text_escape(uri, sizeof(uri), jsonio_str(pred, "resourceUri")
+					  ? jsonio_str(pred, "resourceUri")
+					  : "(no resourceUri)");
+	text_escape(pol, sizeof(pol),
+		    jsonio_str(json_object_get(pred, "policy"), "uri")
+			? jsonio_str(json_object_get(pred, "policy"), "uri")
+			: "(no policy uri)");
+	return err_set(e, EXIT_REJECTED,
+		       "%s: VSA verificationResult %s, not PASSED: the gate "
+		       "did not admit %s under policy %s",
+		       src, res, uri, pol);
+}
+
+int
+vsa_check_policy(const struct statement *st, const char *path,
+		 const char *src, struct err *e)
+{
+	const json_t *pol = json_object_get(statement_predicate(st), "policy");
+	const char *want = jsonio_str(json_object_get(pol, "digest"), "sha256");
+	unsigned char d[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1], shown[SHA256_HEX_LEN + 8];
+	int rc;
+
+	rc = hash_file_sha256(d, NULL, path, e);
+	if (rc != 0)
+		return rc;
+	hex_encode(hex, d, SHA256_LEN);
+	if (want != NULL && strcmp(want, hex) == 0)
+		return 0;
+	text_escape(shown, sizeof(shown), want ? want : "(none)");
+	return err_set(e, EXIT_REJECTED,
+		       "%s: the VSA was made under policy sha256:%s, not %s "
+		       "(sha256:%s)",
+		       src, shown, path, hex);
 }
