@@ -657,7 +657,8 @@ internal_params(const struct proc_result *res, const char *seed,
 	json_t *in = json_object();
 
 	if (in == NULL ||
-	    json_object_set(in, "outputFiles", files) != 0 ||
+	    (json_array_size(files) > 0 &&
+	     json_object_set(in, "outputFiles", files) != 0) ||
 	    (json_array_size(unchanged) > 0 &&
 	     json_object_set(in, "unchangedOutputs", unchanged) != 0)) {
 		json_decref(in);

@@ -194,4 +194,15 @@ invalid "PCR index 24 refused" $I int-quote.json '.tpmQuote.pcrValues["24"] = .t
 invalid "uppercase PCR value refused" $I int-quote.json '.tpmQuote.pcrValues["7"] = ("A" + .tpmQuote.pcrValues["7"][1:])'
 invalid "akPublicKey not PEM refused" $I int-quote.json '.tpmQuote.akPublicKey = "MFkwEwYH"'
 
+# SPEC-RUN-9, SPEC-RUN-10: a directory output's file list, an unchanged one.
+mkdir -p mdir && echo w >mdir/w.bin
+expect "attest run (directory output left unchanged, allowed)" 0 "$ATTEST" run \
+	--key trainer.key --output mdir/ --allow-unchanged-output \
+	--bundle dir.intoto.jsonl -- true
+payload dir.intoto.jsonl | jq .predicate.buildDefinition.internalParameters >int-dir.json 2>/dev/null
+valid "internal schema accepts outputFiles and unchangedOutputs" $I int-dir.json
+invalid "outputFiles entry without its manifest refused" $I int-dir.json 'del(.outputFiles[0].manifest)'
+invalid "outputFiles entry for a file refused" $I int-dir.json '.outputFiles[0].name = "mdir"'
+invalid "empty unchangedOutputs refused" $I int-dir.json '.unchangedOutputs = []'
+
 summary

@@ -75,13 +75,13 @@ fi
 expect "attest run --tpm-quote with the signing key as AK" 0 \
 	env MLATTEST_TCTI="$TCTI" "$ATTEST" run --key tpm:blob=sk.blob --tpm-quote \
 	--tpm-ak tpm:blob=sk.blob --pcrs sha256:16 --output model.bin \
-	--bundle prov2.json -- true
+	--bundle prov2.json -- sh -c 'echo weights >model.bin'
 [ "$(quote_of prov2.json | jq -r .akPublicKey)" = "$(cat sk.pub)" ] &&
 	pass "the quote names the signing key as AK" || fail "AK of the second quote"
 "$ATTEST" key generate --out file 2>/dev/null
 expect "a file signing key with a TPM AK" 0 \
 	"$ATTEST" run --tcti "$TCTI" --key file.key --tpm-quote --tpm-ak tpm:blob=ak.blob \
-	--pcrs sha1:0 --output model.bin --bundle prov3.json -- true
+	--pcrs sha1:0 --output model.bin --bundle prov3.json -- sh -c 'echo weights >model.bin'
 [ "$(quote_of prov3.json | jq -r .pcrSelection)" = "sha1:0" ] &&
 	pass "sha1 bank quoted" || fail "sha1 bank"
 
