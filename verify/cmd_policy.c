@@ -26,6 +26,7 @@
 #include "predicates/evaluation.h"
 #include "predicates/resource.h"
 #include "predicates/types.h"
+#include "verify/artifact.h"
 #include "verify/jsonout.h"
 #include "verify/policy.h"
 #include "verify/verify.h"
@@ -230,6 +231,52 @@ is_role_claim(const struct evidence_item *it, const char *type,
 	       (about == NULL || evidence_about(it, about));
 }
 
+/*
+ * SPEC-VER-7: for a model no training provenance is about, the nearest
+ * output of one (same name) and which of its files differ. "" when the
+ * artifact is a digest or nothing is near.
+ */
+static void
+nearest_training(const struct pctx *c, char *buf, size_t cap)
+{
+	struct artifact a;
+	struct artifact_source *srcs = calloc(c->ev.n + 1, sizeof(*srcs));
+	char(*bundles)[256] = calloc(c->ev.n + 1, sizeof(*bundles));
+	struct err e = ERR_INIT;
+	json_t *near = NULL;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	memset(&a, 0, sizeof(a));
+	if (srcs == NULL || bundles == NULL ||
+	    strncmp(c->artifact_name, "sha256:", 7) == 0 ||
+	    artifact_open(&a, c->artifact_name, 0, &e) != 0)
+		goto out;
+	for (i = 0; i < c->ev.n; i++) {
+		const struct evidence_item *it = &c->ev.items[i];
+		char *colon;
+		if (!is_role_claim(it, PRED_SLSA_PROVENANCE,
+				   &c->p->training_signers, NULL))
+			continue;
+		/* src is "bundle:line"; manifestRef files lie beside it. */
+		snprintf(bundles[n], sizeof(bundles[n]), "%s", it->src);
+		colon = strrchr(bundles[n], ':');
+		if (colon != NULL)
+			*colon = '\0';
+		srcs[n].st = it->st;
+		srcs[n].src = it->src;
+		srcs[n].bundle = bundles[n];
+		n++;
+	}
+	if (artifact_nearest(&near, &a, srcs, n, &e) == 0 && near != NULL)
+		artifact_nearest_summary(buf, cap, &a, near);
+	json_decref(near);
+out:
+	artifact_clear(&a);
+	free(srcs);
+	free(bundles);
+}
+
 /* ---- training ---- */
 
 static int
@@ -354,11 +401,14 @@ check_training(struct pctx *c)
 	}
 	free(list);
 	list = NULL;
-	if (found == 0 && prov->outcome != RULE_FAIL)
+	if (found == 0 && prov->outcome != RULE_FAIL) {
+		char near[400];
+		nearest_training(c, near, sizeof(near));
 		rule_fail(prov,
 			  "no training provenance for %s signed by a "
-			  "training key",
-			  c->artifact_name);
+			  "training key%s%s",
+			  c->artifact_name, near[0] ? "; " : "", near);
+	}
 	if (found == 0) {
 		builder->outcome = success->outcome = RULE_FAIL;
 		snprintf(builder->reason, sizeof(builder->reason),
