@@ -168,4 +168,44 @@ env -u TSS2_LOG MLATTEST_SEED=1 "$ATTEST" run --seed 7 --key trainer.key --outpu
 cmp -s env.want env.got && pass "child environment: the caller's with --seed replacing MLATTEST_SEED" ||
 	fail "child environment with --seed differs: $(diff env.want env.got | grep '^[<>]' | tr '\n' ' ')"
 
+
+# SPEC-RUN-9: an output the command neither created nor modified is an
+# error naming it, with nothing signed, unless --allow-unchanged-output.
+mkdir -p rerun/model && echo w >rerun/model/w.bin && echo extra >rerun/model/extra && echo o >rerun/out.txt
+lines=$(wc -l <model.intoto.jsonl)
+expect_err "re-run over an untouched model/: exit 1 naming it" 1 \
+	"^attest: the command did not create or modify the output rerun/model/; nothing signed \(--allow-unchanged-output attests it anyway and records it as unchanged\)$" \
+	"$ATTEST" run --key trainer.key --output rerun/model/ --bundle model.intoto.jsonl -- true
+[ "$(wc -l <model.intoto.jsonl)" = "$lines" ] && pass "untouched output: no bundle line written" ||
+	fail "untouched output: a bundle line was written"
+expect "untouched output to stdout: nothing written" 1 "$ATTEST" run --key trainer.key --output rerun/out.txt -- true
+[ ! -s "$T/out" ] && pass "untouched output: stdout empty" || fail "untouched output: something signed to stdout"
+expect_err "two outputs, one untouched: only it is named" 1 "did not create or modify the output rerun/out.txt; nothing signed" \
+	"$ATTEST" run --key trainer.key --output rerun/model/ --output rerun/out.txt --bundle model.intoto.jsonl \
+	-- sh -c 'echo x >rerun/model/w.bin'
+expect_err "both untouched: both named" 1 "did not create or modify these outputs: rerun/model/, rerun/out.txt; nothing signed" \
+	"$ATTEST" run --key trainer.key --output rerun/model/ --output rerun/out.txt -- true
+expect_err "a failed command over an untouched output: its status, nothing signed" 5 \
+	"did not create or modify the output rerun/model/" \
+	"$ATTEST" run --key trainer.key --output rerun/model/ --bundle model.intoto.jsonl -- sh -c 'exit 5'
+[ "$(wc -l <model.intoto.jsonl)" = "$lines" ] && pass "refused runs wrote no bundle line" ||
+	fail "a refused run wrote a bundle line"
+expect "rewriting the same bytes is a modification" 0 "$ATTEST" run --key trainer.key --output rerun/model/ \
+	--bundle model.intoto.jsonl -- sh -c 'echo x >rerun/model/w.bin'
+chk "a modified output is not marked unchanged" '.predicate.buildDefinition.internalParameters | has("unchangedOutputs")' false
+chk "a directory output carries its file list" \
+	'.predicate.buildDefinition.internalParameters.outputFiles[0] | [.name, .files, .manifest.files[1].path, .manifest.files[1].sha256] | join(" ")' \
+	"rerun/model/ 2 w.bin $(sha256sum rerun/model/w.bin | cut -c1-64)"
+expect "touching a file is a modification" 0 "$ATTEST" run --key trainer.key --output rerun/out.txt \
+	--bundle model.intoto.jsonl -- touch rerun/out.txt
+expect "deleting a file modifies the tree" 0 "$ATTEST" run --key trainer.key --output rerun/model/ \
+	--bundle model.intoto.jsonl -- rm rerun/model/extra
+expect "--allow-unchanged-output: signed" 0 "$ATTEST" run --key trainer.key --allow-unchanged-output \
+	--output rerun/model/ --output rerun/new.txt --bundle model.intoto.jsonl -- sh -c 'echo n >rerun/new.txt'
+[ "$(wc -l <model.intoto.jsonl)" = $((lines + 4)) ] && pass "accepted runs each wrote one line" ||
+	fail "accepted runs: $(wc -l <model.intoto.jsonl) lines, wanted $((lines + 4))"
+chk "--allow-unchanged-output records the unchanged output" \
+	'.predicate.buildDefinition.internalParameters.unchangedOutputs | join(",")' "rerun/model/"
+chk "the unchanged output is still a subject" '[.subject[].name] | join(",")' "rerun/model/,rerun/new.txt"
+
 summary
