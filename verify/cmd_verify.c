@@ -412,8 +412,9 @@ artifact_missing(struct run *r, const struct artifact *a, const char *shown)
 	       shown, a->kind == ARTIFACT_DIGEST ? "" : " ",
 	       a->kind == ARTIFACT_DIGEST ? "" : a->shown);
 	artifact_nearest_print(stdout, a, near);
-	row = json_pack("{s:s, s:O, s:b, s:s}", "path", a->arg, "digest",
-			a->set, "matched", 0, "error",
+	row = json_pack("{s:s, s:O, s:O, s:b, s:s}", "path", a->arg, "sha256",
+			json_object_get(a->set, "sha256"), "digest", a->set,
+			"matched", 0, "error",
 			"not a subject of any verified statement");
 	if (row != NULL && near != NULL)
 		json_object_set(row, "nearest", near);
@@ -444,8 +445,10 @@ check_artifact(struct run *r, const char *path)
 		       a.kind == ARTIFACT_DIGEST ? "" : a.shown, r->ok[i].src);
 		json_array_append_new(
 		    r->arts,
-		    json_pack("{s:s, s:O, s:b, s:s}", "path", path, "digest",
-			      a.set, "matched", 1, "source", r->ok[i].src));
+		    json_pack("{s:s, s:O, s:O, s:b, s:s}", "path", path,
+			      "sha256", json_object_get(a.set, "sha256"),
+			      "digest", a.set, "matched", 1, "source",
+			      r->ok[i].src));
 		artifact_clear(&a);
 		return;
 	}
