@@ -77,7 +77,7 @@ cat data.intoto.jsonl model.intoto.jsonl eval.intoto.jsonl \
 	approvals.intoto.jsonl >evidence.intoto.jsonl
 run "$verify" policy --policy policy.json --bundle evidence.intoto.jsonl \
 	--json report.json --vsa-key evaluator.key --vsa model.vsa.json model.json
-run "$verify" --key evaluator.pub --artifact model.json model.vsa.json
+run "$verify" vsa --key evaluator.pub --artifact model.json --policy policy.json model.vsa.json
 
 step "8. denied: the evaluation was run on the training data"
 run "$attest" eval --key evaluator.key --model model.json --dataset data/train \
