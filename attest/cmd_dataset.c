@@ -341,8 +341,8 @@ content_entry(json_t **out, const struct tree *t, const char *bundle,
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	snprintf(stem, sizeof(stem), "%s%s%s", info->name,
 		 info->version ? "-" : "", info->version ? info->version : "");
-	rc = filelist_attach(c, t->m, bundle, stem, k, written,
-			     sizeof(written), e);
+	rc = filelist_attach(c, t->m, bundle, stem, k, written, sizeof(written),
+			     e);
 	if (rc != 0) {
 		json_decref(c);
 		return rc;

@@ -532,10 +532,9 @@ snapshot_after(struct snapshots *s, const struct run_opts *o, struct err *e)
 		s->unchanged[i] = 1;
 		s->nunchanged++;
 		if (used < sizeof(names))
-			used += (size_t)snprintf(names + used,
-						 sizeof(names) - used, "%s%s",
-						 used ? ", " : "",
-						 o->outputs.v[i]);
+			used += (size_t)snprintf(
+			    names + used, sizeof(names) - used, "%s%s",
+			    used ? ", " : "", o->outputs.v[i]);
 	}
 	if (s->nunchanged == 0 || o->allow_unchanged)
 		return 0;
@@ -650,8 +649,8 @@ hash_outputs(json_t *subjects, json_t *files, json_t *unchanged,
 }
 
 static json_t *
-internal_params(const struct proc_result *res, const char *seed,
-		json_t *files, json_t *unchanged)
+internal_params(const struct proc_result *res, const char *seed, json_t *files,
+		json_t *unchanged)
 {
 	json_t *host = NULL, *acc = NULL;
 	json_t *in = json_object();
@@ -896,8 +895,8 @@ cmd_run(int argc, char **argv)
 		rc = byproducts(byp, &o, &res);
 	if (rc == 0 && o.privates.n > 0)
 		rc = write_commitments(o.commitments, salts, invocation, &e);
-	if (rc == 0 && (in = internal_params(&res, o.seed, files, unchanged)) ==
-			   NULL)
+	if (rc == 0 &&
+	    (in = internal_params(&res, o.seed, files, unchanged)) == NULL)
 		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
 	if (rc == 0)
 		rc = add_tpm_quote(in, &o, ak, subjects, invocation, &e);

@@ -37,9 +37,8 @@ record(struct snap *s, const char *rel, const struct stat *st, struct err *e)
 	uint64_t f[7];
 
 	if (++s->entries > TREESTAT_MAX_ENTRIES)
-		return err_set(e, EXIT_UNDECIDED,
-			       "%s: more than %lu entries", s->root,
-			       TREESTAT_MAX_ENTRIES);
+		return err_set(e, EXIT_UNDECIDED, "%s: more than %lu entries",
+			       s->root, TREESTAT_MAX_ENTRIES);
 	f[0] = (uint64_t)(st->st_mode & S_IFMT);
 	f[1] = (uint64_t)st->st_dev;
 	f[2] = (uint64_t)st->st_ino;
@@ -105,8 +104,7 @@ read_names(struct names *n, int fd, const char *rel, const struct snap *s,
 	if (dup_fd < 0 || (dir = fdopendir(dup_fd)) == NULL) {
 		if (dup_fd >= 0)
 			close(dup_fd);
-		return err_sys(e, EXIT_UNDECIDED, errno, "%s/%s", s->root,
-			       rel);
+		return err_sys(e, EXIT_UNDECIDED, errno, "%s/%s", s->root, rel);
 	}
 	errno = 0;
 	while (rc == 0 && (d = readdir(dir)) != NULL) {
@@ -146,8 +144,7 @@ visit(struct snap *s, int fd, const char *name, char *rel, size_t rlen,
 	rc = record(s, rel, &st, e);
 	if (rc != 0 || !S_ISDIR(st.st_mode))
 		return rc;
-	sub = openat(fd, name,
-		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sub < 0)
 		return err_sys(e, EXIT_UNDECIDED, errno, "%s/%s", s->root, rel);
 	rc = walk_dir(s, sub, rel, rlen, depth + 1, e);
@@ -165,8 +162,8 @@ walk_dir(struct snap *s, int fd, char *rel, size_t rlen, unsigned depth,
 
 	if (depth > TREESTAT_MAX_DEPTH)
 		return err_set(e, EXIT_UNDECIDED,
-			       "%s: nested deeper than %d directories",
-			       s->root, TREESTAT_MAX_DEPTH);
+			       "%s: nested deeper than %d directories", s->root,
+			       TREESTAT_MAX_DEPTH);
 	rc = read_names(&n, fd, rel, s, e);
 	for (i = 0; rc == 0 && i < n.n; i++) {
 		rc = visit(s, fd, n.sorted[i], rel, rlen, depth, e);
@@ -179,8 +176,8 @@ walk_dir(struct snap *s, int fd, char *rel, size_t rlen, unsigned depth,
 }
 
 int
-treestat_take(unsigned char out[TREESTAT_LEN], int *exists,
-	      const char *path, struct err *e)
+treestat_take(unsigned char out[TREESTAT_LEN], int *exists, const char *path,
+	      struct err *e)
 {
 	struct snap s = {NULL, 0, path};
 	char rel[4096] = "";

@@ -11,8 +11,8 @@
 #include "lib/err.h"
 
 #define TREESTAT_LEN 32
-#define TREESTAT_MAX_ENTRIES 50000000UL /* entries under one root */
-#define TREESTAT_MAX_DEPTH 256		/* directory nesting */
+#define TREESTAT_MAX_ENTRIES 50000000UL		    /* entries under one root */
+#define TREESTAT_MAX_DEPTH 256			    /* directory nesting */
 #define TREESTAT_MAX_NAMES_BYTES ((size_t)64 << 20) /* names in one dir */
 
 /*

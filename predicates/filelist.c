@@ -136,8 +136,7 @@ filelist_load(struct digest_manifest **out, const json_t *obj,
 		want = json_pack("{s:s}", "sha256", hex);
 		if (want == NULL)
 			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
-		else if (!digestset_match(json_object_get(ref, "digest"),
-					  want))
+		else if (!digestset_match(json_object_get(ref, "digest"), want))
 			rc = err_set(e, EXIT_REJECTED,
 				     "%s: does not match the digest the "
 				     "attestation records",

@@ -52,8 +52,8 @@ digest_text(char *buf, size_t cap, const json_t *set)
 		if (strcmp(alg, "sha256") != 0 && strcmp(alg, "dirHash") != 0 &&
 		    json_is_string(v))
 			used += (size_t)snprintf(buf + used, cap - used,
-						 "%s%s:%s", used ? " " : "", alg,
-						 json_string_value(v));
+						 "%s%s:%s", used ? " " : "",
+						 alg, json_string_value(v));
 	}
 }
 
@@ -71,13 +71,11 @@ open_digest(struct artifact *a, const char *arg, struct err *e)
 	a->kind = ARTIFACT_DIGEST;
 	a->set = json_pack("{s:s}", "sha256", hex);
 	snprintf(a->shown, sizeof(a->shown), "sha256:%s", hex);
-	return a->set != NULL ? 0
-			      : err_set(e, EXIT_UNDECIDED, "out of memory");
+	return a->set != NULL ? 0 : err_set(e, EXIT_UNDECIDED, "out of memory");
 }
 
 int
-artifact_open(struct artifact *a, const char *arg, unsigned jobs,
-	      struct err *e)
+artifact_open(struct artifact *a, const char *arg, unsigned jobs, struct err *e)
 {
 	struct digest_opts d = DIGEST_OPTS_INIT;
 	unsigned char digest[SHA256_LEN];
@@ -220,8 +218,8 @@ add_paths(json_t *near, const struct digest_diff *d)
 		if (more[i] > 0) {
 			char key[16];
 			snprintf(key, sizeof(key), "%sMore", kinds[i]);
-			rc = json_object_set_new(near, key,
-						 json_integer((json_int_t)more[i]));
+			rc = json_object_set_new(
+			    near, key, json_integer((json_int_t)more[i]));
 		}
 	return rc;
 }
@@ -265,8 +263,7 @@ diff_files(json_t *near, const struct artifact *a, const json_t *list,
 
 int
 artifact_nearest(json_t **out, const struct artifact *a,
-		 const struct artifact_source *sources, size_t n,
-		 struct err *e)
+		 const struct artifact_source *sources, size_t n, struct err *e)
 {
 	const json_t *best = NULL, *best_list = NULL, *sub, *list;
 	const struct artifact_source *from = NULL;
@@ -383,15 +380,15 @@ artifact_nearest_summary(char *buf, size_t cap, const struct artifact *a,
 			(size_t)json_integer_value(json_object_get(near, key));
 		if (total == 0)
 			continue;
-		used += (size_t)snprintf(buf + used, cap - used, "; %zu %s:",
-					 total, kinds[i]);
+		used += (size_t)snprintf(buf + used, cap - used,
+					 "; %zu %s:", total, kinds[i]);
 		for (j = 0; j < json_array_size(list) && j < 5 && used < cap;
 		     j++)
 			used += (size_t)snprintf(
 			    buf + used, cap - used, "%s %s", j ? "," : "",
 			    json_string_value(json_array_get(list, j)));
 		if (total > j && used < cap)
-			used += (size_t)snprintf(buf + used, cap - used,
-						 ", ...");
+			used +=
+			    (size_t)snprintf(buf + used, cap - used, ", ...");
 	}
 }

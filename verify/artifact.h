@@ -22,12 +22,12 @@ enum artifact_kind { ARTIFACT_FILE, ARTIFACT_TREE, ARTIFACT_DIGEST };
 
 struct artifact {
 	enum artifact_kind kind;
-	const char *arg;   /* as given (borrowed) */
-	struct tree t;	   /* ARTIFACT_TREE */
-	json_t *set;	   /* DigestSet matched against subjects */
-	char name[1024];   /* arg without "./" and trailing '/'; "" for
-			      a digest */
-	char shown[320];   /* "sha256:X" or "tree sha256:X dirHash:Y" */
+	const char *arg; /* as given (borrowed) */
+	struct tree t;	 /* ARTIFACT_TREE */
+	json_t *set;	 /* DigestSet matched against subjects */
+	char name[1024]; /* arg without "./" and trailing '/'; "" for
+			    a digest */
+	char shown[320]; /* "sha256:X" or "tree sha256:X dirHash:Y" */
 };
 
 /* A verified statement to match or to search for the nearest subject. */

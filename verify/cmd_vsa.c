@@ -102,11 +102,11 @@ check_claim(const struct statement *st, const struct artifact *a,
 		text_escape(name, sizeof(name),
 			    jsonio_str(sub, "name") ? jsonio_str(sub, "name")
 						    : "_");
-		text_escape(shown, sizeof(shown),
-			    jsonio_str(json_object_get(sub, "digest"), "sha256")
-				? jsonio_str(json_object_get(sub, "digest"),
-					     "sha256")
-				: "(none)");
+		text_escape(
+		    shown, sizeof(shown),
+		    jsonio_str(json_object_get(sub, "digest"), "sha256")
+			? jsonio_str(json_object_get(sub, "digest"), "sha256")
+			: "(none)");
 		return err_set(e, EXIT_REJECTED,
 			       "%s: the VSA is about %s (sha256:%s), not %s "
 			       "(%s)",
@@ -118,22 +118,23 @@ check_claim(const struct statement *st, const struct artifact *a,
 }
 
 static void
-say_pass(const struct statement *st, const struct key *signer,
-	 const char *src)
+say_pass(const struct statement *st, const struct key *signer, const char *src)
 {
 	const json_t *pred = statement_predicate(st);
 	char uri[300], pol[300], when[64];
 
-	text_escape(uri, sizeof(uri), jsonio_str(pred, "resourceUri")
-					  ? jsonio_str(pred, "resourceUri")
-					  : "_");
+	text_escape(uri, sizeof(uri),
+		    jsonio_str(pred, "resourceUri")
+			? jsonio_str(pred, "resourceUri")
+			: "_");
 	text_escape(pol, sizeof(pol),
 		    jsonio_str(json_object_get(pred, "policy"), "uri")
 			? jsonio_str(json_object_get(pred, "policy"), "uri")
 			: "_");
-	text_escape(when, sizeof(when), jsonio_str(pred, "timeVerified")
-					    ? jsonio_str(pred, "timeVerified")
-					    : "_");
+	text_escape(when, sizeof(when),
+		    jsonio_str(pred, "timeVerified")
+			? jsonio_str(pred, "timeVerified")
+			: "_");
 	printf("PASS  %s  verificationResult PASSED for %s under policy %s "
 	       "at %s, signed by %.16s (%s)\n",
 	       src, uri, pol, when, key_id(signer), key_source(signer));
@@ -154,7 +155,8 @@ check_entry(const struct bundle_entry *ent, const struct keyset *ks,
 		e = ent->error;
 		rc = -ent->error.code;
 	} else {
-		rc = keyset_verify_envelope(&signer, ks, ent->env, ent->src, &e);
+		rc =
+		    keyset_verify_envelope(&signer, ks, ent->env, ent->src, &e);
 	}
 	if (rc == 0 && strcmp(dsse_payload_type(ent->env), DSSE_INTOTO_TYPE))
 		rc = err_set(&e, EXIT_REJECTED, "%s: payloadType is not %s",
@@ -217,7 +219,7 @@ cmd_vsa(int argc, char **argv)
 	}
 	fflush(stdout);
 	fprintf(stderr, "verify: %s (%zu VSA%s checked for %s)\n",
-		status == EXIT_PASS	    ? "PASS"
+		status == EXIT_PASS	  ? "PASS"
 		: status == EXIT_REJECTED ? "REJECTED"
 					  : "COULD NOT DECIDE",
 		n, n == 1 ? "" : "s", a.shown);

@@ -90,9 +90,10 @@ vsa_check_verdict(const struct statement *st, const char *src, struct err *e)
 	if (result != NULL && strcmp(result, "PASSED") == 0)
 		return 0;
 	text_escape(res, sizeof(res), result ? result : "(missing)");
-	text_escape(uri, sizeof(uri), jsonio_str(pred, "resourceUri")
-					  ? jsonio_str(pred, "resourceUri")
-					  : "(no resourceUri)");
+	text_escape(uri, sizeof(uri),
+		    jsonio_str(pred, "resourceUri")
+			? jsonio_str(pred, "resourceUri")
+			: "(no resourceUri)");
 	text_escape(pol, sizeof(pol),
 		    jsonio_str(json_object_get(pred, "policy"), "uri")
 			? jsonio_str(json_object_get(pred, "policy"), "uri")
@@ -104,8 +105,8 @@ vsa_check_verdict(const struct statement *st, const char *src, struct err *e)
 }
 
 int
-vsa_check_policy(const struct statement *st, const char *path,
-		 const char *src, struct err *e)
+vsa_check_policy(const struct statement *st, const char *path, const char *src,
+		 struct err *e)
 {
 	const json_t *pol = json_object_get(statement_predicate(st), "policy");
 	const char *want = jsonio_str(json_object_get(pol, "digest"), "sha256");
