@@ -261,6 +261,76 @@ diff_files(json_t *near, const struct artifact *a, const json_t *list,
 	return rc;
 }
 
+/* The recorded sha256 of path in m, or NULL (absent, or shard mode). */
+static const unsigned char *
+recorded(const struct digest_manifest *m, const char *path)
+{
+	size_t lo = 0, hi = digest_manifest_count(m);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(digest_manifest_path(m, mid), path);
+		if (c == 0)
+			return digest_manifest_sha256(m, mid);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * A file that is no subject may be a file of an attested tree: the last
+ * tree subject whose name is a prefix of a's and whose file list holds
+ * it. Adds "file", "fileSha256" and "fileMatches".
+ */
+static int
+in_tree(json_t **out, const struct artifact *a,
+	const struct artifact_source *sources, size_t n, struct err *e)
+{
+	char name[sizeof(a->name)], hex[SHA256_HEX_LEN + 1];
+	const unsigned char *d;
+	size_t i, j, len;
+	json_t *near;
+
+	for (i = n; i-- > 0;) {
+		const json_t *subs = statement_subjects(sources[i].st);
+		for (j = json_array_size(subs); j-- > 0;) {
+			const json_t *sub = json_array_get(subs, j), *list;
+			struct digest_manifest *m = NULL;
+			struct err ignored = ERR_INIT;
+			if (jsonio_str(sub, "name") == NULL)
+				continue;
+			normalise(name, sizeof(name), jsonio_str(sub, "name"));
+			len = strlen(name);
+			if (len == 0 || strncmp(a->name, name, len) != 0 ||
+			    a->name[len] != '/' ||
+			    (list = file_list_of(sources[i].st, sub)) == NULL ||
+			    filelist_load(&m, list, sources[i].bundle,
+					  sources[i].src, &ignored) != 0 ||
+			    (d = recorded(m, a->name + len + 1)) == NULL) {
+				digest_manifest_free(m);
+				continue;
+			}
+			hex_encode(hex, d, SHA256_LEN);
+			digest_manifest_free(m);
+			near = json_pack(
+			    "{s:s, s:s, s:O, s:s, s:s, s:b}", "name",
+			    jsonio_str(sub, "name"), "source", sources[i].src,
+			    "digest", json_object_get(sub, "digest"), "file",
+			    a->name + len + 1, "fileSha256", hex, "fileMatches",
+			    strcmp(hex, jsonio_str(a->set, "sha256")) == 0);
+			if (near == NULL)
+				return err_set(e, EXIT_UNDECIDED,
+					       "out of memory");
+			*out = near;
+			return 0;
+		}
+	}
+	return 0;
+}
+
 int
 artifact_nearest(json_t **out, const struct artifact *a,
 		 const struct artifact_source *sources, size_t n, struct err *e)
@@ -290,7 +360,8 @@ artifact_nearest(json_t **out, const struct artifact *a,
 		}
 	}
 	if (best == NULL)
-		return 0;
+		return a->kind == ARTIFACT_FILE ? in_tree(out, a, sources, n, e)
+						: 0;
 	near = json_pack("{s:s, s:s, s:O}", "name", jsonio_str(best, "name"),
 			 "source", from->src, "digest",
 			 json_object_get(best, "digest"));
@@ -340,6 +411,19 @@ artifact_nearest_print(FILE *f, const struct artifact *a, const json_t *near)
 	text_escape(src, sizeof(src), jsonio_str(near, "source"));
 	digest_text(msg, sizeof(msg), json_object_get(near, "digest"));
 	text_escape(dig, sizeof(dig), msg);
+	if (jsonio_str(near, "file") != NULL) {
+		text_escape(msg, sizeof(msg), a->name);
+		fprintf(
+		    f,
+		    "NEAR  %s is a file of the tree %s in %s (%s), recorded "
+		    "as sha256:%s; %s\n",
+		    msg, name, src, dig, jsonio_str(near, "fileSha256"),
+		    json_is_true(json_object_get(near, "fileMatches"))
+			? "this file matches it, but only the tree is a "
+			  "subject: check the tree as --artifact"
+			: "this file differs");
+		return;
+	}
 	fprintf(f, "NEAR  %s in %s has %s\n", name, src, dig);
 	if (jsonio_str(near, "fileListError") != NULL) {
 		text_escape(msg, sizeof(msg),
@@ -369,6 +453,18 @@ artifact_nearest_summary(char *buf, size_t cap, const struct artifact *a,
 		return;
 	}
 	digest_text(dig, sizeof(dig), json_object_get(near, "digest"));
+	if (jsonio_str(near, "file") != NULL) {
+		snprintf(buf, cap,
+			 "%s is a file of the tree %s in %s, recorded as "
+			 "sha256:%s (%s)",
+			 a->name, jsonio_str(near, "name"),
+			 jsonio_str(near, "source"),
+			 jsonio_str(near, "fileSha256"),
+			 json_is_true(json_object_get(near, "fileMatches"))
+			     ? "this file matches it"
+			     : "this file differs");
+		return;
+	}
 	used = (size_t)snprintf(buf, cap, "nearest: %s in %s has %s",
 				jsonio_str(near, "name"),
 				jsonio_str(near, "source"), dig);

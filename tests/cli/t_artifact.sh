@@ -61,7 +61,17 @@ grep -q "^NEAR  weights.bin in run.jsonl:1 has sha256:[0-9a-f]\{64\}$" "$T/out" 
 echo f >weights.bin
 expect_out "sha256:HEX that is no subject" 1 "^FAIL  artifact sha256:$(printf '%064d' 0) is not a subject" \
 	V --artifact "sha256:$(printf '%064d' 0)" run.jsonl
-expect_out "a name no subject has" 1 "^NEAR  no verified subject is named model/w.bin$" V --artifact model/w.bin run.jsonl
+echo o >other.bin
+expect_out "a name no subject has" 1 "^NEAR  no verified subject is named other.bin$" V --artifact other.bin run.jsonl
+W=$(sha256sum model/w.bin | cut -c1-64)
+expect_out "a file of an attested tree: named, still rejected" 1 \
+	"^NEAR  model/w.bin is a file of the tree model/ in run.jsonl:1 \(sha256:$ROOT dirHash:$DH\), recorded as sha256:$W; this file matches it, but only the tree is a subject: check the tree as --artifact$" \
+	V --artifact model/w.bin run.jsonl
+echo w2 >model/w.bin
+expect_out "a changed file of an attested tree: differs" 1 \
+	"^NEAR  model/w.bin is a file of the tree model/ in run.jsonl:1 \(.*\), recorded as sha256:$W; this file differs$" \
+	V --artifact model/w.bin run.jsonl
+echo w1 >model/w.bin
 
 # A file whose bytes are the tree's resource digests has the OMS root as
 # its sha256; it is a file, not the tree.
