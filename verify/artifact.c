@@ -444,30 +444,30 @@ artifact_nearest_summary(char *buf, size_t cap, const struct artifact *a,
 			 const json_t *near)
 {
 	static const char *const kinds[] = {"added", "removed", "changed"};
-	char dig[320], key[16];
+	char dig[320], key[16], name[300], sub[300], src[300], path[300];
 	size_t used, i, j;
 
+	text_escape(name, sizeof(name), a->name[0] ? a->name : a->shown);
 	if (near == NULL) {
-		snprintf(buf, cap, "no attested subject is named %s",
-			 a->name[0] ? a->name : a->shown);
+		snprintf(buf, cap, "no attested subject is named %s", name);
 		return;
 	}
-	digest_text(dig, sizeof(dig), json_object_get(near, "digest"));
+	text_escape(sub, sizeof(sub), jsonio_str(near, "name"));
+	text_escape(src, sizeof(src), jsonio_str(near, "source"));
+	digest_text(path, sizeof(path), json_object_get(near, "digest"));
+	text_escape(dig, sizeof(dig), path);
 	if (jsonio_str(near, "file") != NULL) {
 		snprintf(buf, cap,
 			 "%s is a file of the tree %s in %s, recorded as "
 			 "sha256:%s (%s)",
-			 a->name, jsonio_str(near, "name"),
-			 jsonio_str(near, "source"),
-			 jsonio_str(near, "fileSha256"),
+			 name, sub, src, jsonio_str(near, "fileSha256"),
 			 json_is_true(json_object_get(near, "fileMatches"))
 			     ? "this file matches it"
 			     : "this file differs");
 		return;
 	}
-	used = (size_t)snprintf(buf, cap, "nearest: %s in %s has %s",
-				jsonio_str(near, "name"),
-				jsonio_str(near, "source"), dig);
+	used = (size_t)snprintf(buf, cap, "nearest: %s in %s has %s", sub, src,
+				dig);
 	for (i = 0; i < 3 && used < cap; i++) {
 		const json_t *list = json_object_get(near, kinds[i]);
 		size_t total;
@@ -479,10 +479,12 @@ artifact_nearest_summary(char *buf, size_t cap, const struct artifact *a,
 		used += (size_t)snprintf(buf + used, cap - used,
 					 "; %zu %s:", total, kinds[i]);
 		for (j = 0; j < json_array_size(list) && j < 5 && used < cap;
-		     j++)
-			used += (size_t)snprintf(
-			    buf + used, cap - used, "%s %s", j ? "," : "",
-			    json_string_value(json_array_get(list, j)));
+		     j++) {
+			text_escape(path, sizeof(path),
+				    json_string_value(json_array_get(list, j)));
+			used += (size_t)snprintf(buf + used, cap - used,
+						 "%s %s", j ? "," : "", path);
+		}
 		if (total > j && used < cap)
 			used +=
 			    (size_t)snprintf(buf + used, cap - used, ", ...");
