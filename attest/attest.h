@@ -33,21 +33,16 @@ int emit_parent_check(const char *opt, const char *path, struct err *e);
  * Checks statement (src names it in errors) as an in-toto Statement, serialises
  * it with the fixed JSON flags, signs the PAE with k and writes the envelope
  * (or Sigstore bundle) to bundle_path (NULL: stdout; *.jsonl: one line
- * appended).
- */
-int emit_statement(const json_t *statement, const char *src,
-		   const struct key *k, enum emit_format fmt,
-		   const char *bundle_path, struct err *e);
-
-/*
- * emit_statement, and when tsa_url is not NULL an RFC 3161 timestamp over
+ * appended; any other name written whole, replacing an existing file only
+ * with force, so a file that appeared since emit_bundle_check is kept),
+ * and when tsa_url is not NULL an RFC 3161 timestamp over
  * the signature from that TSA goes into the Sigstore bundle
  * (SPEC-TSA-1..3). With fmt EMIT_DSSE that is EXIT_USAGE; a TSA that does
  * not answer well is EXIT_UNDECIDED. Nothing is written on failure.
  */
 int emit_statement_tsa(const json_t *statement, const char *src,
 		       const struct key *k, enum emit_format fmt,
-		       const char *tsa_url, const char *bundle_path,
+		       const char *tsa_url, const char *bundle_path, int force,
 		       struct err *e);
 
 /*

@@ -178,7 +178,7 @@ cmd_approve(int argc, char **argv)
 			       "subject", subject, "predicateType",
 			       PRED_APPROVAL, "predicate", pred);
 		rc = emit_statement_tsa(st, o.artifact, k, o.format, o.tsa,
-					o.bundle, &e);
+					o.bundle, o.force, &e);
 	}
 	json_decref(st);
 	json_decref(pred);

@@ -424,7 +424,7 @@ cmd_dataset(int argc, char **argv)
 			       "subject", subjects, "predicateType",
 			       PRED_DATASET, "predicate", pred);
 		rc = emit_statement_tsa(st, o.info.name, k, o.format, o.tsa,
-					o.bundle, &e);
+					o.bundle, o.force, &e);
 	}
 out:
 	json_decref(st);

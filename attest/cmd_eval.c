@@ -373,12 +373,12 @@ build_and_emit(const struct eval_opts *o, json_t *pred, const struct key *k,
 			       "subject", subject, "predicateType",
 			       PRED_EVALUATION, "predicate", pred);
 		rc = emit_statement_tsa(st, o->metrics, k, o->format, o->tsa,
-					o->bundle, e);
+					o->bundle, o->force, e);
 	}
 	if (rc == 0 && o->test_result) {
 		tr = test_result(subject, pred, *pass);
 		rc = emit_statement_tsa(tr, o->metrics, k, o->format, o->tsa,
-					o->bundle, e);
+					o->bundle, o->force, e);
 	}
 	tree_clear(&t);
 	json_decref(metrics);

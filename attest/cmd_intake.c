@@ -220,7 +220,7 @@ cmd_intake(int argc, char **argv)
 			       "subject", subject, "predicateType", PRED_INTAKE,
 			       "predicate", pred);
 		rc = emit_statement_tsa(st, o.model, k, o.format, o.tsa,
-					o.bundle, &e);
+					o.bundle, o.force, &e);
 	}
 	json_decref(st);
 	json_decref(pred);

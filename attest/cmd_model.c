@@ -250,7 +250,7 @@ cmd_model(int argc, char **argv)
 		    e.code ? -e.code : err_set(&e, EXIT_UNDECIDED, "no memory");
 		goto out;
 	}
-	rc = bundle_write(o.sig, att, &e);
+	rc = bundle_write(o.sig, att, 1, &e);
 	if (rc == 0)
 		printf("signed %zu file(s) of %s (%s) into %s\n",
 		       digest_manifest_count(m), o.model,

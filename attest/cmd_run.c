@@ -918,7 +918,7 @@ cmd_run(int argc, char **argv)
 		rc = err_set(&e, EXIT_UNDECIDED, "cannot build the statement");
 	if (rc == 0)
 		rc = emit_statement_tsa(st, "provenance", k, o.format, o.tsa,
-					o.bundle, &e);
+					o.bundle, o.force, &e);
 	if (rc == 0 && o.link_dir != NULL)
 		rc = link_emit(o.link_dir, o.step ? o.step : LINK_DEFAULT_STEP,
 			       o.cmd, (size_t)o.ncmd, materials, o.outputs.v,

@@ -108,7 +108,7 @@ cmd_sign(int argc, char **argv)
 		rc = jsonio_load_object(&st, text, len, o.statement, &e);
 	if (rc == 0)
 		rc = emit_statement_tsa(st, o.statement, k, o.format, o.tsa,
-					o.bundle, &e);
+					o.bundle, o.force, &e);
 	json_decref(st);
 	free(text);
 	key_free(k);

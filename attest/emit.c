@@ -94,13 +94,6 @@ emit_bundle_check(const char *path, int force, struct err *e)
 		       path, hint);
 }
 
-int
-emit_statement(const json_t *statement, const char *src, const struct key *k,
-	       enum emit_format fmt, const char *bundle_path, struct err *e)
-{
-	return emit_statement_tsa(statement, src, k, fmt, NULL, bundle_path, e);
-}
-
 /* SPEC-TSA-1: the timestamp is over the raw signature bytes. */
 static int
 add_timestamp(json_t *att, const struct dsse_envelope *env, const char *url,
@@ -122,7 +115,8 @@ add_timestamp(json_t *att, const struct dsse_envelope *env, const char *url,
 int
 emit_statement_tsa(const json_t *statement, const char *src,
 		   const struct key *k, enum emit_format fmt,
-		   const char *tsa_url, const char *bundle_path, struct err *e)
+		   const char *tsa_url, const char *bundle_path, int force,
+		   struct err *e)
 {
 	struct dsse_envelope *env = NULL;
 	struct statement *st = NULL;
@@ -164,7 +158,7 @@ emit_statement_tsa(const json_t *statement, const char *src,
 		if (rc != 0)
 			goto out;
 	}
-	rc = bundle_write(bundle_path, att, e);
+	rc = bundle_write(bundle_path, att, force, e);
 out:
 	json_decref(att);
 	dsse_free(env);

@@ -418,7 +418,7 @@ bundle_sigstore_set_timestamp(json_t *b, const unsigned char *der, size_t len,
 }
 
 int
-bundle_write(const char *path, const json_t *att, struct err *e)
+bundle_write(const char *path, const json_t *att, int replace, struct err *e)
 {
 	char *text = NULL;
 	size_t len;
@@ -435,7 +435,7 @@ bundle_write(const char *path, const json_t *att, struct err *e)
 		rc = file_append_line(path, text, len, e);
 	} else {
 		text[len] = '\n';
-		rc = file_write_atomic(path, text, len + 1, 0644, 0, e);
+		rc = file_write_atomic(path, text, len + 1, 0644, !replace, e);
 	}
 	free(text);
 	return rc;

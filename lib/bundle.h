@@ -101,8 +101,10 @@ int bundle_sigstore_set_timestamp(json_t *b, const unsigned char *der,
 /*
  * Writes one attestation object: to stdout when path is NULL, appended as
  * one line when path ends in ".jsonl", otherwise as the whole file
- * (atomically in both cases, SPEC-OUT-1).
+ * (atomically in both cases, SPEC-OUT-1), replacing an existing file only
+ * when replace is set (else EXIT_UNDECIDED "File exists", SPEC-OUT-2).
  */
-int bundle_write(const char *path, const json_t *att, struct err *e);
+int bundle_write(const char *path, const json_t *att, int replace,
+		 struct err *e);
 
 #endif

@@ -68,7 +68,7 @@ vsa_write(const char *path, const char *keyref, const struct policy *p,
 				   (const unsigned char *)body, len, k, e);
 	if (rc == 0) {
 		att = dsse_to_json(env);
-		rc = bundle_write(path, att, e);
+		rc = bundle_write(path, att, 1, e);
 	}
 	json_decref(att);
 	json_decref(st);

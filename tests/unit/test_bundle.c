@@ -593,8 +593,8 @@ START_TEST(test_round_trip)
 	struct dsse_envelope *env = NULL;
 	struct bundle *b = NULL;
 	json_t *sb, *envj;
-	unsigned char *data = NULL;
-	size_t len, plen;
+	unsigned char *data = NULL, *tmpdata = NULL;
+	size_t len, plen, tmplen;
 	const unsigned char *p;
 	char *tamper;
 
@@ -607,11 +607,29 @@ START_TEST(test_round_trip)
 	ck_assert_ptr_nonnull(sb);
 	ck_assert_str_eq(jsonio_str(sb, "mediaType"), SIGSTORE_MEDIA_V03);
 	snprintf(path, sizeof(path), "%s/a.sigstore.json", dir);
-	ck_assert_int_eq(bundle_write(path, sb, &e), 0);
+	ck_assert_int_eq(bundle_write(path, sb, 0, &e), 0);
 	ck_assert_int_eq(file_read(&data, &len, path, MAX_BUNDLE_BYTES, &e), 0);
 	ck_assert_uint_gt(len, 0);
 	ck_assert_uint_eq(data[len - 1], '\n');
 	ck_assert_ptr_eq(memchr(data, '\n', len), data + len - 1);
+	/* envelope.md §7: a whole-file bundle that exists is kept unless
+	 * replace is set, even when it appeared after the early check. */
+	ck_assert_int_eq(
+	    bundle_write(path, envj = json_pack("{s:s}", "x", "y"), 0, &e),
+	    -EXIT_UNDECIDED);
+	ck_assert_ptr_nonnull(strstr(e.msg, "File exists"));
+	ck_assert_int_eq(
+	    file_read(&tmpdata, &tmplen, path, MAX_BUNDLE_BYTES, &e), 0);
+	ck_assert_uint_eq(tmplen, len);
+	ck_assert_mem_eq(tmpdata, data, len);
+	free(tmpdata);
+	ck_assert_int_eq(bundle_write(path, envj, 1, &e), 0);
+	ck_assert_int_eq(
+	    file_read(&tmpdata, &tmplen, path, MAX_BUNDLE_BYTES, &e), 0);
+	ck_assert_uint_eq(tmplen, strlen("{\"x\":\"y\"}\n"));
+	free(tmpdata);
+	json_decref(envj);
+	ck_assert_int_eq(bundle_write(path, sb, 1, &e), 0);
 	ck_assert_int_eq(keyset_new(&ks, &e), 0);
 	ck_assert_int_eq(keyset_add(ks, k, &e), 0);
 
@@ -639,9 +657,9 @@ START_TEST(test_round_trip)
 	/* Appending to .jsonl: a bundle and a bare envelope, one line each. */
 	snprintf(jsonl, sizeof(jsonl), "%s/x.intoto.jsonl", dir);
 	envj = dsse_to_json(env);
-	ck_assert_int_eq(bundle_write(jsonl, sb, &e), 0);
-	ck_assert_int_eq(bundle_write(jsonl, envj, &e), 0);
-	ck_assert_int_eq(bundle_write(jsonl, sb, &e), 0);
+	ck_assert_int_eq(bundle_write(jsonl, sb, 0, &e), 0);
+	ck_assert_int_eq(bundle_write(jsonl, envj, 0, &e), 0);
+	ck_assert_int_eq(bundle_write(jsonl, sb, 0, &e), 0);
 	ck_assert_int_eq(bundle_read(&b, jsonl, &e), 0);
 	ck_assert_uint_eq(bundle_count(b), 3);
 	ck_assert_int_eq(bundle_get(b, 0)->format, BUNDLE_SIGSTORE);
@@ -676,7 +694,7 @@ START_TEST(test_write_stdout)
 	fflush(stdout);
 	saved = dup(STDOUT_FILENO);
 	ck_assert_int_eq(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
-	ck_assert_int_eq(bundle_write(NULL, v, &e), 0);
+	ck_assert_int_eq(bundle_write(NULL, v, 0, &e), 0);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
 	close(fd);
