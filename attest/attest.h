@@ -72,6 +72,13 @@ int attest_fail(const struct err *e);
  */
 char *const *attest_caller_env(void);
 
+/*
+ * Key-loading defaults main read from the environment ($MLATTEST_TCTI,
+ * $MLATTEST_PKCS11_PIN, $MLATTEST_PASSPHRASE_FILE); commands copy them and
+ * let their options override. Borrowed.
+ */
+const struct key_load_opts *attest_key_env(void);
+
 int cmd_key(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);

@@ -10,6 +10,7 @@
 #include "attest/attest.h"
 #include "keys/tpm.h"
 #include "lib/ids.h"
+#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "predicates/approval.h"
@@ -43,6 +44,7 @@ static const struct opt_def approve_opts[] = {
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
     {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
      "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    KEYOPT_ROWS,
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -52,6 +54,7 @@ static const struct opt_def approve_opts[] = {
 	"DURATION]\n       [--bundle FILE] ARTIFACT|sha256:HEX"
 
 struct approve_opts {
+	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
 	const char *key, *stage, *decision, *reason, *expires, *bundle, *tsa;
 	const char *artifact, *links_within;
 	enum emit_format format;
@@ -68,6 +71,8 @@ parse(struct approve_opts *o, int argc, char **argv, struct err *e)
 
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, approve_opts, &id, &val, e)) == 1) {
+		if (keyopt_set(&o->ko, id, val))
+			continue;
 		rc = 0;
 		switch (id) {
 		case OPT_HELP:
@@ -155,9 +160,10 @@ cmd_approve(int argc, char **argv)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
+	o.ko = *attest_key_env();
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 0)
-		rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
+		rc = key_load_private_opts(&k, o.key, &o.ko, &e);
 	if (rc == 0)
 		rc = attest_subject(&subject, o.artifact, o.links_within, &e);
 	if (rc == 0) {

@@ -16,6 +16,7 @@
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/jsonio.h"
+#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "predicates/dataset.h"
@@ -79,6 +80,7 @@ static const struct opt_def dataset_opts[] = {
      "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
     {OPT_FROM_MANIFEST, "from-manifest", 0, "FILE",
      "use a (merged) manifest instead of hashing; needs one PATH"},
+    KEYOPT_ROWS,
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -107,6 +109,7 @@ static const struct opt_def manifest_opts[] = {
 	"       attest manifest --merge --out FILE PART..."
 
 struct dataset_opts {
+	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
 	const char *key, *bundle, *tsa, *quality, *from_manifest;
 	enum emit_format format;
 	struct dataset_info info;
@@ -165,6 +168,8 @@ dataset_parse(struct dataset_opts *o, int argc, char **argv, struct err *e)
 	o->info.sources = o->sources;
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, dataset_opts, &id, &val, e)) == 1) {
+		if (keyopt_set(&o->ko, id, val))
+			continue;
 		if (common_opt(&o->dopts, id, val, &rc, e)) {
 			if (rc != 0)
 				return rc;
@@ -392,10 +397,11 @@ cmd_dataset(int argc, char **argv)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
+	o.ko = *attest_key_env();
 	rc = dataset_parse(&o, argc, argv, &e);
 	if (rc != 0)
 		goto out;
-	rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
+	rc = key_load_private_opts(&k, o.key, &o.ko, &e);
 	if (rc == 0 && o.nparents > 0)
 		rc =
 		    collect_parents(&o.info.parents, o.parents, o.nparents, &e);

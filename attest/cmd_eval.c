@@ -17,6 +17,7 @@
 #include "lib/fileio.h"
 #include "lib/gitinfo.h"
 #include "lib/ids.h"
+#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/proc.h"
 #include "lib/statement.h"
@@ -70,6 +71,7 @@ static const struct opt_def eval_opts[] = {
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
     {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
      "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    KEYOPT_ROWS,
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -81,6 +83,7 @@ static const struct opt_def eval_opts[] = {
 	"[ARG]...]"
 
 struct eval_opts {
+	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
 	const char *key, *model, *harness, *metrics, *bundle, *tsa;
 	const char **datasets, **roles, **dsatts;
 	size_t ndatasets, ndsatts, nthresholds;
@@ -110,6 +113,8 @@ parse(struct eval_opts *o, int argc, char **argv, struct err *e)
 	opt_init(&it, argc, argv);
 	it.keep_rest = 1;
 	while ((rc = opt_next(&it, eval_opts, &id, &val, e)) == 1) {
+		if (keyopt_set(&o->ko, id, val))
+			continue;
 		rc = 0;
 		switch (id) {
 		case OPT_HELP:
@@ -399,9 +404,10 @@ cmd_eval(int argc, char **argv)
 	int rc, pass = 0;
 
 	memset(&o, 0, sizeof(o));
+	o.ko = *attest_key_env();
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 0)
-		rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
+		rc = key_load_private_opts(&k, o.key, &o.ko, &e);
 	if (rc == 0)
 		rc = hash_datasets(&ds, &o, &e);
 	if (rc == 0 && o.harness != NULL) {

@@ -15,6 +15,7 @@
 #include "lib/hex.h"
 #include "lib/ids.h"
 #include "lib/jsonio.h"
+#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "predicates/approval.h"
@@ -47,6 +48,7 @@ static const struct opt_def intake_opts[] = {
      "replace an existing --bundle whose name does not end in .jsonl"},
     {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
     {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
+    KEYOPT_ROWS,
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -56,6 +58,7 @@ static const struct opt_def intake_opts[] = {
 	"MODEL_PATH|sha256:HEX"
 
 struct intake_opts {
+	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
 	const char *key, *source, *sourcing, *risk, *license, *bundle, *tsa,
 	    *model;
 	const char **evals;
@@ -76,6 +79,8 @@ parse(struct intake_opts *o, int argc, char **argv, struct err *e)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, intake_opts, &id, &val, e)) == 1) {
+		if (keyopt_set(&o->ko, id, val))
+			continue;
 		rc = 0;
 		switch (id) {
 		case OPT_HELP:
@@ -199,9 +204,10 @@ cmd_intake(int argc, char **argv)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
+	o.ko = *attest_key_env();
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 0)
-		rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
+		rc = key_load_private_opts(&k, o.key, &o.ko, &e);
 	if (rc == 0)
 		rc = attest_subject(&subject, o.model, NULL, &e);
 	for (i = 0; rc == 0 && i < o.nevals; i++)

@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "attest/attest.h"
+#include "keys/keyopt.h"
+#include "keys/p11uri.h"
+#include "keys/pkcs11.h"
 #include "keys/tpm.h"
 #include "lib/fileio.h"
 #include "lib/opt.h"
@@ -19,6 +22,9 @@ enum {
 	OPT_HANDLE,
 	OPT_PCRS,
 	OPT_RESTRICTED,
+	OPT_ENCRYPT,
+	OPT_PKCS11,
+	OPT_KEY,
 };
 
 static const struct opt_def generate_opts[] = {
@@ -26,13 +32,23 @@ static const struct opt_def generate_opts[] = {
      "ecdsa-p256 (default), ecdsa-p384, ecdsa-p521 or ed25519"},
     {OPT_OUT, "out", 'o', "NAME",
      "write NAME.key (PKCS#8 PEM, 0600) and NAME.pub (SPKI PEM)"},
+    {OPT_ENCRYPT, "encrypt", 0, NULL,
+     "encrypt NAME.key (AES-256, scrypt) with the --passphrase-file"},
+    {OPT_PKCS11, "pkcs11", 0, "URI",
+     "create the key pair on this PKCS#11 token instead (prints the SPKI, "
+     "or writes NAME.pub with --out)"},
+    KEYOPT_ROWS,
     {0, NULL, 0, NULL, NULL},
 };
+
+static int put_pem(const char *pem, size_t len, struct err *e);
 
 #define TCTI_HELP "TPM to use (default: $" TPM_TCTI_ENV "; never guessed)"
 
 static const struct opt_def public_opts[] = {
+    {OPT_KEY, "key", 'k', "KEYREF", "the key (or give KEYREF as operand)"},
     {OPT_TCTI, "tcti", 0, "STR", TCTI_HELP},
+    KEYOPT_ROWS,
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -57,8 +73,13 @@ static const struct opt_def tpm_seal_opts[] = {
     {0, NULL, 0, NULL, NULL},
 };
 
-#define GENERATE_SYNOPSIS "attest key generate [--type TYPE] --out NAME"
-#define PUBLIC_SYNOPSIS "attest key public [--tcti STR] KEYREF"
+#define GENERATE_SYNOPSIS                                                      \
+	"attest key generate [--type TYPE] --out NAME [--encrypt "             \
+	"--passphrase-file FILE]\n       attest key generate [--type TYPE] "   \
+	"--pkcs11 URI [--pkcs11-module PATH] [--out NAME]"
+#define PUBLIC_SYNOPSIS                                                        \
+	"attest key public [--tcti STR] [--passphrase-file FILE] "             \
+	"[--pkcs11-module PATH] KEYREF"
 #define TPM_CREATE_SYNOPSIS                                                    \
 	"attest key tpm-create [--tcti STR] (--handle 0x81XXXXXX | --out "     \
 	"FILE)\n       [--pcrs SPEC] [--restricted]"
@@ -70,14 +91,59 @@ static const struct opt_def tpm_seal_opts[] = {
 			  "\n       " TPM_SEAL_SYNOPSIS
 
 struct generate_opts {
+	struct key_load_opts ko;
 	enum key_type type;
 	const char *out;
+	const char *pkcs11;
+	int encrypt;
 };
+
+/* Writes k's private half to path, encrypted when o asks for it. */
+static int
+write_private(const struct key *k, const char *path,
+	      const struct generate_opts *o, struct err *e)
+{
+	char *pass = NULL;
+	size_t plen = 0;
+	int rc;
+
+	if (!o->encrypt)
+		return key_write_private(k, path, e);
+	rc = keyopt_secret_read(&pass, &plen, o->ko.passphrase_file,
+				"passphrase file", e);
+	if (rc == 0)
+		rc = key_write_private_encrypted(k, path, pass, plen, e);
+	keyopt_secret_free(pass, plen);
+	return rc;
+}
+
+/* attest key generate --pkcs11 URI: the pair is made on the token. */
+static int
+generate_pkcs11(const struct generate_opts *o, const char *pubpath,
+		struct err *e)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = pkcs11_generate(&pem, &len, o->pkcs11, o->type, &o->ko, e);
+	if (rc == 0 && pubpath != NULL)
+		rc = file_write_atomic(pubpath, pem, len, 0644, 0, e);
+	else if (rc == 0)
+		rc = put_pem(pem, len, e);
+	if (rc == 0)
+		fprintf(stderr, "attest: created %s key on the token%s%s\n",
+			key_type_name(o->type), pubpath ? "; wrote " : "",
+			pubpath ? pubpath : "");
+	free(pem);
+	return rc;
+}
 
 static int
 key_generate_cmd(int argc, char **argv)
 {
-	struct generate_opts o = {KEY_ECDSA_P256, NULL};
+	struct generate_opts o = {KEY_LOAD_OPTS_INIT, KEY_ECDSA_P256, NULL,
+				  NULL, 0};
 	char keypath[PATH_MAX], pubpath[PATH_MAX];
 	struct err e = ERR_INIT;
 	struct key *k = NULL;
@@ -87,9 +153,16 @@ key_generate_cmd(int argc, char **argv)
 	size_t len;
 	int id, rc;
 
+	o.ko = *attest_key_env();
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, generate_opts, &id, &val, &e)) == 1) {
-		if (id == OPT_HELP) {
+		if (keyopt_set(&o.ko, id, val))
+			continue;
+		if (id == OPT_ENCRYPT) {
+			o.encrypt = 1;
+		} else if (id == OPT_PKCS11) {
+			o.pkcs11 = val;
+		} else if (id == OPT_HELP) {
 			opt_help(stdout, GENERATE_SYNOPSIS,
 				 "Generate a signing key pair.", generate_opts);
 			return EXIT_PASS;
@@ -112,11 +185,21 @@ key_generate_cmd(int argc, char **argv)
 	}
 	if (rc < 0)
 		return attest_fail(&e);
-	if (o.out == NULL) {
+	if (o.out == NULL && o.pkcs11 == NULL) {
 		err_set(&e, EXIT_USAGE, "--out NAME is required (usage: %s)",
 			GENERATE_SYNOPSIS);
 		return attest_fail(&e);
 	}
+	if (o.encrypt && (o.pkcs11 != NULL || o.ko.passphrase_file == NULL)) {
+		err_set(&e, EXIT_USAGE,
+			o.pkcs11 ? "--encrypt is for key files, not --pkcs11"
+				 : "--encrypt needs --passphrase-file FILE (or "
+				   "$" KEYOPT_PASSPHRASE_ENV ")");
+		return attest_fail(&e);
+	}
+	if (o.pkcs11 != NULL && o.out == NULL)
+		return generate_pkcs11(&o, NULL, &e) == 0 ? EXIT_PASS
+							  : attest_fail(&e);
 	if ((size_t)snprintf(keypath, sizeof(keypath), "%s.key", o.out) >=
 		sizeof(keypath) ||
 	    (size_t)snprintf(pubpath, sizeof(pubpath), "%s.pub", o.out) >=
@@ -124,16 +207,20 @@ key_generate_cmd(int argc, char **argv)
 		err_set(&e, EXIT_USAGE, "--out: name too long");
 		return attest_fail(&e);
 	}
+	if (o.pkcs11 != NULL)
+		return generate_pkcs11(&o, pubpath, &e) == 0 ? EXIT_PASS
+							     : attest_fail(&e);
 	rc = key_generate(&k, o.type, &e);
 	if (rc == 0)
 		rc = key_public_pem(&pem, &len, k, &e);
 	if (rc == 0)
-		rc = key_write_private(k, keypath, &e);
+		rc = write_private(k, keypath, &o, &e);
 	if (rc == 0)
 		rc = file_write_atomic(pubpath, pem, len, 0644, 0, &e);
 	if (rc == 0)
-		fprintf(stderr, "attest: wrote %s and %s (%s, keyid %s)\n",
-			keypath, pubpath, key_type_name(o.type), key_id(k));
+		fprintf(stderr, "attest: wrote %s%s and %s (%s, keyid %s)\n",
+			keypath, o.encrypt ? " (encrypted)" : "", pubpath,
+			key_type_name(o.type), key_id(k));
 	free(pem);
 	key_free(k);
 	return rc == 0 ? EXIT_PASS : attest_fail(&e);
@@ -143,7 +230,8 @@ static int
 key_public_cmd(int argc, char **argv)
 {
 	struct err e = ERR_INIT;
-	const char *ref = NULL, *tcti = NULL, *val;
+	struct key_load_opts ko = *attest_key_env();
+	const char *ref = NULL, *val;
 	struct key *k = NULL;
 	struct opt_iter it;
 	char *pem = NULL;
@@ -152,6 +240,8 @@ key_public_cmd(int argc, char **argv)
 
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, public_opts, &id, &val, &e)) == 1) {
+		if (keyopt_set(&ko, id, val))
+			continue;
 		if (id == OPT_HELP) {
 			opt_help(stdout, PUBLIC_SYNOPSIS,
 				 "Print the public key of KEYREF as SPKI PEM.",
@@ -159,7 +249,7 @@ key_public_cmd(int argc, char **argv)
 			return EXIT_PASS;
 		}
 		if (id == OPT_TCTI) {
-			tcti = val;
+			ko.tcti = val;
 			continue;
 		}
 		if (ref != NULL) {
@@ -176,10 +266,10 @@ key_public_cmd(int argc, char **argv)
 			PUBLIC_SYNOPSIS);
 		return attest_fail(&e);
 	}
-	rc = key_load_private_tcti(&k, ref, tcti ? tcti : getenv(TPM_TCTI_ENV),
-				   &e);
+	rc = key_load_private_opts(&k, ref, &ko, &e);
 	if ((rc == -EXIT_REJECTED || rc == -EXIT_USAGE) &&
-	    strncmp(ref, "tpm:", 4) != 0)
+	    strncmp(ref, "tpm:", 4) != 0 && !p11uri_is(ref) &&
+	    strstr(e.msg, "passphrase") == NULL)
 		rc = key_load_public(&k, ref, &e);
 	if (rc == 0)
 		rc = key_public_pem(&pem, &len, k, &e);

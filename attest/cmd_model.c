@@ -19,6 +19,7 @@
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/jsonio.h"
+#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "predicates/oms.h"
 
@@ -44,6 +45,7 @@ static const struct opt_def model_opts[] = {
      "follow symlinks to files inside MODEL_DIR"},
     {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
      "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    KEYOPT_ROWS,
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -53,6 +55,7 @@ static const struct opt_def model_opts[] = {
 	"[--follow-links-within DIR] MODEL_DIR"
 
 struct model_opts {
+	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
 	const char *key, *sig, *model, *links_within;
 	const char **ignore; /* defaults, the signature, then --ignore */
 	size_t nignore;
@@ -78,6 +81,8 @@ parse(struct model_opts *o, int argc, char **argv, struct err *e)
 	o->nignore++; /* the signature's slot, filled below */
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, model_opts, &id, &val, e)) == 1) {
+		if (keyopt_set(&o->ko, id, val))
+			continue;
 		switch (id) {
 		case OPT_HELP:
 			opt_help(stdout, MODEL_SYNOPSIS,
@@ -213,10 +218,11 @@ cmd_model(int argc, char **argv)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
+	o.ko = *attest_key_env();
 	rc = parse(&o, argc, argv, &e);
 	if (rc != 0)
 		goto out;
-	rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
+	rc = key_load_private_opts(&k, o.key, &o.ko, &e);
 	if (rc == 0)
 		rc = model_name(name, sizeof(name), o.model, &e);
 	if (rc != 0)

@@ -26,6 +26,7 @@
 #include "lib/hostinfo.h"
 #include "lib/ids.h"
 #include "lib/jsonio.h"
+#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/proc.h"
 #include "lib/statement.h"
@@ -120,6 +121,7 @@ static const struct opt_def run_opts[] = {
      "step name of the link (default " LINK_DEFAULT_STEP ")"},
     {OPT_ALLOW_UNCHANGED, "allow-unchanged-output", 0, NULL,
      "attest outputs the command left as they were (recorded)"},
+    KEYOPT_ROWS,
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -135,6 +137,7 @@ struct list {
 };
 
 struct run_opts {
+	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
 	const char *key, *base_model, *commitments, *seed, *builder, *image;
 	const char *code, *logs, *bundle, *tsa;
 	const char *tpm_ak, *pcrs, *tcti;
@@ -205,6 +208,8 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 	opt_init(&it, argc, argv);
 	it.keep_rest = 1;
 	while ((rc = opt_next(&it, run_opts, &id, &val, e)) == 1) {
+		if (keyopt_set(&o->ko, id, val))
+			continue;
 		rc = 0;
 		switch (id) {
 		case OPT_HELP:
@@ -806,6 +811,7 @@ cmd_run(int argc, char **argv)
 	int rc, status = EXIT_UNDECIDED;
 
 	memset(&o, 0, sizeof(o));
+	o.ko = *attest_key_env();
 	memset(&res, 0, sizeof(res));
 	memset(&snap, 0, sizeof(snap));
 	rc = parse(&o, argc, argv, &e);
@@ -817,7 +823,8 @@ cmd_run(int argc, char **argv)
 		goto out;
 	if (o.tcti == NULL)
 		o.tcti = getenv(TPM_TCTI_ENV);
-	rc = key_load_private_tcti(&k, o.key, o.tcti, &e);
+	o.ko.tcti = o.tcti;
+	rc = key_load_private_opts(&k, o.key, &o.ko, &e);
 	if (rc == 0 && !tpm_key_signs_statements(k))
 		rc = err_set(&e, EXIT_USAGE,
 			     "%s is a restricted TPM key (an attestation key): "

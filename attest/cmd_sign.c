@@ -6,6 +6,7 @@
 #include "keys/tpm.h"
 #include "lib/fileio.h"
 #include "lib/jsonio.h"
+#include "keys/keyopt.h"
 #include "lib/opt.h"
 
 enum { OPT_KEY = 1, OPT_FORMAT, OPT_BUNDLE, OPT_TSA, OPT_FORCE };
@@ -20,6 +21,7 @@ static const struct opt_def sign_opts[] = {
     {OPT_FORCE, "force", 0, NULL,
      "replace an existing --bundle whose name does not end in .jsonl"},
     {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
+    KEYOPT_ROWS,
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -28,6 +30,7 @@ static const struct opt_def sign_opts[] = {
 	"[--tsa URL] STATEMENT.json"
 
 struct sign_opts {
+	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
 	const char *key;
 	enum emit_format format;
 	const char *bundle;
@@ -45,6 +48,8 @@ parse(struct sign_opts *o, int argc, char **argv, struct err *e)
 
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, sign_opts, &id, &val, e)) == 1) {
+		if (keyopt_set(&o->ko, id, val))
+			continue;
 		switch (id) {
 		case OPT_HELP:
 			opt_help(stdout, SIGN_SYNOPSIS,
@@ -87,7 +92,8 @@ parse(struct sign_opts *o, int argc, char **argv, struct err *e)
 int
 cmd_sign(int argc, char **argv)
 {
-	struct sign_opts o = {NULL, EMIT_DSSE, NULL, NULL, NULL, 0};
+	struct sign_opts o = {
+	    KEY_LOAD_OPTS_INIT, NULL, EMIT_DSSE, NULL, NULL, NULL, 0};
 	unsigned char *text = NULL;
 	struct err e = ERR_INIT;
 	struct key *k = NULL;
@@ -95,12 +101,13 @@ cmd_sign(int argc, char **argv)
 	size_t len;
 	int rc;
 
+	o.ko = *attest_key_env();
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 1)
 		return EXIT_PASS;
 	if (rc != 0)
 		return attest_fail(&e);
-	rc = key_load_private_tcti(&k, o.key, getenv(TPM_TCTI_ENV), &e);
+	rc = key_load_private_opts(&k, o.key, &o.ko, &e);
 	if (rc == 0)
 		rc = file_read(&text, &len, o.statement, MAX_STATEMENT_BYTES,
 			       &e);

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "attest/attest.h"
+#include "keys/keyopt.h"
+#include "keys/tpm.h"
 #include "lib/opt.h"
 
 struct command {
@@ -26,6 +28,23 @@ static const struct command commands[] = {
 };
 
 extern char **environ;
+
+/* Key-loading defaults from the environment, read once by main. */
+static struct key_load_opts key_env = KEY_LOAD_OPTS_INIT;
+
+const struct key_load_opts *
+attest_key_env(void)
+{
+	return &key_env;
+}
+
+static void
+key_env_read(void)
+{
+	key_env.tcti = getenv(TPM_TCTI_ENV);
+	key_env.pkcs11_pin = getenv(KEYOPT_PIN_ENV);
+	key_env.passphrase_file = getenv(KEYOPT_PASSPHRASE_ENV);
+}
 
 /* Set once by main before anything changes the environment. */
 static char **caller_env;
@@ -92,6 +111,7 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	key_env_read();
 	if (env_setup() != 0) {
 		fprintf(stderr, "attest: out of memory\n");
 		return EXIT_UNDECIDED;

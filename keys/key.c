@@ -1,4 +1,5 @@
 /* File keys on OpenSSL EVP behind the one key interface (see key.h). */
+#define _GNU_SOURCE /* memmem */
 #include "keys/key.h"
 
 #include <openssl/bio.h>
@@ -8,11 +9,15 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/keyopt.h"
+#include "keys/p11uri.h"
+#include "keys/pkcs11.h"
 #include "lib/fileio.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
@@ -221,12 +226,72 @@ public_given(const char *ref, struct err *e)
 int
 key_load_private(struct key **out, const char *ref, struct err *e)
 {
-	return key_load_private_tcti(out, ref, NULL, e);
+	return key_load_private_opts(out, ref, NULL, e);
 }
 
 int
 key_load_private_tcti(struct key **out, const char *ref, const char *tcti,
 		      struct err *e)
+{
+	struct key_load_opts o = KEY_LOAD_OPTS_INIT;
+
+	o.tcti = tcti;
+	return key_load_private_opts(out, ref, &o, e);
+}
+
+struct pass {
+	const char *s;
+	size_t len;
+};
+
+/* Hands OpenSSL the passphrase from the file; never prompts. */
+static int
+give_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	const struct pass *p = u;
+
+	(void)rwflag;
+	if (p == NULL || p->s == NULL || p->len > (size_t)size)
+		return -1;
+	memcpy(buf, p->s, p->len);
+	return (int)p->len;
+}
+
+/* The PEM in pem is encrypted: read the passphrase and decrypt. */
+static int
+read_encrypted(EVP_PKEY **pkey, BIO *bio, const char *ref, const char *passfile,
+	       struct err *e)
+{
+	struct pass p = {NULL, 0};
+	char *pass = NULL;
+	size_t plen = 0;
+	int rc;
+
+	if (passfile == NULL) /* SPEC-KEY-4 */
+		return err_set(e, EXIT_USAGE,
+			       "%s is encrypted: give --passphrase-file FILE "
+			       "or $MLATTEST_PASSPHRASE_FILE",
+			       ref);
+	rc = keyopt_secret_read(&pass, &plen, passfile, "passphrase file", e);
+	if (rc != 0)
+		return rc;
+	p.s = pass;
+	p.len = plen;
+	*pkey = PEM_read_bio_PrivateKey(bio, NULL, give_passphrase, &p);
+	keyopt_secret_free(pass, plen);
+	if (*pkey == NULL) {
+		ERR_clear_error();
+		return err_set(e, EXIT_USAGE,
+			       "%s: wrong passphrase (from %s), or the key "
+			       "is damaged",
+			       ref, passfile);
+	}
+	return 0;
+}
+
+static int
+load_pem_file(struct key **out, const char *ref, const char *passfile,
+	      struct err *e)
 {
 	unsigned char *pem = NULL;
 	EVP_PKEY *pkey = NULL;
@@ -234,17 +299,6 @@ key_load_private_tcti(struct key **out, const char *ref, const char *tcti,
 	size_t len = 0;
 	int rc;
 
-	*out = NULL;
-	if (strncmp(ref, "tpm:", 4) == 0) {
-#ifdef MLATTEST_WITH_TPM
-		return tpm_key_load(out, ref, tcti, e);
-#else
-		(void)tcti;
-		return err_set(e, EXIT_USAGE,
-			       "%s: TPM keys are not supported by this build",
-			       ref);
-#endif
-	}
 	rc = read_pem(&pem, &len, ref, e);
 	if (rc != 0)
 		return rc;
@@ -253,15 +307,15 @@ key_load_private_tcti(struct key **out, const char *ref, const char *tcti,
 		rc = err_ossl(e, EXIT_UNDECIDED, "%s", ref);
 		goto out;
 	}
-	pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	if (memmem(pem, len, "ENCRYPTED", 9) != NULL) {
+		rc = read_encrypted(&pkey, bio, ref, passfile, e);
+		if (rc != 0)
+			goto out;
+	} else {
+		pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	}
 	if (pkey == NULL) {
-		if (strstr((char *)pem, "ENCRYPTED") != NULL)
-			rc = err_set(e, EXIT_REJECTED,
-				     "%s: encrypted private keys are not "
-				     "supported; store the key unencrypted "
-				     "with mode 0600 or in a TPM",
-				     ref);
-		else if (strstr((char *)pem, "-----BEGIN PUBLIC KEY-----"))
+		if (memmem(pem, len, "-----BEGIN PUBLIC KEY-----", 26))
 			rc = public_given(ref, e);
 		else
 			rc = err_ossl(e, EXIT_REJECTED,
@@ -273,6 +327,29 @@ out:
 	BIO_free(bio);
 	free_secret(pem, len);
 	return rc;
+}
+
+int
+key_load_private_opts(struct key **out, const char *ref,
+		      const struct key_load_opts *o, struct err *e)
+{
+	static const struct key_load_opts none = KEY_LOAD_OPTS_INIT;
+
+	*out = NULL;
+	if (o == NULL)
+		o = &none;
+	if (p11uri_is(ref))
+		return pkcs11_key_load(out, ref, o, e);
+	if (strncmp(ref, "tpm:", 4) == 0) {
+#ifdef MLATTEST_WITH_TPM
+		return tpm_key_load(out, ref, o->tcti, e);
+#else
+		return err_set(e, EXIT_USAGE,
+			       "%s: TPM keys are not supported by this build",
+			       ref);
+#endif
+	}
+	return load_pem_file(out, ref, o->passphrase_file, e);
 }
 
 int
@@ -462,6 +539,57 @@ key_write_private(const struct key *k, const char *path, struct err *e)
 	rc = file_write_atomic(path, data, (size_t)n, 0600, 1, e);
 out:
 	BIO_free(bio);
+	return rc;
+}
+
+/* scrypt cost: N 2^14, r 8, p 1 (16 MiB, OpenSSL's own default). */
+#define SCRYPT_N 16384
+#define SCRYPT_R 8
+#define SCRYPT_P 1
+
+int
+key_write_private_encrypted(const struct key *k, const char *path,
+			    const char *pass, size_t plen, struct err *e)
+{
+	PKCS8_PRIV_KEY_INFO *p8inf = NULL;
+	X509_ALGOR *pbe = NULL;
+	X509_SIG *p8 = NULL;
+	BIO *bio = NULL;
+	char *data;
+	long n;
+	int rc;
+
+	if (!k->is_private || k->backend != NULL)
+		return err_set(e, EXIT_USAGE, "%s: not a file private key",
+			       path);
+	p8inf = EVP_PKEY2PKCS8(k->pkey);
+	/* SPEC-KEY-6: PKCS#8, PBES2 with scrypt and AES-256-CBC. */
+	pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), NULL, 0, NULL, SCRYPT_N,
+				    SCRYPT_R, SCRYPT_P);
+	if (p8inf == NULL || pbe == NULL) {
+		rc =
+		    err_ossl(e, EXIT_UNDECIDED, "%s: cannot encrypt key", path);
+		goto out;
+	}
+	p8 = PKCS8_set0_pbe(pass, (int)plen, p8inf, pbe);
+	if (p8 == NULL) {
+		rc =
+		    err_ossl(e, EXIT_UNDECIDED, "%s: cannot encrypt key", path);
+		goto out;
+	}
+	pbe = NULL; /* p8 owns it now */
+	bio = BIO_new(BIO_s_mem());
+	if (bio == NULL || PEM_write_bio_PKCS8(bio, p8) != 1 ||
+	    (n = BIO_get_mem_data(bio, &data)) <= 0) {
+		rc = err_ossl(e, EXIT_UNDECIDED, "%s: cannot encode key", path);
+		goto out;
+	}
+	rc = file_write_atomic(path, data, (size_t)n, 0600, 1, e);
+out:
+	BIO_free(bio);
+	X509_SIG_free(p8);
+	X509_ALGOR_free(pbe);
+	PKCS8_PRIV_KEY_INFO_free(p8inf);
 	return rc;
 }
 

@@ -32,9 +32,9 @@ int key_generate(struct key **out, enum key_type t, struct err *e);
 
 /*
  * Loads a private key from a KEYREF: a PEM file (PKCS#8, SEC1 or PKCS#1;
- * encrypted keys are refused), or a "tpm:" KEYREF as key_load_private_tcti
- * with tcti NULL. A missing file is EXIT_UNDECIDED; a file that holds no
- * usable key is EXIT_REJECTED.
+ * encrypted keys need key_load_private_opts), or a "tpm:" KEYREF as
+ * key_load_private_tcti with tcti NULL. A missing file is EXIT_UNDECIDED; a
+ * file that holds no usable key is EXIT_REJECTED.
  */
 int key_load_private(struct key **out, const char *ref, struct err *e);
 
@@ -46,6 +46,39 @@ int key_load_private(struct key **out, const char *ref, struct err *e);
  */
 int key_load_private_tcti(struct key **out, const char *ref, const char *tcti,
 			  struct err *e);
+
+/*
+ * Everything besides the KEYREF that loading a private key may need. All
+ * borrowed; the programs fill them from options and the environment (the
+ * library reads neither argv nor the environment).
+ */
+struct key_load_opts {
+	const char *tcti;	     /* "tpm:" KEYREFs; NULL: refused */
+	const char *pkcs11_module;   /* "pkcs11:" without module-path */
+	const char *pkcs11_pin;	     /* when the URI has no pin-source */
+	const char *passphrase_file; /* encrypted PEM files (0600) */
+};
+
+#define KEY_LOAD_OPTS_INIT                                                     \
+	{                                                                      \
+		NULL, NULL, NULL, NULL                                         \
+	}
+
+/*
+ * Loads a private key from any KEYREF (spec/keys.md): a PEM file, which
+ * when encrypted needs o->passphrase_file (none: EXIT_USAGE saying so; a
+ * wrong passphrase: EXIT_USAGE), a "tpm:" KEYREF through o->tcti, or a
+ * "pkcs11:" RFC 7512 URI (keys/pkcs11.h). o NULL is KEY_LOAD_OPTS_INIT.
+ */
+int key_load_private_opts(struct key **out, const char *ref,
+			  const struct key_load_opts *o, struct err *e);
+
+/*
+ * Writes k as PKCS#8 PEM encrypted with AES-256-CBC under a scrypt key
+ * from pass (plen bytes), 0600 with O_EXCL|O_NOFOLLOW semantics.
+ */
+int key_write_private_encrypted(const struct key *k, const char *path,
+				const char *pass, size_t plen, struct err *e);
 
 /*
  * Loads a private key from DER in memory (PKCS#8 or the traditional form

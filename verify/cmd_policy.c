@@ -19,6 +19,7 @@
 #include "lib/bundle.h"
 #include "lib/jsonio.h"
 #include "lib/oci.h"
+#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/text.h"
 #include "predicates/approval.h"
@@ -59,6 +60,7 @@ static const struct opt_def policy_opts[] = {
     {OPT_QUIET, "quiet", 'q', NULL, "print only the verdict"},
     {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
      "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    KEYOPT_ROWS,
     {0, NULL, 0, NULL, NULL},
 };
 
@@ -98,6 +100,7 @@ struct pctx {
 };
 
 struct policy_opts {
+	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
 	const char *policy, *json, *vsa_key, *vsa, *artifact, *links_within;
 	const char **bundles, **froms;
 	size_t nbundles, nfroms;
@@ -980,6 +983,8 @@ parse(struct policy_opts *o, int argc, char **argv, struct err *e)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	opt_init(&it, argc, argv);
 	while ((rc = opt_next(&it, policy_opts, &id, &val, e)) == 1) {
+		if (keyopt_set(&o->ko, id, val))
+			continue;
 		switch (id) {
 		case OPT_HELP:
 			opt_help(stdout, POLICY_SYNOPSIS,
@@ -1183,7 +1188,7 @@ outputs(struct pctx *c, const struct policy_opts *o, struct jsonout *jo,
 		json_decref(doc);
 	}
 	if (rc == 0 && o->vsa != NULL)
-		rc = vsa_write(o->vsa, o->vsa_key, c->p, c->artifact,
+		rc = vsa_write(o->vsa, o->vsa_key, &o->ko, c->p, c->artifact,
 			       c->artifact_name, &c->ev, c->used,
 			       status == EXIT_PASS, e);
 	return rc;
@@ -1241,6 +1246,7 @@ cmd_policy(int argc, char **argv)
 	int rc, status = EXIT_UNDECIDED;
 
 	memset(&o, 0, sizeof(o));
+	o.ko = *verify_key_env();
 	memset(&c, 0, sizeof(c));
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 0)
@@ -1250,8 +1256,7 @@ cmd_policy(int argc, char **argv)
 	if (rc == 0 && o.vsa_key != NULL) {
 		/* Fail before any verdict is printed, not after. */
 		struct key *vk = NULL;
-		rc = key_load_private_tcti(&vk, o.vsa_key, getenv(TPM_TCTI_ENV),
-					   &e);
+		rc = key_load_private_opts(&vk, o.vsa_key, &o.ko, &e);
 		key_free(vk);
 	}
 	if (rc == 0) {

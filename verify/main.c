@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "keys/keyopt.h"
+#include "keys/tpm.h"
 #include "lib/opt.h"
 #include "verify/verify.h"
 
@@ -61,6 +63,23 @@ opt_help(FILE *f, const char *synopsis, const char *about,
 	opt_usage(buf, len + 1, synopsis, about, defs);
 	fputs(buf, f);
 	free(buf);
+}
+
+/* Key-loading defaults from the environment, read once by main. */
+static struct key_load_opts key_env = KEY_LOAD_OPTS_INIT;
+
+const struct key_load_opts *
+verify_key_env(void)
+{
+	return &key_env;
+}
+
+static void
+key_env_read(void)
+{
+	key_env.tcti = getenv(TPM_TCTI_ENV);
+	key_env.pkcs11_pin = getenv(KEYOPT_PIN_ENV);
+	key_env.passphrase_file = getenv(KEYOPT_PASSPHRASE_ENV);
 }
 
 /* Levenshtein distance of two short words (longer ones: far). */
@@ -132,6 +151,7 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	key_env_read();
 	/* tpm2-tss logs to stderr unless TSS2_LOG says otherwise. */
 	if (setenv("TSS2_LOG", "all+none", 0) != 0) {
 		fprintf(stderr, "verify: out of memory\n");

@@ -2,6 +2,7 @@
 #ifndef MLATTEST_VERIFY_VERIFY_H
 #define MLATTEST_VERIFY_VERIFY_H
 
+#include "keys/key.h"
 #include "lib/err.h"
 
 /* Prints "verify: message" for e on stderr and returns its exit class. */
@@ -9,6 +10,9 @@ int verify_fail(const struct err *e);
 
 /* Folds an outcome into a running exit status: 1 beats 3 beats 0. */
 int verify_worst(int status, int code);
+
+/* Key-loading defaults main read from the environment (as attest's). */
+const struct key_load_opts *verify_key_env(void);
 
 int cmd_verify(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);

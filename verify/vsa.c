@@ -32,9 +32,10 @@ inputs(const struct evidence *ev, const unsigned char *used)
 }
 
 int
-vsa_write(const char *path, const char *keyref, const struct policy *p,
-	  const json_t *artifact, const char *name, const struct evidence *ev,
-	  const unsigned char *used, int passed, struct err *e)
+vsa_write(const char *path, const char *keyref, const struct key_load_opts *ko,
+	  const struct policy *p, const json_t *artifact, const char *name,
+	  const struct evidence *ev, const unsigned char *used, int passed,
+	  struct err *e)
 {
 	char now[RFC3339_LEN + 1], *body = NULL;
 	struct dsse_envelope *env = NULL;
@@ -43,7 +44,7 @@ vsa_write(const char *path, const char *keyref, const struct policy *p,
 	size_t len;
 	int rc;
 
-	rc = key_load_private_tcti(&k, keyref, getenv(TPM_TCTI_ENV), e);
+	rc = key_load_private_opts(&k, keyref, ko, e);
 	if (rc != 0)
 		return rc;
 	ids_rfc3339(now, time(NULL));

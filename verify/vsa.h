@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "keys/key.h"
 #include "lib/err.h"
 #include "lib/statement.h"
 #include "verify/evidence.h"
@@ -12,12 +13,14 @@
 #define VSA_VERIFIER_ID "https://mlattest.dev/verifier/verify-policy/v1"
 
 /*
- * Signs a VSA with the key at keyref and writes it to path (atomically;
+ * Signs a VSA with the key at keyref (loaded with ko) and writes it to path
+ * (atomically;
  * *.jsonl appends): subject = the artifact, policy = the policy file and
  * its digest, inputAttestations = the evidence items marked in used,
  * verificationResult PASSED or FAILED.
  */
-int vsa_write(const char *path, const char *keyref, const struct policy *p,
+int vsa_write(const char *path, const char *keyref,
+	      const struct key_load_opts *ko, const struct policy *p,
 	      const json_t *artifact, const char *name,
 	      const struct evidence *ev, const unsigned char *used, int passed,
 	      struct err *e);

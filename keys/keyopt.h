@@ -1,0 +1,53 @@
+/*
+ * What a KEYREF needs besides itself: the options every command that
+ * reads a private key shares (--passphrase-file, --pkcs11-module), and the
+ * bounded reader for the secret files they name.
+ */
+#ifndef MLATTEST_KEYS_KEYOPT_H
+#define MLATTEST_KEYS_KEYOPT_H
+
+#include <stddef.h>
+
+#include "keys/key.h"
+#include "lib/err.h"
+#include "lib/opt.h"
+
+/* Environment variables the programs (never the library) read. */
+#define KEYOPT_PIN_ENV "MLATTEST_PKCS11_PIN"
+#define KEYOPT_PASSPHRASE_ENV "MLATTEST_PASSPHRASE_FILE"
+
+#define KEYOPT_MAX_SECRET ((size_t)1024) /* a passphrase or PIN file */
+
+/* Option ids, above any command's own. */
+#define KEYOPT_PASSPHRASE_FILE 900
+#define KEYOPT_PKCS11_MODULE 901
+
+/* The rows to put in a command's option table. */
+#define KEYOPT_ROWS                                                            \
+	{KEYOPT_PASSPHRASE_FILE, "passphrase-file", 0, "FILE",                 \
+	 "passphrase of an encrypted key file (mode 0600; default "            \
+	 "$" KEYOPT_PASSPHRASE_ENV ")"},                                       \
+	{                                                                      \
+		KEYOPT_PKCS11_MODULE, "pkcs11-module", 0, "PATH",              \
+		    "PKCS#11 module for a pkcs11: KEYREF without module-path"  \
+	}
+
+/*
+ * Records val in o when id is one of KEYOPT_ROWS: returns 1 then, else 0.
+ */
+int keyopt_set(struct key_load_opts *o, int id, const char *val);
+
+/*
+ * Reads the secret in file path (what names it in messages: "passphrase
+ * file"). The file must be a regular file, not a symlink, with no group or
+ * other permission bits (EXIT_USAGE otherwise), at most KEYOPT_MAX_SECRET
+ * bytes; one trailing newline (LF or CRLF) is dropped; empty is refused.
+ * *out is new, NUL-terminated; free it with keyopt_secret_free.
+ */
+int keyopt_secret_read(char **out, size_t *len, const char *path,
+		       const char *what, struct err *e);
+
+/* Cleanses and frees a secret from keyopt_secret_read (NULL is fine). */
+void keyopt_secret_free(char *s, size_t len);
+
+#endif
