@@ -61,6 +61,10 @@ keyopt_secret_read(char **out, size_t *len, const char *path, const char *what,
 	*out = NULL;
 	*len = 0;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
+		return err_set(e, EXIT_USAGE,
+			       "%s %s: a symbolic link; name the file itself",
+			       what, path);
 	if (fd < 0)
 		return err_sys(e, errno == ENOENT ? EXIT_USAGE : EXIT_UNDECIDED,
 			       errno, "%s %s", what, path);
