@@ -3,7 +3,8 @@
  * and wrong keys fail, the hash per key type is checked with EVP directly,
  * key ids are recomputed here from the SPKI, private keys are written 0600
  * and never replaced, PEM forms (PKCS#8, SEC1, PKCS#1, certificates, text
- * preambles) load, encrypted keys are refused, RSA-PSS verifies.
+ * preambles) load, encrypted keys without a passphrase file are a usage
+ * error, RSA-PSS verifies.
  */
 #include <check.h>
 #include <dirent.h>
@@ -425,7 +426,7 @@ static const struct pem_row pem_rows[] = {
      "BEGIN EC PRIVATE KEY", 0, KEY_ECDSA_P384, NULL},
     {"openssl ecparam -genkey -name secp384r1 -noout 2>/dev/null | openssl "
      "ec -aes256 -passout pass:hunter2 -out k.pem 2>/dev/null",
-     "ENCRYPTED", -EXIT_REJECTED, KEY_ECDSA_P384, "encrypted"},
+     "ENCRYPTED", -EXIT_USAGE, KEY_ECDSA_P384, "--passphrase-file"},
     {"openssl genrsa -traditional -out k.pem 2048 2>/dev/null",
      "BEGIN RSA PRIVATE KEY", 0, KEY_RSA, NULL},
     {"openssl genrsa -traditional -out k.pem 1024 2>/dev/null",
@@ -440,8 +441,8 @@ static const struct pem_row pem_rows[] = {
      "BEGIN PRIVATE KEY", 0, KEY_ECDSA_P521, NULL},
     {"openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
      "-aes-256-cbc -pass pass:hunter2 -out k.pem 2>/dev/null",
-     "BEGIN ENCRYPTED PRIVATE KEY", -EXIT_REJECTED, KEY_ECDSA_P256,
-     "encrypted"},
+     "BEGIN ENCRYPTED PRIVATE KEY", -EXIT_USAGE, KEY_ECDSA_P256,
+     "is encrypted: give --passphrase-file"},
 };
 
 START_TEST(test_pem_forms)
