@@ -58,19 +58,23 @@ attest_caller_env(void)
 /*
  * Copies the caller's environment, then quiets tpm2-tss, which logs to
  * stderr unless TSS2_LOG says otherwise and has no other switch. The copy
- * keeps TSS2_LOG out of a wrapped command's environment.
+ * keeps TSS2_LOG out of a wrapped command's environment, and the token
+ * PIN too (SPEC-KEY-2): the wrapped command never sees it.
  */
 static int
 env_setup(void)
 {
-	size_t n = 0;
+	size_t n = 0, i, j = 0;
 
 	while (environ[n] != NULL)
 		n++;
 	caller_env = calloc(n + 1, sizeof(*caller_env));
 	if (caller_env == NULL)
 		return -1;
-	memcpy(caller_env, environ, n * sizeof(*caller_env));
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], KEYOPT_PIN_ENV "=",
+			    strlen(KEYOPT_PIN_ENV) + 1) != 0)
+			caller_env[j++] = environ[i];
 	return setenv("TSS2_LOG", "all+none", 0);
 }
 

@@ -108,6 +108,28 @@ expect "--out NAME with --pkcs11 writes NAME.pub" 0 "$ATTEST" key generate \
 	--pkcs11 "pkcs11:token=ml;object=gen-out?module-path=$MOD" --out "$T/genout"
 expect_out "... and no NAME.key" 0 '^none$' sh -c "[ -e '$T/genout.key' ] && echo key || echo none"
 
+# ---- attest run, approve and the VSA of verify policy ------------------------
+expect "attest run signs with the token key" 0 "$ATTEST" run --key "$URI" \
+	--output "$T/run.out" --bundle "$T/run.jsonl" -- \
+	sh -c 'echo "pin:${MLATTEST_PKCS11_PIN-unset}" >"$0"' "$T/run.out"
+expect "verify accepts the run provenance" 0 "$VERIFY" --key "$T/trainer.pub" "$T/run.jsonl"
+expect_out "the wrapped command never sees the PIN" 0 '^pin:unset$' cat "$T/run.out"
+expect "verify rejects the run provenance under another key" 1 "$VERIFY" \
+	--key "$T/ed25519.pub" "$T/run.jsonl"
+expect "attest approve with the token key" 0 "$ATTEST" approve --key "$URI" \
+	--stage production --bundle "$T/appr.jsonl" "$T/run.out"
+jq -n --arg k "$T/trainer.pub" '{policyVersion: 1, keys: {alice: {publicKey: $k}},
+  approval: {stage: "production", signers: ["alice"], threshold: 1}}' >"$T/pol.json"
+expect "verify policy signs its VSA on the token" 0 "$VERIFY" policy --policy "$T/pol.json" \
+	--bundle "$T/appr.jsonl" --vsa-key "$URI" --vsa "$T/vsa.json" "$T/run.out"
+expect "verify accepts the VSA" 0 "$VERIFY" --key "$T/trainer.pub" "$T/vsa.json"
+expect_err "verify policy: a wrong PIN for the VSA key fails before any verdict" 2 \
+	'^verify: pkcs11:token=ml;object=trainer: wrong PIN for token ml \(not retried\)$' \
+	env MLATTEST_PKCS11_PIN=0000 "$VERIFY" policy --policy "$T/pol.json" \
+	--bundle "$T/appr.jsonl" --vsa-key "$URI" --vsa "$T/vsa2.json" "$T/run.out"
+cp "$T/out" "$T/vo"
+expect "... prints no verdict and writes no VSA" 0 sh -c "[ ! -s '$T/vo' ] && [ ! -e '$T/vsa2.json' ]"
+
 # ---- hostile twins ---------------------------------------------------------
 expect_err "wrong PIN refused, not retried" 2 \
 	'^attest: pkcs11:token=ml;object=trainer: wrong PIN for token ml \(not retried\)$' \
