@@ -165,6 +165,7 @@ parse_part(struct p11uri *u, unsigned *seen, enum where w, const char *s,
 	return 0;
 }
 
+/* SPEC-KEY-1 */
 int
 p11uri_parse(struct p11uri *out, const char *s, struct err *e)
 {

@@ -531,6 +531,7 @@ raw_to_der(unsigned char **sig, size_t *siglen, const unsigned char *raw,
 	return *sig == NULL ? -1 : 0;
 }
 
+/* SPEC-KEY-7 */
 static int
 p11_sign(unsigned char **sig, size_t *siglen, void *ctx,
 	 const unsigned char *msg, size_t len, struct err *e)
@@ -703,6 +704,7 @@ gen_params(CK_MECHANISM_TYPE *mech, const unsigned char **params, size_t *plen,
 	}
 }
 
+/* SPEC-KEY-8 */
 static int
 generate_pair(struct p11 *p, struct p11uri *u, enum key_type t, struct err *e)
 {
