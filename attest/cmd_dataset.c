@@ -51,7 +51,7 @@ enum {
 
 static const struct opt_def dataset_opts[] = {
     {OPT_KEY, "key", 'k', "KEYREF",
-     "signing key: PEM file or tpm:handle=|blob=|sealed="},
+     "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed="},
     {OPT_NAME, "name", 'n', "NAME", "dataset name (required)"},
     {OPT_VERSION, "version", 0, "V", "dataset version"},
     {OPT_LICENSE, "license", 0, "SPDX-ID", "licence of the data"},

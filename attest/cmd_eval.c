@@ -45,7 +45,7 @@ enum {
 
 static const struct opt_def eval_opts[] = {
     {OPT_KEY, "key", 'k', "KEYREF",
-     "signing key: PEM file or tpm:handle=|blob=|sealed="},
+     "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed="},
     {OPT_MODEL, "model", 'm', "PATH", "the model evaluated (the subject)"},
     {OPT_DATASET, "dataset", 'd', "PATH",
      "eval dataset (file or directory); repeatable"},

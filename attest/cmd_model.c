@@ -34,7 +34,7 @@ enum {
 
 static const struct opt_def model_opts[] = {
     {OPT_KEY, "key", 'k', "KEYREF",
-     "signing key: PEM file or tpm:handle=|blob=|sealed="},
+     "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed="},
     {OPT_SIG, "signature", 's', "FILE",
      "write the bundle here (default: MODEL_DIR/model.sig)"},
     {OPT_SHARD, "shard-size", 0, "N",

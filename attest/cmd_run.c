@@ -72,7 +72,7 @@ enum {
 
 static const struct opt_def run_opts[] = {
     {OPT_KEY, "key", 'k', "KEYREF",
-     "signing key: PEM file or tpm:handle=|blob=|sealed="},
+     "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed="},
     {OPT_INPUT, "input", 'i', "PATH",
      "file or directory read by the command; repeatable"},
     {OPT_OUTPUT, "output", 'o', "PATH",

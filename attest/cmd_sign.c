@@ -13,7 +13,7 @@ enum { OPT_KEY = 1, OPT_FORMAT, OPT_BUNDLE, OPT_TSA, OPT_FORCE };
 
 static const struct opt_def sign_opts[] = {
     {OPT_KEY, "key", 'k', "KEYREF",
-     "signing key: PEM file or tpm:handle=|blob=|sealed="},
+     "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed="},
     {OPT_FORMAT, "format", 'f', "FMT",
      "dsse (default: bare DSSE envelope) or sigstore (bundle v0.3)"},
     {OPT_BUNDLE, "bundle", 'b', "FILE",
