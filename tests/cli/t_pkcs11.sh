@@ -98,6 +98,10 @@ for t in ecdsa-p256 ecdsa-p384 ed25519; do
 	jq '.dsseEnvelope' "$T/$t.sigstore.json" >"$T/$t.env.json"
 	if oracle "$t" "$T/$t.pub" "$T/$t.env.json"; then pass "$t: openssl verifies the PAE signature"
 	else fail "$t: openssl verifies the PAE signature"; fi
+	tamper "$T/$t.env.json" "$T/$t.bad.json"
+	expect "$t: verify rejects the tampered twin" 1 "$VERIFY" --key "$T/$t.pub" "$T/$t.bad.json"
+	if oracle "$t" "$T/$t.pub" "$T/$t.bad.json"; then fail "$t: openssl rejects the tampered twin"
+	else pass "$t: openssl rejects the tampered twin"; fi
 	expect_out "$t: sigstore-js rejects a bundle checked with another key" 1 '^FAIL' \
 		node "$IOP/verify-bundle.mjs" "$T/$t.sigstore.json" "$T/trainer.pub"
 done
