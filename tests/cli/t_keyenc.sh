@@ -42,6 +42,22 @@ expect "a key from openssl genpkey -aes256 signs" 0 "$ATTEST" sign --key "$T/oss
 expect "verify accepts it" 0 "$VERIFY" --key "$T/ossl.pub" "$T/e4.json"
 expect "verify rejects it under another key" 1 "$VERIFY" --key "$T/enc.pub" "$T/e4.json"
 
+echo model >"$T/model.bin"
+expect "attest approve with an encrypted key" 0 "$ATTEST" approve --key "$T/enc.key" \
+	--passphrase-file "$T/pass" --stage production --bundle "$T/appr.jsonl" "$T/model.bin"
+jq -n --arg k "$T/enc.pub" '{policyVersion: 1, keys: {alice: {publicKey: $k}},
+  approval: {stage: "production", signers: ["alice"], threshold: 1}}' >"$T/pol.json"
+expect "verify policy signs its VSA with an encrypted key" 0 "$VERIFY" policy \
+	--policy "$T/pol.json" --bundle "$T/appr.jsonl" --vsa-key "$T/enc.key" \
+	--passphrase-file "$T/pass" --vsa "$T/vsa.json" "$T/model.bin"
+expect "verify accepts the VSA" 0 "$VERIFY" --key "$T/enc.pub" "$T/vsa.json"
+expect "verify rejects the VSA under another key" 1 "$VERIFY" --key "$T/ed.pub" "$T/vsa.json"
+expect_err "verify policy: an encrypted VSA key without a passphrase file" 2 \
+	"^verify: $T/enc.key is encrypted: give --passphrase-file FILE or \\\$MLATTEST_PASSPHRASE_FILE$" \
+	env -u MLATTEST_PASSPHRASE_FILE "$VERIFY" policy --policy "$T/pol.json" \
+	--bundle "$T/appr.jsonl" --vsa-key "$T/enc.key" --vsa "$T/vsa2.json" "$T/model.bin"
+expect "... writes no VSA" 0 test ! -e "$T/vsa2.json"
+
 # ---- twins -------------------------------------------------------------------
 expect_err "wrong passphrase" 2 \
 	"^attest: $T/enc.key: wrong passphrase \\(from $T/wrong\\), or the key is damaged$" \
