@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "attest/attest.h"
+#include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/ids.h"
-#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "predicates/approval.h"

@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "attest/attest.h"
+#include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/fileio.h"
 #include "lib/gitinfo.h"
 #include "lib/ids.h"
-#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/proc.h"
 #include "lib/statement.h"

@@ -9,13 +9,13 @@
 #include <string.h>
 
 #include "attest/attest.h"
+#include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/bundle.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/ids.h"
 #include "lib/jsonio.h"
-#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "predicates/approval.h"

@@ -13,13 +13,13 @@
 #include <sys/stat.h>
 
 #include "attest/attest.h"
+#include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/bundle.h"
 #include "lib/dsse.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/jsonio.h"
-#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "predicates/oms.h"
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "attest/attest.h"
+#include "keys/keyopt.h"
 #include "keys/tpmquote.h"
 #include "keys/tpm.h"
 #include "lib/bundle.h"
@@ -26,7 +27,6 @@
 #include "lib/hostinfo.h"
 #include "lib/ids.h"
 #include "lib/jsonio.h"
-#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/proc.h"
 #include "lib/statement.h"

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 
 #include "attest/attest.h"
+#include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/fileio.h"
 #include "lib/jsonio.h"
-#include "keys/keyopt.h"
 #include "lib/opt.h"
 
 enum { OPT_KEY = 1, OPT_FORMAT, OPT_BUNDLE, OPT_TSA, OPT_FORCE };

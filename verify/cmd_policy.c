@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/digestset.h"
 #include "lib/fileio.h"
@@ -19,7 +20,6 @@
 #include "lib/bundle.h"
 #include "lib/jsonio.h"
 #include "lib/oci.h"
-#include "keys/keyopt.h"
 #include "lib/opt.h"
 #include "lib/text.h"
 #include "predicates/approval.h"
