@@ -20,7 +20,7 @@
 #include "lib/bundle.h"
 #include "lib/digestset.h"
 #include "lib/fileio.h"
-#include "lib/gitinfo.h"
+#include "attest/gitinfo.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/hostinfo.h"
