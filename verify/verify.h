@@ -2,9 +2,19 @@
 #ifndef MLATTEST_VERIFY_VERIFY_H
 #define MLATTEST_VERIFY_VERIFY_H
 
+#include <stdio.h>
+
 #include "lib/err.h"
 
 /* Prints "verify: message" for e on stderr and returns its exit class. */
+/*
+ * SPEC-VER-6: the one place verify prints a line: formats it, escapes it
+ * with text_escape_line and writes it to f. Every message carrying
+ * untrusted text goes through here.
+ */
+void verify_print(FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 int verify_fail(const struct err *e);
 
 /* Folds an outcome into a running exit status: 1 beats 3 beats 0. */
