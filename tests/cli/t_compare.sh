@@ -109,8 +109,9 @@ else
 fi
 
 # --- private parameters: named and skipped ---
-mkrun v1 7 --private-param mix=0.25 --commitments ../v1.salts
-mkrun v2 7 --private-param mix=0.25 --commitments ../v2.salts
+(umask 077 && printf 'mix=0.25\n' >mix.params)
+mkrun v1 7 --private-params ../mix.params --commitments ../v1.salts
+mkrun v2 7 --private-params ../mix.params --commitments ../v2.salts
 expect_err "private parameters skipped: consistent" 0 "CONSISTENT" c --bundle v1/run.intoto.jsonl --bundle v2/run.intoto.jsonl
 grep -qF "SKIPPED  private parameters are salted commitments and cannot be compared across runs: A {mix} B {mix}" "$T/out" &&
 	pass "private parameters named as not comparable" || fail "private parameters"
