@@ -6,6 +6,7 @@
 #define MLATTEST_ATTEST_ATTEST_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "keys/key.h"
 #include "lib/err.h"
@@ -64,6 +65,14 @@ int attest_subject(json_t **out, const char *artifact, const char *links_within,
 		   struct err *e);
 
 /* Prints "attest: message" for e on stderr and returns its exit class. */
+/*
+ * SPEC-VER-6: the one place attest prints a line: formats it, escapes it
+ * with text_escape_line and writes it to f. Every message carrying
+ * untrusted text goes through here.
+ */
+void attest_print(FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 int attest_fail(const struct err *e);
 
 /*

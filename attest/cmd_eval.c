@@ -16,7 +16,7 @@
 #include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/fileio.h"
-#include "lib/gitinfo.h"
+#include "attest/gitinfo.h"
 #include "lib/ids.h"
 #include "lib/opt.h"
 #include "lib/proc.h"

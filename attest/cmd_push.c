@@ -101,7 +101,8 @@ cmd_push(int argc, char **argv)
 		return EXIT_PASS;
 	if (rc == 0 && o.auth_file != NULL) {
 		/* SPEC-OCI-11: secrets come from a file, never from argv. */
-		rc = file_read(&creds, &clen, o.auth_file, 4096, &e);
+		rc = secret_read(&creds, &clen, o.auth_file,
+				 MAX_CREDENTIAL_BYTES, 0, &e);
 		if (rc == 0) {
 			creds[strcspn((char *)creds, "\r\n")] = '\0';
 			o.oci.auth = (const char *)creds;
@@ -116,9 +117,7 @@ cmd_push(int argc, char **argv)
 	if (rc == 0)
 		rc = oci_push(o.ref, b, &o.oci, &e);
 	bundle_free(b);
-	if (creds != NULL)
-		OPENSSL_cleanse(creds, clen);
-	free(creds);
+	secret_free(creds, clen);
 	if (rc != 0)
 		return attest_fail(&e);
 	fprintf(stderr, "attest: pushed to %s\n", o.ref);

@@ -21,7 +21,7 @@
 #include "lib/bundle.h"
 #include "lib/digestset.h"
 #include "lib/fileio.h"
-#include "lib/gitinfo.h"
+#include "attest/gitinfo.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/hostinfo.h"
@@ -46,6 +46,7 @@ enum {
 	OPT_BASE_MODEL,
 	OPT_PARAM,
 	OPT_PRIVATE,
+	OPT_PRIVATES,
 	OPT_COMMITMENTS,
 	OPT_CONFIG,
 	OPT_ENV,
@@ -81,10 +82,12 @@ static const struct opt_def run_opts[] = {
      "dataset attestation; its root must equal an --input; repeatable"},
     {OPT_BASE_MODEL, "base-model", 0, "PATH", "model fine-tuned from"},
     {OPT_PARAM, "param", 'p', "K=V", "hyperparameter to record; repeatable"},
+    {OPT_PRIVATES, "private-params", 0, "FILE",
+     "K=V lines (a 0600 file) recorded only as salted commitments"},
     {OPT_PRIVATE, "private-param", 0, "K=V",
-     "hyperparameter recorded only as a salted commitment; repeatable"},
+     "refused: argv is visible to others; use --private-params"},
     {OPT_COMMITMENTS, "commitments", 0, "FILE",
-     "where the salts of --private-param go (0600; keep it)"},
+     "where the salts of --private-params go (0600; keep it)"},
     {OPT_CONFIG, "config", 'c', "FILE",
      "configuration file, recorded by digest; repeatable"},
     {OPT_ENV, "env", 'e', "NAME",
@@ -127,8 +130,8 @@ static const struct opt_def run_opts[] = {
 
 #define RUN_SYNOPSIS                                                           \
 	"attest run --key KEYREF [--input PATH]... --output PATH... "          \
-	"[--dataset BUNDLE]...\n       [--param K=V]... [--private-param "     \
-	"K=V --commitments FILE] [--config FILE]...\n       [--bundle FILE] "  \
+	"[--dataset BUNDLE]...\n       [--param K=V]... [--private-params "    \
+	"FILE --commitments FILE] [--config FILE]...\n       [--bundle FILE] " \
 	"[OPTIONS] -- CMD [ARG]..."
 
 struct list {
@@ -139,6 +142,7 @@ struct list {
 struct run_opts {
 	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
 	const char *key, *base_model, *commitments, *seed, *builder, *image;
+	const char *private_params;
 	const char *code, *logs, *bundle, *tsa;
 	const char *tpm_ak, *pcrs, *tcti;
 	const char *link_dir, *step;
@@ -241,11 +245,16 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 				rc = check_unique(o, val, "--param", e);
 			push(&o->params, val);
 			break;
-		case OPT_PRIVATE:
-			rc = check_kv(val, "--private-param", e);
-			if (rc == 0)
-				rc = check_unique(o, val, "--private-param", e);
-			push(&o->privates, val);
+		case OPT_PRIVATE: /* SPEC-OUT-3 */
+			rc =
+			    err_set(e, EXIT_USAGE,
+				    "--private-param: values in argv are "
+				    "visible to every user (/proc/PID/cmdline);"
+				    " put K=V lines in a 0600 file and pass "
+				    "--private-params FILE");
+			break;
+		case OPT_PRIVATES:
+			o->private_params = val;
 			break;
 		case OPT_COMMITMENTS:
 			o->commitments = val;
@@ -355,9 +364,9 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 				       "attestation key must be tpm:handle= or "
 				       "tpm:blob=");
 	}
-	if (o->privates.n > 0 && o->commitments == NULL)
+	if (o->private_params != NULL && o->commitments == NULL)
 		return err_set(e, EXIT_USAGE,
-			       "--private-param needs --commitments FILE for "
+			       "--private-params needs --commitments FILE for "
 			       "the salts");
 	if (o->image != NULL &&
 	    (strstr(o->image, "@sha256:") == NULL ||
@@ -460,10 +469,88 @@ params(json_t *ext, const struct run_opts *o, json_t **commit_doc,
 					      "value", eq + 1, "commitment",
 					      c));
 	}
+	OPENSSL_cleanse(salt, sizeof(salt));
+	OPENSSL_cleanse(name, sizeof(name));
 	json_object_set_new(ext, "parameters", pub);
 	json_object_set_new(ext, "privateParameters", priv);
 	*commit_doc = salts;
 	return rc;
+}
+
+/* Wipes the salts and values in the commitments document, then frees it. */
+static void
+salts_free(json_t *salts)
+{
+	const char *name, *field;
+	json_t *entry, *v;
+
+	json_object_foreach(salts, name, entry)
+	{
+		json_object_foreach(entry, field, v)
+		{
+			if (json_is_string(v))
+				OPENSSL_cleanse((char *)json_string_value(v),
+						json_string_length(v));
+		}
+	}
+	json_decref(salts);
+}
+
+/*
+ * SPEC-OUT-3: the --private-params file, owner-only, one K=V a line
+ * (empty lines skipped); the pointers into *buf go to o->privates.
+ */
+static int
+privates_load(struct run_opts *o, unsigned char **buf, size_t *len,
+	      struct err *e)
+{
+	char *line, *end;
+	size_t cap = 0;
+	int rc;
+
+	rc = secret_read(buf, len, o->private_params, MAX_PRIVATE_PARAMS_BYTES,
+			 SECRET_OWNER_ONLY, e);
+	if (rc != 0)
+		return rc;
+	for (line = (char *)*buf; *line != '\0'; line = end + 1) {
+		cap++;
+		end = strchr(line, '\n');
+		if (end == NULL)
+			break;
+	}
+	free(o->privates.v);
+	o->privates.n = 0;
+	o->privates.v = calloc(cap + 1, sizeof(char *));
+	if (o->privates.v == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	if (memchr(*buf, '\0', *len) != NULL)
+		return err_set(e, EXIT_USAGE, "%s: contains a NUL byte",
+			       o->private_params);
+	for (line = (char *)*buf; *line != '\0'; line = end + 1) {
+		end = strchr(line, '\n');
+		if (end != NULL)
+			*end = '\0';
+		if (*line != '\0') {
+			/* The messages never quote a private value. */
+			if (check_kv(line, "--private-params", e) != 0)
+				return err_set(e, EXIT_USAGE,
+					       "%s: line %zu: expected K=V "
+					       "with K at most 128 bytes",
+					       o->private_params,
+					       o->privates.n + 1);
+			if (check_unique(o, line, "--private-params", e) != 0)
+				return err_set(
+				    e, EXIT_USAGE,
+				    "%s: line %zu: key %.*s given "
+				    "twice; give each key once",
+				    o->private_params, o->privates.n + 1,
+				    (int)(strchr(line, '=') - line), line);
+			push(&o->privates, line);
+		}
+		if (end == NULL)
+			break;
+	}
+	return 0;
 }
 
 static int
@@ -807,7 +894,8 @@ cmd_run(int argc, char **argv)
 	json_t *unchanged = json_array();
 	struct snapshots snap;
 	char **envp = NULL, *seedvar = NULL;
-	size_t i;
+	unsigned char *pbuf = NULL;
+	size_t i, plen = 0;
 	int rc, status = EXIT_UNDECIDED;
 
 	memset(&o, 0, sizeof(o));
@@ -815,6 +903,8 @@ cmd_run(int argc, char **argv)
 	memset(&res, 0, sizeof(res));
 	memset(&snap, 0, sizeof(snap));
 	rc = parse(&o, argc, argv, &e);
+	if (rc == 0 && o.private_params != NULL)
+		rc = privates_load(&o, &pbuf, &plen, &e);
 	if (rc != 0)
 		goto out;
 	/* The child, and the recorded environment, see --seed. */
@@ -944,7 +1034,8 @@ out:
 	json_decref(byp);
 	json_decref(env);
 	json_decref(redacted);
-	json_decref(salts);
+	salts_free(salts);
+	secret_free(pbuf, plen);
 	json_decref(cmd);
 	json_decref(in);
 	key_free(k);

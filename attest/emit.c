@@ -1,6 +1,7 @@
 /* Signing a statement and writing it where the user asked (attest.h). */
 #include "attest/attest.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include "lib/fileio.h"
 #include "lib/jsonio.h"
 #include "lib/statement.h"
+#include "lib/text.h"
 #include "lib/tsa.h"
 
 int
@@ -166,11 +168,26 @@ out:
 	return rc;
 }
 
+void
+attest_print(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	char *safe = NULL;
+
+	va_start(ap, fmt);
+	if (text_vformat_line(&safe, fmt, ap) == 0)
+		fputs(safe, f);
+	else
+		fputs("attest: out of memory\n", f);
+	va_end(ap);
+	free(safe);
+}
+
 int
 attest_fail(const struct err *e)
 {
 	int code = e->code ? e->code : EXIT_UNDECIDED;
 
-	fprintf(stderr, "attest: %s\n", e->msg[0] ? e->msg : "failed");
+	attest_print(stderr, "attest: %s\n", e->msg[0] ? e->msg : "failed");
 	return code;
 }

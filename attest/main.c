@@ -135,7 +135,8 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "attest: unknown command \"%s\" (see attest --help)\n",
-		argv[1]);
+	attest_print(stderr,
+		     "attest: unknown command \"%s\" (see attest --help)\n",
+		     argv[1]);
 	return EXIT_USAGE;
 }

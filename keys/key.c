@@ -195,15 +195,13 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 static int
 read_pem(unsigned char **buf, size_t *len, const char *path, struct err *e)
 {
-	return file_read(buf, len, path, MAX_KEY_BYTES, e);
+	return secret_read(buf, len, path, MAX_SECRET_KEY_BYTES, 0, e);
 }
 
 static void
 free_secret(unsigned char *buf, size_t len)
 {
-	if (buf != NULL)
-		OPENSSL_cleanse(buf, len);
-	free(buf);
+	secret_free(buf, len);
 }
 
 /* A public key where the private one is needed: say which file to use. */

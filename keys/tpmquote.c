@@ -308,7 +308,7 @@ decode_field(unsigned char **out, size_t *len, const char *b64,
 		return err_set(e, EXIT_REJECTED,
 			       "tpmQuote.%s: empty or longer than %zu bytes",
 			       what, max);
-	return b64_decode(out, len, b64, n, what, e);
+	return b64_decode_strict(out, len, b64, n, what, e); /* SPEC-ENV-7 */
 }
 
 /* SPEC-TPM-14: the signature must verify under a trusted AK (or ak). */

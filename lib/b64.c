@@ -58,6 +58,47 @@ scan(size_t *datalen, const char *src, size_t len)
 	return 0;
 }
 
+static unsigned
+b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (unsigned)(c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (unsigned)(c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (unsigned)(c - '0' + 52);
+	return c == '+' || c == '-' ? 62u : 63u;
+}
+
+/* 1 when the unused low bits of the last character are all zero. */
+static int
+canonical(const char *src, size_t datalen)
+{
+	unsigned v;
+
+	if (datalen % 4 == 0)
+		return 1;
+	v = b64_value(src[datalen - 1]);
+	return datalen % 4 == 2 ? (v & 0x0f) == 0 : (v & 0x03) == 0;
+}
+
+int
+b64_decode_strict(unsigned char **out, size_t *outlen, const char *src,
+		  size_t srclen, const char *what, struct err *e)
+{
+	size_t datalen;
+
+	*out = NULL;
+	*outlen = 0;
+	if (srclen <= MAX_B64_INPUT && scan(&datalen, src, srclen) == 0 &&
+	    !canonical(src, datalen))
+		return err_set(e, EXIT_REJECTED,
+			       "%s: non-canonical base64 (non-zero trailing "
+			       "bits)",
+			       what);
+	return b64_decode(out, outlen, src, srclen, what, e);
+}
+
 int
 b64_decode(unsigned char **out, size_t *outlen, const char *src, size_t srclen,
 	   const char *what, struct err *e)

@@ -28,4 +28,14 @@ char *b64_encode(const unsigned char *in, size_t len);
 int b64_decode(unsigned char **out, size_t *outlen, const char *src,
 	       size_t srclen, const char *what, struct err *e);
 
+/*
+ * SPEC-ENV-7: b64_decode that also refuses non-canonical text, where the
+ * unused low bits of the last character are not zero ("QR==" and "QX=="
+ * would decode like "QQ=="), so one byte string has one encoding. For
+ * text that is ours to read strictly (fields of our own formats, such as
+ * the tpmQuote); peers' bundles stay with b64_decode.
+ */
+int b64_decode_strict(unsigned char **out, size_t *outlen, const char *src,
+		      size_t srclen, const char *what, struct err *e);
+
 #endif

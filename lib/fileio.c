@@ -4,6 +4,7 @@
 #include "lib/fileio.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -121,6 +122,80 @@ file_read(unsigned char **out, size_t *len, const char *path, size_t max,
 	rc = read_fd(out, len, fd, path, max, e);
 	close(fd);
 	return rc;
+}
+
+int
+secret_read(unsigned char **out, size_t *len, const char *path, size_t max,
+	    unsigned flags, struct err *e)
+{
+	unsigned char *buf = NULL;
+	struct stat st;
+	size_t size, used = 0;
+	ssize_t n;
+	int fd, rc;
+
+	*out = NULL;
+	*len = 0;
+	rc = file_open_regular(&fd, &st, path, e);
+	if (rc != 0)
+		return rc;
+	if ((flags & SECRET_OWNER_ONLY) && (st.st_mode & 077) != 0) {
+		rc = err_set(e, EXIT_USAGE,
+			     "%s: readable by group or others (mode %04o); "
+			     "chmod 600 it",
+			     path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if ((unsigned long long)st.st_size > max) {
+		rc = err_set(e, EXIT_REJECTED,
+			     "%s: larger than the %zu-byte limit", path, max);
+		goto out;
+	}
+	size = (size_t)st.st_size;
+	buf = OPENSSL_malloc(size + 1);
+	if (buf == NULL) {
+		rc = err_set(e, EXIT_UNDECIDED, "%s: out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		/* One byte past size: a file that grew is refused. */
+		n = read(fd, buf + used, size + 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+		if (used > size) {
+			rc = err_set(e, EXIT_REJECTED,
+				     "%s: changed while it was read", path);
+			goto out;
+		}
+	}
+	if (used != size) {
+		rc = err_set(e, EXIT_REJECTED, "%s: changed while it was read",
+			     path);
+		goto out;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	*len = used;
+	buf = NULL;
+out:
+	if (buf != NULL)
+		OPENSSL_clear_free(buf, size + 1);
+	close(fd);
+	return rc;
+}
+
+void
+secret_free(unsigned char *buf, size_t len)
+{
+	if (buf != NULL)
+		OPENSSL_clear_free(buf, len + 1);
 }
 
 int

@@ -18,6 +18,29 @@
 #define MAX_STATEMENT_BYTES ((size_t)64 * 1024 * 1024)
 #define MAX_KEY_BYTES ((size_t)64 * 1024)
 
+/* Ceilings for secrets read whole (SPEC-OUT-3). */
+#define MAX_SECRET_KEY_BYTES ((size_t)64 * 1024)
+#define MAX_CREDENTIAL_BYTES ((size_t)4096)
+#define MAX_PRIVATE_PARAMS_BYTES ((size_t)1024 * 1024)
+
+/* secret_read flags: refuse a file that group or others may read. */
+#define SECRET_OWNER_ONLY 1u
+
+/*
+ * SPEC-OUT-3: reads a secret file (regular, never stdin) into one
+ * allocation sized from fstat, NUL-terminated (not counted in *len): no
+ * growth, so no copy of the secret is left in freed memory. Fails with
+ * EXIT_REJECTED when the file is larger than max or changes size while it
+ * is read, with EXIT_USAGE when SECRET_OWNER_ONLY is given and the mode
+ * grants any group or other permission, else with EXIT_UNDECIDED. *out is
+ * the caller's, released with secret_free, which wipes it.
+ */
+int secret_read(unsigned char **out, size_t *len, const char *path, size_t max,
+		unsigned flags, struct err *e);
+
+/* Wipes and frees a buffer from secret_read; NULL is allowed. */
+void secret_free(unsigned char *buf, size_t len);
+
 /*
  * Reads the whole of path ("-" is stdin) into a new buffer, NUL-terminated
  * (the NUL is not counted in *len). Fails with EXIT_UNDECIDED when the file

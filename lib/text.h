@@ -2,6 +2,7 @@
 #ifndef MLATTEST_LIB_TEXT_H
 #define MLATTEST_LIB_TEXT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /*
@@ -10,6 +11,22 @@
  * truncating with "..." when it does not fit.
  */
 void text_escape(char *out, size_t cap, const char *in);
+
+/*
+ * SPEC-VER-6: the escaping every program applies once, to each line it
+ * prints. Copies in to a new string (*out, freed with free()), replacing
+ * control bytes (below 0x20 except newline and tab, DEL), bytes that are
+ * not printable ASCII, and so Unicode bidi overrides, with \xNN escapes.
+ * Backslashes stay, so text escaped earlier is not escaped twice. At most
+ * TEXT_MAX_LINE bytes of in are copied, then "...". Fails (-1) only when
+ * out of memory.
+ */
+#define TEXT_MAX_LINE ((size_t)4096)
+int text_escape_line(char **out, const char *in);
+
+/* Formats fmt and ap, then escapes the result as text_escape_line. */
+int text_vformat_line(char **out, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* A fixed-size line being built for output; never overflows, truncates. */
 struct textbuf {

@@ -6,7 +6,7 @@
 #   test_pkgs   everything the test suite runs against, on top
 # shellcheck disable=SC2034
 build_pkgs=(build-essential cmake pkg-config libssl-dev libjansson-dev
-	libcurl4-openssl-dev libtss2-dev libp11-kit-dev jq python3)
+	libcurl4-openssl-dev libtss2-dev libp11-kit-dev libgit2-dev jq python3)
 test_pkgs=(check libsubunit-dev clang-format mandoc openssl curl python3
 	python3-jsonschema in-toto docker-registry swtpm swtpm-tools tpm2-tools
 	nodejs npm perl ca-certificates git time clang libclang-rt-14-dev xxd

@@ -8,6 +8,7 @@ scripts/build.sh build -DMLATTEST_TESTS=ON
 scripts/build.sh build-asan -DMLATTEST_TESTS=ON -DMLATTEST_SANITIZE=ON
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
 status=0
 echo "== fuzzing: every parser target briefly (fuzz/run.sh; longer: fuzz/run.sh 600)"
 FUZZ_JOBS=2 fuzz/run.sh "${FUZZ_SECONDS:-5}" || status=1

@@ -164,7 +164,7 @@ say_fail(struct run *r, const char *src, const struct err *e)
 	json_t *row;
 
 	r->status = verify_worst(r->status, e->code);
-	printf("FAIL  %s\n", e->msg);
+	verify_print(stdout, "FAIL  %s\n", e->msg);
 	row = json_pack("{s:s, s:b, s:s}", "source", src, "verified", 0,
 			"error", e->msg);
 	json_array_append_new(r->report, row);
@@ -199,9 +199,10 @@ say_pass(struct run *r, const char *src, const struct key *signer,
 
 	text_escape(ptype, sizeof(ptype), statement_predicate_type(st));
 	text_escape(first, sizeof(first), name ? name : "_");
-	printf("PASS  %s  %s  signed by %.16s (%s)  subject %s%s\n", src, ptype,
-	       key_id(signer), key_source(signer), first,
-	       json_array_size(subs) > 1 ? " and more" : "");
+	verify_print(stdout,
+		     "PASS  %s  %s  signed by %.16s (%s)  subject %s%s\n", src,
+		     ptype, key_id(signer), key_source(signer), first,
+		     json_array_size(subs) > 1 ? " and more" : "");
 	row = json_pack("{s:s, s:b, s:s, s:s, s:s, s:o}", "source", src,
 			"verified", 1, "keyid", key_id(signer), "predicateType",
 			statement_predicate_type(st), "statementType",
@@ -274,17 +275,19 @@ check_timestamps(json_t **times, const struct run *r,
 			       "(--require-timestamp)",
 			       ent->src);
 	if (ent->nts > 0 && r->tsa == NULL)
-		printf("NOTE  %s  %zu timestamp(s) not checked (no "
-		       "--tsa-cert)\n",
-		       ent->src, ent->nts);
+		verify_print(stdout,
+			     "NOTE  %s  %zu timestamp(s) not checked (no "
+			     "--tsa-cert)\n",
+			     ent->src, ent->nts);
 	sig = dsse_sig(ent->env, 0, &siglen);
 	for (i = 0; r->tsa != NULL && i < ent->nts; i++) {
 		if (tsa_verify(when, r->tsa, ent->ts[i].der, ent->ts[i].len,
 			       sig, siglen, e) != 0)
 			return err_prefix(e, "%s", ent->src);
 		json_array_append_new(*times, json_string(when));
-		printf("TIME  %s  genTime %s (RFC 3161, trusted TSA)\n",
-		       ent->src, when);
+		verify_print(stdout,
+			     "TIME  %s  genTime %s (RFC 3161, trusted TSA)\n",
+			     ent->src, when);
 	}
 	return 0;
 }
@@ -382,7 +385,7 @@ static void
 artifact_fail(struct run *r, const char *path, const struct err *e)
 {
 	r->status = verify_worst(r->status, e->code);
-	printf("FAIL  artifact %s\n", e->msg);
+	verify_print(stdout, "FAIL  artifact %s\n", e->msg);
 	json_array_append_new(r->arts,
 			      json_pack("{s:s, s:b, s:s}", "path", path,
 					"matched", 0, "error", e->msg));
@@ -407,10 +410,11 @@ artifact_missing(struct run *r, const struct artifact *a, const char *shown)
 	if (srcs == NULL || artifact_nearest(&near, a, srcs, r->nok, &e) != 0)
 		r->status = verify_worst(r->status, EXIT_UNDECIDED);
 	free(srcs);
-	printf("FAIL  artifact %s%s%s is not a subject of any verified "
-	       "statement\n",
-	       shown, a->kind == ARTIFACT_DIGEST ? "" : " ",
-	       a->kind == ARTIFACT_DIGEST ? "" : a->shown);
+	verify_print(stdout,
+		     "FAIL  artifact %s%s%s is not a subject of any verified "
+		     "statement\n",
+		     shown, a->kind == ARTIFACT_DIGEST ? "" : " ",
+		     a->kind == ARTIFACT_DIGEST ? "" : a->shown);
 	artifact_nearest_print(stdout, a, near);
 	row = json_pack("{s:s, s:O, s:O, s:b, s:s}", "path", a->arg, "sha256",
 			json_object_get(a->set, "sha256"), "digest", a->set,
@@ -440,9 +444,10 @@ check_artifact(struct run *r, const char *path)
 	for (i = 0; i < r->nok; i++) {
 		if (!artifact_in_statement(&a, r->ok[i].st))
 			continue;
-		printf("PASS  artifact %s%s%s is a subject of %s\n", shown,
-		       a.kind == ARTIFACT_DIGEST ? "" : " ",
-		       a.kind == ARTIFACT_DIGEST ? "" : a.shown, r->ok[i].src);
+		verify_print(
+		    stdout, "PASS  artifact %s%s%s is a subject of %s\n", shown,
+		    a.kind == ARTIFACT_DIGEST ? "" : " ",
+		    a.kind == ARTIFACT_DIGEST ? "" : a.shown, r->ok[i].src);
 		json_array_append_new(
 		    r->arts,
 		    json_pack("{s:s, s:O, s:O, s:b, s:s}", "path", path,

@@ -1,4 +1,5 @@
 /* verify: check attestations. The command table lives here. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/opt.h"
+#include "lib/text.h"
 #include "verify/verify.h"
 
 struct command {
@@ -30,12 +32,27 @@ static const struct command commands[] = {
      "check a gate's VSA: signed, PASSED, about the model, under the policy"},
 };
 
+void
+verify_print(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	char *safe = NULL;
+
+	va_start(ap, fmt);
+	if (text_vformat_line(&safe, fmt, ap) == 0)
+		fputs(safe, f);
+	else
+		fputs("verify: out of memory\n", f);
+	va_end(ap);
+	free(safe);
+}
+
 int
 verify_fail(const struct err *e)
 {
 	int code = e->code ? e->code : EXIT_UNDECIDED;
 
-	fprintf(stderr, "verify: %s\n", e->msg[0] ? e->msg : "failed");
+	verify_print(stderr, "verify: %s\n", e->msg[0] ? e->msg : "failed");
 	return code;
 }
 
@@ -176,9 +193,10 @@ main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	if (near_command(argv[1]) != NULL) {
-		fprintf(stderr,
-			"verify: no such file %s; did you mean verify %s?\n",
-			argv[1], near_command(argv[1]));
+		verify_print(
+		    stderr,
+		    "verify: no such file %s; did you mean verify %s?\n",
+		    argv[1], near_command(argv[1]));
 		return EXIT_USAGE;
 	}
 	return cmd_verify(argc, argv);

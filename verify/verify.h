@@ -2,8 +2,18 @@
 #ifndef MLATTEST_VERIFY_VERIFY_H
 #define MLATTEST_VERIFY_VERIFY_H
 
+#include <stdio.h>
+
 #include "keys/key.h"
 #include "lib/err.h"
+
+/*
+ * SPEC-VER-6: the one place verify prints a line: formats it, escapes it
+ * with text_escape_line and writes it to f. Every message carrying
+ * untrusted text goes through here.
+ */
+void verify_print(FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Prints "verify: message" for e on stderr and returns its exit class. */
 int verify_fail(const struct err *e);

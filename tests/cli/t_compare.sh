@@ -13,14 +13,17 @@ for who in trainer evaluator steward mallory; do
 done
 cp -r "$SRC/demo/data" data
 cp "$SRC/demo/train.py" "$SRC/demo/evaluate.py" .
-# Two code versions: minimal repositories (HEAD and one ref) that attest
-# reads without running git.
+# Two code versions: one-commit repositories with the same origin.
+command -v git >/dev/null || { echo "missing dependency: git" >&2; exit 1; }
 for c in 1 2; do
-	mkdir -p code$c/.git/refs/heads
-	echo 'ref: refs/heads/main' >code$c/.git/HEAD
-	printf '%040d\n' $c | tr 0 "$c" >code$c/.git/refs/heads/main
-	printf '[remote "origin"]\n\turl = https://example.com/train.git\n' >code$c/.git/config
+	git init -q -b main code$c && echo "v$c" >code$c/train.txt &&
+		git -C code$c add train.txt &&
+		git -C code$c -c user.name=t -c user.email=t@example.com commit -qm "v$c" &&
+		git -C code$c remote add origin https://example.com/train.git ||
+		{ echo "cannot make code$c" >&2; exit 1; }
 done
+C1=$(git -C code1 rev-parse HEAD)
+C2=$(git -C code2 rev-parse HEAD)
 K="--key trainer.pub --key evaluator.pub"
 
 # [LR=X] mkrun DIR SEED [attest run options]: train (--lr 3, recorded as
@@ -94,7 +97,7 @@ grep -qF "DIFFERS  input differs: A data/train/ sha256:$A_ROOT, B data/train/ sh
 
 mkrun g 7 --code ../code2
 expect_err "different code commit: divergent" 1 "DIVERGENT" c --bundle a/run.intoto.jsonl --bundle g/run.intoto.jsonl
-grep -qF "DIFFERS  code differs: A git+https://example.com/train.git@refs/heads/main gitCommit:1111111111111111111111111111111111111111, B git+https://example.com/train.git@refs/heads/main gitCommit:2222222222222222222222222222222222222222" "$T/out" &&
+grep -qF "DIFFERS  code differs: A git+https://example.com/train.git@refs/heads/main gitCommit:$C1, B git+https://example.com/train.git@refs/heads/main gitCommit:$C2" "$T/out" &&
 	pass "the code commit is named" || fail "code not named"
 
 mkrun s 8
@@ -106,8 +109,9 @@ else
 fi
 
 # --- private parameters: named and skipped ---
-mkrun v1 7 --private-param mix=0.25 --commitments ../v1.salts
-mkrun v2 7 --private-param mix=0.25 --commitments ../v2.salts
+(umask 077 && printf 'mix=0.25\n' >mix.params)
+mkrun v1 7 --private-params ../mix.params --commitments ../v1.salts
+mkrun v2 7 --private-params ../mix.params --commitments ../v2.salts
 expect_err "private parameters skipped: consistent" 0 "CONSISTENT" c --bundle v1/run.intoto.jsonl --bundle v2/run.intoto.jsonl
 grep -qF "SKIPPED  private parameters are salted commitments and cannot be compared across runs: A {mix} B {mix}" "$T/out" &&
 	pass "private parameters named as not comparable" || fail "private parameters"

@@ -112,6 +112,21 @@ no_raw_esc() {
 	fi
 	return $rc
 }
+# no_raw_ctl CMD...: CMD's status, or 97 when stdout or stderr holds a
+# control byte other than newline and tab (ESC, CR, NUL, ...) or a bidi
+# override (U+202A..U+202E, U+2066..U+2069). SPEC-VER-6.
+no_raw_ctl() {
+	local rc
+	tcmd "$@" >"$T/raw.out" 2>"$T/raw.err"
+	rc=$?
+	cat "$T/raw.out"
+	cat "$T/raw.err" >&2
+	if LC_ALL=C grep -qaP '[\x00-\x08\x0b-\x1f\x7f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]' "$T/raw.out" "$T/raw.err"; then
+		echo "raw control byte in the output" >&2
+		return 97
+	fi
+	return $rc
+}
 # json_report CMD...: CMD's status, or 98 when stdout is not one JSON object.
 json_report() {
 	local rc
@@ -474,5 +489,22 @@ race() {
 }
 race && pass "file swapped for a symlink while hashing (40 runs)" ||
 	fail "file swapped for a symlink: a run hashed the link target or crashed"
+
+# ---- SPEC-VER-6: every printed line is escaped once ---------------------------
+b_ctl_esc() { printf '{"payload":\033[31mX}\n' >ctl-esc.intoto.jsonl; }
+b_ctl_cr() { printf '{"payload":\r\033[2KPASS}\n' >ctl-cr.intoto.jsonl; }
+b_ctl_nul() { printf '{"payloadType":"\\u0000\\u001b","payload":"QQ==","signatures":[]}\n' >ctl-nul.intoto.jsonl; }
+b_ctl_bidi() { printf '{"payload":\xe2\x80\xaeX}\n' >ctl-bidi.intoto.jsonl; }
+b_ctl_attest() { printf '{"\xe2\x80\xae\033x":1}' >ctl-stmt.json; }
+b_ctl_big() {
+	python3 -c 'import sys; sys.stdout.write("{\"" + "\x1b" * 10 + "A" * 1048576 + "\":1}\n")' >ctl-big.intoto.jsonl
+}
+row "raw ESC in a bundle line"                   b_ctl_esc  1  'out:FAIL .*invalid JSON.*x1b'  no_raw_ctl "$VERIFY" "${K[@]}" ctl-esc.intoto.jsonl
+row "CR and ESC in a bundle line"                b_ctl_cr  1  'out:FAIL .*invalid token near .\\x1b' no_raw_ctl "$VERIFY" "${K[@]}" ctl-cr.intoto.jsonl
+row "NUL via \\u0000 in a field"                 b_ctl_nul  1  'out:FAIL .*u0000 is not allowed' no_raw_ctl "$VERIFY" "${K[@]}" ctl-nul.intoto.jsonl
+row "bidi override in a bundle line"            b_ctl_bidi  1  'out:FAIL .*near .\\xe2\\x80\\xae' no_raw_ctl "$VERIFY" "${K[@]}" ctl-bidi.intoto.jsonl
+row "1 MB key name with ESC"                     b_ctl_big  1  'out:FAIL .*intoto.jsonl' no_raw_ctl "$VERIFY" "${K[@]}" ctl-big.intoto.jsonl
+row "bidi and ESC in a statement to sign"        b_ctl_attest 1 'attest: ctl-stmt.json: invalid JSON.*xe2' no_raw_ctl "$ATTEST" sign --key k.key --bundle ctl.out.jsonl ctl-stmt.json
+row "ESC in an unknown attest command"           -          2  'unknown command .*\\x1b' no_raw_ctl "$ATTEST" "$(printf 'x\033[31m')"
 
 summary

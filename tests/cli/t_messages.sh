@@ -97,8 +97,12 @@ expect "twin: merge with every slice" 0 "$ATTEST" manifest --merge --out merged.
 # A hyperparameter key given twice.
 expect_err "--param lr twice" 2 '^attest: --param: key lr given twice \(lr=1, then lr=2\); give each key once$' \
 	"$ATTEST" run --key keys/trainer.key --output out2.bin --param lr=1 --param lr=2 -- sh -c 'echo x >out2.bin'
-expect_err "--param and --private-param with one key" 2 '^attest: --private-param: key lr given twice \(lr=1, then lr=3\); give each key once$' \
-	"$ATTEST" run --key keys/trainer.key --output out2.bin --param lr=1 --private-param lr=3 --commitments c.json -- sh -c 'echo x >out2.bin'
+(umask 077 && printf 'lr=3\n' >lr.params && printf 'mix=1\nmix=2\n' >mix2.params)
+expect_err "--param and --private-params with one key" 2 '^attest: lr.params: line 1: key lr given twice; give each key once$' \
+	"$ATTEST" run --key keys/trainer.key --output out2.bin --param lr=1 --private-params lr.params --commitments c.json -- sh -c 'echo x >out2.bin'
+grep -q 'lr=3' "$T/err" && fail "a private value was echoed" || pass "duplicate private key: the value is not echoed"
+expect_err "--private-params with one key twice" 2 '^attest: mix2.params: line 2: key mix given twice; give each key once$' \
+	"$ATTEST" run --key keys/trainer.key --output out2.bin --private-params mix2.params --commitments c.json -- sh -c 'echo x >out2.bin'
 [ ! -e out2.bin ] && pass "duplicate keys: the run did not start" || fail "the run started"
 expect "twin: distinct keys" 0 "$ATTEST" run --key keys/trainer.key --output out2.bin --param lr=1 \
 	--param lr2=2 --bundle p.intoto.jsonl -- sh -c 'echo x >out2.bin'

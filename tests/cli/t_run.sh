@@ -18,10 +18,11 @@ export MY_API_KEY=plain
 export CUDA_VISIBLE_DEVICES=0
 export OMP_NUM_THREADS=2
 export SAFE_LOOKING="Bearer abcdef"
+(umask 077 && printf 'secret_mix=0.125\n' >private.params)
 expect "attest run wraps train.py" 0 "$ATTEST" run --key trainer.key \
 	--input data/train --input config.yaml --dataset ds.intoto.jsonl \
 	--config config.yaml --param lr=3 --param epochs=50 \
-	--private-param secret_mix=0.125 --commitments salts.json \
+	--private-params private.params --commitments salts.json \
 	--env HF_TOKEN --env MY_API_KEY --env SAFE_LOOKING --seed 42 \
 	--capture-logs logs --output model.json --bundle model.intoto.jsonl \
 	-- "$PY" train.py data/train model.json --lr 3 --epochs 50
@@ -82,7 +83,29 @@ expect_err "command not found: 127, no attestation" 127 "no-such-cmd" "$ATTEST" 
 [ -e nf.intoto.jsonl ] && fail "attestation written for a command that never ran" || pass "no attestation for 127"
 expect_err "missing output after success" 3 "missing.bin" "$ATTEST" run --key trainer.key --output missing.bin --bundle m.intoto.jsonl -- true
 expect "usage: no command" 2 "$ATTEST" run --key trainer.key --output x
-expect "usage: private param without commitments" 2 "$ATTEST" run --key trainer.key --output x --private-param a=1 -- true
+expect_err "usage: private params without commitments" 2 "needs --commitments" "$ATTEST" run --key trainer.key --output x --private-params private.params -- true
+# SPEC-OUT-3: private values never in argv, the file owner-only.
+expect_err "--private-param in argv refused" 2 "visible to every user.*--private-params FILE" \
+	"$ATTEST" run --key trainer.key --output x --private-param a=1 --commitments c.json -- sh -c 'touch ran-pp'
+[ -e ran-pp ] && fail "the command ran despite --private-param" || pass "--private-param: the command did not run"
+printf 'a=1\n' >shared.params && chmod 644 shared.params
+expect_err "--private-params readable by others refused" 2 "shared.params: readable by group or others \\(mode 0644\\)" \
+	"$ATTEST" run --key trainer.key --output x --private-params shared.params --commitments c.json -- sh -c 'touch ran-pp'
+chmod 640 shared.params
+expect_err "--private-params readable by group refused" 2 "readable by group or others \\(mode 0640\\)" \
+	"$ATTEST" run --key trainer.key --output x --private-params shared.params --commitments c.json -- sh -c 'touch ran-pp'
+(umask 077 && printf 'novalue\n' >bad.params)
+expect_err "--private-params bad line refused, value not echoed" 2 "bad.params: line 1: expected K=V" \
+	"$ATTEST" run --key trainer.key --output x --private-params bad.params --commitments c.json -- sh -c 'touch ran-pp'
+grep -q novalue "$T/err" && fail "a private line was echoed" || pass "a private line is not echoed"
+[ -e ran-pp ] && fail "the command ran despite bad --private-params" || pass "bad --private-params: the command did not run"
+(umask 077 && printf 'x=1\n\ny=secret two\n' >two.params)
+expect "--private-params: two lines, an empty one skipped" 0 "$ATTEST" run --key trainer.key --output two.out \
+	--private-params two.params --commitments two.salts --bundle two.intoto.jsonl -- sh -c 'echo > two.out'
+[ "$(jq -r .payload two.intoto.jsonl | base64 -d | jq -c '.predicate.buildDefinition.externalParameters.privateParameters | keys')" = '["x","y"]' ] &&
+	pass "both private parameters committed" || fail "private parameters from the file"
+grep -q "secret two" two.intoto.jsonl && fail "a private value in the attestation" || pass "no private value in the attestation"
+[ "$(jq -r '.parameters.y.value' two.salts)" = "secret two" ] && pass "commitments file holds the value" || fail "commitments file"
 expect_err "--tsa with dsse refused before the run" 2 "sigstore" "$ATTEST" run --key trainer.key \
 	--tsa https://tsa.invalid/ --output o.txt -- sh -c 'touch ran-tsa'
 expect_err "--tsa plain http to a remote host refused before the run" 2 "loopback" "$ATTEST" run \

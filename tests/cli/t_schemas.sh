@@ -120,9 +120,10 @@ printf 'lr: 0.5\n' >config.yaml
 mkdir -p logs
 export OMP_NUM_THREADS=2 CUDA_VISIBLE_DEVICES=0
 export HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz123456
+(umask 077 && printf 'mix=0.125\n' >mix.params)
 expect "attest run (every option)" 0 "$ATTEST" run --key trainer.key \
 	--input data/train --dataset ds.intoto.jsonl --config config.yaml \
-	--param lr=0.5 --param epochs=20 --private-param mix=0.125 \
+	--param lr=0.5 --param epochs=20 --private-params mix.params \
 	--commitments commitments.json --env HF_TOKEN --seed 42 \
 	--image "registry.example.com/train@sha256:$(printf '%064d' 7)" \
 	--base-model data/test/part-0.csv --capture-logs logs \

@@ -116,6 +116,72 @@ START_TEST(test_decode_bad)
 }
 END_TEST
 
+/*
+ * SPEC-ENV-7: canonical text and its non-canonical twin (non-zero unused
+ * bits in the last character). b64_decode accepts the twin (peers' text),
+ * b64_decode_strict refuses it.
+ */
+struct strict_row {
+	const char *good, *bad;
+	const char *want;
+	size_t wantlen;
+};
+
+static const struct strict_row strict_rows[] = {
+    {"QQ==", "QR==", "A", 1},
+    {"QQ==", "QX==", "A", 1},
+    {"QQ", "QR", "A", 1},
+    {"QQ", "QT", "A", 1},
+    {"QUI=", "QUJ=", "AB", 2},
+    {"QUI=", "QUL=", "AB", 2},
+    {"QUI", "QUL", "AB", 2},
+    {"-_8=", "-_9=", "\xfb\xff", 2},
+    {"Zm9vYg==", "Zm9vYh==", "foob", 4},
+};
+
+START_TEST(test_decode_strict)
+{
+	const struct strict_row *r = &strict_rows[_i];
+	struct err e = ERR_INIT;
+	unsigned char *out = NULL;
+	size_t len = 99;
+
+	ck_assert_int_eq(
+	    b64_decode_strict(&out, &len, r->good, strlen(r->good), "f", &e),
+	    0);
+	ck_assert_uint_eq(len, r->wantlen);
+	ck_assert_mem_eq(out, r->want, len);
+	free(out);
+	ck_assert_int_eq(
+	    b64_decode(&out, &len, r->bad, strlen(r->bad), "f", &e), 0);
+	ck_assert_mem_eq(out, r->want, len);
+	free(out);
+	out = (unsigned char *)"x";
+	ck_assert_int_eq(
+	    b64_decode_strict(&out, &len, r->bad, strlen(r->bad), "f", &e),
+	    -EXIT_REJECTED);
+	ck_assert_ptr_null(out);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_str_eq(e.msg,
+			 "f: non-canonical base64 (non-zero trailing bits)");
+}
+END_TEST
+
+/* The strict decoder refuses everything the lenient one does. */
+START_TEST(test_decode_strict_bad)
+{
+	const struct dec_row *r = &dec_rows[_i];
+	struct err e = ERR_INIT;
+	unsigned char *out = NULL;
+	size_t len;
+
+	ck_assert_int_eq(
+	    b64_decode_strict(&out, &len, r->bad, strlen(r->bad), "f", &e),
+	    -EXIT_REJECTED);
+	ck_assert_ptr_null(out);
+}
+END_TEST
+
 /* The length given is the length used: an embedded NUL is a bad char. */
 START_TEST(test_decode_nul)
 {
@@ -181,6 +247,10 @@ b64_suite(void)
 	tcase_add_loop_test(tc, test_decode_good, 0,
 			    sizeof(dec_rows) / sizeof(dec_rows[0]));
 	tcase_add_loop_test(tc, test_decode_bad, 0,
+			    sizeof(dec_rows) / sizeof(dec_rows[0]));
+	tcase_add_loop_test(tc, test_decode_strict, 0,
+			    sizeof(strict_rows) / sizeof(strict_rows[0]));
+	tcase_add_loop_test(tc, test_decode_strict_bad, 0,
 			    sizeof(dec_rows) / sizeof(dec_rows[0]));
 	tcase_add_test(tc, test_decode_nul);
 	tcase_add_test(tc, test_round_trip);

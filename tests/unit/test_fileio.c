@@ -116,6 +116,79 @@ START_TEST(test_read_file_ceiling)
 }
 END_TEST
 
+/* secret_read: the same ceilings, one allocation, wiped on free. */
+START_TEST(test_secret_ceiling)
+{
+	const struct size_row *r = &size_rows[_i];
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "s");
+	unsigned char *data = pattern(r->size), *buf = (unsigned char *)1;
+	struct err e = ERR_INIT;
+	size_t len = 7;
+
+	testutil_put(path, data, r->size, 0600);
+	ck_assert_int_eq(
+	    secret_read(&buf, &len, path, r->max, SECRET_OWNER_ONLY, &e),
+	    r->rc);
+	if (r->rc == 0) {
+		ck_assert_uint_eq(len, r->size);
+		ck_assert_mem_eq(buf, data, len);
+		ck_assert_uint_eq(buf[len], 0);
+		secret_free(buf, len);
+	} else {
+		ck_assert_int_eq(e.code, EXIT_REJECTED);
+		ck_assert_ptr_null(buf);
+		ck_assert_uint_eq(len, 0);
+		ck_assert_msg(strstr(e.msg, "limit") != NULL, "%s", e.msg);
+	}
+	free(data);
+	free(path);
+	testutil_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+struct secret_mode_row {
+	mode_t mode;
+	unsigned flags;
+	int rc;
+};
+
+static const struct secret_mode_row secret_mode_rows[] = {
+    {0600, SECRET_OWNER_ONLY, 0},
+    {0400, SECRET_OWNER_ONLY, 0},
+    {0640, SECRET_OWNER_ONLY, -EXIT_USAGE},
+    {0604, SECRET_OWNER_ONLY, -EXIT_USAGE},
+    {0610, SECRET_OWNER_ONLY, -EXIT_USAGE},
+    {0644, 0, 0},
+};
+
+START_TEST(test_secret_mode)
+{
+	const struct secret_mode_row *r = &secret_mode_rows[_i];
+	char *dir = testutil_tmpdir(), *path = testutil_join(dir, "s");
+	unsigned char *buf = NULL;
+	struct err e = ERR_INIT;
+	size_t len = 0;
+
+	testutil_put(path, "k=v\n", 4, r->mode);
+	ck_assert_int_eq(chmod(path, r->mode), 0);
+	ck_assert_int_eq(secret_read(&buf, &len, path, 100, r->flags, &e),
+			 r->rc);
+	if (r->rc != 0) {
+		ck_assert_ptr_null(buf);
+		ck_assert_msg(strstr(e.msg, "readable by group or others"),
+			      "%s", e.msg);
+	}
+	secret_free(buf, len);
+	ck_assert_int_eq(secret_read(&buf, &len, dir, 100, 0, &e),
+			 -EXIT_UNDECIDED);
+	ck_assert_ptr_nonnull(strstr(e.msg, "is a directory"));
+	free(path);
+	testutil_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 /* The same ceiling on a pipe ("-" is stdin), where no size is known. */
 START_TEST(test_read_pipe_ceiling)
 {
@@ -600,6 +673,11 @@ fileio_suite(void)
 	tcase_add_loop_test(rd, test_read_pipe_ceiling, 0,
 			    sizeof(size_rows) / sizeof(size_rows[0]));
 	tcase_add_test(rd, test_read_refusals);
+	tcase_add_loop_test(rd, test_secret_ceiling, 0,
+			    sizeof(size_rows) / sizeof(size_rows[0]));
+	tcase_add_loop_test(rd, test_secret_mode, 0,
+			    sizeof(secret_mode_rows) /
+				sizeof(secret_mode_rows[0]));
 	tcase_add_test(wr, test_write_new_and_replace);
 	tcase_add_test(wr, test_write_exclusive);
 	tcase_add_test(wr, test_write_symlink);
