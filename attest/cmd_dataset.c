@@ -373,10 +373,7 @@ hash_path(struct tree *t, const struct dataset_opts *o, const char *path,
 		t->path = strdup(path);
 		rc = digest_manifest_load(&t->m, o->from_manifest, e);
 		if (rc == 0)
-			rc = digest_manifest_oms_root(t->root, t->m,
-						      DIGEST_ORDER_PATH, e);
-		if (rc == 0 && digest_manifest_shard_size(t->m) == 0)
-			rc = digest_manifest_dirhash(t->dirhash, t->m, e);
+			rc = tree_roots(t, e);
 		return rc;
 	}
 	progress_attach(&p, &d, path);

@@ -896,6 +896,53 @@ digest_manifest_dirhash(unsigned char out[32], const struct digest_manifest *m,
 	return rc;
 }
 
+/* SPEC-DIG-5: one line per file binds its path, size and every shard. */
+static int
+shard_line(EVP_MD_CTX *ctx, const struct digest_manifest *m, size_t i)
+{
+	char hex[SHA256_HEX_LEN + 1], num[32];
+	size_t j, nsh = digest_manifest_shard_count(m, i);
+	int n = snprintf(num, sizeof(num), "%llu ",
+			 (unsigned long long)m->v[i].size);
+	int ok = EVP_DigestUpdate(ctx, num, (size_t)n) == 1;
+
+	for (j = 0; ok && j < nsh; j++) {
+		hex_encode(hex, m->shards[m->v[i].shard0 + j], 32);
+		ok = (j == 0 || EVP_DigestUpdate(ctx, ",", 1) == 1) &&
+		     EVP_DigestUpdate(ctx, hex, SHA256_HEX_LEN) == 1;
+	}
+	return ok && EVP_DigestUpdate(ctx, "  ", 2) == 1 &&
+	       EVP_DigestUpdate(ctx, m->v[i].path, m->v[i].path_len) == 1 &&
+	       EVP_DigestUpdate(ctx, "\n", 1) == 1;
+}
+
+int
+digest_manifest_shard_dirhash(unsigned char out[32],
+			      const struct digest_manifest *m, struct err *e)
+{
+	EVP_MD_CTX *ctx = NULL;
+	char head[48];
+	int ok, n, rc = 0;
+	size_t i;
+
+	if (m->partial || m->shard_size == 0)
+		return err_set(e, EXIT_USAGE,
+			       "shardDirHash needs the shards of a full "
+			       "manifest (not whole-file digests or a partial "
+			       "manifest)");
+	n = snprintf(head, sizeof(head), "shards %llu\n",
+		     (unsigned long long)m->shard_size);
+	ctx = EVP_MD_CTX_new();
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	     EVP_DigestUpdate(ctx, head, (size_t)n) == 1;
+	for (i = 0; ok && i < m->n; i++)
+		ok = shard_line(ctx, m, i);
+	if (!ok || EVP_DigestFinal_ex(ctx, out, NULL) != 1)
+		rc = err_ossl(e, EXIT_UNDECIDED, "sha256");
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
 /* --- JSON ------------------------------------------------------------- */
 
 struct outbuf {

@@ -199,6 +199,13 @@ int digest_manifest_oms_root(unsigned char out[32],
 int digest_manifest_dirhash(unsigned char out[32],
 			    const struct digest_manifest *m, struct err *e);
 
+/* out = the shardDirHash (SPEC-DIG-5): SHA-256 over "shards N\n" then, per
+ * file in bytewise path order, "<size> <shard hex,...>  <path>\n". Binds
+ * names, sizes and shards. Whole-file and partial manifests: EXIT_USAGE. */
+int digest_manifest_shard_dirhash(unsigned char out[32],
+				  const struct digest_manifest *m,
+				  struct err *e);
+
 /*
  * JSON form (UTF-8, one line, keys of the header sorted, files last):
  *   {"method":"files","version":1,

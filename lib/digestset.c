@@ -18,8 +18,12 @@ static const struct alg_rule accepted[] = {
     {"sha3_384", 96},	{"sha3_512", 128},  {"shake128", 0},  {"shake256", 0},
     {"blake2b", 128},	{"blake2s", 64},    {"sm3", 64},      {"dirHash", 64},
     {"dirHash1", 64},	{"gitCommit", 64},  {"gitTree", 64},  {"gitBlob", 64},
-    {"gitTag", 64},	{"omsRoot", 64},
+    {"gitTag", 64},	{"omsRoot", 64},	    {"shardDirHash", 64},
 };
+
+/* SPEC-DIG-4: the algorithms whose value binds every file's name and size. */
+static const char *const name_binding[] = {"dirHash", "dirHash1",
+					   "shardDirHash", "gitTree"};
 
 int
 digestset_acceptable(const char *alg, const char *value)
@@ -70,6 +74,53 @@ digestset_has_acceptable(const json_t *set)
 	json_object_foreach((json_t *)set, alg, v)
 	{
 		if (digestset_acceptable(alg, json_string_value(v)))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+binds_names(const char *alg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(name_binding) / sizeof(name_binding[0]); i++)
+		if (strcmp(alg, name_binding[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+digestset_binds_names(const json_t *set)
+{
+	const char *alg;
+	json_t *v;
+
+	json_object_foreach((json_t *)set, alg, v)
+	{
+		if (binds_names(alg) &&
+		    digestset_acceptable(alg, json_string_value(v)))
+			return 1;
+	}
+	return 0;
+}
+
+int
+digestset_match_tree(const json_t *a, const json_t *b, int is_tree)
+{
+	const char *alg;
+	json_t *va;
+
+	if (!digestset_match(a, b))
+		return 0;
+	if (!is_tree && !digestset_binds_names(a) && !digestset_binds_names(b))
+		return 1;
+	/* digestset_match saw no conflict: one shared binder is enough. */
+	json_object_foreach((json_t *)a, alg, va)
+	{
+		const json_t *vb = json_object_get(b, alg);
+		if (binds_names(alg) && json_string_value(vb) != NULL &&
+		    digestset_acceptable(alg, json_string_value(va)))
 			return 1;
 	}
 	return 0;

@@ -16,6 +16,18 @@ int digestset_acceptable(const char *alg, const char *value);
 /* 1 when the DigestSets a and b match (see above), else 0. */
 int digestset_match(const json_t *a, const json_t *b);
 
+/* 1 when set carries an acceptable algorithm that binds file names and
+ * sizes (dirHash, dirHash1, shardDirHash, gitTree): SPEC-DIG-4. */
+int digestset_binds_names(const json_t *set);
+
+/*
+ * SPEC-DIG-4: the match rule for trees. 1 when a and b match and share an
+ * equal name-binding algorithm. With is_tree 0 (both sides a single file)
+ * and neither set carrying a name-binding algorithm, as digestset_match.
+ * An OMS root (sha256 of a tree, omsRoot) alone never matches a tree.
+ */
+int digestset_match_tree(const json_t *a, const json_t *b, int is_tree);
+
 /* 1 when set carries at least one acceptable algorithm. */
 int digestset_has_acceptable(const json_t *set);
 

@@ -34,9 +34,19 @@ tree_hash(struct tree *t, const char *path, const struct digest_opts *opts,
 		memcpy(t->root, d, 32);
 		return 0;
 	}
-	rc = digest_manifest_oms_root(t->root, t->m, DIGEST_ORDER_PATH, e);
+	return tree_roots(t, e);
+}
+
+int
+tree_roots(struct tree *t, struct err *e)
+{
+	int rc = digest_manifest_oms_root(t->root, t->m, DIGEST_ORDER_PATH, e);
+
+	/* SPEC-TREE-2: every tree digest set binds names and sizes. */
 	if (rc == 0 && digest_manifest_shard_size(t->m) == 0)
 		rc = digest_manifest_dirhash(t->dirhash, t->m, e);
+	else if (rc == 0)
+		rc = digest_manifest_shard_dirhash(t->dirhash, t->m, e);
 	return rc;
 }
 
@@ -56,9 +66,18 @@ tree_digestset(const struct tree *t)
 
 	hex_encode(hex, t->root, 32);
 	json_object_set_new(set, "sha256", json_string(hex));
-	if (t->is_dir && digest_manifest_shard_size(t->m) == 0) {
-		hex_encode(hex, t->dirhash, 32);
-		json_object_set_new(set, "dirHash", json_string(hex));
+	if (set == NULL)
+		return NULL;
+	hex_encode(hex, t->dirhash, 32);
+	if (digest_manifest_shard_size(t->m) != 0 &&
+	    json_object_set_new(set, "shardDirHash", json_string(hex)) != 0) {
+		json_decref(set);
+		return NULL;
+	}
+	if (t->is_dir && digest_manifest_shard_size(t->m) == 0 &&
+	    json_object_set_new(set, "dirHash", json_string(hex)) != 0) {
+		json_decref(set);
+		return NULL;
 	}
 	return set;
 }

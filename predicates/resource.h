@@ -17,7 +17,7 @@ struct tree {
 	int is_dir;
 	struct digest_manifest *m; /* per-file manifest */
 	unsigned char root[32];	   /* file sha256, or OMS root */
-	unsigned char dirhash[32]; /* trees only */
+	unsigned char dirhash[32]; /* dirHash, or shardDirHash in shard mode */
 };
 
 /*
@@ -28,7 +28,11 @@ int tree_hash(struct tree *t, const char *path, const struct digest_opts *opts,
 	      struct err *e);
 void tree_clear(struct tree *t);
 
-/* The DigestSet of t: {"sha256": ...} plus "dirHash" for a tree. */
+/* Fills t->root and t->dirhash from t->m (SPEC-TREE-1, SPEC-TREE-2). */
+int tree_roots(struct tree *t, struct err *e);
+
+/* The DigestSet of t: {"sha256": ...} plus "dirHash" for a tree, or
+ * "shardDirHash" in shard mode (SPEC-TREE-2). NULL when out of memory. */
 json_t *tree_digestset(const struct tree *t);
 
 /*
