@@ -52,9 +52,13 @@ int emit_statement_tsa(const json_t *statement, const char *src,
  * "annotations" object) and marks it role "dataset" with the dataset's
  * name and the sha256 of the attestation line. A bundle that matches
  * nothing is EXIT_REJECTED (the data changed since it was attested).
+ * Matching needs a name-binding digest (SPEC-DIG-4). A resource linked to a
+ * shard-mode attestation is hashed again with its shard size (d, as the
+ * resource was hashed otherwise) and takes that digest set (SPEC-TREE-2).
  */
+struct digest_opts;
 int attest_link_datasets(json_t *rds, const char *const *bundles, size_t n,
-			 struct err *e);
+			 const struct digest_opts *d, struct err *e);
 
 /*
  * The subject for ARTIFACT: a path (file sha256 or tree digests, following

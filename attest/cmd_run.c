@@ -928,7 +928,7 @@ cmd_run(int argc, char **argv)
 		rc = hash_list(inputs, &o.inputs, "input", &o.dopts, NULL, &e);
 	if (rc == 0)
 		rc = attest_link_datasets(inputs, o.datasets.v, o.datasets.n,
-					  &e);
+					  &o.dopts, &e);
 	if (rc == 0 && o.base_model != NULL) {
 		struct list bm = {&o.base_model, 1};
 		rc = hash_list(deps, &bm, "base-model", &o.dopts, NULL, &e);

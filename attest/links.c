@@ -9,6 +9,7 @@
 #include "lib/hex.h"
 #include "lib/jsonio.h"
 #include "lib/statement.h"
+#include "predicates/resource.h"
 #include "predicates/types.h"
 
 static void
@@ -31,23 +32,65 @@ annotate(json_t *rd, const struct statement *st, const char *hex)
 			    json_pack("{s:s}", "sha256", hex));
 }
 
+static int
+is_tree_name(const json_t *rd)
+{
+	const char *n = jsonio_str(rd, "name");
+
+	return n != NULL && n[0] != '\0' && n[strlen(n) - 1] == '/';
+}
+
+/* rd's digest set hashed as a shard-mode attestation hashed it, or NULL. */
+static json_t *
+shard_set(const json_t *rd, unsigned long long shard,
+	  const struct digest_opts *d)
+{
+	struct digest_opts o = d ? *d : (struct digest_opts)DIGEST_OPTS_INIT;
+	const char *name = jsonio_str(rd, "name");
+	struct tree t;
+	json_t *set = NULL;
+
+	memset(&t, 0, sizeof(t));
+	o.shard_size = shard;
+	if (name != NULL && tree_hash(&t, name, &o, NULL) == 0)
+		set = tree_digestset(&t);
+	tree_clear(&t);
+	return set;
+}
+
 /* Annotates every RD of rds that a subject of st names; returns how many. */
 static size_t
-link_statement(json_t *rds, const struct statement *st, const char *hex)
+link_statement(json_t *rds, const struct statement *st, const char *hex,
+	       const struct digest_opts *d)
 {
 	const json_t *subs = statement_subjects(st);
+	unsigned long long shard = (unsigned long long)json_integer_value(
+	    json_object_get(json_object_get(statement_predicate(st), "hashing"),
+			    "shardSize"));
 	size_t i, j, linked = 0;
 
 	for (i = 0; i < json_array_size(subs); i++) {
 		const json_t *sd =
 		    json_object_get(json_array_get(subs, i), "digest");
 		for (j = 0; j < json_array_size(rds); j++) {
-			json_t *rd = json_array_get(rds, j);
-			if (digestset_match(sd,
-					    json_object_get(rd, "digest"))) {
+			json_t *rd = json_array_get(rds, j), *set = NULL;
+			int tree = is_tree_name(rd);
+			if (shard != 0 &&
+			    json_object_get(sd, "shardDirHash") != NULL)
+				set = shard_set(rd, shard, d);
+			if (set != NULL && digestset_match_tree(sd, set, 1)) {
+				json_object_set_new(rd, "digest", set);
+				set = NULL;
+				annotate(rd, st, hex);
+				linked++;
+			} else if (set == NULL &&
+				   digestset_match_tree(
+				       sd, json_object_get(rd, "digest"),
+				       tree)) {
 				annotate(rd, st, hex);
 				linked++;
 			}
+			json_decref(set);
 		}
 	}
 	return linked;
@@ -76,7 +119,7 @@ dataset_statement(const struct bundle_entry *ent)
 /* SPEC-RUN-5: each dataset attestation must name one of the resources. */
 int
 attest_link_datasets(json_t *rds, const char *const *bundles, size_t n,
-		     struct err *e)
+		     const struct digest_opts *dopts, struct err *e)
 {
 	unsigned char d[SHA256_LEN];
 	char hex[SHA256_HEX_LEN + 1];
@@ -94,7 +137,7 @@ attest_link_datasets(json_t *rds, const char *const *bundles, size_t n,
 				continue;
 			hash_sha256(d, ent->raw, ent->rawlen, NULL);
 			hex_encode(hex, d, SHA256_LEN);
-			linked += link_statement(rds, st, hex);
+			linked += link_statement(rds, st, hex, dopts);
 			statement_free(st);
 		}
 		bundle_free(b);

@@ -125,3 +125,22 @@ digestset_match_tree(const json_t *a, const json_t *b, int is_tree)
 	}
 	return 0;
 }
+
+const char *
+digestset_shared(const json_t *a, const json_t *b)
+{
+	const char *alg;
+	json_t *va;
+
+	if (!json_is_object(a) || !json_is_object(b))
+		return NULL;
+	json_object_foreach((json_t *)a, alg, va)
+	{
+		const char *x = json_string_value(va);
+		const char *y = json_string_value(json_object_get(b, alg));
+		if (x != NULL && y != NULL && digestset_acceptable(alg, x) &&
+		    strlen(x) == strlen(y) && strcasecmp(x, y) == 0)
+			return alg;
+	}
+	return NULL;
+}

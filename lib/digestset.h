@@ -28,6 +28,13 @@ int digestset_binds_names(const json_t *set);
  */
 int digestset_match_tree(const json_t *a, const json_t *b, int is_tree);
 
+/*
+ * SPEC-POL-10: the first acceptable algorithm (in a's order) whose value
+ * a and b share, or NULL. Unlike digestset_match, a conflict elsewhere
+ * does not matter: for an overlap (deny) test one equal digest is enough.
+ */
+const char *digestset_shared(const json_t *a, const json_t *b);
+
 /* 1 when set carries at least one acceptable algorithm. */
 int digestset_has_acceptable(const json_t *set);
 

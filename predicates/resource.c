@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "lib/hex.h"
+#include "lib/jsonio.h"
 
 int
 tree_hash(struct tree *t, const char *path, const struct digest_opts *opts,
@@ -47,6 +48,86 @@ tree_roots(struct tree *t, struct err *e)
 		rc = digest_manifest_dirhash(t->dirhash, t->m, e);
 	else if (rc == 0)
 		rc = digest_manifest_shard_dirhash(t->dirhash, t->m, e);
+	return rc;
+}
+
+static json_t *
+sub_entry(const struct digest_manifest *m, size_t i, size_t plen)
+{
+	char hex[65];
+	json_t *f, *sh;
+	size_t j;
+
+	f = json_pack("{s:s, s:I}", "path", digest_manifest_path(m, i) + plen,
+		      "size", (json_int_t)digest_manifest_size(m, i));
+	if (f == NULL || digest_manifest_shard_size(m) == 0) {
+		if (f != NULL) {
+			hex_encode(hex, digest_manifest_sha256(m, i), 32);
+			if (json_object_set_new(f, "sha256",
+						json_string(hex)) != 0) {
+				json_decref(f);
+				return NULL;
+			}
+		}
+		return f;
+	}
+	sh = json_array();
+	for (j = 0; sh != NULL && j < digest_manifest_shard_count(m, i); j++) {
+		hex_encode(hex, digest_manifest_shard(m, i, j), 32);
+		if (json_array_append_new(sh, json_string(hex)) != 0) {
+			json_decref(sh);
+			sh = NULL;
+		}
+	}
+	if (sh == NULL || json_object_set_new(f, "shards", sh) != 0) {
+		json_decref(f);
+		return NULL;
+	}
+	return f;
+}
+
+int
+tree_sub(struct tree *t, const struct digest_manifest *m, const char *prefix,
+	 size_t plen, struct err *e)
+{
+	unsigned long long shard = digest_manifest_shard_size(m);
+	json_t *doc = NULL, *files = json_array();
+	char *text = NULL;
+	size_t i, len;
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->is_dir = 1;
+	for (i = 0; files != NULL && i < digest_manifest_count(m); i++) {
+		const char *p = digest_manifest_path(m, i);
+		if (strncmp(p, prefix, plen) == 0 && p[plen] != '\0' &&
+		    json_array_append_new(files, sub_entry(m, i, plen)) != 0) {
+			json_decref(files);
+			files = NULL;
+		}
+	}
+	if (files != NULL && json_array_size(files) == 0) {
+		json_decref(files);
+		return err_set(e, EXIT_USAGE, "no file below %.*s", (int)plen,
+			       prefix);
+	}
+	doc = files == NULL ? NULL
+	      : shard	    ? json_pack("{s:s, s:I, s:i, s:o}", "method",
+					"shards", "shard_size", (json_int_t)shard,
+					"version", 1, "files", files)
+			    : json_pack("{s:s, s:i, s:o}", "method", "files",
+					"version", 1, "files", files);
+	t->path = strndup(prefix, plen);
+	if (doc == NULL || t->path == NULL)
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+	if (rc == 0)
+		rc = jsonio_dump(&text, &len, doc, JSONIO_FLAGS, e);
+	if (rc == 0)
+		rc = digest_manifest_from_json(&t->m, text, len, prefix, e);
+	if (rc == 0)
+		rc = tree_roots(t, e);
+	free(text);
+	json_decref(doc);
 	return rc;
 }
 

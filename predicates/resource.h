@@ -31,6 +31,14 @@ void tree_clear(struct tree *t);
 /* Fills t->root and t->dirhash from t->m (SPEC-TREE-1, SPEC-TREE-2). */
 int tree_roots(struct tree *t, struct err *e);
 
+/*
+ * *t = the subtree of m below prefix (plen bytes, ending in '/'), paths
+ * relative to it, with its roots (tree_roots); t->path is prefix. Free
+ * with tree_clear. A prefix that holds no file is EXIT_USAGE.
+ */
+int tree_sub(struct tree *t, const struct digest_manifest *m,
+	     const char *prefix, size_t plen, struct err *e);
+
 /* The DigestSet of t: {"sha256": ...} plus "dirHash" for a tree, or
  * "shardDirHash" in shard mode (SPEC-TREE-2). NULL when out of memory. */
 json_t *tree_digestset(const struct tree *t);

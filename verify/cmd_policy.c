@@ -29,6 +29,7 @@
 #include "predicates/types.h"
 #include "verify/artifact.h"
 #include "verify/jsonout.h"
+#include "verify/overlap.h"
 #include "verify/policy.h"
 #include "verify/verify.h"
 #include "verify/vsa.h"
@@ -445,10 +446,36 @@ license_ok(const struct pctx *c, const char *lic, char *why, size_t cap)
 	return 1;
 }
 
-/* Checks the dataset attestations that name dep; returns how many. */
+static int
+names_tree(const json_t *rd)
+{
+	const char *n = jsonio_str(rd, "name");
+
+	return n != NULL && n[0] != '\0' && n[strlen(n) - 1] == '/';
+}
+
+/* SPEC-DIG-4: a subject of it names digest with file names bound. */
+static int
+about_named(const struct evidence_item *it, const json_t *digest, int tree)
+{
+	const json_t *subs = statement_subjects(it->st);
+	size_t i;
+
+	for (i = 0; i < json_array_size(subs); i++)
+		if (digestset_match_tree(
+			json_object_get(json_array_get(subs, i), "digest"),
+			digest, tree))
+			return 1;
+	return 0;
+}
+
+/*
+ * Checks the dataset attestations that name dep; returns how many. *weak:
+ * one that matched only by a digest that binds no file names.
+ */
 static size_t
 check_dep(struct pctx *c, const json_t *dep, struct rule *att, struct rule *cls,
-	  struct rule *lic)
+	  struct rule *lic, const struct evidence_item **weak)
 {
 	size_t *list = NULL, nl, li;
 	const json_t *digest = json_object_get(dep, "digest");
@@ -457,8 +484,9 @@ check_dep(struct pctx *c, const json_t *dep, struct rule *att, struct rule *cls,
 	size_t n = 0;
 
 	text_escape(shown, sizeof(shown), name ? name : "(unnamed)");
+	*weak = NULL;
 	/* A dependency without a digest names no data: nothing matches. */
-	if (!json_is_object(digest))
+	if (!digestset_has_acceptable(digest))
 		return 0;
 	nl = evidence_about_list(&c->ev, digest, &list);
 	for (li = 0; li < nl; li++) {
@@ -468,6 +496,10 @@ check_dep(struct pctx *c, const json_t *dep, struct rule *att, struct rule *cls,
 				   digest) ||
 		    pred_dataset_check(it->pred, it->src, NULL) != 0)
 			continue;
+		if (!about_named(it, digest, names_tree(dep))) {
+			*weak = it;
+			continue;
+		}
 		stale = staleness(c, jsonio_str(it->pred, "attestedOn"));
 		if (stale != NULL) {
 			rule_fail(att, "%s: dataset attestation %s", it->src,
@@ -501,6 +533,7 @@ check_dep(struct pctx *c, const json_t *dep, struct rule *att, struct rule *cls,
 static void
 check_datasets(struct pctx *c)
 {
+	const struct evidence_item *weak;
 	struct rule *att, *cls, *lic;
 	char shown[200];
 	size_t i, ndata = 0;
@@ -533,16 +566,32 @@ check_datasets(struct pctx *c)
 		if (!dep_is_data(dep))
 			continue;
 		ndata++;
-		if (check_dep(c, dep, att, cls, lic) == 0 &&
+		text_escape(shown, sizeof(shown),
+			    jsonio_str(dep, "name") ? jsonio_str(dep, "name")
+						    : "(unnamed)");
+		/* SPEC-POL-11: no digest names no data; say so. */
+		if (!digestset_has_acceptable(json_object_get(dep, "digest"))) {
+			if (c->p->has_dataset)
+				rule_fail(att,
+					  "training input %s has no digest, so "
+					  "no dataset attestation can name it",
+					  shown);
+			continue;
+		}
+		if (check_dep(c, dep, att, cls, lic, &weak) == 0 &&
 		    c->p->require_attested_datasets) {
-			text_escape(shown, sizeof(shown),
-				    jsonio_str(dep, "name")
-					? jsonio_str(dep, "name")
-					: "(unnamed)");
-			rule_fail(att,
-				  "training input %s has no dataset "
-				  "attestation signed by a dataset key",
-				  shown);
+			if (weak != NULL)
+				rule_fail(att,
+					  "training input %s has no dataset "
+					  "attestation signed by a dataset "
+					  "key: %s shares only a digest that "
+					  "binds no file names (an OMS root)",
+					  shown, weak->src);
+			else
+				rule_fail(att,
+					  "training input %s has no dataset "
+					  "attestation signed by a dataset key",
+					  shown);
 		}
 	}
 	/* SPEC-POL-4: a run that declares no data cannot show it used
@@ -615,26 +664,84 @@ check_base_models(struct pctx *c)
 
 /* ---- evaluation ---- */
 
-/* SPEC-POL-3: eval datasets must share no digest with training inputs. */
-static const char *
-overlap(const struct pctx *c, const struct evidence_item *it)
+/* The inline signed manifest of a dataset attestation, by a dataset
+ * signer, whose contents entry names digest (SPEC-POL-10); or NULL. */
+static struct digest_manifest *
+manifest_for(const struct pctx *c, const json_t *rd)
 {
-	const json_t *ds = json_object_get(it->pred, "datasets");
-	size_t i, j;
+	const json_t *digest = json_object_get(rd, "digest");
+	struct digest_manifest *m = NULL;
+	size_t *list = NULL, nl, li, j;
 
-	for (i = 0; i < json_array_size(ds); i++) {
-		const json_t *d = json_array_get(ds, i);
-		for (j = 0; j < json_array_size(c->train_deps); j++) {
-			const json_t *t = json_array_get(c->train_deps, j);
-			if (dep_is_data(t) &&
-			    digestset_match(json_object_get(d, "digest"),
-					    json_object_get(t, "digest")))
-				return jsonio_str(d, "name")
-					   ? jsonio_str(d, "name")
-					   : "(unnamed)";
+	nl = evidence_about_list(&c->ev, digest, &list);
+	for (li = 0; li < nl && m == NULL; li++) {
+		const struct evidence_item *it = &c->ev.items[list[li]];
+		const json_t *cs = json_object_get(it->pred, "contents");
+		if (!is_role_claim(it, PRED_DATASET, &c->p->dataset_signers,
+				   digest) ||
+		    pred_dataset_check(it->pred, it->src, NULL) != 0)
+			continue;
+		for (j = 0; j < json_array_size(cs) && m == NULL; j++) {
+			const json_t *ce = json_array_get(cs, j);
+			const json_t *inl = json_object_get(ce, "manifest");
+			char *text = NULL;
+			size_t len;
+			if (inl == NULL ||
+			    !digestset_match_tree(json_object_get(ce, "digest"),
+						  digest, names_tree(rd)) ||
+			    jsonio_dump(&text, &len, inl, JSONIO_FLAGS, NULL) !=
+				0)
+				continue;
+			if (digest_manifest_from_json(&m, text, len, it->src,
+						      NULL) != 0)
+				m = NULL;
+			free(text);
 		}
 	}
-	return NULL;
+	free(list);
+	return m;
+}
+
+/* SPEC-POL-3, SPEC-POL-10: no eval dataset may be training data, one of
+ * its files or subtrees, or a tree holding it. 1 and why on overlap. */
+static int
+overlap(const struct pctx *c, const struct evidence_item *it, char *why,
+	size_t cap)
+{
+	const json_t *ds = json_object_get(it->pred, "datasets");
+	struct digest_manifest *em, *tm;
+	char shown[200];
+	size_t i, j;
+	int hit = 0;
+
+	for (i = 0; i < json_array_size(ds) && !hit; i++) {
+		const json_t *d = json_array_get(ds, i);
+		em = manifest_for(c, d);
+		for (j = 0; j < json_array_size(c->train_deps) && !hit; j++) {
+			const json_t *t = json_array_get(c->train_deps, j);
+			if (!dep_is_data(t))
+				continue;
+			/* SPEC-POL-11: no digest, no proof of disjointness. */
+			if (!digestset_has_acceptable(
+				json_object_get(t, "digest"))) {
+				text_escape(shown, sizeof(shown),
+					    jsonio_str(t, "name")
+						? jsonio_str(t, "name")
+						: "(unnamed)");
+				snprintf(why, cap,
+					 "training input %s has no digest, so "
+					 "held-out data cannot be shown",
+					 shown);
+				hit = 1;
+				break;
+			}
+			tm = manifest_for(c, t);
+			hit = overlap_test(why, cap, d, em, t, tm);
+			digest_manifest_free(tm);
+		}
+		digest_manifest_free(em);
+	}
+	return hit;
 }
 
 static int
@@ -703,7 +810,7 @@ check_evaluation(struct pctx *c)
 {
 	size_t *list = NULL, nl, li;
 	struct rule *pres, *met, *held;
-	char why[600] = "", hwhy[600] = "";
+	char why[600] = "", hwhy[700] = "";
 	const struct evidence_item *best = NULL;
 	size_t found = 0;
 	int best_fail = 1 << 30;
@@ -717,9 +824,9 @@ check_evaluation(struct pctx *c)
 	nl = evidence_about_list(&c->ev, c->artifact, &list);
 	for (li = 0; li < nl; li++) {
 		const struct evidence_item *it = &c->ev.items[list[li]];
-		const char *stale, *o;
-		char w[600] = "";
-		int fails;
+		const char *stale;
+		char w[600] = "", ov[400];
+		int fails, o;
 		if (!is_role_claim(it, PRED_EVALUATION,
 				   &c->p->evaluation_signers, c->artifact) ||
 		    pred_eval_check(it->pred, it->src, NULL) != 0)
@@ -733,19 +840,14 @@ check_evaluation(struct pctx *c)
 		}
 		found++;
 		fails = metric_failures(c, it, w, sizeof(w));
-		o = c->p->require_held_out ? overlap(c, it) : NULL;
-		if (o != NULL) {
-			char shown[128];
-			text_escape(shown, sizeof(shown), o);
-			snprintf(hwhy, sizeof(hwhy),
-				 "%s: eval dataset %s is also a training "
-				 "input",
-				 it->src, shown);
-		}
+		o = c->p->require_held_out &&
+		    overlap(c, it, ov, sizeof(ov));
+		if (o)
+			snprintf(hwhy, sizeof(hwhy), "%s: %s", it->src, ov);
 		if (c->p->require_held_out && !c->p->has_training)
 			snprintf(hwhy, sizeof(hwhy),
 				 "requireHeldOut needs a training section");
-		fails += (o != NULL) +
+		fails += o +
 			 (c->p->require_held_out && !c->p->has_training);
 		if (fails > 0)
 			pass_by(c, it, "evaluation %s",
