@@ -110,4 +110,109 @@ expect "merge with a slice missing fails" 1 "$ATTEST" manifest --merge --out m2.
 expect "dataset from merged manifest" 0 "$ATTEST" dataset --key steward.key --name demo --from-manifest merged.json --bundle merged.intoto.jsonl data
 expect "verify dataset from merged manifest" 0 "$VERIFY" dataset --key steward.pub --bundle merged.intoto.jsonl data
 
+# SPEC-TREE-2, SPEC-DIG-4, SPEC-DIG-5: a shard-mode tree is named with its
+# file names and sizes bound (shardDirHash), never by its OMS root alone.
+mkdir -p cls/benign cls/malicious split
+printf 'good\n' >cls/benign/a.bin
+printf 'evil\n' >cls/malicious/c.bin
+head -c 2000 /dev/zero | tr '\0' 'z' >split/big.bin
+cp -r cls cls.orig
+cp -r split split.orig
+expect "shard-mode dataset" 0 "$ATTEST" dataset --key steward.key --name cls \
+	--shard-size 1000 --bundle cls.jsonl cls split
+spred() { jq -r .payload cls.jsonl | base64 -d; }
+sdh() { # recompute shardDirHash from a manifest as spec/predicates/dataset.md says
+	{ printf 'shards %s\n' "$(jq -r .shard_size)"; } <"$1"
+	jq -j '.files[] | "\(.size) \(.shards | join(","))  \(.path)\n"' "$1"
+}
+spred | jq -c '.predicate.contents[0].manifest' >cls.manifest.json
+[ "$(spred | jq -r '.subject[0].digest.shardDirHash')" = "$( { sdh cls.manifest.json; } | sha256sum | cut -c1-64)" ] &&
+	pass "shardDirHash recomputed from the manifest with jq" || fail "shardDirHash recomputation"
+[ "$(spred | jq -r '.subject[0].digest | keys | join(",")')" = "sha256,shardDirHash" ] &&
+	pass "shard-mode subject: OMS root beside shardDirHash" || fail "shard-mode subject digest keys"
+expect_out "shard-mode tree untouched passes" 0 "PASS  cls matches cls.jsonl:1" \
+	"$VERIFY" dataset --key steward.pub --bundle cls.jsonl cls
+mv cls/malicious/c.bin cls/benign/c.bin
+expect_err "file moved to another class is refused" 1 "^verify: cls: 2 file\(s\) differ from cls.jsonl:1$" \
+	"$VERIFY" dataset --key steward.pub --bundle cls.jsonl cls
+grep -Eq '^FAIL  removed +malicious/c.bin$' "$T/out" && grep -Eq '^FAIL  added +benign/c.bin$' "$T/out" &&
+	pass "the move is named (removed + added)" || fail "the move is not named"
+rm -rf cls && cp -r cls.orig cls
+touch cls/benign/empty.bin
+expect_err "empty file added to a shard-mode tree is refused" 1 "^verify: cls: 1 file\(s\) differ from cls.jsonl:1$" \
+	"$VERIFY" dataset --key steward.pub --bundle cls.jsonl cls
+rm -rf cls && cp -r cls.orig cls
+head -c 1000 split.orig/big.bin >split/big.bin
+head -c 1000 split.orig/big.bin >split/big.bin2
+expect_err "file split at a shard boundary is refused" 1 "^verify: split: 2 file\(s\) differ from cls.jsonl:1$" \
+	"$VERIFY" dataset --key steward.pub --bundle cls.jsonl split
+rm -rf split && cp -r split.orig split
+expect "split tree restored passes" 0 "$VERIFY" dataset --key steward.pub --bundle cls.jsonl split
+
+# SPEC-TREE-3: each attestation is checked with its own hashing options:
+# a shard-mode attestation first in the bundle must not make a whole-file
+# one match on sha256 alone, nor hide it.
+mkdir wf && printf 'one\n' >wf/a.txt && printf 'two\n' >wf/b.txt
+"$ATTEST" dataset --key steward.key --name wf --bundle wf.jsonl wf 2>/dev/null
+"$ATTEST" dataset --key steward.key --name wfs --shard-size 1000 --bundle wfs.jsonl wf 2>/dev/null
+cat wfs.jsonl wf.jsonl >mixed.jsonl
+mv wf/b.txt wf/c.txt
+expect_err "renamed tree refused whatever the first attestation's options" 1 "^verify: wf: 2 file\(s\) differ from mixed.jsonl:" \
+	"$VERIFY" dataset --key steward.pub --bundle mixed.jsonl wf
+mv wf/c.txt wf/b.txt
+mkdir wfb && head -c 1500 /dev/zero >wfb/big.bin
+"$ATTEST" dataset --key steward.key --name wfb --bundle wfb.jsonl wfb 2>/dev/null
+cat cls.jsonl wfb.jsonl >mixed3.jsonl
+expect_out "whole-file attestation found behind a shard-mode one" 0 "PASS  wfb matches mixed3.jsonl:2" \
+	"$VERIFY" dataset --key steward.pub --bundle mixed3.jsonl wfb
+
+# Issue 12 §5: every --bundle is read; the attestation named like PATH is
+# the one compared; a missing manifest file is named with where it goes;
+# the FAIL list is capped; JSON findings list every file.
+expect_out "repeated --bundle reads all of them" 0 "PASS  wf matches wf.jsonl:1" \
+	"$VERIFY" dataset --key steward.pub --bundle wf.jsonl --bundle cls.jsonl wf
+mkdir -p two/train two/test ev
+for i in $(seq 1 1010); do printf 't%d\n' "$i" >"two/train/$i.txt"; done
+for i in $(seq 1 1005); do printf 'e%d\n' "$i" >"two/test/$i.txt"; done
+(cd two && "$ATTEST" dataset --key ../steward.key --name tt --bundle ../ev/tt.jsonl test train) 2>/dev/null
+printf 'x\n' >two/train/5.txt
+printf 'x\n' >two/train/6.txt
+(cd two && "$VERIFY" dataset --key ../steward.pub --bundle ../ev/tt.jsonl train) >"$T/out" 2>"$T/err"
+[ $? -eq 1 ] && grep -qx 'verify: train: 2 file(s) differ from ../ev/tt.jsonl:1' "$T/err" &&
+	[ "$(grep -c '^FAIL' "$T/out")" = 2 ] &&
+	pass "the attestation named like PATH is compared, not the first" ||
+	{ fail "attestation chosen by position"; head -3 "$T/err"; }
+mfile=$(cd ev && ls tt.1.*.manifest.json)
+rm "ev/$mfile"
+(cd two && "$VERIFY" dataset --key ../steward.pub --bundle ../ev/tt.jsonl train) >"$T/out" 2>"$T/err"
+[ $? -eq 1 ] && grep -qx "verify: train: tree digest is not a subject of any verified dataset attestation, and no file list to compare: ../ev/tt.jsonl:1 records its file list in $mfile, which is missing: it must be in ../ev/, beside the bundle ../ev/tt.jsonl" "$T/err" &&
+	[ ! -s "$T/out" ] &&
+	pass "missing manifest named with the directory it must be in" ||
+	{ fail "missing manifest not named"; head -3 "$T/err"; }
+for i in $(seq 1 60); do printf 'y\n' >"two/test/$i.txt"; done
+(cd two && "$VERIFY" dataset --key ../steward.pub --bundle ../ev/tt.jsonl --json ../f.json test) >"$T/out" 2>"$T/err"
+[ "$(grep -c '^FAIL  changed' "$T/out")" = 50 ] && grep -qx 'FAIL  ... and 10 more (all of them with --json)' "$T/out" &&
+	pass "FAIL list capped at 50 with a count of the rest" || fail "FAIL list not capped"
+[ "$(jq '.findings | length' f.json)" = 60 ] && [ "$(jq -r '.findings[0] | "\(.change) \(.path)"' f.json)" = "changed 1.txt" ] &&
+	pass "--json findings list every differing file" || fail "--json findings"
+(cd two && "$VERIFY" dataset --key ../steward.pub --bundle ../ev/tt.jsonl --max-list 3 test) >"$T/out" 2>"$T/err"
+[ "$(grep -c '^FAIL  changed' "$T/out")" = 3 ] && grep -qx 'FAIL  ... and 57 more (all of them with --json)' "$T/out" &&
+	pass "--max-list 3" || fail "--max-list 3"
+expect_err "--max-list needs a number" 2 "max-list" "$VERIFY" dataset --key steward.pub --bundle wf.jsonl --max-list x wf
+
+# --only with two subjects of the same data picks the one named like PATH.
+"$ATTEST" dataset --key steward.key --name wf2 --bundle wf2.jsonl wf wf/ 2>/dev/null
+expect_out "--only with two subjects of the same data" 0 "PASS  1 file\(s\) under wf match wf2.jsonl:1" \
+	"$VERIFY" dataset --key steward.pub --bundle wf2.jsonl --only a.txt wf
+expect_err "--only with two different subjects still refused" 1 "found 2 different" \
+	"$VERIFY" dataset --key steward.pub --bundle cls.jsonl --only benign/a.bin wf
+
+# PATH below an attested tree: say so and how to check it.
+mkdir -p par/train && printf 'p\n' >par/train/p.txt && printf 'q\n' >par/q.txt
+"$ATTEST" dataset --key steward.key --name par --bundle par.jsonl par 2>/dev/null
+expect_err "PATH inside an attested tree is explained" 1 \
+	"^verify: par/train is part of the attested tree par/ \(par.jsonl:1\); check it with: verify dataset --bundle par.jsonl par --only train$" \
+	"$VERIFY" dataset --key steward.pub --bundle par.jsonl par/train
+expect "the suggested command passes" 0 "$VERIFY" dataset --key steward.pub --bundle par.jsonl par --only train
+
 summary
