@@ -258,6 +258,80 @@ printf 'forged' >sdir/model.sig
 expect "model dir: any model.sig content leaves the digest" 0 pol s.jsonl sdir
 expect_err "model dir: forged model.sig refused by verify model" 1 "invalid JSON" "$VERIFY" model --key trainer.pub sdir
 
+# SPEC-DIG-4: a shard-mode dataset links to a run only by its name-binding
+# digest (shardDirHash), never by its OMS root alone.
+mkdir -p cls/benign cls/malicious
+printf 'good\n' >cls/benign/a.bin
+printf 'evil\n' >cls/malicious/c.bin
+cp -r cls cls.orig
+q "$ATTEST" dataset --key steward.key --name cls --shard-size 1000 --bundle ds-cls.jsonl cls
+jq -n '{policyVersion: 1, keys: {steward: {publicKey: "steward.pub"}, trainer: {publicKey: "trainer.pub"}},
+  dataset: {signers: ["steward"]}, training: {signers: ["trainer"], requireAttestedDatasets: true}}' >ds-pol.json
+crun() { # BUNDLE [--dataset B]: a run over cls
+	local b=$1; shift
+	"$ATTEST" run --key trainer.key --input cls "$@" --output cm.bin --bundle "$b" -- sh -c 'cat cls/*/* >cm.bin'
+}
+q crun cls-run.jsonl --dataset ds-cls.jsonl
+cat ds-cls.jsonl cls-run.jsonl >cls-good.jsonl
+POLICY=ds-pol.json expect "shard-mode dataset, unmodified tree: admit" 0 pol cls-good.jsonl cm.bin
+weak() { printf 'FAIL +dataset\\.attested +training input %s/ has no dataset attestation signed by a dataset key: %s:1 shares only a digest that binds no file names \\(an OMS root\\)  \\[AML' "$1" "$2"; }
+mv cls/malicious/c.bin cls/benign/c.bin
+expect_err "relabelled tree: attest run --dataset refuses it" 1 "ds-cls.jsonl: no dataset in this attestation matches" crun x.jsonl --dataset ds-cls.jsonl
+q crun cls-mv.jsonl
+cat ds-cls.jsonl cls-mv.jsonl >cls-mv-all.jsonl
+POLICY=ds-pol.json expect_out "relabelled tree (file moved to another class): deny" 1 "$(weak cls 'cls-mv-all\.jsonl')" pol cls-mv-all.jsonl cm.bin
+rm -rf cls && cp -r cls.orig cls
+rm -rf cls && cp -r cls.orig cls
+touch cls/benign/empty.bin
+q crun cls-empty.jsonl
+cat ds-cls.jsonl cls-empty.jsonl >cls-empty-all.jsonl
+POLICY=ds-pol.json expect_out "empty file added: deny" 1 \
+	'FAIL +dataset\.attested +training input cls/ has no dataset attestation signed by a dataset key  \[AML' pol cls-empty-all.jsonl cm.bin
+rm -rf cls && cp -r cls.orig cls
+
+# A file split at a shard boundary keeps the OMS root of a shard-mode tree.
+mkdir spl && head -c 2000 /dev/zero | tr '\0' 'z' >spl/big.bin && cp -r spl spl.orig
+q "$ATTEST" dataset --key steward.key --name spl --shard-size 1000 --bundle ds-spl.jsonl spl
+q "$ATTEST" run --key trainer.key --input spl --dataset ds-spl.jsonl --output sm.bin --bundle spl-run.jsonl -- sh -c 'cat spl/* >sm.bin'
+cat ds-spl.jsonl spl-run.jsonl >spl-good.jsonl
+POLICY=ds-pol.json expect "shard-mode dataset with a multi-shard file, unmodified: admit" 0 pol spl-good.jsonl sm.bin
+head -c 1000 spl.orig/big.bin >spl/big.bin
+head -c 1000 spl.orig/big.bin >spl/big.bin2
+q "$ATTEST" run --key trainer.key --input spl --output sm.bin --bundle spl-split.jsonl -- sh -c 'cat spl/* >sm.bin'
+cat ds-spl.jsonl spl-split.jsonl >spl-split-all.jsonl
+POLICY=ds-pol.json expect_out "file split at a shard boundary: deny" 1 "$(weak spl 'spl-split-all\.jsonl')" pol spl-split-all.jsonl sm.bin
+
+# SPEC-POL-11: a data dependency without a digest matches nothing and
+# fails dataset.attested, naming it.
+jq -r .payload cls-run.jsonl | base64 -d |
+	jq '.predicate.buildDefinition.resolvedDependencies |= map(if .annotations.role == "dataset" then del(.digest) else . end)' >nodig.json
+q "$ATTEST" sign --key trainer.key --bundle cls-nodig.jsonl nodig.json
+cat ds-cls.jsonl cls-nodig.jsonl >cls-nodig-all.jsonl
+POLICY=ds-pol.json expect_out "dependency without a digest: deny, named" 1 \
+	'FAIL +dataset\.attested +training input cls/ has no digest, so no dataset attestation can name it  \[AML' pol cls-nodig-all.jsonl cm.bin
+jq '.dataset.allowClassifications = ["internal"]' ds-pol.json >ds-pol2.json
+POLICY=ds-pol2.json expect_out "dependency without a digest: classification not vacuously passed" 1 \
+	'FAIL +dataset\.attested +training input cls/ has no digest' pol cls-nodig-all.jsonl cm.bin
+
+# SPEC-POL-10: held-out is overlap on any shared digest, or containment
+# (a file, a subtree, a parent) through the signed manifests.
+cp -r data/train trcopy && (cd trcopy && for f in *.csv; do mv "$f" "r-$f"; done)
+q "$ATTEST" eval --key evaluator.key --model model.json --dataset trcopy --metrics m.json --bundle ev-copy.jsonl
+cat good.jsonl ev-copy.jsonl | grep -v -F -f eval.jsonl >h1.jsonl
+expect_out "held-out: renamed byte-identical copy of the training data: deny" 1 \
+	'FAIL +evaluation\.held-out +h1\.jsonl:6: eval dataset trcopy/ is a training input: it shares its sha256 digest with data/train/  \[AML' pol h1.jsonl model.json
+q "$ATTEST" eval --key evaluator.key --model model.json --dataset data/train/part-1.csv --metrics m.json --bundle ev-file.jsonl
+cat good.jsonl ev-file.jsonl | grep -v -F -f eval.jsonl >h2.jsonl
+expect_out "held-out: evaluation on one training file: deny" 1 \
+	'FAIL +evaluation\.held-out +h2\.jsonl:6: eval dataset data/train/part-1\.csv is the file part-1\.csv of training input data/train/  \[AML' pol h2.jsonl model.json
+q "$ATTEST" dataset --key steward.key --name all --license CC-BY-4.0 --classification internal --bundle ds-all.jsonl data
+q "$ATTEST" eval --key evaluator.key --model model.json --dataset data --metrics m.json --bundle ev-parent.jsonl
+cat good.jsonl ds-all.jsonl ev-parent.jsonl | grep -v -F -f eval.jsonl >h3.jsonl
+expect_out "held-out: evaluation on the parent directory: deny" 1 \
+	'FAIL +evaluation\.held-out +h3\.jsonl:7: eval dataset data/ holds training input data/train/ \(as train/\)  \[AML' pol h3.jsonl model.json
+cat good.jsonl ds-all.jsonl >h4.jsonl
+expect "held-out: disjoint data with every manifest at hand: admit" 0 pol h4.jsonl model.json
+
 # Malformed policies are usage errors; missing files cannot be decided.
 jq '.approval.treshold = 2' prod.json >typo.json
 POLICY=typo.json expect_err "policy with an unknown field" 2 "unknown field" pol good.jsonl model.json
