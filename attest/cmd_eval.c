@@ -251,8 +251,8 @@ hash_datasets(json_t **out, const struct eval_opts *o, struct err *e)
 		tree_clear(&t);
 	}
 	if (rc == 0 && o->ndsatts > 0)
-		rc = attest_link_datasets(arr, o->dsatts, o->ndsatts,
-					  &o->dopts, e);
+		rc = attest_link_datasets(arr, o->dsatts, o->ndsatts, &o->dopts,
+					  e);
 	if (rc != 0) {
 		json_decref(arr);
 		return rc;

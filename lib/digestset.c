@@ -13,12 +13,14 @@ struct alg_rule {
 
 /* SPEC-DIG-2: the algorithms that count, with their hex lengths. */
 static const struct alg_rule accepted[] = {
-    {"sha256", 64},	{"sha224", 56},	    {"sha384", 96},   {"sha512", 128},
-    {"sha512_224", 56}, {"sha512_256", 64}, {"sha3_224", 56}, {"sha3_256", 64},
-    {"sha3_384", 96},	{"sha3_512", 128},  {"shake128", 0},  {"shake256", 0},
-    {"blake2b", 128},	{"blake2s", 64},    {"sm3", 64},      {"dirHash", 64},
-    {"dirHash1", 64},	{"gitCommit", 64},  {"gitTree", 64},  {"gitBlob", 64},
-    {"gitTag", 64},	{"omsRoot", 64},	    {"shardDirHash", 64},
+    {"sha256", 64},    {"sha224", 56},	     {"sha384", 96},
+    {"sha512", 128},   {"sha512_224", 56},   {"sha512_256", 64},
+    {"sha3_224", 56},  {"sha3_256", 64},     {"sha3_384", 96},
+    {"sha3_512", 128}, {"shake128", 0},	     {"shake256", 0},
+    {"blake2b", 128},  {"blake2s", 64},	     {"sm3", 64},
+    {"dirHash", 64},   {"dirHash1", 64},     {"gitCommit", 64},
+    {"gitTree", 64},   {"gitBlob", 64},	     {"gitTag", 64},
+    {"omsRoot", 64},   {"shardDirHash", 64},
 };
 
 /* SPEC-DIG-4: the algorithms whose value binds every file's name and size. */

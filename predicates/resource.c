@@ -112,11 +112,11 @@ tree_sub(struct tree *t, const struct digest_manifest *m, const char *prefix,
 			       prefix);
 	}
 	doc = files == NULL ? NULL
-	      : shard	    ? json_pack("{s:s, s:I, s:i, s:o}", "method",
-					"shards", "shard_size", (json_int_t)shard,
-					"version", 1, "files", files)
-			    : json_pack("{s:s, s:i, s:o}", "method", "files",
-					"version", 1, "files", files);
+	      : shard ? json_pack("{s:s, s:I, s:i, s:o}", "method", "shards",
+				  "shard_size", (json_int_t)shard, "version", 1,
+				  "files", files)
+		      : json_pack("{s:s, s:i, s:o}", "method", "files",
+				  "version", 1, "files", files);
 	t->path = strndup(prefix, plen);
 	if (doc == NULL || t->path == NULL)
 		rc = err_set(e, EXIT_UNDECIDED, "out of memory");

@@ -840,15 +840,13 @@ check_evaluation(struct pctx *c)
 		}
 		found++;
 		fails = metric_failures(c, it, w, sizeof(w));
-		o = c->p->require_held_out &&
-		    overlap(c, it, ov, sizeof(ov));
+		o = c->p->require_held_out && overlap(c, it, ov, sizeof(ov));
 		if (o)
 			snprintf(hwhy, sizeof(hwhy), "%s: %s", it->src, ov);
 		if (c->p->require_held_out && !c->p->has_training)
 			snprintf(hwhy, sizeof(hwhy),
 				 "requireHeldOut needs a training section");
-		fails += o +
-			 (c->p->require_held_out && !c->p->has_training);
+		fails += o + (c->p->require_held_out && !c->p->has_training);
 		if (fails > 0)
 			pass_by(c, it, "evaluation %s",
 				w[0] ? w + strlen(it->src) + 2

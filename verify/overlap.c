@@ -87,10 +87,11 @@ overlap_test(char *why, size_t cap, const json_t *ev,
 	if (tr_m != NULL)
 		in = inside(at, sizeof(at), tr_m, ed);
 	if (in == INSIDE_FILE || in == INSIDE_TREE) {
-		snprintf(why, cap, "eval dataset %s is %s %s of training "
-				   "input %s",
-			 en, in == INSIDE_FILE ? "the file" : "the subtree",
-			 at, tn);
+		snprintf(why, cap,
+			 "eval dataset %s is %s %s of training "
+			 "input %s",
+			 en, in == INSIDE_FILE ? "the file" : "the subtree", at,
+			 tn);
 		return 1;
 	}
 	if (in == INSIDE_NO && ev_m != NULL)
