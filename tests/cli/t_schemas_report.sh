@@ -118,6 +118,11 @@ invalid "schema: compare, unknown line kind" compare compare.json '.lines[0].kin
 valid "schema: verdict (dataset pass)" verdict dataset.json
 valid "schema: verdict (dataset rejected)" verdict dataset-bad.json
 invalid "schema: verdict, rejected without error" verdict dataset-bad.json 'del(.error)'
+[ "$(jq -c '[.findings[] | .change + " " + .path]' dataset-bad.json)" = '["changed part-0.csv","removed part-1.csv","removed part-2.csv"]' ] &&
+	pass "verify dataset --json: findings list every differing file" ||
+	fail "verify dataset --json: findings $(jq -c .findings dataset-bad.json)"
+invalid "schema: verdict, a finding of an unknown change" verdict dataset-bad.json '.findings[0].change = "moved"'
+invalid "schema: verdict, a finding without a path" verdict dataset-bad.json 'del(.findings[0].path)'
 valid "schema: verdict (model pass)" verdict model.json.out
 valid "schema: verdict (model rejected)" verdict model-bad.json
 [ "$(jq -r '.findings[0].change + " " + .findings[0].path' model-bad.json)" = "changed w.bin" ] &&

@@ -1041,6 +1041,58 @@ START_TEST(test_shard_root)
 }
 END_TEST
 
+/* SPEC-DIG-5: shardDirHash, a vector computed apart (Python hashlib);
+ * an empty file, a rename and whole-file mode each give another answer. */
+START_TEST(test_shard_dirhash)
+{
+	static const char with_empty[] =
+	    "0f4710f286a3608944219a44bb4ccbf0d97f00b411d49db13c85230eb8221f67";
+	static const char without_empty[] =
+	    "1984421f22fbc68be6a88d0a0ae21e093893cc9608998d208c86514bf1795f42";
+	struct digest_opts o = DIGEST_OPTS_INIT;
+	struct digest_manifest *m = NULL;
+	struct err e = ERR_INIT;
+	char *d = fresh_dir(), got[65], path[4200];
+	unsigned char r[32];
+
+	mkstr(d, "big", "0123456789");
+	mkstr(d, "x", "abc");
+	mkfile(d, "empty", "", 0);
+	o.shard_size = 4;
+	o.jobs = 1;
+	ck_assert_msg(run(&m, d, &o, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(digest_manifest_shard_dirhash(r, m, &e), 0);
+	hex_encode(got, r, 32);
+	ck_assert_str_eq(got, with_empty);
+	digest_manifest_free(m);
+	m = NULL;
+	snprintf(path, sizeof(path), "%s/empty", d);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert(run(&m, d, &o, &e) == 0);
+	ck_assert_int_eq(digest_manifest_shard_dirhash(r, m, &e), 0);
+	hex_encode(got, r, 32);
+	ck_assert_str_eq(got, without_empty);
+	digest_manifest_free(m);
+	m = NULL;
+	/* bad rows: a rename changes it; whole-file mode has none */
+	mkstr(d, "y", "abc");
+	snprintf(path, sizeof(path), "%s/x", d);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert(run(&m, d, &o, &e) == 0);
+	ck_assert_int_eq(digest_manifest_shard_dirhash(r, m, &e), 0);
+	hex_encode(got, r, 32);
+	ck_assert_str_ne(got, without_empty);
+	digest_manifest_free(m);
+	m = NULL;
+	o.shard_size = 0;
+	ck_assert(run(&m, d, &o, &e) == 0);
+	ck_assert_int_eq(digest_manifest_shard_dirhash(r, m, &e), -EXIT_USAGE);
+	digest_manifest_free(m);
+	rmtree(d);
+	free(d);
+}
+END_TEST
+
 static int
 cmp_bytes_str(const void *a, const void *b)
 {
@@ -1743,6 +1795,7 @@ digest_suite(void)
 	tcase_add_test(tc, test_oms_orders);
 	tcase_add_test(tc, test_dirhash_shell);
 	tcase_add_test(tc, test_dirhash_backslash);
+	tcase_add_test(tc, test_shard_dirhash);
 	tcase_add_test(tc, test_shard_root);
 	tcase_add_test(tc, test_shard_orders);
 	tcase_add_test(tc, test_slices_merge);

@@ -160,15 +160,15 @@ struct acc_row {
 };
 
 static const struct acc_row acc_rows[] = {
-    {"sha256", H1, 1},	    {"sha256", H1SHORT, 0}, {"sha256", H1U, 1},
-    {"sha256", H1BAD, 0},   {"sha256", "", 0},	    {"sha256", NULL, 0},
-    {"sha512", S1, 1},	    {"sha512", H1, 0},	    {"sha384", S1 + 32, 1},
-    {"sha384", S1 + 31, 0}, {"md5", M1, 0},	    {"sha1", G40, 0},
-    {"ripemd160", G40, 0},  {"gitTree", H1, 1},	    {"gitTree", G40, 0},
-    {"gitTag", H1, 1},	    {"gitTag", G40, 0},	    {"shake128", "00", 1},
-    {"shake128", "0x", 0},  {"sha3_256", H1, 1},    {"sha3_256", H1 " ", 0},
-    {"blake2b", S1, 1},	    {"blake2b", H1, 0},	    {"foo", H1, 0},
-    {"Sha256", H1, 0},
+    {"sha256", H1, 1},	    {"sha256", H1SHORT, 0},  {"sha256", H1U, 1},
+    {"sha256", H1BAD, 0},   {"sha256", "", 0},	     {"sha256", NULL, 0},
+    {"sha512", S1, 1},	    {"sha512", H1, 0},	     {"sha384", S1 + 32, 1},
+    {"sha384", S1 + 31, 0}, {"md5", M1, 0},	     {"sha1", G40, 0},
+    {"ripemd160", G40, 0},  {"gitTree", H1, 1},	     {"gitTree", G40, 0},
+    {"gitTag", H1, 1},	    {"gitTag", G40, 0},	     {"shake128", "00", 1},
+    {"shake128", "0x", 0},  {"sha3_256", H1, 1},     {"sha3_256", H1 " ", 0},
+    {"blake2b", S1, 1},	    {"blake2b", H1, 0},	     {"foo", H1, 0},
+    {"Sha256", H1, 0},	    {"shardDirHash", H1, 1}, {"shardDirHash", S1, 0},
 };
 
 START_TEST(test_acceptable)
@@ -208,6 +208,84 @@ START_TEST(test_has_acceptable)
 }
 END_TEST
 
+/* SPEC-DIG-4: trees match only on a shared name-binding digest. */
+struct tree_row {
+	const char *a, *b;
+	int is_tree, want;
+};
+
+static const struct tree_row tree_rows[] = {
+    /* OMS root and dirHash both equal: a tree match. */
+    {"{\"sha256\":\"" H1 "\",\"dirHash\":\"" H2 "\"}",
+     "{\"sha256\":\"" H1 "\",\"dirHash\":\"" H2 "\"}", 1, 1},
+    /* The OMS root alone never matches a tree. */
+    {"{\"sha256\":\"" H1 "\"}", "{\"sha256\":\"" H1 "\"}", 1, 0},
+    {"{\"sha256\":\"" H1 "\",\"shardDirHash\":\"" H2 "\"}",
+     "{\"sha256\":\"" H1 "\",\"shardDirHash\":\"" H2 "\"}", 1, 1},
+    {"{\"sha256\":\"" H1 "\",\"shardDirHash\":\"" H2 "\"}",
+     "{\"sha256\":\"" H1 "\",\"dirHash\":\"" H2 "\"}", 1, 0},
+    {"{\"omsRoot\":\"" H1 "\"}", "{\"omsRoot\":\"" H1 "\"}", 1, 0},
+    /* One side binds names, the other has only the root: no match. */
+    {"{\"sha256\":\"" H1 "\",\"shardDirHash\":\"" H2 "\"}",
+     "{\"sha256\":\"" H1 "\"}", 0, 0},
+    /* A single file: its sha256 is enough. */
+    {"{\"sha256\":\"" H1 "\"}", "{\"sha256\":\"" H1 "\"}", 0, 1},
+    {"{\"sha256\":\"" H1 "\"}", "{\"sha256\":\"" H2 "\"}", 0, 0},
+    /* A shared binder that conflicts is no match (SPEC-DIG-1). */
+    {"{\"dirHash\":\"" H1 "\"}", "{\"dirHash\":\"" H2 "\"}", 1, 0},
+    {"{\"gitTree\":\"" H1 "\"}", "{\"gitTree\":\"" H1 "\"}", 1, 1},
+};
+
+START_TEST(test_match_tree)
+{
+	const struct tree_row *r = &tree_rows[_i];
+	json_t *a = obj(r->a), *b = obj(r->b);
+
+	ck_assert_msg(digestset_match_tree(a, b, r->is_tree) == r->want,
+		      "%s ~ %s (tree %d) != %d", r->a, r->b, r->is_tree,
+		      r->want);
+	ck_assert_msg(digestset_match_tree(b, a, r->is_tree) == r->want,
+		      "%s ~ %s (tree %d) != %d", r->b, r->a, r->is_tree,
+		      r->want);
+	json_decref(a);
+	json_decref(b);
+}
+END_TEST
+
+/* SPEC-POL-10: for overlap, one equal digest is enough. */
+struct shared_row {
+	const char *a, *b, *want;
+};
+
+static const struct shared_row shared_rows[] = {
+    {"{\"sha256\":\"" H1 "\",\"dirHash\":\"" H2 "\"}",
+     "{\"sha256\":\"" H1 "\",\"dirHash\":\"" H1 "\"}", "sha256"},
+    {"{\"sha256\":\"" H1 "\",\"dirHash\":\"" H2 "\"}",
+     "{\"sha256\":\"" H2 "\",\"dirHash\":\"" H1 "\"}", NULL},
+    {"{\"sha256\":\"" H2 "\",\"dirHash\":\"" H1 "\"}",
+     "{\"sha256\":\"" H1 "\",\"dirHash\":\"" H1 "\"}", "dirHash"},
+    {"{\"md5\":\"" M1 "\"}", "{\"md5\":\"" M1 "\"}", NULL},
+    {"{\"sha256\":\"" H1U "\"}", "{\"sha256\":\"" H1 "\"}", "sha256"},
+    {"{\"sha256\":\"" H1 "\"}", "{\"sha512\":\"" S1 "\"}", NULL},
+};
+
+START_TEST(test_shared)
+{
+	const struct shared_row *r = &shared_rows[_i];
+	json_t *a = obj(r->a), *b = obj(r->b);
+	const char *got = digestset_shared(a, b);
+
+	if (r->want == NULL)
+		ck_assert_msg(got == NULL, "%s / %s shares %s", r->a, r->b,
+			      got);
+	else
+		ck_assert_msg(got != NULL && strcmp(got, r->want) == 0,
+			      "%s / %s: wanted %s", r->a, r->b, r->want);
+	json_decref(a);
+	json_decref(b);
+}
+END_TEST
+
 static Suite *
 digestset_suite(void)
 {
@@ -221,6 +299,10 @@ digestset_suite(void)
 			    sizeof(acc_rows) / sizeof(acc_rows[0]));
 	tcase_add_loop_test(tc, test_has_acceptable, 0,
 			    sizeof(has_rows) / sizeof(has_rows[0]));
+	tcase_add_loop_test(tc, test_match_tree, 0,
+			    sizeof(tree_rows) / sizeof(tree_rows[0]));
+	tcase_add_loop_test(tc, test_shared, 0,
+			    sizeof(shared_rows) / sizeof(shared_rows[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
