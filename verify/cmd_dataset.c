@@ -324,7 +324,9 @@ check_full(const struct candidate *c, size_t nc, const struct vdataset_opts *o,
 		rc = h[0].rc;
 		goto out;
 	}
-	subject_name(name, sizeof(name), o->path, h[0].t.is_dir);
+	for (i = 0; h[i].rc != 0; i++)
+		;
+	subject_name(name, sizeof(name), o->path, h[i].t.is_dir);
 	for (i = 0; i < nc; i++)
 		named += names_path(&c[i], name);
 	if (named == 0) {
