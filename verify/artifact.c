@@ -130,8 +130,7 @@ subject_is_tree(const json_t *subject)
 	const char *name = jsonio_str(subject, "name");
 	size_t len = name ? strlen(name) : 0;
 
-	return json_object_get(json_object_get(subject, "digest"), "dirHash") !=
-		   NULL ||
+	return digestset_binds_names(json_object_get(subject, "digest")) ||
 	       (len > 0 && name[len - 1] == '/');
 }
 
@@ -146,9 +145,8 @@ artifact_matches(const struct artifact *a, const json_t *subject)
 	case ARTIFACT_FILE:
 		return !subject_is_tree(subject) && digestset_match(d, a->set);
 	case ARTIFACT_TREE:
-		/* Only on a digest that binds the file names. */
-		return json_is_string(json_object_get(d, "dirHash")) &&
-		       digestset_match(d, a->set);
+		/* Only on a digest that binds the file names (SPEC-DIG-4). */
+		return digestset_match_tree(d, a->set, 1);
 	default:
 		return digestset_match(d, a->set);
 	}
