@@ -410,32 +410,47 @@ hash_list(json_t *deps, const struct list *l, const char *role,
 	return 0;
 }
 
-static void
-add_code(json_t *deps, const char *dir)
+/*
+ * The code dependency. A --code given (explicit) that cannot be read is an
+ * error naming it; the default "." outside a repository records none.
+ */
+static int
+add_code(json_t *deps, const char *dir, int explicit, struct err *e)
 {
 	struct gitinfo *g = NULL;
 	const char *url, *branch;
 	char uri[PATH_MAX + 64];
-	int dirty;
+	int dirty, rc;
 
-	if (gitinfo_read(&g, dir, NULL) != 0)
-		return;
+	rc = gitinfo_read(&g, dir, e);
+	if (rc != 0 && !explicit) {
+		err_clear(e);
+		return 0;
+	}
+	if (rc != 0)
+		return err_prefix(e, "--code");
 	url = gitinfo_remote_url(g);
 	branch = gitinfo_branch(g);
 	dirty = gitinfo_dirty(g);
 	snprintf(uri, sizeof(uri), "git+%s%s%s", url ? url : "file:unknown",
 		 branch ? "@refs/heads/" : "", branch ? branch : "");
-	json_array_append_new(
-	    deps, json_pack("{s:s, s:{s:s}, s:{s:s, s:o}}", "uri", uri,
-			    "digest", "gitCommit", gitinfo_commit(g),
-			    "annotations", "role", "code", "dirty",
-			    dirty < 0 ? json_null() : json_boolean(dirty)));
-	if (dirty > 0)
+	/* SPEC-STM-6: a URI that is not UTF-8 is recorded percent-encoded. */
+	rc = jsonio_append(
+	    deps,
+	    json_pack("{s:o, s:{s:s}, s:{s:s, s:o}}", "uri", jsonio_uri(uri),
+		      "digest", "gitCommit", gitinfo_commit(g), "annotations",
+		      "role", "code", "dirty",
+		      dirty < 0 ? json_null() : json_boolean(dirty)),
+	    e);
+	if (rc == 0 && dirty > 0)
 		fprintf(stderr,
 			"attest: warning: %s has uncommitted changes; "
 			"provenance records dirty=true\n",
 			dir);
 	gitinfo_free(g);
+	if (rc != 0)
+		return err_prefix(e, "--code %s", dir);
+	return 0;
 }
 
 static int
@@ -949,8 +964,13 @@ cmd_run(int argc, char **argv)
 		rc = snapshot_before(&snap, &o.outputs, &e);
 	if (rc != 0)
 		goto out;
-	json_array_extend(deps, inputs);
-	add_code(deps, o.code ? o.code : ".");
+	if (json_array_extend(deps, inputs) != 0) {
+		rc = err_set(&e, EXIT_UNDECIDED, "cannot record the inputs");
+		goto out;
+	}
+	rc = add_code(deps, o.code ? o.code : ".", o.code != NULL, &e);
+	if (rc != 0)
+		goto out;
 	if (o.image != NULL)
 		json_array_append_new(
 		    deps, json_pack("{s:s, s:{s:s}, s:{s:s}}", "uri", o.image,

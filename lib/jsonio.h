@@ -44,4 +44,24 @@ const char *jsonio_str(const json_t *obj, const char *key);
 int jsonio_only_keys(const json_t *obj, const char *const *allowed,
 		     const char *src, struct err *e);
 
+/*
+ * Checked building of what we sign (SPEC-STM-5). Each takes ownership of
+ * value, also on failure, and returns 0, or -EXIT_UNDECIDED filling e when
+ * value is NULL (a json_string of text that is not UTF-8, a json_pack that
+ * failed, no memory), when obj is not an object (arr not an array) or when
+ * jansson refuses. A dropped result would sign a statement that says less
+ * than the truth, so the result must be used.
+ */
+int jsonio_set(json_t *obj, const char *key, json_t *value, struct err *e)
+    __attribute__((warn_unused_result));
+int jsonio_append(json_t *arr, json_t *value, struct err *e)
+    __attribute__((warn_unused_result));
+
+/*
+ * A new JSON string holding the URI s, with every byte that is not part of
+ * valid UTF-8 written as %XX (uppercase hex), the octet RFC 3986 reads
+ * back; valid UTF-8 is kept as is (SPEC-STM-6). NULL when out of memory.
+ */
+json_t *jsonio_uri(const char *s);
+
 #endif

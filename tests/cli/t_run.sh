@@ -231,4 +231,28 @@ chk "--allow-unchanged-output records the unchanged output" \
 	'.predicate.buildDefinition.internalParameters.unchangedOutputs | join(",")' "rerun/model/"
 chk "the unchanged output is still a subject" '[.subject[].name] | join(",")' "rerun/model/,rerun/new.txt"
 
+# SPEC-STM-5/6: a --code that cannot be read is an error naming it, before
+# the command runs and with nothing written; a remote URL that is not UTF-8
+# is recorded percent-encoded, never dropped.
+rm -f ran.txt
+expect_err "--code /nonexistent: exit 3 naming it" 3 '^attest: --code: /nonexistent: No such file or directory$' \
+	"$ATTEST" run --key trainer.key --code /nonexistent --output ran.txt --bundle nocode.intoto.jsonl -- touch ran.txt
+[ ! -e nocode.intoto.jsonl ] && [ ! -e ran.txt ] && pass "--code /nonexistent: nothing run, nothing written" ||
+	fail "--code /nonexistent wrote or ran something"
+mkdir notrepo
+expect_err "--code outside a repository: exit 3 naming it" 3 '^attest: --code: .*notrepo.*not in a git repository' \
+	"$ATTEST" run --key trainer.key --code notrepo --output ran.txt --bundle nocode.intoto.jsonl -- touch ran.txt
+[ ! -e nocode.intoto.jsonl ] && pass "--code outside a repository: nothing written" || fail "--code notrepo wrote a bundle"
+git init -q -b main code8 && git -C code8 -c user.name=t -c user.email=t@t commit -q --allow-empty -m c &&
+	printf '[remote "origin"]\n\turl = https://example.com/r\377x.git\n' >>code8/.git/config
+expect "origin URL with a 0xff byte: recorded" 0 "$ATTEST" run --key trainer.key --code code8 \
+	--output ran.txt --bundle code8.intoto.jsonl -- touch ran.txt
+got=$(jq -r .payload code8.intoto.jsonl | base64 -d |
+	jq -r '.predicate.buildDefinition.resolvedDependencies[] | select(.annotations.role == "code") | .uri')
+[ "$got" = "git+https://example.com/r%FFx.git@refs/heads/main" ] && pass "origin URL 0xff byte percent-encoded in the code uri" ||
+	fail "code uri: got '$got'"
+got=$(jq -r .payload code8.intoto.jsonl | base64 -d |
+	jq -r '.predicate.buildDefinition.resolvedDependencies[] | select(.annotations.role == "code") | .digest.gitCommit')
+[ "$got" = "$(git -C code8 rev-parse HEAD)" ] && pass "code commit recorded beside the escaped uri" || fail "code commit: got '$got'"
+
 summary

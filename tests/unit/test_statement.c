@@ -146,10 +146,19 @@ START_TEST(test_check_bad)
 	struct err e = ERR_INIT;
 	json_t *obj = NULL;
 
-	if (jsonio_load_object(&obj, r->bad, strlen(r->bad), "t", &e) != 0)
-		return; /* a JSON-level refusal, covered by test_bad */
+	/* A JSON-level refusal never reaches statement_check: the loader
+	 * refuses it for the reason the row names. */
+	if (jsonio_load_object(&obj, r->bad, strlen(r->bad), "t", &e) != 0) {
+		ck_assert_int_eq(e.code, EXIT_REJECTED);
+		ck_assert_msg(strstr(e.msg, r->why) != NULL, "\"%s\" lacks %s",
+			      e.msg, r->why);
+		ck_assert_ptr_null(obj);
+		return;
+	}
 	ck_assert_int_eq(statement_check(obj, "obj", &e), -EXIT_REJECTED);
 	ck_assert_msg(strncmp(e.msg, "obj: ", 5) == 0, "%s", e.msg);
+	ck_assert_msg(strstr(e.msg, r->why) != NULL, "\"%s\" lacks %s", e.msg,
+		      r->why);
 	json_decref(obj);
 }
 END_TEST
@@ -234,6 +243,94 @@ START_TEST(test_generated_statement)
 }
 END_TEST
 
+/* SPEC-STM-5: every way a member or entry can fail to be added is an
+ * error, and the value is released (the leak checker sees it). */
+struct build_row {
+	int array;     /* 0: jsonio_set on an object, 1: jsonio_append */
+	int container; /* 0 the right type, 1 NULL, 2 the wrong type */
+	int value;     /* 0 a string, 1 NULL, 2 text not UTF-8 */
+	int ok;
+	const char *why;
+};
+
+static const struct build_row build_rows[] = {
+    {0, 0, 0, 1, NULL},
+    {0, 0, 1, 0, "not UTF-8"},
+    {0, 0, 2, 0, "not UTF-8"},
+    {0, 1, 0, 0, "cannot record \"k\""},
+    {0, 2, 0, 0, "cannot record \"k\""},
+    {1, 0, 0, 1, NULL},
+    {1, 0, 1, 0, "not UTF-8"},
+    {1, 0, 2, 0, "not UTF-8"},
+    {1, 1, 0, 0, "cannot record a list entry"},
+    {1, 2, 0, 0, "cannot record a list entry"},
+};
+
+START_TEST(test_build_checked)
+{
+	const struct build_row *r = &build_rows[_i];
+	struct err e = ERR_INIT;
+	json_t *c = NULL, *v = NULL;
+	int rc;
+
+	if (r->container == 0)
+		c = r->array ? json_array() : json_object();
+	else if (r->container == 2)
+		c = r->array ? json_object() : json_array();
+	if (r->value == 0)
+		v = json_string("x");
+	else if (r->value == 2)
+		v = json_string("a\xff");
+	rc = r->array ? jsonio_append(c, v, &e) : jsonio_set(c, "k", v, &e);
+	if (r->ok) {
+		ck_assert_int_eq(rc, 0);
+		ck_assert_int_eq(e.code, 0);
+		ck_assert_uint_eq(
+		    r->array ? json_array_size(c) : json_object_size(c), 1);
+	} else {
+		ck_assert_int_eq(rc, -EXIT_UNDECIDED);
+		ck_assert_int_eq(e.code, EXIT_UNDECIDED);
+		ck_assert_msg(strstr(e.msg, r->why) != NULL, "\"%s\" lacks %s",
+			      e.msg, r->why);
+		ck_assert_uint_eq(json_is_array(c) ? json_array_size(c)
+						   : json_object_size(c),
+				  0);
+	}
+	json_decref(c);
+}
+END_TEST
+
+/* SPEC-STM-6: bytes outside valid UTF-8 become %XX; valid text stays. */
+struct uri_row {
+	const char *in, *out;
+};
+
+static const struct uri_row uri_rows[] = {
+    {"git+https://h/r.git@refs/heads/main",
+     "git+https://h/r.git@refs/heads/main"},
+    {"https://h/r\xffx.git", "https://h/r%FFx.git"},
+    {"https://h/a%20b", "https://h/a%20b"},
+    {"https://h/\xc3\xa9", "https://h/\xc3\xa9"},	      /* U+00E9 */
+    {"https://h/\xc3", "https://h/%C3"},		      /* truncated */
+    {"https://h/\xc0\xaf", "https://h/%C0%AF"},		      /* overlong '/' */
+    {"https://h/\xed\xa0\x80", "https://h/%ED%A0%80"},	      /* surrogate */
+    {"https://h/\xf4\x90\x80\x80", "https://h/%F4%90%80%80"}, /* >U+10FFFF */
+    {"https://h/\xf0\x9f\x98\x80", "https://h/\xf0\x9f\x98\x80"}, /* U+1F600 */
+    {"\x80", "%80"},
+    {"", ""},
+};
+
+START_TEST(test_uri_escape)
+{
+	const struct uri_row *r = &uri_rows[_i];
+	json_t *v = jsonio_uri(r->in);
+
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(json_string_value(v), r->out);
+	json_decref(v);
+}
+END_TEST
+
 static Suite *
 statement_suite(void)
 {
@@ -249,6 +346,10 @@ statement_suite(void)
 	tcase_add_test(tc, test_accessors);
 	tcase_add_test(tc, test_predicate_unset);
 	tcase_add_test(tc, test_generated_statement);
+	tcase_add_loop_test(tc, test_build_checked, 0,
+			    sizeof(build_rows) / sizeof(build_rows[0]));
+	tcase_add_loop_test(tc, test_uri_escape, 0,
+			    sizeof(uri_rows) / sizeof(uri_rows[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
