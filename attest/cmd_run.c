@@ -400,12 +400,18 @@ hash_list(json_t *deps, const struct list *l, const char *role,
 			return rc;
 		}
 		rd = tree_descriptor(&t);
-		json_object_set_new(rd, "annotations",
-				    json_pack("{s:s}", "role", role));
-		if (trees != NULL)
-			json_array_append_new(trees, json_deep_copy(rd));
-		json_array_append_new(deps, rd);
 		tree_clear(&t);
+		rc = jsonio_set(rd, "annotations",
+				json_pack("{s:s}", "role", role), e);
+		if (rc == 0 && trees != NULL)
+			rc = jsonio_append(trees, json_deep_copy(rd), e);
+		if (rc != 0) {
+			json_decref(rd);
+			return rc;
+		}
+		rc = jsonio_append(deps, rd, e);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -467,7 +473,9 @@ params(json_t *ext, const struct run_opts *o, json_t **commit_doc,
 		const char *eq = strchr(o->params.v[i], '=');
 		len = (size_t)(eq - o->params.v[i]);
 		snprintf(name, sizeof(name), "%.*s", (int)len, o->params.v[i]);
-		json_object_set_new(pub, name, json_string(eq + 1));
+		rc = jsonio_set(pub, name, json_string(eq + 1), e);
+		if (rc != 0)
+			break;
 	}
 	for (i = 0; rc == 0 && i < o->privates.n; i++) {
 		const char *eq = strchr(o->privates.v[i], '=');
@@ -477,17 +485,22 @@ params(json_t *ext, const struct run_opts *o, json_t **commit_doc,
 		rc = training_commit(c, salt, name, eq + 1, e);
 		if (rc != 0)
 			break;
-		json_object_set_new(priv, name,
-				    json_pack("{s:s}", "sha256", c));
-		json_object_set_new(salts, name,
-				    json_pack("{s:s, s:s, s:s}", "salt", salt,
-					      "value", eq + 1, "commitment",
-					      c));
+		rc = jsonio_set(priv, name, json_pack("{s:s}", "sha256", c), e);
+		if (rc == 0)
+			rc = jsonio_set(salts, name,
+					json_pack("{s:s, s:s, s:s}", "salt",
+						  salt, "value", eq + 1,
+						  "commitment", c),
+					e);
 	}
 	OPENSSL_cleanse(salt, sizeof(salt));
 	OPENSSL_cleanse(name, sizeof(name));
-	json_object_set_new(ext, "parameters", pub);
-	json_object_set_new(ext, "privateParameters", priv);
+	if (rc == 0)
+		rc = jsonio_set(ext, "parameters", json_incref(pub), e);
+	if (rc == 0)
+		rc = jsonio_set(ext, "privateParameters", json_incref(priv), e);
+	json_decref(pub);
+	json_decref(priv);
 	*commit_doc = salts;
 	return rc;
 }
@@ -730,14 +743,14 @@ hash_outputs(json_t *subjects, json_t *files, json_t *unchanged,
 		if (rc == 0)
 			rc = output_files(files, &t, o, i, e);
 		rd = rc == 0 ? tree_descriptor(&t) : NULL;
-		if (rc == 0 && rd == NULL)
-			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
-		if (rc == 0 && snap->unchanged[i] &&
-		    json_array_append_new(
-			unchanged, json_copy(json_object_get(rd, "name"))) != 0)
-			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
-		if (rc == 0 && json_array_append_new(subjects, rd) != 0)
-			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		if (rc == 0 && snap->unchanged[i])
+			rc = jsonio_append(
+			    unchanged, json_copy(json_object_get(rd, "name")),
+			    e);
+		if (rc == 0)
+			rc = jsonio_append(subjects, rd, e);
+		else
+			json_decref(rd);
 		tree_clear(&t);
 		if (rc != 0)
 			return rc;
@@ -761,28 +774,34 @@ internal_params(const struct proc_result *res, const char *seed, json_t *files,
 {
 	json_t *host = NULL, *acc = NULL;
 	json_t *in = json_object();
+	int rc = 0;
 
 	if (in == NULL ||
 	    (json_array_size(files) > 0 &&
-	     json_object_set(in, "outputFiles", files) != 0) ||
+	     jsonio_set(in, "outputFiles", json_incref(files), NULL) != 0) ||
 	    (json_array_size(unchanged) > 0 &&
-	     json_object_set(in, "unchangedOutputs", unchanged) != 0)) {
+	     jsonio_set(in, "unchangedOutputs", json_incref(unchanged), NULL) !=
+		 0)) {
 		json_decref(in);
 		return NULL;
 	}
 
 	if (hostinfo_collect(&host, NULL) == 0)
-		json_object_set_new(in, "host", host);
-	if (hostinfo_accelerators(&acc, NULL) == 0)
-		json_object_set_new(in, "accelerators", acc);
-	if (seed != NULL)
-		json_object_set_new(in, "seed", json_string(seed));
-	if (res->exited)
-		json_object_set_new(in, "exitStatus",
-				    json_integer(res->exit_code));
-	else
-		json_object_set_new(in, "terminatedBySignal",
-				    json_integer(res->signal));
+		rc = jsonio_set(in, "host", host, NULL);
+	if (rc == 0 && hostinfo_accelerators(&acc, NULL) == 0)
+		rc = jsonio_set(in, "accelerators", acc, NULL);
+	if (rc == 0 && seed != NULL)
+		rc = jsonio_set(in, "seed", json_string(seed), NULL);
+	if (rc == 0 && res->exited)
+		rc = jsonio_set(in, "exitStatus", json_integer(res->exit_code),
+				NULL);
+	else if (rc == 0)
+		rc = jsonio_set(in, "terminatedBySignal",
+				json_integer(res->signal), NULL);
+	if (rc != 0) {
+		json_decref(in);
+		return NULL;
+	}
 	return in;
 }
 
@@ -798,7 +817,7 @@ add_tpm_quote(json_t *in, const struct run_opts *o, const struct key *ak,
 		return 0;
 	rc = tpm_quote(&q, ak, o->pcrs, subjects, invocation, e);
 	if (rc == 0)
-		json_object_set_new(in, "tpmQuote", q);
+		rc = jsonio_set(in, "tpmQuote", q, e);
 	return rc;
 }
 
@@ -811,22 +830,27 @@ config_list(json_t *ext, json_t *deps, const struct run_opts *o, struct err *e)
 
 	for (i = 0; i < json_array_size(cfgs); i++)
 		json_object_del(json_array_get(cfgs, i), "annotations");
-	json_object_set_new(ext, "configs", cfgs);
+	if (rc == 0)
+		return jsonio_set(ext, "configs", cfgs, e);
+	json_decref(cfgs);
 	return rc;
 }
 
 static int
-byproducts(json_t *out, const struct run_opts *o, const struct proc_result *res)
+byproducts(json_t *out, const struct run_opts *o, const struct proc_result *res,
+	   struct err *e)
 {
 	char path[PATH_MAX];
+	int rc;
 
 	if (o->logs == NULL)
 		return 0;
 	snprintf(path, sizeof(path), "%s/stdout.log", o->logs);
-	json_array_append_new(out, rd_sha256(path, res->stdout_sha256));
+	rc = jsonio_append(out, rd_sha256(path, res->stdout_sha256), e);
 	snprintf(path, sizeof(path), "%s/stderr.log", o->logs);
-	json_array_append_new(out, rd_sha256(path, res->stderr_sha256));
-	return 0;
+	if (rc == 0)
+		rc = jsonio_append(out, rd_sha256(path, res->stderr_sha256), e);
+	return rc;
 }
 
 /*
@@ -972,17 +996,29 @@ cmd_run(int argc, char **argv)
 	if (rc != 0)
 		goto out;
 	if (o.image != NULL)
-		json_array_append_new(
-		    deps, json_pack("{s:s, s:{s:s}, s:{s:s}}", "uri", o.image,
-				    "digest", "sha256",
-				    strstr(o.image, "@sha256:") + 8,
-				    "annotations", "role", "container-image"));
-	for (i = 0; i < (size_t)o.ncmd; i++)
-		json_array_append_new(cmd, json_string(o.cmd[i]));
-	json_object_set(ext, "command", cmd);
-	json_object_set_new(ext, "environment", env);
-	json_object_set_new(ext, "redactedEnvironment", redacted);
+		rc = jsonio_append(
+		    deps,
+		    json_pack("{s:o, s:{s:s}, s:{s:s}}", "uri",
+			      jsonio_uri(o.image), "digest", "sha256",
+			      strstr(o.image, "@sha256:") + 8, "annotations",
+			      "role", "container-image"),
+		    &e);
+	for (i = 0; rc == 0 && i < (size_t)o.ncmd; i++)
+		if ((rc = jsonio_append(cmd, json_string(o.cmd[i]), &e)) != 0)
+			err_prefix(&e, "command argument %zu", i + 1);
+	if (rc == 0)
+		rc = jsonio_set(ext, "command", json_incref(cmd), &e);
+	if (rc == 0)
+		rc = jsonio_set(ext, "environment", env, &e);
+	else
+		json_decref(env);
+	if (rc == 0)
+		rc = jsonio_set(ext, "redactedEnvironment", redacted, &e);
+	else
+		json_decref(redacted);
 	env = redacted = NULL;
+	if (rc != 0)
+		goto out;
 
 	if (o.logs != NULL && mkdir(o.logs, 0755) != 0 && errno != EEXIST) {
 		rc = err_sys(&e, EXIT_UNDECIDED, errno, "%s", o.logs);
@@ -1006,10 +1042,10 @@ cmd_run(int argc, char **argv)
 		/* SPEC-RUN-6: a failed run without outputs names its
 		 * invocation, so the failure is still on record. */
 		hash_sha256(d, invocation, strlen(invocation), NULL);
-		json_array_append_new(subjects, rd_sha256("_failed-run", d));
+		rc = jsonio_append(subjects, rd_sha256("_failed-run", d), &e);
 	}
 	if (rc == 0)
-		rc = byproducts(byp, &o, &res);
+		rc = byproducts(byp, &o, &res, &e);
 	if (rc == 0 && o.privates.n > 0)
 		rc = write_commitments(o.commitments, salts, invocation, &e);
 	if (rc == 0 &&

@@ -255,4 +255,10 @@ got=$(jq -r .payload code8.intoto.jsonl | base64 -d |
 	jq -r '.predicate.buildDefinition.resolvedDependencies[] | select(.annotations.role == "code") | .digest.gitCommit')
 [ "$got" = "$(git -C code8 rev-parse HEAD)" ] && pass "code commit recorded beside the escaped uri" || fail "code commit: got '$got'"
 
+rm -f ran.txt
+expect_err "command argument not UTF-8: exit 3, nothing written" 3 '^attest: command argument 2: cannot record a list entry: out of memory or text that is not UTF-8$' \
+	"$ATTEST" run --key trainer.key --output ran.txt --bundle badarg.intoto.jsonl -- touch "$(printf 'ran\377.txt')"
+[ ! -e badarg.intoto.jsonl ] && [ ! -e "$(printf 'ran\377.txt')" ] && pass "command argument not UTF-8: nothing run, nothing written" ||
+	fail "command argument not UTF-8: ran or wrote"
+
 summary
