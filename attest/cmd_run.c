@@ -405,13 +405,12 @@ hash_list(json_t *deps, const struct list *l, const char *role,
 				json_pack("{s:s}", "role", role), e);
 		if (rc == 0 && trees != NULL)
 			rc = jsonio_append(trees, json_deep_copy(rd), e);
-		if (rc != 0) {
+		if (rc == 0)
+			rc = jsonio_append(deps, rd, e);
+		else
 			json_decref(rd);
-			return rc;
-		}
-		rc = jsonio_append(deps, rd, e);
 		if (rc != 0)
-			return rc;
+			return err_prefix(e, "%s", l->v[i]);
 	}
 	return 0;
 }
@@ -753,7 +752,7 @@ hash_outputs(json_t *subjects, json_t *files, json_t *unchanged,
 			json_decref(rd);
 		tree_clear(&t);
 		if (rc != 0)
-			return rc;
+			return err_prefix(e, "%s", o->outputs.v[i]);
 	}
 	if (used > 0 && succeeded)
 		return err_set(e, EXIT_UNDECIDED,

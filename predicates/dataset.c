@@ -26,7 +26,7 @@ set_opt_str(json_t *obj, const char *key, const char *val)
 {
 	if (val == NULL)
 		return 0;
-	return json_object_set_new(obj, key, json_string(val));
+	return jsonio_set(obj, key, json_string(val), NULL);
 }
 
 int
@@ -47,39 +47,48 @@ pred_dataset_build(json_t **out, const struct dataset_info *info,
 		bytes += (unsigned long long)json_integer_value(
 		    json_object_get(c, "bytes"));
 	}
+	ids_rfc3339(now, time(NULL));
 	for (i = 0; i < info->nsources; i++)
-		json_array_append_new(
-		    sources, json_pack("{s:s}", "uri", info->sources[i]));
+		if (jsonio_append(sources,
+				  json_pack("{s:s}", "uri", info->sources[i]),
+				  NULL) != 0) {
+			json_decref(sources);
+			sources = NULL;
+			break;
+		}
 	if (p == NULL || sources == NULL ||
-	    json_object_set_new(p, "name", json_string(info->name)) != 0 ||
+	    jsonio_set(p, "name", json_string(info->name), NULL) != 0 ||
 	    set_opt_str(p, "version", info->version) != 0 ||
 	    set_opt_str(p, "license", info->license) != 0 ||
 	    set_opt_str(p, "classification", info->classification) != 0 ||
-	    json_object_set_new(p, "pii", json_boolean(info->pii)) != 0 ||
-	    json_object_set_new(p, "sources", sources) != 0 ||
+	    jsonio_set(p, "pii", json_boolean(info->pii), NULL) != 0 ||
+	    jsonio_set(p, "sources", json_incref(sources), NULL) != 0 ||
 	    set_opt_str(p, "transform", info->transform) != 0 ||
-	    json_object_set_new(p, "files", json_integer((json_int_t)files)) !=
+	    jsonio_set(p, "files", json_integer((json_int_t)files), NULL) !=
 		0 ||
-	    json_object_set_new(p, "bytes", json_integer((json_int_t)bytes)) !=
+	    jsonio_set(p, "bytes", json_integer((json_int_t)bytes), NULL) !=
 		0 ||
-	    json_object_set_new(
-		p, "hashing",
-		json_pack("{s:s, s:s, s:I, s:b}", "algorithm", "sha256",
-			  "omsOrder", "path", "shardSize",
-			  (json_int_t)info->shard_size, "allowSymlinks",
-			  info->allow_symlinks)) != 0 ||
-	    json_object_set_new(p, "contents", contents) != 0) {
+	    jsonio_set(p, "hashing",
+		       json_pack("{s:s, s:s, s:I, s:b}", "algorithm", "sha256",
+				 "omsOrder", "path", "shardSize",
+				 (json_int_t)info->shard_size, "allowSymlinks",
+				 info->allow_symlinks),
+		       NULL) != 0 ||
+	    jsonio_set(p, "contents", contents, NULL) != 0 ||
+	    jsonio_set(p, "attestedOn", json_string(now), NULL) != 0 ||
+	    (info->parents != NULL &&
+	     jsonio_set(p, "parents", json_incref(info->parents), NULL) != 0) ||
+	    (info->quality != NULL &&
+	     jsonio_set(p, "quality", json_incref(info->quality), NULL) != 0) ||
+	    (info->quality_rd != NULL &&
+	     jsonio_set(p, "qualityReport", json_incref(info->quality_rd),
+			NULL) != 0)) {
 		json_decref(p);
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
+		json_decref(sources);
+		return err_set(e, EXIT_UNDECIDED,
+			       "cannot build the dataset predicate");
 	}
-	ids_rfc3339(now, time(NULL));
-	json_object_set_new(p, "attestedOn", json_string(now));
-	if (info->parents != NULL)
-		json_object_set(p, "parents", info->parents);
-	if (info->quality != NULL)
-		json_object_set(p, "quality", info->quality);
-	if (info->quality_rd != NULL)
-		json_object_set(p, "qualityReport", info->quality_rd);
+	json_decref(sources);
 	*out = p;
 	return 0;
 }

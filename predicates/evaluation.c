@@ -89,8 +89,8 @@ eval_metrics_check(const json_t *m, const char *src, struct err *e)
  * SPEC-EVAL-1: values are kept at the 15 significant digits the signed
  * statement carries, so attest and verify compare the same numbers.
  */
-static void
-normalise(json_t *m)
+static int
+normalise(json_t *m, struct err *e)
 {
 	char buf[64];
 	const char *key;
@@ -99,8 +99,10 @@ normalise(json_t *m)
 	json_object_foreach(m, key, v)
 	{
 		snprintf(buf, sizeof(buf), "%.15g", json_number_value(v));
-		json_object_set_new(m, key, json_real(strtod(buf, NULL)));
+		if (jsonio_set(m, key, json_real(strtod(buf, NULL)), e) != 0)
+			return -EXIT_UNDECIDED;
 	}
+	return 0;
 }
 
 int
@@ -118,7 +120,7 @@ eval_metrics_load(json_t **out, const char *path, struct err *e)
 	if (rc == 0)
 		rc = eval_metrics_check(m, path, e);
 	if (rc == 0)
-		normalise(m);
+		rc = normalise(m, e);
 	free(text);
 	if (rc != 0) {
 		json_decref(m);

@@ -138,7 +138,7 @@ add_resource(void *arg, const char *name, const unsigned char digest[32])
 	hex_encode(hex, digest, 32);
 	r = json_pack("{s:s, s:s, s:s}", "name", name, "algorithm", "sha256",
 		      "digest", hex);
-	if (r == NULL || json_array_append_new(b->arr, r) != 0)
+	if (jsonio_append(b->arr, r, NULL) != 0)
 		return -EXIT_UNDECIDED;
 	b->n++;
 	return 0;
@@ -164,8 +164,7 @@ oms_statement_new(json_t **out, const char *name,
 		goto out;
 	}
 	for (i = 0; i < s->n_ignore; i++)
-		if (json_array_append_new(ign, json_string(s->ignore[i])) !=
-		    0) {
+		if (jsonio_append(ign, json_string(s->ignore[i]), NULL) != 0) {
 			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 			goto out;
 		}
@@ -187,8 +186,8 @@ oms_statement_new(json_t **out, const char *name,
 		      s->shard_size ? "shards" : "files", "hash_type", "sha256",
 		      "allow_symlinks", s->allow_symlinks, "ignore_paths", ign);
 	if (ser != NULL && s->shard_size &&
-	    json_object_set_new(ser, "shard_size",
-				json_integer((json_int_t)s->shard_size)) != 0) {
+	    jsonio_set(ser, "shard_size",
+		       json_integer((json_int_t)s->shard_size), NULL) != 0) {
 		json_decref(ser);
 		ser = NULL;
 	}

@@ -146,17 +146,18 @@ tree_digestset(const struct tree *t)
 	json_t *set = json_object();
 
 	hex_encode(hex, t->root, 32);
-	json_object_set_new(set, "sha256", json_string(hex));
-	if (set == NULL)
+	if (jsonio_set(set, "sha256", json_string(hex), NULL) != 0) {
+		json_decref(set);
 		return NULL;
+	}
 	hex_encode(hex, t->dirhash, 32);
 	if (digest_manifest_shard_size(t->m) != 0 &&
-	    json_object_set_new(set, "shardDirHash", json_string(hex)) != 0) {
+	    jsonio_set(set, "shardDirHash", json_string(hex), NULL) != 0) {
 		json_decref(set);
 		return NULL;
 	}
 	if (t->is_dir && digest_manifest_shard_size(t->m) == 0 &&
-	    json_object_set_new(set, "dirHash", json_string(hex)) != 0) {
+	    jsonio_set(set, "dirHash", json_string(hex), NULL) != 0) {
 		json_decref(set);
 		return NULL;
 	}

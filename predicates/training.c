@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "lib/hex.h"
+#include "lib/jsonio.h"
 
 /* SPEC-RUN-2: recorded when set, unless they look secret. */
 const char *const training_default_env[] = {
@@ -107,13 +108,14 @@ training_env(json_t **out, json_t **redacted, char *const *envp,
 	json_t *env = json_object(), *red = json_array();
 	char name[256];
 	char *const *p;
+	int rc = 0;
 
 	if (env == NULL || red == NULL) {
 		json_decref(env);
 		json_decref(red);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
-	for (p = envp; *p != NULL; p++) {
+	for (p = envp; rc == 0 && *p != NULL; p++) {
 		const char *eq = strchr(*p, '=');
 		size_t len = eq ? (size_t)(eq - *p) : 0;
 		if (eq == NULL || len == 0 || len >= sizeof(name) ||
@@ -122,9 +124,14 @@ training_env(json_t **out, json_t **redacted, char *const *envp,
 		memcpy(name, *p, len);
 		name[len] = '\0';
 		if (training_env_is_secret(name, eq + 1))
-			json_array_append_new(red, json_string(name));
+			rc = jsonio_append(red, json_string(name), e);
 		else
-			json_object_set_new(env, name, json_string(eq + 1));
+			rc = jsonio_set(env, name, json_string(eq + 1), e);
+	}
+	if (rc != 0) {
+		json_decref(env);
+		json_decref(red);
+		return err_prefix(e, "environment variable %s", name);
 	}
 	*out = env;
 	*redacted = red;

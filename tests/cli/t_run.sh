@@ -261,4 +261,8 @@ expect_err "command argument not UTF-8: exit 3, nothing written" 3 '^attest: com
 [ ! -e badarg.intoto.jsonl ] && [ ! -e "$(printf 'ran\377.txt')" ] && pass "command argument not UTF-8: nothing run, nothing written" ||
 	fail "command argument not UTF-8: ran or wrote"
 
+expect_err "environment value not UTF-8: exit 3 naming it" 3 '^attest: environment variable BADV: cannot record "BADV": out of memory or text that is not UTF-8$' \
+	env BADV="$(printf 'v\377')" "$ATTEST" run --key trainer.key --env BADV --output ran.txt --bundle badenv.intoto.jsonl -- touch ran.txt
+[ ! -e badenv.intoto.jsonl ] && pass "environment value not UTF-8: nothing written" || fail "environment value not UTF-8 wrote a bundle"
+
 summary
