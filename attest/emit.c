@@ -127,6 +127,10 @@ emit_statement_tsa(const json_t *statement, const char *src,
 	size_t len;
 	int rc;
 
+	/* SPEC-STM-5: a statement that could not be built is never signed. */
+	if (statement == NULL)
+		return err_set(e, EXIT_UNDECIDED,
+			       "%s: cannot build the statement", src);
 	/* A bare envelope has nowhere to carry a timestamp. */
 	if (tsa_url != NULL && fmt != EMIT_SIGSTORE)
 		return err_set(e, EXIT_USAGE, "--tsa needs --format sigstore");
