@@ -11,6 +11,7 @@
 #include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/ids.h"
+#include "lib/jsonio.h"
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "predicates/approval.h"
@@ -172,14 +173,16 @@ cmd_approve(int argc, char **argv)
 				 "decision", o.decision, "approver", "keyid",
 				 key_id(k), "approvedOn", now);
 		if (o.reason != NULL)
-			json_object_set_new(pred, "reason",
-					    json_string(o.reason));
-		if (o.expires != NULL &&
+			rc = jsonio_set(pred, "reason", json_string(o.reason),
+					&e);
+		if (rc == 0 && o.expires != NULL &&
 		    ids_parse_duration(&secs, o.expires) == 0) {
 			ids_rfc3339(until, t + (time_t)secs);
-			json_object_set_new(pred, "expiresOn",
-					    json_string(until));
+			rc = jsonio_set(pred, "expiresOn", json_string(until),
+					&e);
 		}
+	}
+	if (rc == 0) {
 		st = json_pack("{s:s, s:[O], s:s, s:O}", "_type", STATEMENT_V1,
 			       "subject", subject, "predicateType",
 			       PRED_APPROVAL, "predicate", pred);

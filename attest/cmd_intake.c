@@ -175,10 +175,11 @@ collect_evals(json_t *out, const char *path, const json_t *subject,
 		    statement_has_subject(st, digest)) {
 			hash_sha256(d, ent->raw, ent->rawlen, NULL);
 			hex_encode(hex, d, SHA256_LEN);
-			json_array_append_new(
+			rc = jsonio_append(
 			    out,
 			    json_pack("{s:{s:s}, s:s}", "digest", "sha256", hex,
-				      "result", result ? result : "unknown"));
+				      "result", result ? result : "unknown"),
+			    e);
 			found++;
 		}
 		statement_free(st);
@@ -220,8 +221,10 @@ cmd_intake(int argc, char **argv)
 				 evals, "reviewedOn", now, "reviewer", "keyid",
 				 key_id(k));
 		if (o.license != NULL)
-			json_object_set_new(pred, "license",
-					    json_string(o.license));
+			rc = jsonio_set(pred, "license", json_string(o.license),
+					&e);
+	}
+	if (rc == 0) {
 		st = json_pack("{s:s, s:[O], s:s, s:O}", "_type", STATEMENT_V1,
 			       "subject", subject, "predicateType", PRED_INTAKE,
 			       "predicate", pred);
