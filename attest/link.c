@@ -213,9 +213,9 @@ add_tree(json_t *arts, const struct tree *t, struct err *e)
 			snprintf(path, sizeof(path), "%s%s%s", base,
 				 strcmp(base, "/") == 0 ? "" : "/", rel);
 		hex_encode(hex, digest_manifest_sha256(t->m, i), SHA256_LEN);
-		if (json_object_set_new(arts, path,
-					json_pack("{s:s}", "sha256", hex)) != 0)
-			return err_set(e, EXIT_UNDECIDED, "out of memory");
+		if (jsonio_set(arts, path, json_pack("{s:s}", "sha256", hex),
+			       e) != 0)
+			return err_prefix(e, "%s", path);
 	}
 	return 0;
 }
@@ -258,7 +258,7 @@ link_signed_new(const char *step, char *const *argv, size_t argc,
 	size_t i;
 
 	for (i = 0; cmd != NULL && i < argc; i++)
-		if (json_array_append_new(cmd, json_string(argv[i])) != 0) {
+		if (jsonio_append(cmd, json_string(argv[i]), NULL) != 0) {
 			json_decref(cmd);
 			return NULL;
 		}

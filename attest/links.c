@@ -12,24 +12,29 @@
 #include "predicates/resource.h"
 #include "predicates/types.h"
 
-static void
-annotate(json_t *rd, const struct statement *st, const char *hex)
+static int
+annotate(json_t *rd, const struct statement *st, const char *hex, struct err *e)
 {
 	json_t *ann = json_object_get(rd, "annotations");
 	const char *role = jsonio_str(ann, "role");
+	int rc = 0;
 
 	if (ann == NULL) {
 		ann = json_object();
-		json_object_set_new(rd, "annotations", ann);
+		rc = jsonio_set(rd, "annotations", ann, e);
 	}
 	/* An input becomes a dataset; an eval role (test, ...) stays. */
-	if (role == NULL || strcmp(role, "input") == 0)
-		json_object_set_new(ann, "role", json_string("dataset"));
-	json_object_set_new(
-	    ann, "dataset",
-	    json_string(jsonio_str(statement_predicate(st), "name")));
-	json_object_set_new(ann, "attestation",
-			    json_pack("{s:s}", "sha256", hex));
+	if (rc == 0 && (role == NULL || strcmp(role, "input") == 0))
+		rc = jsonio_set(ann, "role", json_string("dataset"), e);
+	if (rc == 0)
+		rc = jsonio_set(
+		    ann, "dataset",
+		    json_string(jsonio_str(statement_predicate(st), "name")),
+		    e);
+	if (rc == 0)
+		rc = jsonio_set(ann, "attestation",
+				json_pack("{s:s}", "sha256", hex), e);
+	return rc;
 }
 
 static int
@@ -58,16 +63,18 @@ shard_set(const json_t *rd, unsigned long long shard,
 	return set;
 }
 
-/* Annotates every RD of rds that a subject of st names; returns how many. */
-static size_t
-link_statement(json_t *rds, const struct statement *st, const char *hex,
-	       const struct digest_opts *d)
+/* Annotates every RD of rds that a subject of st names, adding to *linked
+ * how many. */
+static int
+link_statement(size_t *linked, json_t *rds, const struct statement *st,
+	       const char *hex, const struct digest_opts *d, struct err *e)
 {
 	const json_t *subs = statement_subjects(st);
 	unsigned long long shard = (unsigned long long)json_integer_value(
 	    json_object_get(json_object_get(statement_predicate(st), "hashing"),
 			    "shardSize"));
-	size_t i, j, linked = 0;
+	size_t i, j;
+	int rc = 0;
 
 	for (i = 0; i < json_array_size(subs); i++) {
 		const json_t *sd =
@@ -79,21 +86,26 @@ link_statement(json_t *rds, const struct statement *st, const char *hex,
 			    json_object_get(sd, "shardDirHash") != NULL)
 				set = shard_set(rd, shard, d);
 			if (set != NULL && digestset_match_tree(sd, set, 1)) {
-				json_object_set_new(rd, "digest", set);
+				rc = jsonio_set(rd, "digest", set, e);
 				set = NULL;
-				annotate(rd, st, hex);
-				linked++;
+				if (rc == 0)
+					rc = annotate(rd, st, hex, e);
+				if (rc != 0)
+					return rc;
+				(*linked)++;
 			} else if (set == NULL &&
 				   digestset_match_tree(
 				       sd, json_object_get(rd, "digest"),
 				       tree)) {
-				annotate(rd, st, hex);
-				linked++;
+				rc = annotate(rd, st, hex, e);
+				if (rc != 0)
+					return rc;
+				(*linked)++;
 			}
 			json_decref(set);
 		}
 	}
-	return linked;
+	return 0;
 }
 
 /* The dataset statement in ent, or NULL. */
@@ -137,8 +149,10 @@ attest_link_datasets(json_t *rds, const char *const *bundles, size_t n,
 				continue;
 			hash_sha256(d, ent->raw, ent->rawlen, NULL);
 			hex_encode(hex, d, SHA256_LEN);
-			linked += link_statement(rds, st, hex, dopts);
+			rc = link_statement(&linked, rds, st, hex, dopts, e);
 			statement_free(st);
+			if (rc != 0)
+				err_prefix(e, "%s", ent->src);
 		}
 		bundle_free(b);
 		if (rc == 0 && linked == 0)
