@@ -285,15 +285,21 @@ collect_parents(json_t **out, const char *const *paths, size_t n, struct err *e)
 				char hex[65];
 				const json_t *subs = statement_subjects(st);
 				hex_encode(hex, d, SHA256_LEN);
-				for (k = 0; k < json_array_size(subs); k++) {
+				for (k = 0;
+				     rc == 0 && k < json_array_size(subs);
+				     k++) {
 					json_t *rd = json_deep_copy(
 					    json_array_get(subs, k));
-					json_object_set_new(
-					    rd, "annotations",
-					    json_pack("{s:{s:s}}",
-						      "attestation", "sha256",
-						      hex));
-					json_array_append_new(arr, rd);
+					rc =
+					    jsonio_set(rd, "annotations",
+						       json_pack("{s:{s:s}}",
+								 "attestation",
+								 "sha256", hex),
+						       e);
+					if (rc == 0)
+						rc = jsonio_append(arr, rd, e);
+					else
+						json_decref(rd);
 					found++;
 				}
 			}
@@ -412,10 +418,12 @@ cmd_dataset(int argc, char **argv)
 			o.info.shard_size = digest_manifest_shard_size(t.m);
 		if (rc == 0)
 			rc = content_entry(&c, &t, o.bundle, &o.info, i, &e);
-		if (rc == 0) {
-			json_array_append_new(subjects, tree_descriptor(&t));
-			json_array_append_new(contents, c);
-		}
+		if (rc == 0)
+			rc = jsonio_append(subjects, tree_descriptor(&t), &e);
+		if (rc == 0)
+			rc = jsonio_append(contents, c, &e);
+		else
+			json_decref(c);
 		tree_clear(&t);
 	}
 	if (rc == 0) {

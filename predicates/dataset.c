@@ -74,7 +74,7 @@ pred_dataset_build(json_t **out, const struct dataset_info *info,
 				 (json_int_t)info->shard_size, "allowSymlinks",
 				 info->allow_symlinks),
 		       NULL) != 0 ||
-	    jsonio_set(p, "contents", contents, NULL) != 0 ||
+	    jsonio_set(p, "contents", json_incref(contents), NULL) != 0 ||
 	    jsonio_set(p, "attestedOn", json_string(now), NULL) != 0 ||
 	    (info->parents != NULL &&
 	     jsonio_set(p, "parents", json_incref(info->parents), NULL) != 0) ||
@@ -85,10 +85,12 @@ pred_dataset_build(json_t **out, const struct dataset_info *info,
 			NULL) != 0)) {
 		json_decref(p);
 		json_decref(sources);
+		json_decref(contents);
 		return err_set(e, EXIT_UNDECIDED,
 			       "cannot build the dataset predicate");
 	}
 	json_decref(sources);
+	json_decref(contents);
 	*out = p;
 	return 0;
 }
