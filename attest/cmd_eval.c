@@ -18,6 +18,7 @@
 #include "lib/fileio.h"
 #include "attest/gitinfo.h"
 #include "lib/ids.h"
+#include "lib/jsonio.h"
 #include "lib/opt.h"
 #include "lib/proc.h"
 #include "lib/statement.h"
@@ -243,10 +244,15 @@ hash_datasets(json_t **out, const struct eval_opts *o, struct err *e)
 		rc = tree_hash(&t, o->datasets[i], &o->dopts, e);
 		if (rc == 0) {
 			json_t *rd = tree_descriptor(&t);
-			json_object_set_new(
-			    rd, "annotations",
-			    json_pack("{s:s}", "role", o->roles[i]));
-			json_array_append_new(arr, rd);
+			rc = jsonio_set(rd, "annotations",
+					json_pack("{s:s}", "role", o->roles[i]),
+					e);
+			if (rc == 0)
+				rc = jsonio_append(arr, rd, e);
+			else
+				json_decref(rd);
+			if (rc != 0)
+				err_prefix(e, "%s", o->datasets[i]);
 		}
 		tree_clear(&t);
 	}
@@ -277,10 +283,16 @@ judge(const struct eval_opts *o, const json_t *metrics, int *all_pass)
 		json_t *row = json_pack("{s:s, s:s, s:f, s:b}", "metric",
 					t->name, "op", eval_op_str(t->op),
 					"value", t->value, "passed", ok);
-		if (m != NULL)
-			json_object_set_new(row, "observed",
-					    json_real(json_number_value(m)));
-		json_array_append_new(arr, row);
+		if (m != NULL &&
+		    jsonio_set(row, "observed", json_real(json_number_value(m)),
+			       NULL) != 0) {
+			json_decref(row);
+			row = NULL;
+		}
+		if (jsonio_append(arr, row, NULL) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
 		if (!ok && m != NULL)
 			fprintf(stderr,
 				"attest: threshold %s%s%.15g FAILED (observed "
@@ -306,8 +318,12 @@ run_command(json_t *pred, const struct eval_opts *o, struct err *e)
 	int i, rc;
 
 	for (i = 0; i < o->ncmd; i++)
-		json_array_append_new(cmd, json_string(o->cmd[i]));
-	json_object_set_new(pred, "command", cmd);
+		if (jsonio_append(cmd, json_string(o->cmd[i]), e) != 0) {
+			json_decref(cmd);
+			return err_prefix(e, "command argument %d", i + 1);
+		}
+	if (jsonio_set(pred, "command", cmd, e) != 0)
+		return -EXIT_UNDECIDED;
 	/* SPEC-EVAL-3: the metrics must be the ones this run wrote. */
 	if (unlink(o->metrics) != 0 && errno != ENOENT)
 		return err_sys(e, EXIT_UNDECIDED, errno, "%s", o->metrics);
@@ -318,8 +334,9 @@ run_command(json_t *pred, const struct eval_opts *o, struct err *e)
 		memcpy(why, e->msg, sizeof(why));
 		return err_set(e, 127, "%.400s; no attestation written", why);
 	}
-	json_object_set_new(pred, "exitStatus",
-			    json_integer(proc_status(&res)));
+	if (rc == 0)
+		rc = jsonio_set(pred, "exitStatus",
+				json_integer(proc_status(&res)), e);
 	if (rc == 0 && proc_status(&res) != 0)
 		rc = err_set(e, proc_status(&res),
 			     "the evaluation command failed with status %d; "
@@ -333,6 +350,7 @@ test_result(const json_t *subject, const json_t *pred, int pass)
 {
 	json_t *passed = json_array(), *failed = json_array(), *cfg, *th;
 	size_t i;
+	int bad = 0;
 
 	json_array_foreach(json_object_get(pred, "thresholds"), i, th)
 	{
@@ -341,14 +359,21 @@ test_result(const json_t *subject, const json_t *pred, int pass)
 			 json_string_value(json_object_get(th, "metric")),
 			 json_string_value(json_object_get(th, "op")),
 			 json_number_value(json_object_get(th, "value")));
-		json_array_append_new(
-		    json_is_true(json_object_get(th, "passed")) ? passed
-								: failed,
-		    json_string(name));
+		bad |= jsonio_append(json_is_true(json_object_get(th, "passed"))
+					 ? passed
+					 : failed,
+				     json_string(name), NULL);
 	}
 	cfg = json_deep_copy(json_object_get(pred, "datasets"));
 	if (json_object_get(pred, "harness") != NULL)
-		json_array_append(cfg, json_object_get(pred, "harness"));
+		bad |= jsonio_append(
+		    cfg, json_incref(json_object_get(pred, "harness")), NULL);
+	if (bad) {
+		json_decref(passed);
+		json_decref(failed);
+		json_decref(cfg);
+		return NULL;
+	}
 	return json_pack("{s:s, s:[O], s:s, s:{s:s, s:o, s:o, s:o}}", "_type",
 			 STATEMENT_V1, "subject", subject, "predicateType",
 			 PRED_TEST_RESULT, "predicate", "result",
@@ -367,14 +392,20 @@ build_and_emit(const struct eval_opts *o, json_t *pred, const struct key *k,
 	rc = eval_metrics_load(&metrics, o->metrics, e);
 	if (rc != 0)
 		return rc;
-	json_object_set(pred, "metrics", metrics);
-	json_object_set_new(pred, "thresholds", judge(o, metrics, pass));
-	json_object_set_new(pred, "result",
-			    json_string(*pass ? "PASSED" : "FAILED"));
-	rc = tree_hash(&t, o->model, &o->dopts, e);
+	memset(&t, 0, sizeof(t));
+	rc = jsonio_set(pred, "metrics", json_incref(metrics), e);
+	if (rc == 0)
+		rc = jsonio_set(pred, "thresholds", judge(o, metrics, pass), e);
+	if (rc == 0)
+		rc = jsonio_set(pred, "result",
+				json_string(*pass ? "PASSED" : "FAILED"), e);
+	if (rc == 0)
+		rc = tree_hash(&t, o->model, &o->dopts, e);
 	if (rc == 0) {
 		subject = tree_descriptor(&t);
-		json_object_set(pred, "model", subject);
+		rc = jsonio_set(pred, "model", json_incref(subject), e);
+	}
+	if (rc == 0) {
 		st = json_pack("{s:s, s:[O], s:s, s:O}", "_type", STATEMENT_V1,
 			       "subject", subject, "predicateType",
 			       PRED_EVALUATION, "predicate", pred);
@@ -415,17 +446,21 @@ cmd_eval(int argc, char **argv)
 		h = harness_rd(o.harness, &o.dopts, &e);
 		if (h == NULL)
 			rc = -e.code;
-		json_object_set_new(pred, "harness", h);
+		if (rc == 0)
+			rc = jsonio_set(pred, "harness", h, &e);
 	}
+	if (rc == 0)
+		rc = jsonio_set(pred, "datasets", json_incref(ds), &e);
 	if (rc == 0) {
-		json_object_set(pred, "datasets", ds);
 		ids_rfc3339(started, time(NULL));
 		if (o.ncmd > 0)
 			rc = run_command(pred, &o, &e);
 		ids_rfc3339(finished, time(NULL));
-		json_object_set_new(pred, "startedOn", json_string(started));
-		json_object_set_new(pred, "finishedOn", json_string(finished));
 	}
+	if (rc == 0)
+		rc = jsonio_set(pred, "startedOn", json_string(started), &e);
+	if (rc == 0)
+		rc = jsonio_set(pred, "finishedOn", json_string(finished), &e);
 	if (rc == 0)
 		rc = build_and_emit(&o, pred, k, &pass, &e);
 	json_decref(pred);
