@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/fileio.h"
+#include "lib/jsonio.h"
 
 #define HOST_MAX 256
 #define MAX_CARDS 64
@@ -112,19 +113,23 @@ file_value(char *val, size_t cap, const char *root, const char *rel,
 	return rc;
 }
 
-/* Adds a printable, non-empty, known string; anything else is left out. */
+/*
+ * Adds a printable, non-empty, known UTF-8 string; anything else is left
+ * out. A string that cannot be added sets *bad (SPEC-STM-5).
+ */
 static void
-set_str(json_t *obj, const char *key, const char *val)
+set_str(int *bad, json_t *obj, const char *key, const char *val)
 {
 	const unsigned char *p;
 
 	if (val[0] == '\0' || val[0] == '[' ||
-	    strlen(val) >= HOSTINFO_MAX_FIELD)
+	    strlen(val) >= HOSTINFO_MAX_FIELD || !jsonio_is_utf8(val))
 		return;
 	for (p = (const unsigned char *)val; *p != '\0'; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			return;
-	json_object_set_new(obj, key, json_string(val));
+	if (jsonio_set(obj, key, json_string(val), NULL) != 0)
+		*bad = 1;
 }
 
 static int
@@ -144,10 +149,11 @@ parse_u64(uint64_t *out, const char *s)
 }
 
 static void
-set_u64(json_t *obj, const char *key, uint64_t v)
+set_u64(int *bad, json_t *obj, const char *key, uint64_t v)
 {
-	if (v <= INT64_MAX)
-		json_object_set_new(obj, key, json_integer((json_int_t)v));
+	if (v <= INT64_MAX &&
+	    jsonio_set(obj, key, json_integer((json_int_t)v), NULL) != 0)
+		*bad = 1;
 }
 
 /* PRETTY_NAME, unquoted as a shell would (os-release(5)). */
@@ -177,7 +183,7 @@ os_name(char *val, size_t cap, const char *root)
 }
 
 static void
-mem_total(json_t *obj, const char *root)
+mem_total(int *bad, json_t *obj, const char *root)
 {
 	char val[64], *unit;
 	uint64_t kb;
@@ -190,7 +196,7 @@ mem_total(json_t *obj, const char *root)
 		return;
 	*strchr(val, ' ') = '\0';
 	if (parse_u64(&kb, val) == 0 && kb <= INT64_MAX / 1024)
-		set_u64(obj, "memoryBytes", kb * 1024);
+		set_u64(bad, obj, "memoryBytes", kb * 1024);
 }
 
 int
@@ -198,6 +204,7 @@ hostinfo_collect_root(json_t **out, const char *root, struct err *e)
 {
 	char host[HOST_MAX + 1], val[HOSTINFO_MAX_FIELD];
 	struct utsname u;
+	int failed = 0, *bad = &failed;
 	json_t *o;
 	long n;
 
@@ -207,22 +214,26 @@ hostinfo_collect_root(json_t **out, const char *root, struct err *e)
 		return oom(e);
 	if (gethostname(host, HOST_MAX) == 0) {
 		host[HOST_MAX] = '\0';
-		set_str(o, "hostname", host);
+		set_str(bad, o, "hostname", host);
 	}
 	if (os_name(val, sizeof(val), root) == 0)
-		set_str(o, "os", val);
+		set_str(bad, o, "os", val);
 	if (uname(&u) == 0) {
 		snprintf(val, sizeof(val), "%s %s", u.release, u.version);
-		set_str(o, "kernel", val);
-		set_str(o, "arch", u.machine);
+		set_str(bad, o, "kernel", val);
+		set_str(bad, o, "arch", u.machine);
 	}
 	if (file_value(val, sizeof(val), root, "/proc/cpuinfo", "model name",
 		       ':') == 0)
-		set_str(o, "cpuModel", val);
+		set_str(bad, o, "cpuModel", val);
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	if (n > 0)
-		set_u64(o, "cpuCount", (uint64_t)n);
-	mem_total(o, root);
+		set_u64(bad, o, "cpuCount", (uint64_t)n);
+	mem_total(bad, o, root);
+	if (failed) {
+		json_decref(o);
+		return oom(e);
+	}
 	*out = o;
 	return 0;
 }
@@ -283,7 +294,7 @@ nvml_text(char *buf, int rc)
 }
 
 static void
-nvml_device(json_t *a, const struct nvml_api *n, unsigned int i,
+nvml_device(int *bad, json_t *a, const struct nvml_api *n, unsigned int i,
 	    const char *driver)
 {
 	char name[NVML_TEXT], uuid[NVML_TEXT];
@@ -299,24 +310,25 @@ nvml_device(json_t *a, const struct nvml_api *n, unsigned int i,
 	v = nvml_text(name, n->name(d, name, sizeof(name)));
 	if (v == NULL || *v == '\0' || (o = json_object()) == NULL)
 		return;
-	set_str(o, "vendor", "nvidia");
-	set_str(o, "name", v);
+	set_str(bad, o, "vendor", "nvidia");
+	set_str(bad, o, "name", v);
 	if (json_object_get(o, "name") == NULL) {
 		json_decref(o);
 		return;
 	}
 	if ((v = nvml_text(uuid, n->uuid(d, uuid, sizeof(uuid)))) != NULL)
-		set_str(o, "uuid", v);
+		set_str(bad, o, "uuid", v);
 	if (driver != NULL)
-		set_str(o, "driverVersion", driver);
+		set_str(bad, o, "driverVersion", driver);
 	if (n->memory(d, &mem) == NVML_SUCCESS)
-		set_u64(o, "memoryMiB", mem.total / (1024 * 1024));
-	json_array_append_new(a, o);
+		set_u64(bad, o, "memoryMiB", mem.total / (1024 * 1024));
+	if (jsonio_append(a, o, NULL) != 0)
+		*bad = 1;
 }
 
 /* GPUs through NVML loaded from lib (a path or soname), when it loads. */
 static void
-nvml_scan(json_t *a, const char *libpath)
+nvml_scan(int *bad, json_t *a, const char *libpath)
 {
 	char driver[NVML_TEXT];
 	struct nvml_api n;
@@ -333,7 +345,7 @@ nvml_scan(json_t *a, const char *libpath)
 		for (i = 0; i < count && json_array_size(a) < HOSTINFO_MAX_GPUS;
 		     i++)
 			nvml_device(
-			    a, &n, i,
+			    bad, a, &n, i,
 			    nvml_text(driver,
 				      n.driver(driver, sizeof(driver))));
 		n.shutdown();
@@ -382,7 +394,7 @@ cmp_int(const void *a, const void *b)
 
 /* GPUs the NVIDIA driver lists; returns how many were added. */
 static size_t
-nvidia_proc(json_t *a, const char *root, const char *driver)
+nvidia_proc(int *bad, json_t *a, const char *root, const char *driver)
 {
 	char path[PATH_MAX], val[HOSTINFO_MAX_FIELD], *names[HOSTINFO_MAX_GPUS];
 	size_t n = 0, i, added = 0;
@@ -407,16 +419,19 @@ nvidia_proc(json_t *a, const char *root, const char *driver)
 		text = slurp(root, path, HOSTINFO_MAX_SYSFS_BYTES);
 		o = text == NULL ? NULL : json_object();
 		if (o != NULL) {
-			set_str(o, "vendor", "nvidia");
-			set_str(o, "busId", names[i]);
+			set_str(bad, o, "vendor", "nvidia");
+			set_str(bad, o, "busId", names[i]);
 			if (line_value(val, sizeof(val), text, "Model", ':') ==
 			    0)
-				set_str(o, "name", val);
+				set_str(bad, o, "name", val);
 			if (line_value(val, sizeof(val), text, "GPU UUID",
 				       ':') == 0)
-				set_str(o, "uuid", val);
-			set_str(o, "driverVersion", driver);
-			added += json_array_append_new(a, o) == 0;
+				set_str(bad, o, "uuid", val);
+			set_str(bad, o, "driverVersion", driver);
+			if (jsonio_append(a, o, NULL) == 0)
+				added++;
+			else
+				*bad = 1;
 		}
 		free(text);
 		free(names[i]);
@@ -441,7 +456,7 @@ pci_id(char *s)
 }
 
 static void
-drm_card(json_t *a, const char *root, int card, const char *driver,
+drm_card(int *bad, json_t *a, const char *root, int card, const char *driver,
 	 int skip_nvidia)
 {
 	char rel[96], *vid, *did = NULL, name[32];
@@ -464,21 +479,23 @@ drm_card(json_t *a, const char *root, int card, const char *driver,
 	if (o == NULL)
 		goto out;
 	snprintf(name, sizeof(name), "card%d", card);
-	set_str(o, "vendor", vendor);
-	set_str(o, "vendorId", trim(vid));
+	set_str(bad, o, "vendor", vendor);
+	set_str(bad, o, "vendorId", trim(vid));
 	if (did != NULL && pci_id(trim(did)) == 0)
-		set_str(o, "deviceId", trim(did));
-	set_str(o, "card", name);
+		set_str(bad, o, "deviceId", trim(did));
+	set_str(bad, o, "card", name);
 	if (strcmp(vendor, "nvidia") == 0)
-		set_str(o, "driverVersion", driver);
-	json_array_append_new(a, o);
+		set_str(bad, o, "driverVersion", driver);
+	if (jsonio_append(a, o, NULL) != 0)
+		*bad = 1;
 out:
 	free(vid);
 	free(did);
 }
 
 static void
-drm_scan(json_t *a, const char *root, const char *driver, int skip_nvidia)
+drm_scan(int *bad, json_t *a, const char *root, const char *driver,
+	 int skip_nvidia)
 {
 	char path[PATH_MAX];
 	int cards[MAX_CARDS];
@@ -500,7 +517,7 @@ drm_scan(json_t *a, const char *root, const char *driver, int skip_nvidia)
 	closedir(dir);
 	qsort(cards, n, sizeof(cards[0]), cmp_int);
 	for (i = 0; i < n && json_array_size(a) < HOSTINFO_MAX_GPUS; i++)
-		drm_card(a, root, cards[i], driver, skip_nvidia);
+		drm_card(bad, a, root, cards[i], driver, skip_nvidia);
 }
 
 int
@@ -508,6 +525,7 @@ hostinfo_accelerators_root(json_t **out, const char *root, const char *nvml,
 			   struct err *e)
 {
 	char driver[HOSTINFO_MAX_FIELD];
+	int bad = 0;
 	size_t listed;
 	json_t *a;
 
@@ -515,11 +533,15 @@ hostinfo_accelerators_root(json_t **out, const char *root, const char *nvml,
 	a = json_array();
 	if (a == NULL)
 		return oom(e);
-	nvml_scan(a, nvml);
-	if (json_array_size(a) == 0) {
+	nvml_scan(&bad, a, nvml);
+	if (!bad && json_array_size(a) == 0) {
 		nvidia_driver(driver, sizeof(driver), root);
-		listed = nvidia_proc(a, root, driver);
-		drm_scan(a, root, driver, listed > 0);
+		listed = nvidia_proc(&bad, a, root, driver);
+		drm_scan(&bad, a, root, driver, listed > 0);
+	}
+	if (bad) {
+		json_decref(a);
+		return oom(e);
 	}
 	*out = a;
 	return 0;

@@ -167,3 +167,18 @@ jsonio_uri(const char *s)
 	free(buf);
 	return v;
 }
+
+int
+jsonio_is_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k;
+
+	while (i < n) {
+		k = utf8_len(p + i, n - i);
+		if (k == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}

@@ -64,4 +64,7 @@ int jsonio_append(json_t *arr, json_t *value, struct err *e)
  */
 json_t *jsonio_uri(const char *s);
 
+/* 1 when the NUL-terminated s is valid UTF-8 (what json_string takes). */
+int jsonio_is_utf8(const char *s);
+
 #endif

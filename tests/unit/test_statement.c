@@ -327,6 +327,9 @@ START_TEST(test_uri_escape)
 
 	ck_assert_ptr_nonnull(v);
 	ck_assert_str_eq(json_string_value(v), r->out);
+	/* Exactly the valid UTF-8 inputs come out unchanged. */
+	ck_assert_int_eq(jsonio_is_utf8(r->in), strcmp(r->in, r->out) == 0);
+	ck_assert_int_eq(jsonio_is_utf8(r->out), 1);
 	json_decref(v);
 }
 END_TEST
