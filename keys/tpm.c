@@ -30,6 +30,7 @@
 #include "lib/fileio.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
+#include "lib/jsonio.h"
 
 /* SPEC-TPM-3: key file header. */
 #define FILE_MAGIC "MLATTPM"
@@ -1271,7 +1272,7 @@ quote_json(json_t **out, const struct key *ak, const TPM2B_ATTEST *quoted,
 			continue;
 		snprintf(key, sizeof(key), "%u", i);
 		hex_encode(hex, vals + slot++ * s->digest_len, s->digest_len);
-		json_object_set_new(values, key, json_string(hex));
+		rc = jsonio_set(values, key, json_string(hex), e);
 	}
 	/* SPEC-TPM-4 */
 	if (rc == 0 &&
