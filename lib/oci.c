@@ -1563,8 +1563,10 @@ att_layer(struct reg *c, const struct pick *p, json_t *layers, int *added,
 			      (json_int_t)len, "annotations",
 			      ATT_SIG_ANNOTATION, "", "predicateType",
 			      p->ptype);
-		if (rc == 0 && (d == NULL || json_array_append_new(layers, d)))
-			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		if (rc == 0)
+			rc = jsonio_append(layers, d, e);
+		else
+			json_decref(d);
 		*added = rc == 0;
 	}
 	free(text);
@@ -1581,9 +1583,13 @@ att_config(struct reg *c, const json_t *layers, json_t **desc, struct err *e)
 	int rc;
 
 	for (i = 0; ids != NULL && i < json_array_size(layers); i++)
-		json_array_append_new(
-		    ids, json_string(
-			     jsonio_str(json_array_get(layers, i), "digest")));
+		if (jsonio_append(ids,
+				  json_string(jsonio_str(
+				      json_array_get(layers, i), "digest")),
+				  NULL) != 0) {
+			json_decref(ids);
+			ids = NULL;
+		}
 	cfg = json_pack("{s:s, s:s, s:{}, s:{s:s, s:o}}", "architecture", "",
 			"os", "", "config", "rootfs", "type", "layers",
 			"diff_ids", ids);
@@ -1664,10 +1670,8 @@ referred_layers(struct reg *c, const struct oci_doc *list, json_t *out,
 	for (i = 0; rc == 0 && list != NULL && i < oci_doc_count(list); i++) {
 		rc = get_referrer(c, oci_doc_get(list, i), &m, e);
 		for (j = 0; rc == 0 && m != NULL && j < oci_doc_count(m); j++)
-			if (json_array_append_new(
-				out, json_string(oci_doc_get(m, j)->digest)))
-				rc =
-				    err_set(e, EXIT_UNDECIDED, "out of memory");
+			rc = jsonio_append(
+			    out, json_string(oci_doc_get(m, j)->digest), e);
 		oci_doc_free(m);
 		m = NULL;
 	}
@@ -1734,7 +1738,8 @@ push_index(struct reg *c, const struct oci_doc *old, json_t *fresh,
 	for (i = 0; list != NULL && i < json_array_size(fresh); i++)
 		if (!has_digest(
 			list, jsonio_str(json_array_get(fresh, i), "digest")) &&
-		    json_array_append(list, json_array_get(fresh, i)))
+		    jsonio_append(list, json_incref(json_array_get(fresh, i)),
+				  NULL))
 			list = NULL;
 	if (list == NULL)
 		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
@@ -1777,10 +1782,10 @@ push_referrers(struct reg *c, const json_t *image, const struct pick *p,
 			continue;
 		d = NULL;
 		rc = referrer_manifest(c, &p[i], image, &d, e);
-		if (rc == 0 && json_array_append_new(fresh, d))
-			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 		if (rc == 0)
-			json_array_append_new(have, json_string(digest));
+			rc = jsonio_append(fresh, d, e);
+		if (rc == 0)
+			rc = jsonio_append(have, json_string(digest), e);
 	}
 	if (rc == 0)
 		note(c, "%zu referrer(s) added, %zu already there",
