@@ -411,8 +411,7 @@ bundle_sigstore_set_timestamp(json_t *b, const unsigned char *der, size_t len,
 			       "signedTimestamp", text)
 		   : NULL;
 	free(text);
-	if (tvd == NULL ||
-	    json_object_set_new(vm, "timestampVerificationData", tvd) != 0)
+	if (jsonio_set(vm, "timestampVerificationData", tvd, NULL) != 0)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	return 0;
 }

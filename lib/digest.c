@@ -1013,18 +1013,18 @@ head_json(const struct digest_manifest *m)
 			      m->shard_size ? "shards" : "files");
 
 	if (h != NULL && m->shard_size &&
-	    json_object_set_new(h, "shard_size",
-				json_integer((json_int_t)m->shard_size)) != 0)
+	    jsonio_set(h, "shard_size", json_integer((json_int_t)m->shard_size),
+		       NULL) != 0)
 		goto fail;
 	if (h != NULL && m->partial &&
-	    json_object_set_new(
-		h, "partial",
-		json_pack("{s:I, s:I, s:o, s:I, s:I}", "count",
-			  (json_int_t)m->slice_count, "index",
-			  (json_int_t)m->slice_index, "listing_sha256",
-			  json_hex(m->listing), "tree_bytes",
-			  (json_int_t)m->tree_bytes, "tree_files",
-			  (json_int_t)m->tree_files)) != 0)
+	    jsonio_set(h, "partial",
+		       json_pack("{s:I, s:I, s:o, s:I, s:I}", "count",
+				 (json_int_t)m->slice_count, "index",
+				 (json_int_t)m->slice_index, "listing_sha256",
+				 json_hex(m->listing), "tree_bytes",
+				 (json_int_t)m->tree_bytes, "tree_files",
+				 (json_int_t)m->tree_files),
+		       NULL) != 0)
 		goto fail;
 	return h;
 fail:
@@ -1044,17 +1044,17 @@ file_json(const struct digest_manifest *m, size_t i)
 	if (f == NULL)
 		return NULL;
 	if (m->shard_size == 0) {
-		if (json_object_set_new(f, "sha256", json_hex(en->sha)) != 0)
+		if (jsonio_set(f, "sha256", json_hex(en->sha), NULL) != 0)
 			goto fail;
 		return f;
 	}
 	arr = json_array();
 	nsh = digest_manifest_shard_count(m, i);
 	for (j = 0; arr != NULL && j < nsh; j++)
-		if (json_array_append_new(
-			arr, json_hex(m->shards[en->shard0 + j])) != 0)
+		if (jsonio_append(arr, json_hex(m->shards[en->shard0 + j]),
+				  NULL) != 0)
 			goto fail;
-	if (json_object_set_new(f, "shards", arr) != 0) {
+	if (jsonio_set(f, "shards", arr, NULL) != 0) {
 		arr = NULL;
 		goto fail;
 	}

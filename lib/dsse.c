@@ -196,9 +196,8 @@ dsse_to_json(const struct dsse_envelope *env)
 	sigs = json_array();
 	if (payload == NULL || obj == NULL || sigs == NULL)
 		goto fail;
-	if (json_object_set_new(obj, "payload", json_string(payload)) != 0 ||
-	    json_object_set_new(obj, "payloadType", json_string(env->type)) !=
-		0)
+	if (jsonio_set(obj, "payload", json_string(payload), NULL) != 0 ||
+	    jsonio_set(obj, "payloadType", json_string(env->type), NULL) != 0)
 		goto fail;
 	for (i = 0; i < env->nsigs; i++) {
 		json_t *s;
@@ -209,10 +208,10 @@ dsse_to_json(const struct dsse_envelope *env)
 			      sig);
 		free(sig);
 		sig = NULL;
-		if (s == NULL || json_array_append_new(sigs, s) != 0)
+		if (jsonio_append(sigs, s, NULL) != 0)
 			goto fail;
 	}
-	if (json_object_set_new(obj, "signatures", sigs) != 0) {
+	if (jsonio_set(obj, "signatures", sigs, NULL) != 0) {
 		sigs = NULL;
 		goto fail;
 	}
