@@ -90,16 +90,23 @@ eval_metrics_check(const json_t *m, const char *src, struct err *e)
  * statement carries, so attest and verify compare the same numbers.
  */
 static int
-normalise(json_t *m, struct err *e)
+normalise(json_t *m, const char *path, struct err *e)
 {
 	char buf[64];
 	const char *key;
 	json_t *v;
+	double d;
 
 	json_object_foreach(m, key, v)
 	{
 		snprintf(buf, sizeof(buf), "%.15g", json_number_value(v));
-		if (jsonio_set(m, key, json_real(strtod(buf, NULL)), e) != 0)
+		d = strtod(buf, NULL);
+		if (!isfinite(d))
+			return err_set(e, EXIT_REJECTED,
+				       "%s: metric \"%s\" overflows when "
+				       "rounded to 15 digits",
+				       path, key);
+		if (jsonio_set(m, key, json_real(d), e) != 0)
 			return -EXIT_UNDECIDED;
 	}
 	return 0;
@@ -120,7 +127,7 @@ eval_metrics_load(json_t **out, const char *path, struct err *e)
 	if (rc == 0)
 		rc = eval_metrics_check(m, path, e);
 	if (rc == 0)
-		rc = normalise(m, e);
+		rc = normalise(m, path, e);
 	free(text);
 	if (rc != 0) {
 		json_decref(m);
