@@ -84,7 +84,16 @@ struct run {
 	json_t *report; /* array of per-attestation results */
 	json_t *arts;	/* array of per-artifact results */
 	int status;
+	int report_bad; /* a result could not be recorded in the report */
 };
+
+/* SPEC-STM-5: a result the JSON report cannot hold makes it undecided. */
+static void
+report_add(struct run *r, json_t *arr, json_t *row)
+{
+	if (jsonio_append(arr, row, NULL) != 0)
+		r->report_bad = 1;
+}
 
 static int
 parse(struct verify_opts *o, int argc, char **argv, struct err *e)
@@ -167,7 +176,7 @@ say_fail(struct run *r, const char *src, const struct err *e)
 	verify_print(stdout, "FAIL  %s\n", e->msg);
 	row = json_pack("{s:s, s:b, s:s}", "source", src, "verified", 0,
 			"error", e->msg);
-	json_array_append_new(r->report, row);
+	report_add(r, r->report, row);
 }
 
 static json_t *
@@ -179,11 +188,16 @@ subject_list(const struct statement *st)
 
 	for (i = 0; i < json_array_size(subs); i++) {
 		const json_t *s = json_array_get(subs, i);
-		json_array_append_new(
-		    out, json_pack("{s:s, s:O}", "name",
-				   jsonio_str(s, "name") ? jsonio_str(s, "name")
-							 : "",
-				   "digest", json_object_get(s, "digest")));
+		if (jsonio_append(
+			out,
+			json_pack("{s:s, s:O}", "name",
+				  jsonio_str(s, "name") ? jsonio_str(s, "name")
+							: "",
+				  "digest", json_object_get(s, "digest")),
+			NULL) != 0) {
+			json_decref(out);
+			return NULL;
+		}
 	}
 	return out;
 }
@@ -207,7 +221,7 @@ say_pass(struct run *r, const char *src, const struct key *signer,
 			"verified", 1, "keyid", key_id(signer), "predicateType",
 			statement_predicate_type(st), "statementType",
 			statement_type(st), "subjects", subject_list(st));
-	json_array_append_new(r->report, row);
+	report_add(r, r->report, row);
 }
 
 static int
@@ -284,7 +298,8 @@ check_timestamps(json_t **times, const struct run *r,
 		if (tsa_verify(when, r->tsa, ent->ts[i].der, ent->ts[i].len,
 			       sig, siglen, e) != 0)
 			return err_prefix(e, "%s", ent->src);
-		json_array_append_new(*times, json_string(when));
+		if (jsonio_append(*times, json_string(when), e) != 0)
+			return err_prefix(e, "%s", ent->src);
 		verify_print(stdout,
 			     "TIME  %s  genTime %s (RFC 3161, trusted TSA)\n",
 			     ent->src, when);
@@ -337,9 +352,10 @@ check_entry(struct run *r, const struct bundle_entry *ent,
 		return;
 	}
 	say_pass(r, ent->src, signer, st);
-	json_object_set_new(
-	    json_array_get(r->report, json_array_size(r->report) - 1),
-	    "timestamps", times);
+	if (jsonio_set(
+		json_array_get(r->report, json_array_size(r->report) - 1),
+		"timestamps", times, NULL) != 0)
+		r->report_bad = 1;
 	if (keep(r, st, ent->src, bundle, &e) != 0)
 		say_fail(r, ent->src, &e);
 }
@@ -386,9 +402,9 @@ artifact_fail(struct run *r, const char *path, const struct err *e)
 {
 	r->status = verify_worst(r->status, e->code);
 	verify_print(stdout, "FAIL  artifact %s\n", e->msg);
-	json_array_append_new(r->arts,
-			      json_pack("{s:s, s:b, s:s}", "path", path,
-					"matched", 0, "error", e->msg));
+	report_add(r, r->arts,
+		   json_pack("{s:s, s:b, s:s}", "path", path, "matched", 0,
+			     "error", e->msg));
 }
 
 /* SPEC-VER-7: no match; name the nearest subject and what differs. */
@@ -420,9 +436,10 @@ artifact_missing(struct run *r, const struct artifact *a, const char *shown)
 			json_object_get(a->set, "sha256"), "digest", a->set,
 			"matched", 0, "error",
 			"not a subject of any verified statement");
-	if (row != NULL && near != NULL)
-		json_object_set(row, "nearest", near);
-	json_array_append_new(r->arts, row);
+	if (row != NULL && near != NULL &&
+	    jsonio_set(row, "nearest", json_incref(near), NULL) != 0)
+		r->report_bad = 1;
+	report_add(r, r->arts, row);
 	json_decref(near);
 }
 
@@ -448,12 +465,11 @@ check_artifact(struct run *r, const char *path)
 		    stdout, "PASS  artifact %s%s%s is a subject of %s\n", shown,
 		    a.kind == ARTIFACT_DIGEST ? "" : " ",
 		    a.kind == ARTIFACT_DIGEST ? "" : a.shown, r->ok[i].src);
-		json_array_append_new(
-		    r->arts,
-		    json_pack("{s:s, s:O, s:O, s:b, s:s}", "path", path,
-			      "sha256", json_object_get(a.set, "sha256"),
-			      "digest", a.set, "matched", 1, "source",
-			      r->ok[i].src));
+		report_add(r, r->arts,
+			   json_pack("{s:s, s:O, s:O, s:b, s:s}", "path", path,
+				     "sha256", json_object_get(a.set, "sha256"),
+				     "digest", a.set, "matched", 1, "source",
+				     r->ok[i].src));
 		artifact_clear(&a);
 		return;
 	}
@@ -491,6 +507,11 @@ finish(struct run *r, struct jsonout *jo)
 		r->nok, json_array_size(r->report), r->o.nartifacts);
 	if (!r->o.json)
 		return r->status;
+	if (r->report_bad) {
+		err_set(&e, EXIT_UNDECIDED,
+			"cannot record every result in the JSON report");
+		return verify_fail(&e);
+	}
 	doc = json_pack("{s:s, s:i, s:O, s:O}", "result", verdict(r->status),
 			"exitCode", r->status, "attestations", r->report,
 			"artifacts", r->arts);
