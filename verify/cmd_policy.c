@@ -98,6 +98,7 @@ struct pctx {
 	unsigned char *used; /* per evidence item: counted by some rule */
 	char (*why)[200];    /* per evidence item: why a rule passed it by */
 	json_t *uncounted;   /* [{source, sha256, reason}] */
+	int incomplete;	     /* evidence could not be recorded: undecided */
 };
 
 struct policy_opts {
@@ -147,10 +148,14 @@ signer_names(const struct pctx *c, const struct evidence_item *it,
 	size_t i;
 
 	for (i = 0; i < role->n; i++)
-		if (it->signed_by[role->idx[i]])
-			json_array_append_new(names,
-					      json_string(policy_key_name(
-						  c->p, (size_t)role->idx[i])));
+		if (it->signed_by[role->idx[i]] &&
+		    jsonio_append(names,
+				  json_string(policy_key_name(
+				      c->p, (size_t)role->idx[i])),
+				  NULL) != 0) {
+			json_decref(names);
+			return NULL;
+		}
 	return names;
 }
 
@@ -158,10 +163,14 @@ static void
 rule_use(struct pctx *c, struct rule *r, const struct evidence_item *it,
 	 const struct signers *role)
 {
-	json_array_append_new(r->evidence,
-			      json_pack("{s:s, s:s, s:o}", "source", it->src,
-					"sha256", it->sha256, "signers",
-					signer_names(c, it, role)));
+	/* SPEC-STM-5: evidence that cannot be recorded leaves the verdict
+	 * undecided, never an admit on less than the truth. */
+	if (jsonio_append(r->evidence,
+			  json_pack("{s:s, s:s, s:o}", "source", it->src,
+				    "sha256", it->sha256, "signers",
+				    signer_names(c, it, role)),
+			  NULL) != 0)
+		c->incomplete = 1;
 	c->used[it - c->ev.items] = 1;
 }
 
@@ -400,8 +409,11 @@ check_training(struct pctx *c)
 		rule_use(c, builder, it, &c->p->training_signers);
 		rule_use(c, success, it, &c->p->training_signers);
 		for (j = 0; j < json_array_size(deps_of(it)); j++)
-			json_array_append(c->train_deps,
-					  json_array_get(deps_of(it), j));
+			if (jsonio_append(
+				c->train_deps,
+				json_incref(json_array_get(deps_of(it), j)),
+				NULL) != 0)
+				c->incomplete = 1;
 	}
 	free(list);
 	list = NULL;
@@ -973,8 +985,9 @@ check_approvals(struct pctx *c)
 	if ((long)n < c->p->threshold)
 		rule_fail(thr, "%zu of %ld required approvals for %s%s", n,
 			  c->p->threshold, c->p->stage, note);
-	if (rej->outcome == RULE_PASS)
-		json_array_extend(rej->evidence, thr->evidence);
+	if (rej->outcome == RULE_PASS &&
+	    json_array_extend(rej->evidence, thr->evidence) != 0)
+		c->incomplete = 1;
 }
 
 /* ---- entries no rule counted (SPEC-POL-12) ---- */
@@ -1057,10 +1070,11 @@ uncounted(const struct pctx *c)
 			snprintf(w, sizeof(w), "%s", c->why[i]);
 		else
 			derive_why(w, sizeof(w), c, it);
-		if (json_array_append_new(
-			list, json_pack("{s:s, s:s, s:s}", "source", it->src,
-					"sha256", it->sha256, "reason", w)) !=
-		    0) {
+		if (jsonio_append(list,
+				  json_pack("{s:s, s:s, s:s}", "source",
+					    it->src, "sha256", it->sha256,
+					    "reason", w),
+				  NULL) != 0) {
 			json_decref(list);
 			list = NULL;
 		}
@@ -1183,7 +1197,8 @@ verdict(const struct pctx *c)
 			return EXIT_REJECTED;
 		undecided |= c->rules[i].outcome == RULE_UNDECIDED;
 	}
-	return undecided || c->nrules == 0 ? EXIT_UNDECIDED : EXIT_PASS;
+	return undecided || c->incomplete || c->nrules == 0 ? EXIT_UNDECIDED
+							    : EXIT_PASS;
 }
 
 static void
@@ -1238,10 +1253,16 @@ report_json(const struct pctx *c, int status)
 		    "{s:s, s:s, s:{s:s, s:s}, s:O}", "id", r->id, "outcome",
 		    outcome_word(r->outcome), "atlas", "id", r->atlas, "name",
 		    r->threat, "evidence", r->evidence);
-		if (r->outcome != RULE_PASS)
-			json_object_set_new(row, "reason",
-					    json_string(r->reason));
-		json_array_append_new(rules, row);
+		if (r->outcome != RULE_PASS &&
+		    jsonio_set(row, "reason", json_string(r->reason), NULL) !=
+			0) {
+			json_decref(row);
+			row = NULL;
+		}
+		if (jsonio_append(rules, row, NULL) != 0) {
+			json_decref(rules);
+			return NULL;
+		}
 	}
 	return json_pack("{s:s, s:i, s:{s:s, s:{s:s}}, s:{s:s, s:O}, s:o, "
 			 "s:{s:I, s:I, s:I}, s:O}",
@@ -1376,6 +1397,9 @@ cmd_policy(int argc, char **argv)
 	if (rc == 0) {
 		evaluate(&c);
 		status = verdict(&c);
+		if (c.incomplete && status != EXIT_REJECTED)
+			fprintf(stderr, "verify: policy: evidence could not be "
+					"recorded (out of memory)\n");
 		c.uncounted = uncounted(&c);
 		rc = c.uncounted != NULL
 			 ? outputs(&c, &o, &jo, status, &e)

@@ -23,11 +23,15 @@ inputs(const struct evidence *ev, const unsigned char *used)
 	size_t i;
 
 	for (i = 0; i < ev->n; i++)
-		if (used[i])
-			json_array_append_new(
-			    arr, json_pack("{s:s, s:{s:s}}", "name",
-					   ev->items[i].src, "digest", "sha256",
-					   ev->items[i].sha256));
+		if (used[i] &&
+		    jsonio_append(arr,
+				  json_pack("{s:s, s:{s:s}}", "name",
+					    ev->items[i].src, "digest",
+					    "sha256", ev->items[i].sha256),
+				  NULL) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
 	return arr;
 }
 
