@@ -386,8 +386,13 @@ deps_with_role(const struct side *s, const char *const *roles)
 		    json_object_get(json_array_get(deps, i), "annotations"),
 		    "role");
 		for (j = 0; role != NULL && roles[j] != NULL; j++)
-			if (strcmp(role, roles[j]) == 0)
-				json_array_append(out, json_array_get(deps, i));
+			if (strcmp(role, roles[j]) == 0 &&
+			    jsonio_append(out,
+					  json_incref(json_array_get(deps, i)),
+					  NULL) != 0) {
+				json_decref(out);
+				return NULL;
+			}
 	}
 	return out;
 }
@@ -450,7 +455,10 @@ compare_roles(struct cmp *c, const char *what, const char *const *roles)
 	json_t *a = deps_with_role(&c->s[0], roles);
 	json_t *b = deps_with_role(&c->s[1], roles);
 
-	compare_rds(c, what, a, b);
+	if (a == NULL || b == NULL)
+		c->undecided = 1; /* out of memory: compare nothing */
+	else
+		compare_rds(c, what, a, b);
 	json_decref(a);
 	json_decref(b);
 }
@@ -560,6 +568,8 @@ notes(struct cmp *c)
 
 	for (i = 0; i < 2; i++) {
 		deps = deps_with_role(&c->s[i], code);
+		if (deps == NULL)
+			c->undecided = 1;
 		for (j = 0; j < json_array_size(deps); j++)
 			if (json_is_true(json_object_get(
 				json_object_get(json_array_get(deps, j),

@@ -242,9 +242,12 @@ fields_json(const struct att *a, int times)
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (fields[i].is_time == times &&
-		    (v = field_get(a, &fields[i])) != NULL)
-			json_object_set_new(o, fields[i].label,
-					    json_deep_copy(v));
+		    (v = field_get(a, &fields[i])) != NULL &&
+		    jsonio_set(o, fields[i].label, json_deep_copy(v), NULL) !=
+			0) {
+			json_decref(o);
+			return NULL;
+		}
 	return o;
 }
 
@@ -790,34 +793,42 @@ att_json(const struct report *r, size_t i)
 	json_t *o, *signers = json_array(), *subs = json_array();
 	const json_t *ss;
 	size_t j;
+	int bad = 0;
 
 	for (j = 0; j < keyset_count(r->ks) && j < REPORT_MAX_KEYS; j++)
 		if (a->signed_by[j])
-			json_array_append_new(signers,
-					      json_string(key_name(r, j)));
+			bad |= jsonio_append(signers,
+					     json_string(key_name(r, j)), NULL);
 	o = json_pack("{s:i, s:s, s:s, s:s, s:o}", "index", (json_int_t)i + 1,
 		      "source", a->src, "sha256", a->sha256, "status",
 		      state_json(a), "signers", signers);
 	if (a->why[0] != '\0')
-		json_object_set_new(o, "error", json_string(a->why));
-	if (a->st == NULL) {
+		bad |= jsonio_set(o, "error", json_string(a->why), NULL);
+	if (a->st == NULL || bad) {
 		json_decref(subs);
-		return o;
+		if (bad)
+			json_decref(o);
+		return bad ? NULL : o;
 	}
 	ss = statement_subjects(a->st);
 	for (j = 0; j < json_array_size(ss); j++) {
 		const json_t *s = json_array_get(ss, j);
-		json_array_append_new(subs,
-				      json_pack("{s:s?, s:O}", "name",
-						jsonio_str(s, "name"), "digest",
-						json_object_get(s, "digest")));
+		bad |= jsonio_append(subs,
+				     json_pack("{s:s?, s:O}", "name",
+					       jsonio_str(s, "name"), "digest",
+					       json_object_get(s, "digest")),
+				     NULL);
 	}
-	json_object_set_new(o, "predicateType",
-			    json_string(statement_predicate_type(a->st)));
-	json_object_set_new(o, "type", json_string(short_type(a)));
-	json_object_set_new(o, "subjects", subs);
-	json_object_set_new(o, "times", fields_json(a, 1));
-	json_object_set_new(o, "claims", fields_json(a, 0));
+	bad |= jsonio_set(o, "predicateType",
+			  json_string(statement_predicate_type(a->st)), NULL);
+	bad |= jsonio_set(o, "type", json_string(short_type(a)), NULL);
+	bad |= jsonio_set(o, "subjects", subs, NULL);
+	bad |= jsonio_set(o, "times", fields_json(a, 1), NULL);
+	bad |= jsonio_set(o, "claims", fields_json(a, 0), NULL);
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -829,18 +840,20 @@ report_json(const struct report *r, int status)
 	json_t *keys = json_array();
 	char from[32], to[32];
 	size_t i, n[4];
+	int bad = 0;
 
 	count_states(r, n);
 	for (i = 0; i < keyset_count(r->ks); i++)
-		json_array_append_new(keys, json_string(key_name(r, i)));
+		bad |= jsonio_append(keys, json_string(key_name(r, i)), NULL);
 	for (i = 0; i < r->natts; i++)
-		json_array_append_new(atts, att_json(r, i));
+		bad |= jsonio_append(atts, att_json(r, i), NULL);
 	for (i = 0; i < r->narts; i++) {
 		snprintf(from, sizeof(from), "art%zu", i + 1);
-		json_array_append_new(arts,
-				      json_pack("{s:s, s:s?, s:O}", "id", from,
-						"name", r->arts[i].name,
-						"digest", r->arts[i].digest));
+		bad |= jsonio_append(arts,
+				     json_pack("{s:s, s:s?, s:O}", "id", from,
+					       "name", r->arts[i].name,
+					       "digest", r->arts[i].digest),
+				     NULL);
 	}
 	for (i = 0; i < r->nedges; i++) {
 		const struct edge *ed = &r->edges[i];
@@ -848,9 +861,17 @@ report_json(const struct report *r, int status)
 			 ed->att + 1);
 		snprintf(ed->out ? to : from, sizeof(to), "art%zu",
 			 ed->art + 1);
-		json_array_append_new(edges,
-				      json_pack("{s:s, s:s, s:s}", "from", from,
-						"to", to, "relation", ed->rel));
+		bad |= jsonio_append(edges,
+				     json_pack("{s:s, s:s, s:s}", "from", from,
+					       "to", to, "relation", ed->rel),
+				     NULL);
+	}
+	if (bad) {
+		json_decref(keys);
+		json_decref(atts);
+		json_decref(arts);
+		json_decref(edges);
+		return NULL;
 	}
 	return json_pack(
 	    "{s:b, s:s*, s:o, s:{s:i, s:i, s:i, s:i, s:i}, s:o, s:o, s:o, "
