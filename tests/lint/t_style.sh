@@ -54,6 +54,14 @@ done
 [ -z "$hits" ] && ok "every descriptor is opened close-on-exec" ||
 	{ bad "descriptors opened without close-on-exec"; echo "$hits"; }
 
+# SPEC-STM-5: what we build is added through the checked helpers
+# (jsonio_set, jsonio_append), whose results the compiler makes us use.
+# shellcheck disable=SC2086
+hits=$(grep -nE '\bjson_(object_set|object_set_new|object_set_nocheck|object_set_new_nocheck|array_append|array_append_new|array_insert|array_insert_new)[[:space:]]*\(' $prog_files |
+	grep -v '^lib/jsonio.c:' || true)
+[ -z "$hits" ] && ok "JSON built only through the checked jsonio helpers" ||
+	{ bad "unchecked JSON building calls"; echo "$hits"; }
+
 for page in man/attest.1 man/verify.1; do
 	if [ ! -f "$page" ]; then
 		bad "$page missing"
