@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/dynbuf.h"
 #include "lib/fileio.h"
 #include "lib/text.h"
 
@@ -249,22 +250,16 @@ only_match(const struct walker *k)
 	return best;
 }
 
+/* Room for need elements of size bytes: at most DIGEST_MAX_ENTRIES of
+ * them, or that many paths' bytes for a name buffer (size 1). */
 static int
 grow(void **v, size_t *cap, size_t need, size_t size)
 {
-	size_t ncap = *cap ? *cap : 1024;
-	void *nv;
+	size_t max = size == 1
+			 ? (size_t)DIGEST_MAX_ENTRIES * (DIGEST_MAX_PATH + 1)
+			 : (size_t)DIGEST_MAX_ENTRIES;
 
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	nv = realloc(*v, ncap * size);
-	if (nv == NULL)
-		return -1;
-	*v = nv;
-	*cap = ncap;
-	return 0;
+	return dynarr_reserve(v, cap, need, size, max) == 0 ? 0 : -1;
 }
 
 static void
