@@ -17,6 +17,7 @@
 #include "lib/digestset.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
+#include "lib/dynbuf.h"
 #include "lib/jsonio.h"
 #include "lib/opt.h"
 #include "lib/statement.h"
@@ -27,6 +28,8 @@
 
 #define REPORT_MAX_KEYS 64
 #define REPORT_MAX_ATTESTATIONS 10000
+/* Artifacts and edges in one graph (all subjects and dependencies). */
+#define REPORT_MAX_EDGES ((size_t)10000000)
 #define REPORT_MAX_SUBJECTS_SHOWN 10
 #define REPORT_MAX_METRICS_SHOWN 8
 
@@ -325,20 +328,6 @@ sb_art(struct textbuf *b, const struct art *t)
 	sb_digest(b, t->digest);
 }
 
-static void *
-grow(void *p, size_t *cap, size_t n, size_t size)
-{
-	size_t c = *cap ? 2 * *cap : 16;
-	void *q;
-
-	if (n < *cap)
-		return p;
-	q = realloc(p, c * size);
-	if (q != NULL)
-		*cap = c;
-	return q;
-}
-
 static int
 parse(struct report_opts *o, int argc, char **argv, struct err *e)
 {
@@ -422,10 +411,9 @@ load_entry(struct report *r, const struct bundle_entry *ent, struct err *e)
 			       "more than %d attestations: report on fewer "
 			       "bundles at a time",
 			       REPORT_MAX_ATTESTATIONS);
-	a = grow(r->atts, &r->capatts, r->natts, sizeof(*a));
-	if (a == NULL)
+	if (dynarr_reserve((void **)&r->atts, &r->capatts, r->natts + 1,
+			   sizeof(*r->atts), REPORT_MAX_ATTESTATIONS) != 0)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	r->atts = a;
 	a = &r->atts[r->natts++];
 	memset(a, 0, sizeof(*a));
 	snprintf(a->src, sizeof(a->src), "%s", ent->src);
@@ -490,8 +478,6 @@ link_rd(struct report *r, size_t att, const json_t *rd, int out, int subject,
 {
 	const json_t *d = json_object_get(rd, "digest");
 	const char *name = jsonio_str(rd, "name");
-	struct edge *ed;
-	struct art *t;
 	size_t i;
 
 	if (!json_is_object(d) || json_object_size(d) == 0)
@@ -502,19 +488,22 @@ link_rd(struct report *r, size_t att, const json_t *rd, int out, int subject,
 		if (digest_same(r->arts[i].digest, d))
 			break;
 	if (i == r->narts) {
-		t = grow(r->arts, &r->caparts, r->narts, sizeof(*t));
-		if (t == NULL)
-			return err_set(e, EXIT_UNDECIDED, "out of memory");
-		r->arts = t;
+		if (dynarr_reserve((void **)&r->arts, &r->caparts, r->narts + 1,
+				   sizeof(*r->arts), REPORT_MAX_EDGES) != 0)
+			return err_set(e, EXIT_UNDECIDED,
+				       "out of memory or more than %zu "
+				       "artifacts",
+				       REPORT_MAX_EDGES);
 		r->arts[r->narts].digest = d;
 		r->arts[r->narts++].name = name;
 	} else if (r->arts[i].name == NULL) {
 		r->arts[i].name = name;
 	}
-	ed = grow(r->edges, &r->capedges, r->nedges, sizeof(*ed));
-	if (ed == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	r->edges = ed;
+	if (dynarr_reserve((void **)&r->edges, &r->capedges, r->nedges + 1,
+			   sizeof(*r->edges), REPORT_MAX_EDGES) != 0)
+		return err_set(e, EXIT_UNDECIDED,
+			       "out of memory or more than %zu edges",
+			       REPORT_MAX_EDGES);
 	r->edges[r->nedges++] = (struct edge){att, i, out, subject, rel};
 	return 0;
 }
