@@ -9,11 +9,12 @@
 
 #include "lib/b64.h"
 #include "lib/fileio.h"
+#include "lib/dynbuf.h"
 #include "lib/jsonio.h"
 
 struct bundle {
 	unsigned char **bufs; /* every buffer entries point into */
-	size_t nbufs;
+	size_t nbufs, capbufs;
 	struct bundle_entry *items;
 	size_t n, cap, nbad;
 };
@@ -182,20 +183,15 @@ static int
 add_entry(struct bundle *b, const char *path, size_t line,
 	  const unsigned char *raw, size_t rawlen, struct err *e)
 {
-	struct bundle_entry *ent, *grown;
+	struct bundle_entry *ent;
 	json_t *obj = NULL;
 
 	if (b->n == MAX_BUNDLE_ENTRIES)
 		return err_set(e, EXIT_REJECTED, "%s: more than %d entries",
 			       path, MAX_BUNDLE_ENTRIES);
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		grown = realloc(b->items, cap * sizeof(*grown));
-		if (grown == NULL)
-			return err_set(e, EXIT_UNDECIDED, "out of memory");
-		b->items = grown;
-		b->cap = cap;
-	}
+	if (dynarr_reserve((void **)&b->items, &b->cap, b->n + 1,
+			   sizeof(*b->items), MAX_BUNDLE_ENTRIES) != 0)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	ent = &b->items[b->n++];
 	memset(ent, 0, sizeof(*ent));
 	ent->line = line;
@@ -252,14 +248,12 @@ whole_file_object(const unsigned char *data, size_t len)
 static int
 keep_buffer(struct bundle *b, unsigned char *buf, struct err *e)
 {
-	unsigned char **grown;
-
-	grown = realloc(b->bufs, (b->nbufs + 1) * sizeof(*grown));
-	if (grown == NULL) {
+	/* Each buffer holds at least one entry. */
+	if (dynarr_reserve((void **)&b->bufs, &b->capbufs, b->nbufs + 1,
+			   sizeof(*b->bufs), MAX_BUNDLE_ENTRIES) != 0) {
 		free(buf);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
-	b->bufs = grown;
 	b->bufs[b->nbufs++] = buf;
 	return 0;
 }
