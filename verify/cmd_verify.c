@@ -10,6 +10,7 @@
  * name the image as a subject (SPEC-OCI-10).
  */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "lib/bundle.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
+#include "lib/dynbuf.h"
 #include "lib/jsonio.h"
 #include "lib/oci.h"
 #include "lib/opt.h"
@@ -228,17 +230,11 @@ static int
 keep(struct run *r, struct statement *st, const char *src, const char *bundle,
      struct err *e)
 {
-	struct verified *grown;
-
-	if (r->nok == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 16;
-		grown = realloc(r->ok, cap * sizeof(*grown));
-		if (grown == NULL) {
-			statement_free(st);
-			return err_set(e, EXIT_UNDECIDED, "out of memory");
-		}
-		r->ok = grown;
-		r->cap = cap;
+	if (dynarr_reserve((void **)&r->ok, &r->cap, r->nok + 1, sizeof(*r->ok),
+			   /* each bundle read has its own ceiling */
+			   SIZE_MAX / sizeof(*r->ok)) != 0) {
+		statement_free(st);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
 	r->ok[r->nok].st = st;
 	r->ok[r->nok].bundle = bundle;

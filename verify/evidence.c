@@ -2,11 +2,13 @@
 #include "verify/evidence.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/bundle.h"
 #include "lib/digestset.h"
+#include "lib/dynbuf.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
 
@@ -36,7 +38,7 @@ static int
 add_item(struct evidence *ev, const struct bundle_entry *ent,
 	 const struct keyset *ks, struct err *e)
 {
-	struct evidence_item it, *grown;
+	struct evidence_item it;
 	const unsigned char *body;
 	unsigned char d[SHA256_LEN];
 	size_t len;
@@ -58,15 +60,12 @@ add_item(struct evidence *ev, const struct bundle_entry *ent,
 	hex_encode(it.sha256, d, SHA256_LEN);
 	it.type = statement_predicate_type(it.st);
 	it.pred = statement_predicate(it.st);
-	if (ev->n == ev->cap) {
-		size_t cap = ev->cap ? 2 * ev->cap : 64;
-		grown = realloc(ev->items, cap * sizeof(*grown));
-		if (grown == NULL) {
-			statement_free(it.st);
-			return err_set(e, EXIT_UNDECIDED, "out of memory");
-		}
-		ev->items = grown;
-		ev->cap = cap;
+	if (dynarr_reserve((void **)&ev->items, &ev->cap, ev->n + 1,
+			   sizeof(*ev->items),
+			   /* each bundle read has its own ceiling */
+			   SIZE_MAX / sizeof(*ev->items)) != 0) {
+		statement_free(it.st);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
 	ev->items[ev->n++] = it;
 	return 0;
