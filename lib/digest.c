@@ -21,6 +21,7 @@
 
 #include "lib/fileio.h"
 #include "lib/hash.h"
+#include "lib/dynbuf.h"
 #include "lib/hex.h"
 #include "lib/jsonio.h"
 #include "lib/text.h"
@@ -945,51 +946,13 @@ digest_manifest_shard_dirhash(unsigned char out[32],
 
 /* --- JSON ------------------------------------------------------------- */
 
-struct outbuf {
-	char *p;
-	size_t len, cap;
-};
-
-/* Room for n more bytes and a NUL. */
-static int
-out_reserve(struct outbuf *b, size_t n)
-{
-	size_t cap = b->cap ? b->cap : 4096;
-	char *np;
-
-	while (cap - b->len <= n) {
-		if (cap > SIZE_MAX / 2)
-			return -1;
-		cap *= 2;
-	}
-	if (cap == b->cap)
-		return 0;
-	np = realloc(b->p, cap);
-	if (np == NULL)
-		return -1;
-	b->p = np;
-	b->cap = cap;
-	return 0;
-}
-
-static int
-out_add(struct outbuf *b, const void *s, size_t n)
-{
-	if (out_reserve(b, n) != 0)
-		return -1;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
 /* Dumps v onto b with the fixed flags. */
 static int
-out_json(struct outbuf *b, const json_t *v)
+out_json(struct dynbuf *b, const json_t *v)
 {
 	size_t need = json_dumpb(v, NULL, 0, JSONIO_FLAGS);
 
-	if (need == 0 || out_reserve(b, need) != 0 ||
+	if (need == 0 || dynbuf_reserve(b, need) != 0 ||
 	    json_dumpb(v, b->p + b->len, need, JSONIO_FLAGS) != need)
 		return -1;
 	b->len += need;
@@ -1074,34 +1037,36 @@ int
 digest_manifest_to_json(char **out, size_t *len,
 			const struct digest_manifest *m, struct err *e)
 {
-	struct outbuf b = {NULL, 0, 0};
+	struct dynbuf b;
 	json_t *v = NULL;
 	size_t i;
 	int rc = 0;
 
 	*out = NULL;
 	*len = 0;
+	/* Never write a manifest the reader would refuse. */
+	dynbuf_init(&b, DIGEST_MAX_MANIFEST_BYTES);
 	v = head_json(m);
 	if (v == NULL || out_json(&b, v) != 0 || b.len < 2) {
 		rc = err_set(e, EXIT_UNDECIDED, "cannot serialise manifest");
 		goto out;
 	}
 	b.len--; /* the head's closing brace */
-	if (out_add(&b, ",\"files\":[", 10) != 0) {
+	if (dynbuf_add(&b, ",\"files\":[", 10) != 0) {
 		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < m->n; i++) {
 		json_decref(v);
 		v = file_json(m, i);
-		if (v == NULL || (i > 0 && out_add(&b, ",", 1) != 0) ||
+		if (v == NULL || (i > 0 && dynbuf_add(&b, ",", 1) != 0) ||
 		    out_json(&b, v) != 0) {
 			rc = err_set(e, EXIT_UNDECIDED,
 				     "cannot serialise manifest");
 			goto out;
 		}
 	}
-	if (out_add(&b, "]}\n", 3) != 0) {
+	if (dynbuf_add(&b, "]}\n", 3) != 0) {
 		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 		goto out;
 	}
@@ -1520,7 +1485,7 @@ struct diff_item {
 struct digest_diff {
 	struct diff_item *v;
 	size_t n, cap;
-	struct outbuf names;
+	struct dynbuf names;
 };
 
 size_t
@@ -1554,20 +1519,12 @@ static int
 diff_add(struct digest_diff *d, const struct entry *en, enum digest_change kind,
 	 struct err *e)
 {
-	struct diff_item *nv;
-	size_t cap;
-
-	if (d->n == d->cap) {
-		cap = d->cap ? d->cap * 2 : 64;
-		nv = realloc(d->v, cap * sizeof(*nv));
-		if (nv == NULL)
-			return err_set(e, EXIT_UNDECIDED, "out of memory");
-		d->v = nv;
-		d->cap = cap;
-	}
+	if (dynarr_reserve((void **)&d->v, &d->cap, d->n + 1, sizeof(*d->v),
+			   DIGEST_MAX_ENTRIES) != 0)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	d->v[d->n].off = d->names.len;
 	d->v[d->n++].kind = kind;
-	if (out_add(&d->names, en->path, en->path_len + 1) != 0)
+	if (dynbuf_add(&d->names, en->path, en->path_len + 1) != 0)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	return 0;
 }
@@ -1670,6 +1627,8 @@ digest_compare(struct digest_diff **out, const struct digest_manifest *signed_m,
 		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 		goto out;
 	}
+	dynbuf_init(&d->names,
+		    (size_t)DIGEST_MAX_ENTRIES * (DIGEST_MAX_PATH + 1));
 	rc = compare_walk(d, signed_m, fresh, only, n_only, hit, e);
 	for (k = 0; rc == 0 && k < n_only; k++)
 		if (!hit[k]) {
