@@ -17,6 +17,7 @@
 
 #include "lib/b64.h"
 #include "lib/dsse.h"
+#include "lib/dynbuf.h"
 #include "lib/hex.h"
 #include "lib/http.h"
 #include "lib/jsonio.h"
@@ -1101,7 +1102,7 @@ struct fetch {
 	struct reg c;
 	struct bundle *b;
 	unsigned char (*seen)[SHA256_LEN]; /* identities of envelopes added */
-	size_t nseen;
+	size_t nseen, capseen;
 	size_t total;
 };
 
@@ -1116,7 +1117,7 @@ attestation_media(const char *m)
 static int
 first_time(struct fetch *f, const struct dsse_envelope *env, struct err *e)
 {
-	unsigned char id[SHA256_LEN], (*grown)[SHA256_LEN];
+	unsigned char id[SHA256_LEN];
 	json_t *j = dsse_to_json(env);
 	char *text = NULL;
 	size_t len, i;
@@ -1134,10 +1135,9 @@ first_time(struct fetch *f, const struct dsse_envelope *env, struct err *e)
 	for (i = 0; i < f->nseen; i++)
 		if (memcmp(f->seen[i], id, SHA256_LEN) == 0)
 			return 0;
-	grown = realloc(f->seen, (f->nseen + 1) * sizeof(*grown));
-	if (grown == NULL)
+	if (dynarr_reserve((void **)&f->seen, &f->capseen, f->nseen + 1,
+			   sizeof(*f->seen), MAX_BUNDLE_ENTRIES) != 0)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	f->seen = grown;
 	memcpy(f->seen[f->nseen++], id, SHA256_LEN);
 	return 1;
 }
