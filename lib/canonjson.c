@@ -9,11 +9,7 @@
 #include <string.h>
 
 #include "lib/canonjson.h"
-
-struct cbuf {
-	char *p;
-	size_t len, cap;
-};
+#include "lib/dynbuf.h"
 
 struct ckey {
 	const char *s;
@@ -22,33 +18,22 @@ struct ckey {
 };
 
 static int
-put(struct cbuf *b, const char *s, size_t n, struct err *e)
+put(struct dynbuf *b, const char *s, size_t n, struct err *e)
 {
-	size_t cap;
-	char *np;
+	int rc = dynbuf_add(b, s, n);
 
-	if (n > CANONJSON_MAX_BYTES - b->len)
+	if (rc == DYNBUF_TOOBIG)
 		return err_set(e, EXIT_REJECTED,
 			       "canonical JSON larger than %zu bytes",
 			       CANONJSON_MAX_BYTES);
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL)
-			return err_set(e, EXIT_UNDECIDED, "out of memory");
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	if (rc != 0)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	return 0;
 }
 
 /* SPEC-LINK-1: only '\' and '"' are escaped; all else is raw. */
 static int
-put_string(struct cbuf *b, const char *s, size_t n, struct err *e)
+put_string(struct dynbuf *b, const char *s, size_t n, struct err *e)
 {
 	size_t i, run = 0;
 	int rc = put(b, "\"", 1, e);
@@ -78,10 +63,10 @@ key_cmp(const void *a, const void *b)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
-static int encode(struct cbuf *b, const json_t *v, int depth, struct err *e);
+static int encode(struct dynbuf *b, const json_t *v, int depth, struct err *e);
 
 static int
-encode_object(struct cbuf *b, const json_t *v, int depth, struct err *e)
+encode_object(struct dynbuf *b, const json_t *v, int depth, struct err *e)
 {
 	size_t n = json_object_size(v), i = 0;
 	struct ckey *keys = NULL;
@@ -114,7 +99,7 @@ encode_object(struct cbuf *b, const json_t *v, int depth, struct err *e)
 }
 
 static int
-encode_array(struct cbuf *b, const json_t *v, int depth, struct err *e)
+encode_array(struct dynbuf *b, const json_t *v, int depth, struct err *e)
 {
 	size_t i;
 	int rc = put(b, "[", 1, e);
@@ -129,7 +114,7 @@ encode_array(struct cbuf *b, const json_t *v, int depth, struct err *e)
 }
 
 static int
-encode(struct cbuf *b, const json_t *v, int depth, struct err *e)
+encode(struct dynbuf *b, const json_t *v, int depth, struct err *e)
 {
 	char num[32];
 	int n;
@@ -167,13 +152,14 @@ encode(struct cbuf *b, const json_t *v, int depth, struct err *e)
 int
 canonjson_dump(char **out, size_t *len, const json_t *v, struct err *e)
 {
-	struct cbuf b = {NULL, 0, 0};
+	struct dynbuf b;
 	int rc;
 
 	*out = NULL;
 	*len = 0;
 	if (v == NULL)
 		return err_set(e, EXIT_UNDECIDED, "no JSON value to encode");
+	dynbuf_init(&b, CANONJSON_MAX_BYTES);
 	rc = encode(&b, v, 0, e);
 	if (rc != 0) {
 		free(b.p);
