@@ -1,6 +1,8 @@
 /* The libcurl wrapper behind registry traffic (see http.h). */
 #include "lib/http.h"
 
+#include "lib/dynbuf.h"
+
 #include "lib/curlapi.h"
 #include <openssl/crypto.h>
 #include <stddef.h>
@@ -79,25 +81,17 @@ on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct sink *s = arg;
 	struct http_resp *r = s->resp;
-	unsigned char *grown;
-	size_t cap;
 
 	n *= size;
 	if (n > s->max - r->len) {
 		s->toobig = 1;
 		return 0;
 	}
-	if (r->len + n + 1 > s->cap) {
-		cap = s->cap ? s->cap : 16384;
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		grown = realloc(r->body, cap);
-		if (grown == NULL) {
-			s->nomem = 1;
-			return 0;
-		}
-		r->body = grown;
-		s->cap = cap;
+	/* Room for the bytes and a NUL, never past max (checked above). */
+	if (dynarr_reserve((void **)&r->body, &s->cap, r->len + n + 1, 1,
+			   s->max + 1) != 0) {
+		s->nomem = 1;
+		return 0;
 	}
 	memcpy(r->body + r->len, data, n);
 	r->len += n;
