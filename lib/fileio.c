@@ -3,10 +3,13 @@
 #define _GNU_SOURCE
 #include "lib/fileio.h"
 
+#include "lib/dynbuf.h"
+
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,23 +23,20 @@ static int
 read_fd(unsigned char **out, size_t *len, int fd, const char *path, size_t max,
 	struct err *e)
 {
-	unsigned char *buf = NULL, *grown;
+	unsigned char *buf = NULL;
 	size_t cap = 0, used = 0;
+	/* used stays <= max, so a chunk and a NUL always fit below this. */
+	size_t ceiling =
+	    max > SIZE_MAX - READ_CHUNK - 1 ? SIZE_MAX : max + READ_CHUNK + 1;
 	ssize_t n;
 
 	for (;;) {
-		if (cap - used < READ_CHUNK) {
-			size_t want = cap ? cap * 2 : READ_CHUNK + 1;
-			if (want > max + 1 + READ_CHUNK)
-				want = max + 1 + READ_CHUNK;
-			grown = realloc(buf, want);
-			if (grown == NULL) {
-				free(buf);
-				return err_set(e, EXIT_UNDECIDED,
-					       "%s: out of memory", path);
-			}
-			buf = grown;
-			cap = want;
+		if (cap - used < READ_CHUNK + 1 &&
+		    dynarr_reserve((void **)&buf, &cap, used + READ_CHUNK + 1,
+				   1, ceiling) != 0) {
+			free(buf);
+			return err_set(e, EXIT_UNDECIDED, "%s: out of memory",
+				       path);
 		}
 		n = read(fd, buf + used, cap - used - 1);
 		if (n < 0 && errno == EINTR)
