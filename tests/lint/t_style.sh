@@ -62,6 +62,13 @@ hits=$(grep -nE '\bjson_(object_set|object_set_new|object_set_nocheck|object_set
 [ -z "$hits" ] && ok "JSON built only through the checked jsonio helpers" ||
 	{ bad "unchecked JSON building calls"; echo "$hits"; }
 
+# Every growable buffer has a ceiling: realloc only inside lib/dynbuf.c.
+# shellcheck disable=SC2086
+hits=$(grep -nE '\b(realloc|reallocarray|OPENSSL_realloc)[[:space:]]*\(' $prog_files |
+	grep -v '^lib/dynbuf.c:' || true)
+[ -z "$hits" ] && ok "buffers grow only through lib/dynbuf" ||
+	{ bad "realloc outside lib/dynbuf.c"; echo "$hits"; }
+
 for page in man/attest.1 man/verify.1; do
 	if [ ! -f "$page" ]; then
 		bad "$page missing"
