@@ -163,6 +163,16 @@ usage(FILE *f)
 		   "decide (missing file, I/O, internal error).\n");
 }
 
+/* A report that did not reach stdout (a full disk) is never a pass. */
+static int
+stdout_checked(int status)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	fprintf(stderr, "verify: cannot write standard output\n");
+	return status == EXIT_PASS ? EXIT_UNDECIDED : status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -191,7 +201,8 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+			return stdout_checked(
+			    commands[i].fn(argc - 1, argv + 1));
 	if (near_command(argv[1]) != NULL) {
 		verify_print(
 		    stderr,
@@ -199,5 +210,5 @@ main(int argc, char **argv)
 		    argv[1], near_command(argv[1]));
 		return EXIT_USAGE;
 	}
-	return cmd_verify(argc, argv);
+	return stdout_checked(cmd_verify(argc, argv));
 }

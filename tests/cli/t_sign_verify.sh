@@ -27,6 +27,15 @@ expect "key public from public" 0 "$ATTEST" key public $k.pub
 # Wrong key, and a key that only co-signs: both rejected.
 expect_out "wrong key" 1 "$k.dsse.json:1: no signature verifies under a trusted key" "$VERIFY" --key ed25519.pub $k.dsse.json
 expect "right key among others" 0 "$VERIFY" --key ed25519.pub --key $k.pub $k.dsse.json
+# A report that cannot be written is never a pass.
+"$VERIFY" --key ed25519.pub --key $k.pub $k.dsse.json >/dev/full 2>"$T/err"
+rc=$?
+[ $rc -eq 3 ] && grep -qx 'verify: cannot write standard output' "$T/err" &&
+	pass "stdout that cannot be written: exit 3" || fail "stdout to /dev/full: exit $rc ($(head -1 "$T/err"))"
+"$VERIFY" --json --key ed25519.pub --key $k.pub $k.dsse.json >/dev/full 2>"$T/err"
+rc=$?
+[ $rc -eq 3 ] && grep -qx 'verify: cannot write standard output' "$T/err" &&
+	pass "JSON report that cannot be written: exit 3" || fail "--json to /dev/full: exit $rc ($(head -1 "$T/err"))"
 
 # Forgeries of one envelope.
 env=$k.dsse.json
