@@ -84,7 +84,8 @@ line_value(char *val, size_t cap, const char *text, const char *key, char sep)
 		     kend > line && (kend[-1] == ' ' || kend[-1] == '\t');
 		     kend--)
 			;
-		if ((size_t)(kend - line) != klen || memcmp(line, key, klen))
+		if ((size_t)(kend - line) != klen ||
+		    memcmp(line, key, klen) != 0)
 			continue;
 		for (v = s + 1; *v == ' ' || *v == '\t'; v++)
 			;
@@ -270,6 +271,7 @@ nvml_bind(struct nvml_api *n, void *lib)
 {
 	/* POSIX dlsym returns object pointers; converting them to function
 	 * pointers is what dlsym exists for. */
+	memset(n, 0, sizeof(*n));
 	*(void **)&n->init = dlsym(lib, "nvmlInit_v2");
 	*(void **)&n->shutdown = dlsym(lib, "nvmlShutdown");
 	*(void **)&n->count = dlsym(lib, "nvmlDeviceGetCount_v2");
@@ -321,7 +323,7 @@ nvml_device(int *bad, json_t *a, const struct nvml_api *n, unsigned int i,
 	if (driver != NULL)
 		set_str(bad, o, "driverVersion", driver);
 	if (n->memory(d, &mem) == NVML_SUCCESS)
-		set_u64(bad, o, "memoryMiB", mem.total / (1024 * 1024));
+		set_u64(bad, o, "memoryMiB", mem.total / (1024ULL * 1024));
 	if (jsonio_append(a, o, NULL) != 0)
 		*bad = 1;
 }

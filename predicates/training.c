@@ -28,7 +28,7 @@ name_is_secret(const char *name)
 	char up[256];
 	size_t i;
 
-	for (i = 0; name[i] != '\0' && i < sizeof(up) - 1; i++)
+	for (i = 0; i < sizeof(up) - 1 && name[i] != '\0'; i++)
 		up[i] = (char)toupper((unsigned char)name[i]);
 	up[i] = '\0';
 	for (i = 0; words[i] != NULL; i++)
