@@ -877,7 +877,8 @@ child_env(char ***out, char **seedvar, const char *seed, struct err *e)
 	if (*out == NULL)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	for (i = 0; i < n; i++)
-		if (seed == NULL || strncmp(env[i], TRAINING_SEED_ENV, nlen) ||
+		if (seed == NULL ||
+		    strncmp(env[i], TRAINING_SEED_ENV, nlen) != 0 ||
 		    env[i][nlen] != '=')
 			(*out)[j++] = env[i];
 	if (*seedvar != NULL)

@@ -530,7 +530,8 @@ file_parse(struct tpm_file *f, const unsigned char *buf, size_t len,
 	TSS2_RC rc;
 
 	memset(f, 0, sizeof(*f));
-	if (len < FILE_MAGIC_LEN || memcmp(buf, FILE_MAGIC, FILE_MAGIC_LEN))
+	if (len < FILE_MAGIC_LEN ||
+	    memcmp(buf, FILE_MAGIC, FILE_MAGIC_LEN) != 0)
 		return err_set(e, EXIT_REJECTED,
 			       "%s: not an mlattest TPM key file", path);
 	rc = Tss2_MU_UINT16_Unmarshal(buf, len, &off, &version);
@@ -838,8 +839,9 @@ check_policy(struct tpm *t, const struct tpm_key *k, struct err *e)
 		return err_set(e, EXIT_USAGE, "%s is not bound to PCRs",
 			       k->ref);
 	rc = policy_digest(&now, t, &k->f.pcrs, e);
-	if (rc == 0 && (now.size != p->authPolicy.size ||
-			memcmp(now.buffer, p->authPolicy.buffer, now.size)))
+	if (rc == 0 &&
+	    (now.size != p->authPolicy.size ||
+	     memcmp(now.buffer, p->authPolicy.buffer, now.size) != 0))
 		rc = err_set(e, EXIT_REJECTED,
 			     "%s: PCR values changed since the key was sealed "
 			     "(or the key is bound to other PCRs)",

@@ -10,7 +10,7 @@
 
 #include "lib/fileio.h"
 
-#define HASH_BUF (1024 * 1024)
+#define HASH_BUF ((size_t)1024 * 1024)
 
 int
 hash_sha256(unsigned char out[SHA256_LEN], const void *buf, size_t len,

@@ -1439,7 +1439,8 @@ put_doc(struct reg *c, const json_t *doc, const char *media, const char *name,
 	rc = reg_do(c, &r, &req, path, e);
 	if (rc == 0 && r.status != 201)
 		rc = status_err(c, &r, what, e);
-	else if (rc == 0 && r.digest[0] != '\0' && strcmp(r.digest, digest))
+	else if (rc == 0 && r.digest[0] != '\0' &&
+		 strcmp(r.digest, digest) != 0)
 		rc = err_set(e, EXIT_UNDECIDED,
 			     "registry %s stored %s under another digest",
 			     c->ref.host, what);

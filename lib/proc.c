@@ -109,9 +109,8 @@ tee_close(struct tee *t, int keep, unsigned char digest[SHA256_LEN],
 		close(t->logfd);
 		unlink(t->tmp);
 	} else if (t->logfd >= 0) {
-		if (fsync(t->logfd) != 0 || close(t->logfd) != 0)
-			rc = err_sys(e, EXIT_UNDECIDED, errno, "%s", t->path);
-		else if (rename(t->tmp, t->path) != 0)
+		if (fsync(t->logfd) != 0 || close(t->logfd) != 0 ||
+		    rename(t->tmp, t->path) != 0)
 			rc = err_sys(e, EXIT_UNDECIDED, errno, "%s", t->path);
 		if (rc != 0)
 			unlink(t->tmp);

@@ -1275,7 +1275,8 @@ report_json(const struct pctx *c, int status)
 			 c->artifact_name, "digest", c->artifact, "rules",
 			 rules, "attestations", "read", (json_int_t)c->ev.total,
 			 "verified", (json_int_t)c->ev.n, "unverified",
-			 (json_int_t)(c->ev.unverified + c->ev.malformed),
+			 (json_int_t)c->ev.unverified +
+			     (json_int_t)c->ev.malformed,
 			 "uncounted", c->uncounted);
 }
 
