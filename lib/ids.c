@@ -28,8 +28,10 @@ ids_rfc3339(char out[RFC3339_LEN + 1], time_t t)
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(out, RFC3339_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, RFC3339_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm) !=
+		RFC3339_LEN)
+		out[0] = '\0';
 }
 
 /* Reads exactly n digits at *p. */

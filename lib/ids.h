@@ -13,7 +13,10 @@
 /* A random (version 4) UUID from OpenSSL's CSPRNG, lowercase. */
 int ids_uuid(char out[UUID_STR_LEN + 1], struct err *e);
 
-/* t as "YYYY-MM-DDTHH:MM:SSZ". */
+/*
+ * t as "YYYY-MM-DDTHH:MM:SSZ"; the empty string (never a wrong date) when
+ * t is not in the years 0 to 9999.
+ */
 void ids_rfc3339(char out[RFC3339_LEN + 1], time_t t);
 
 /*

@@ -1692,8 +1692,9 @@ referrer_manifest(struct reg *c, const struct pick *p, const json_t *image,
 	size_t size;
 	int rc;
 
-	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ",
-		 gmtime_r(&now, &tm));
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return err_set(e, EXIT_UNDECIDED, "cannot format the time");
 	rc = put_blob(c, p->ent->raw, p->ent->rawlen, digest, e);
 	if (rc != 0)
 		return rc;
