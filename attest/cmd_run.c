@@ -705,7 +705,7 @@ output_files(json_t *files, const struct tree *t, const struct run_opts *o,
 	rc = filelist_attach(entry, t->m, o->bundle,
 			     base_name(t->path, buf, sizeof(buf)), k, written,
 			     sizeof(written), e);
-	if (rc == 0 && json_array_append_new(files, entry) != 0)
+	if (rc == 0 && jsonio_append(files, entry, NULL) != 0)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	if (rc != 0) {
 		json_decref(entry);

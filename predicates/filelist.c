@@ -52,18 +52,17 @@ filelist_attach(json_t *obj, const struct digest_manifest *m,
 	int rc;
 
 	written[0] = '\0';
-	if (json_object_set_new(obj, "files", json_integer((json_int_t)n)) !=
-		0 ||
-	    json_object_set_new(
-		obj, "bytes",
-		json_integer((json_int_t)digest_manifest_total_bytes(m))) != 0)
+	if (jsonio_set(obj, "files", json_integer((json_int_t)n), NULL) != 0 ||
+	    jsonio_set(obj, "bytes",
+		       json_integer((json_int_t)digest_manifest_total_bytes(m)),
+		       NULL) != 0)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	rc = digest_manifest_to_json(&text, &len, m, e);
 	if (rc != 0)
 		goto out;
 	if (n <= FILELIST_INLINE_MAX_FILES) {
 		rc = jsonio_load_object(&inl, text, len, "manifest", e);
-		if (rc == 0 && json_object_set_new(obj, "manifest", inl) != 0)
+		if (rc == 0 && jsonio_set(obj, "manifest", inl, NULL) != 0)
 			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 		goto out;
 	}
@@ -75,7 +74,7 @@ filelist_attach(json_t *obj, const struct digest_manifest *m,
 	if (rc != 0)
 		goto out;
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	if (json_object_set_new(obj, "manifestRef", rd_sha256(base, d)) != 0)
+	if (jsonio_set(obj, "manifestRef", rd_sha256(base, d), NULL) != 0)
 		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 	else
 		snprintf(written, cap, "%s", path);

@@ -63,8 +63,8 @@ sub_entry(const struct digest_manifest *m, size_t i, size_t plen)
 	if (f == NULL || digest_manifest_shard_size(m) == 0) {
 		if (f != NULL) {
 			hex_encode(hex, digest_manifest_sha256(m, i), 32);
-			if (json_object_set_new(f, "sha256",
-						json_string(hex)) != 0) {
+			if (jsonio_set(f, "sha256", json_string(hex), NULL) !=
+			    0) {
 				json_decref(f);
 				return NULL;
 			}
@@ -74,12 +74,12 @@ sub_entry(const struct digest_manifest *m, size_t i, size_t plen)
 	sh = json_array();
 	for (j = 0; sh != NULL && j < digest_manifest_shard_count(m, i); j++) {
 		hex_encode(hex, digest_manifest_shard(m, i, j), 32);
-		if (json_array_append_new(sh, json_string(hex)) != 0) {
+		if (jsonio_append(sh, json_string(hex), NULL) != 0) {
 			json_decref(sh);
 			sh = NULL;
 		}
 	}
-	if (sh == NULL || json_object_set_new(f, "shards", sh) != 0) {
+	if (sh == NULL || jsonio_set(f, "shards", sh, NULL) != 0) {
 		json_decref(f);
 		return NULL;
 	}
@@ -101,7 +101,7 @@ tree_sub(struct tree *t, const struct digest_manifest *m, const char *prefix,
 	for (i = 0; files != NULL && i < digest_manifest_count(m); i++) {
 		const char *p = digest_manifest_path(m, i);
 		if (strncmp(p, prefix, plen) == 0 && p[plen] != '\0' &&
-		    json_array_append_new(files, sub_entry(m, i, plen)) != 0) {
+		    jsonio_append(files, sub_entry(m, i, plen), NULL) != 0) {
 			json_decref(files);
 			files = NULL;
 		}
