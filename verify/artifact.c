@@ -203,21 +203,21 @@ add_paths(json_t *near, const struct digest_diff *d)
 
 	for (i = 1; i < 4; i++)
 		if (lists[i] == NULL ||
-		    json_object_set_new(near, kinds[i], lists[i]) != 0)
+		    jsonio_set(near, kinds[i], lists[i], NULL) != 0)
 			return -1;
 	for (i = 0; rc == 0 && i < digest_diff_count(d); i++) {
 		const char *p = digest_diff_path(d, i, &kind);
 		if (json_array_size(lists[kind]) >= ARTIFACT_MAX_LISTED)
 			more[kind]++;
 		else
-			rc = json_array_append_new(lists[kind], json_string(p));
+			rc = jsonio_append(lists[kind], json_string(p), NULL);
 	}
 	for (i = 1; rc == 0 && i < 4; i++)
 		if (more[i] > 0) {
 			char key[16];
 			snprintf(key, sizeof(key), "%sMore", kinds[i]);
-			rc = json_object_set_new(
-			    near, key, json_integer((json_int_t)more[i]));
+			rc = jsonio_set(
+			    near, key, json_integer((json_int_t)more[i]), NULL);
 		}
 	return rc;
 }
@@ -248,8 +248,8 @@ diff_files(json_t *near, const struct artifact *a, const json_t *list,
 	if (rc == 0)
 		rc = add_paths(near, diff) == 0 ? 0 : -EXIT_UNDECIDED;
 	else
-		rc = json_object_set_new(near, "fileListError",
-					 json_string(e.msg)) == 0
+		rc = jsonio_set(near, "fileListError", json_string(e.msg),
+				NULL) == 0
 			 ? 0
 			 : -EXIT_UNDECIDED;
 	if (rehashed)

@@ -141,9 +141,9 @@ say(struct cmp *c, const char *what, const struct textbuf *b)
 		c->diffs++;
 	printf("%-8s %s\n", what, b->s);
 	if (c->lines != NULL &&
-	    json_array_append_new(c->lines, json_pack("{s:s, s:s}", "kind",
-						      what, "text", b->s)) !=
-		0) {
+	    jsonio_append(c->lines,
+			  json_pack("{s:s, s:s}", "kind", what, "text", b->s),
+			  NULL) != 0) {
 		json_decref(c->lines);
 		c->lines = NULL;
 	}

@@ -224,9 +224,10 @@ report_diff(json_t *findings, const struct digest_diff *d, size_t max)
 			text_escape(shown, sizeof(shown), p);
 			printf("FAIL  %-8s %s\n", kinds[kind], shown);
 		}
-		if (json_array_append_new(
-			findings, json_pack("{s:s, s:s}", "change", kinds[kind],
-					    "path", p)) != 0)
+		if (jsonio_append(findings,
+				  json_pack("{s:s, s:s}", "change", kinds[kind],
+					    "path", p),
+				  NULL) != 0)
 			return -EXIT_UNDECIDED;
 	}
 	if (n > max)

@@ -54,6 +54,7 @@ struct scan {
 	int single_file, shards, ignore_unsigned;
 	size_t bad;
 	json_t *findings; /* [{change, path}] */
+	int findings_bad; /* a finding could not be recorded in the report */
 	char last[DIGEST_MAX_PATH + 16];
 };
 
@@ -121,9 +122,11 @@ report(struct scan *sc, const char *kind, const char *name)
 	snprintf(sc->last, sizeof(sc->last), "%s", key);
 	text_escape(shown, sizeof(shown), key + strlen(kind) + 1);
 	printf("FAIL  %-8s %s\n", kind, shown);
-	json_array_append_new(sc->findings,
-			      json_pack("{s:s, s:s}", "change", kind, "path",
-					key + strlen(kind) + 1));
+	if (jsonio_append(sc->findings,
+			  json_pack("{s:s, s:s}", "change", kind, "path",
+				    key + strlen(kind) + 1),
+			  NULL) != 0)
+		sc->findings_bad = 1;
 }
 
 static int
@@ -259,8 +262,11 @@ check_tree(const struct oms_signed *s, const struct vmodel_opts *o,
 			report(&sc, "missing", oms_signed_name(s, i));
 	if (sc.bad > 0)
 		rc = err_set(e, EXIT_REJECTED,
-			     "%s: %zu resource(s) differ from %s", o->model,
-			     sc.bad, o->sig);
+			     "%s: %zu resource(s) differ from %s%s", o->model,
+			     sc.bad, o->sig,
+			     sc.findings_bad ? " (out of memory: the JSON "
+					       "report lists only some)"
+					     : "");
 	else
 		printf("PASS  %s matches %s (%zu resource(s), root in %s "
 		       "order)\n",

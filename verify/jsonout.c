@@ -123,9 +123,12 @@ jsonout_finish(struct jsonout *j, const char *path, int rc, const struct err *e,
 						  : "undecided",
 			"exitCode", status, "path", path, "findings",
 			findings ? json_deep_copy(findings) : json_array());
-	if (doc != NULL && status != EXIT_PASS)
-		json_object_set_new(doc, "error",
-				    json_string(e->msg[0] ? e->msg : "failed"));
+	if (doc != NULL && status != EXIT_PASS &&
+	    jsonio_set(doc, "error", json_string(e->msg[0] ? e->msg : "failed"),
+		       NULL) != 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	if (doc == NULL)
 		err_set(&we, EXIT_UNDECIDED, "out of memory");
 	else
