@@ -1,6 +1,8 @@
 /* Stat snapshots of a tree for change detection (see treestat.h). */
 #include "lib/treestat.h"
 
+#include "lib/dynbuf.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -59,24 +61,12 @@ names_add(struct names *n, const char *name, struct err *e)
 
 	if (n->len + len > TREESTAT_MAX_NAMES_BYTES)
 		return err_set(e, EXIT_UNDECIDED, "directory too large");
-	if (n->len + len > n->cap) {
-		size_t cap = n->cap ? n->cap : 4096;
-		char *grown;
-		while (cap < n->len + len)
-			cap *= 2;
-		if ((grown = realloc(n->buf, cap)) == NULL)
-			return err_set(e, EXIT_UNDECIDED, "out of memory");
-		n->buf = grown;
-		n->cap = cap;
-	}
-	if (n->n == n->ncap) {
-		size_t cap = n->ncap ? n->ncap * 2 : 64;
-		size_t *grown = realloc(n->off, cap * sizeof(*grown));
-		if (grown == NULL)
-			return err_set(e, EXIT_UNDECIDED, "out of memory");
-		n->off = grown;
-		n->ncap = cap;
-	}
+	/* Each name takes at least two bytes, so the names bound the count. */
+	if (dynarr_reserve((void **)&n->buf, &n->cap, n->len + len, 1,
+			   TREESTAT_MAX_NAMES_BYTES) != 0 ||
+	    dynarr_reserve((void **)&n->off, &n->ncap, n->n + 1,
+			   sizeof(*n->off), TREESTAT_MAX_NAMES_BYTES / 2) != 0)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	memcpy(n->buf + n->len, name, len);
 	n->off[n->n++] = n->len;
 	n->len += len;
