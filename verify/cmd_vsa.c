@@ -158,7 +158,8 @@ check_entry(const struct bundle_entry *ent, const struct keyset *ks,
 		rc =
 		    keyset_verify_envelope(&signer, ks, ent->env, ent->src, &e);
 	}
-	if (rc == 0 && strcmp(dsse_payload_type(ent->env), DSSE_INTOTO_TYPE))
+	if (rc == 0 &&
+	    strcmp(dsse_payload_type(ent->env), DSSE_INTOTO_TYPE) != 0)
 		rc = err_set(&e, EXIT_REJECTED, "%s: payloadType is not %s",
 			     ent->src, DSSE_INTOTO_TYPE);
 	if (rc == 0) {
