@@ -235,7 +235,7 @@ chk "the unchanged output is still a subject" '[.subject[].name] | join(",")' "r
 # the command runs and with nothing written; a remote URL that is not UTF-8
 # is recorded percent-encoded, never dropped.
 rm -f ran.txt
-expect_err "--code /nonexistent: exit 3 naming it" 3 '^attest: --code: /nonexistent: No such file or directory$' \
+expect_err "--code /nonexistent: exit 3 naming it" 3 '^attest: --code: /nonexistent: ' \
 	"$ATTEST" run --key trainer.key --code /nonexistent --output ran.txt --bundle nocode.intoto.jsonl -- touch ran.txt
 [ ! -e nocode.intoto.jsonl ] && [ ! -e ran.txt ] && pass "--code /nonexistent: nothing run, nothing written" ||
 	fail "--code /nonexistent wrote or ran something"

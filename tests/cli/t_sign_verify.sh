@@ -32,9 +32,9 @@ expect "right key among others" 0 "$VERIFY" --key ed25519.pub --key $k.pub $k.ds
 rc=$?
 [ $rc -eq 3 ] && grep -qx 'verify: cannot write standard output' "$T/err" &&
 	pass "stdout that cannot be written: exit 3" || fail "stdout to /dev/full: exit $rc ($(head -1 "$T/err"))"
-"$VERIFY" --json --key ed25519.pub --key $k.pub $k.dsse.json >/dev/full 2>"$T/err"
+"$VERIFY" --json - --key ed25519.pub --key $k.pub $k.dsse.json >/dev/full 2>"$T/err"
 rc=$?
-[ $rc -eq 3 ] && grep -qx 'verify: cannot write standard output' "$T/err" &&
+[ $rc -eq 3 ] && grep -qx 'verify: standard output: No space left on device' "$T/err" &&
 	pass "JSON report that cannot be written: exit 3" || fail "--json to /dev/full: exit $rc ($(head -1 "$T/err"))"
 
 # Forgeries of one envelope.
