@@ -288,7 +288,8 @@ set_protocols(struct setter *t, int plain)
 	int i;
 
 	for (i = 0; i < 2 && t->rc == CURLE_OK; i++) {
-		rc = t->api->easy_setopt(t->c, str[i], plain ? "http" : "https");
+		rc =
+		    t->api->easy_setopt(t->c, str[i], plain ? "http" : "https");
 		if (rc == CURLE_UNKNOWN_OPTION)
 			rc = t->api->easy_setopt(t->c, mask[i], bits);
 		note_rc(t, str[i], rc);

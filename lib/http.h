@@ -73,10 +73,10 @@ int http_new_with(struct http **out, const struct curl_api *api, int plain,
  * Performs req, trying up to HTTP_TRIES times on connection errors, 429
  * and 5xx, following at most HTTP_MAX_REDIRS redirects when req->follow.
  * A URL refused by url_check, or a libcurl option that cannot be set, is
- * EXIT_UNDECIDED before anything is sent. Fills *out (cleared first; release with http_resp_clear) with
- * the last response, whatever its status. Fails with EXIT_UNDECIDED when
- * no response arrived (the message names method and URL, never
- * credentials) and EXIT_REJECTED when the body is over req->max.
+ * EXIT_UNDECIDED before anything is sent. Fills *out (cleared first; release
+ * with http_resp_clear) with the last response, whatever its status. Fails with
+ * EXIT_UNDECIDED when no response arrived (the message names method and URL,
+ * never credentials) and EXIT_REJECTED when the body is over req->max.
  */
 int http_do(struct http_resp *out, struct http *h, const struct http_req *req,
 	    struct err *e);

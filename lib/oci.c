@@ -666,8 +666,8 @@ struct reg {
 	struct oci_ref ref;
 	char base[OCI_HOST_MAX + 16];
 	char url[OCI_HOST_MAX + OCI_REPO_MAX + HTTP_HEADER_MAX + 256];
-	char *userpass; /* cleansed on free */
-	char *authz;	/* current Authorization value, cleansed on free */
+	char *userpass;	   /* cleansed on free */
+	char *authz;	   /* current Authorization value, cleansed on free */
 	struct url origin; /* c->base as libcurl reads it */
 	int plain;
 	const struct oci_opts *o;
@@ -974,8 +974,7 @@ status_err(const struct reg *c, const struct http_resp *r, const char *what,
  * realm that host chose, and its token back to the registry.
  */
 static int
-foreign_challenge(const struct reg *c, const struct http_resp *r,
-		  struct err *e)
+foreign_challenge(const struct reg *c, const struct http_resp *r, struct err *e)
 {
 	struct err ignore = ERR_INIT;
 	char shown[320];

@@ -291,8 +291,7 @@ tsa_trust_free(struct tsa_trust *t)
 }
 
 static int
-gen_time(char out[TSA_TIME_MAX], time_t *when, TS_TST_INFO *tst,
-	 struct err *e)
+gen_time(char out[TSA_TIME_MAX], time_t *when, TS_TST_INFO *tst, struct err *e)
 {
 	struct tm tm;
 
@@ -320,10 +319,10 @@ show_time(char out[TSA_TIME_MAX], const ASN1_TIME *t)
  * is checked next, by verify_sig.
  */
 static int
-check_signer_time(const struct tsa_trust *t, TS_RESP *resp,
-		  const char *gentime, time_t when, struct err *e)
+check_signer_time(const struct tsa_trust *t, TS_RESP *resp, const char *gentime,
+		  time_t when, struct err *e)
 {
-	STACK_OF(X509) *signers;
+	STACK_OF(X509) * signers;
 	char from[TSA_TIME_MAX], until[TSA_TIME_MAX];
 	const ASN1_TIME *nb, *na;
 	X509 *x;

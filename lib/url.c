@@ -65,7 +65,8 @@ is_loopback(const char *host)
 		return 0;
 	memcpy(inner, host + 1, n - 2);
 	inner[n - 2] = '\0';
-	return inet_pton(AF_INET6, inner, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+	return inet_pton(AF_INET6, inner, &a6) == 1 &&
+	       IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 static int
