@@ -83,7 +83,9 @@ fill(struct url *out, const struct curl_api *api, CURLU *u, struct err *e)
 			       "user info in a URL is not allowed");
 	zrc = api->url_get(u, CURLUPART_ZONEID, &zone, 0);
 	api->free(zone);
-	if (zrc != CURLUE_NO_ZONEID)
+	/* Before 7.65 there is no zone id part (and a "%" in the host then
+	 * makes it neither an address nor loopback). */
+	if (zrc != CURLUE_NO_ZONEID && zrc != CURLUE_UNKNOWN_PART)
 		return err_set(e, EXIT_USAGE,
 			       "an IPv6 zone id in a URL is not allowed");
 	if (get_part(api, u, CURLUPART_HOST, out->host, sizeof(out->host), 0) ||
