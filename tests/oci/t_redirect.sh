@@ -29,12 +29,12 @@ fake() {
 	R="http://$REG"
 }
 
-# setup: an image, one attestation about it pushed, a policy over it.
+# setup: an image and an approval of it pushed (one attestation).
 setup() {
 	IMG=$(image_push ml/model)
 	REF="$REG/ml/model@sha256:$IMG"
-	image_statement st.json "$IMG"
-	"$ATTEST" sign --key k.key --format sigstore --bundle a.jsonl st.json 2>/dev/null
+	"$ATTEST" approve --key k.key --stage production --format sigstore \
+		--bundle a.jsonl "sha256:$IMG" 2>/dev/null
 	"$ATTEST" push --insecure --auth-file creds --bundle a.jsonl "$REF" >/dev/null 2>&1
 }
 
@@ -48,6 +48,8 @@ setup
 [ ${#IMG} -eq 64 ] && pass "image and attestation pushed" || fail "image push"
 expect_err "redirected blob download works" 0 "1 of 1 attestations verified" \
 	"$VERIFY" --insecure --key k.pub --from "$REF"
+expect "redirected blob download: verify policy --from admits" 0 \
+	"$VERIFY" policy --policy pol.json --insecure --from "$REF" "sha256:$IMG"
 grep -q '^GET /blobs/sha256:' serve-foreign.log && pass "blobs came from the foreign host" ||
 	fail "foreign host not reached"
 grep -qv ' -$' serve-foreign.log && fail "Authorization sent to the foreign host" ||
