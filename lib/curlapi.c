@@ -47,6 +47,11 @@ load(void)
 	*(void **)&api.easy_strerror = sym(lib, "curl_easy_strerror");
 	*(void **)&api.slist_append = sym(lib, "curl_slist_append");
 	*(void **)&api.slist_free_all = sym(lib, "curl_slist_free_all");
+	*(void **)&api.url = sym(lib, "curl_url");
+	*(void **)&api.url_cleanup = sym(lib, "curl_url_cleanup");
+	*(void **)&api.url_set = sym(lib, "curl_url_set");
+	*(void **)&api.url_get = sym(lib, "curl_url_get");
+	*(void **)&api.free = sym(lib, "curl_free");
 }
 
 const struct curl_api *

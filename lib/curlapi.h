@@ -25,6 +25,13 @@ struct curl_api {
 	const char *(*easy_strerror)(CURLcode rc);
 	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
 	void (*slist_free_all)(struct curl_slist *l);
+	CURLU *(*url)(void);
+	void (*url_cleanup)(CURLU *u);
+	CURLUcode (*url_set)(CURLU *u, CURLUPart part, const char *s,
+			     unsigned int flags);
+	CURLUcode (*url_get)(CURLU *u, CURLUPart part, char **out,
+			     unsigned int flags);
+	void (*free)(void *p);
 };
 
 /*

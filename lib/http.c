@@ -4,6 +4,7 @@
 #include "lib/dynbuf.h"
 
 #include "lib/curlapi.h"
+#include "lib/url.h"
 #include <openssl/crypto.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -32,12 +33,21 @@ int
 http_new(struct http **out, int plain, struct err *e)
 {
 	const struct curl_api *api;
-	struct http *h;
 
 	*out = NULL;
 	api = curlapi_get(e);
 	if (api == NULL)
 		return -EXIT_UNDECIDED;
+	return http_new_with(out, api, plain, e);
+}
+
+int
+http_new_with(struct http **out, const struct curl_api *api, int plain,
+	      struct err *e)
+{
+	struct http *h;
+
+	*out = NULL;
 	if (curl_users == 0 && api->global_init(CURL_GLOBAL_DEFAULT) != 0)
 		return err_set(e, EXIT_UNDECIDED, "cannot initialise libcurl");
 	curl_users++;
@@ -209,48 +219,120 @@ headers(const struct curl_api *api, const struct http_req *req, int *failed)
 	return l;
 }
 
-static void
-setup(struct http *h, const struct http_req *req, struct curl_slist *hdrs,
-      struct sink *s)
-{
-	const char *proto = h->plain ? "http" : "https";
-	const struct curl_api *api = h->api;
-	CURL *c = h->curl;
+/* setopt results: the first failure is kept and fails the request. */
+struct setter {
+	const struct curl_api *api;
+	CURL *c;
+	CURLcode rc;
+	CURLoption bad;
+};
 
-	api->easy_reset(c);
-	api->easy_setopt(c, CURLOPT_URL, req->url);
-	api->easy_setopt(c, CURLOPT_PROTOCOLS_STR, proto);
-	api->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, proto);
-	api->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	api->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT);
-	api->easy_setopt(c, CURLOPT_TIMEOUT, HTTP_TOTAL_TIMEOUT);
-	api->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, HTTP_LOW_SPEED_BYTES);
-	api->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, HTTP_LOW_SPEED_TIME);
-	api->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	api->easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
-	api->easy_setopt(c, CURLOPT_USERAGENT, "mlattest/" MLATTEST_VERSION);
-	api->easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	api->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	api->easy_setopt(c, CURLOPT_WRITEDATA, s);
-	api->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	api->easy_setopt(c, CURLOPT_HEADERDATA, s);
-	api->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
+static void
+note_rc(struct setter *t, CURLoption opt, CURLcode rc)
+{
+	if (t->rc == CURLE_OK && rc != CURLE_OK) {
+		t->rc = rc;
+		t->bad = opt;
+	}
+}
+
+static void
+set_long(struct setter *t, CURLoption opt, long v)
+{
+	if (t->rc == CURLE_OK)
+		note_rc(t, opt, t->api->easy_setopt(t->c, opt, v));
+}
+
+static void
+set_ptr(struct setter *t, CURLoption opt, const void *v)
+{
+	if (t->rc == CURLE_OK)
+		note_rc(t, opt, t->api->easy_setopt(t->c, opt, v));
+}
+
+static void
+set_off(struct setter *t, CURLoption opt, curl_off_t v)
+{
+	if (t->rc == CURLE_OK)
+		note_rc(t, opt, t->api->easy_setopt(t->c, opt, v));
+}
+
+static void
+set_fn(struct setter *t, CURLoption opt, curl_write_callback fn)
+{
+	if (t->rc == CURLE_OK)
+		note_rc(t, opt, t->api->easy_setopt(t->c, opt, fn));
+}
+
+/*
+ * One scheme for requests and redirects: the string options (libcurl
+ * 7.85), else the bitmask ones they replace. Anything else fails closed.
+ */
+static void
+set_protocols(struct setter *t, int plain)
+{
+	CURLoption str[2] = {CURLOPT_PROTOCOLS_STR,
+			     CURLOPT_REDIR_PROTOCOLS_STR};
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	CURLoption mask[2] = {CURLOPT_PROTOCOLS, CURLOPT_REDIR_PROTOCOLS};
+#pragma GCC diagnostic pop
+	long bits = plain ? CURLPROTO_HTTP : CURLPROTO_HTTPS;
+	CURLcode rc;
+	int i;
+
+	for (i = 0; i < 2 && t->rc == CURLE_OK; i++) {
+		rc =
+		    t->api->easy_setopt(t->c, str[i], plain ? "http" : "https");
+		if (rc == CURLE_UNKNOWN_OPTION)
+			rc = t->api->easy_setopt(t->c, mask[i], bits);
+		note_rc(t, str[i], rc);
+	}
+}
+
+/* SPEC-OCI-12, SPEC-TSA-3: every option is checked; one refused is an
+ * error, never a request made without it. */
+static CURLcode
+setup(struct http *h, const char *url, const struct http_req *req,
+      struct curl_slist *hdrs, struct sink *s)
+{
+	struct setter t = {h->api, h->curl, CURLE_OK, CURLOPT_URL};
+
+	h->api->easy_reset(h->curl);
+	set_ptr(&t, CURLOPT_ERRORBUFFER, h->errbuf);
+	set_ptr(&t, CURLOPT_URL, url);
+	set_protocols(&t, h->plain);
+	set_long(&t, CURLOPT_DISALLOW_USERNAME_IN_URL, 1L);
+	set_long(&t, CURLOPT_FOLLOWLOCATION, 0L); /* http_do follows */
+	set_long(&t, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	set_long(&t, CURLOPT_SSL_VERIFYPEER, 1L);
+	set_long(&t, CURLOPT_SSL_VERIFYHOST, 2L);
+	set_long(&t, CURLOPT_CONNECTTIMEOUT, HTTP_CONNECT_TIMEOUT);
+	set_long(&t, CURLOPT_TIMEOUT, HTTP_TOTAL_TIMEOUT);
+	set_long(&t, CURLOPT_LOW_SPEED_LIMIT, HTTP_LOW_SPEED_BYTES);
+	set_long(&t, CURLOPT_LOW_SPEED_TIME, HTTP_LOW_SPEED_TIME);
+	set_long(&t, CURLOPT_NOSIGNAL, 1L);
+	set_ptr(&t, CURLOPT_USERAGENT, "mlattest/" MLATTEST_VERSION);
+	set_ptr(&t, CURLOPT_HTTPHEADER, hdrs);
+	set_fn(&t, CURLOPT_WRITEFUNCTION, on_body);
+	set_ptr(&t, CURLOPT_WRITEDATA, s);
+	set_fn(&t, CURLOPT_HEADERFUNCTION, on_header);
+	set_ptr(&t, CURLOPT_HEADERDATA, s);
+	set_off(&t, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
 	if (h->plain)
-		api->easy_setopt(c, CURLOPT_NOPROXY, "*");
-	if (req->follow) {
-		api->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-		api->easy_setopt(c, CURLOPT_MAXREDIRS, HTTP_MAX_REDIRS);
-	}
+		set_ptr(&t, CURLOPT_NOPROXY, "*");
 	if (strcmp(req->method, "HEAD") == 0) {
-		api->easy_setopt(c, CURLOPT_NOBODY, 1L);
+		set_long(&t, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(req->method, "GET") != 0) {
-		api->easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
-		api->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
-				 (curl_off_t)req->len);
-		api->easy_setopt(c, CURLOPT_POSTFIELDS,
-				 req->body ? req->body : "");
+		set_ptr(&t, CURLOPT_CUSTOMREQUEST, req->method);
+		set_off(&t, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+		set_ptr(&t, CURLOPT_POSTFIELDS, req->body ? req->body : "");
 	}
+	if (t.rc != CURLE_OK)
+		snprintf(h->errbuf, sizeof(h->errbuf),
+			 "libcurl refused option %d: %s", (int)t.bad,
+			 h->api->easy_strerror(t.rc));
+	return t.rc;
 }
 
 static int
@@ -280,9 +362,22 @@ backoff(int attempt)
 		;
 }
 
+/* Copies libcurl's absolute redirect target, or leaves next empty. */
+static void
+redirect_target(struct http *h, char *next, size_t cap)
+{
+	char *v = NULL;
+
+	next[0] = '\0';
+	if (h->api->easy_getinfo(h->curl, CURLINFO_REDIRECT_URL, &v) ==
+		CURLE_OK &&
+	    v != NULL && strlen(v) < cap)
+		memcpy(next, v, strlen(v) + 1);
+}
+
 static int
 once(struct http_resp *out, struct http *h, const struct http_req *req,
-     CURLcode *crc, struct err *e)
+     CURLcode *crc, char *next, size_t nextcap, struct err *e)
 {
 	struct sink s = {out, 0, req->max, 0, 0};
 	struct curl_slist *hdrs;
@@ -290,14 +385,16 @@ once(struct http_resp *out, struct http *h, const struct http_req *req,
 	int failed;
 
 	http_resp_clear(out);
+	next[0] = '\0';
 	hdrs = headers(h->api, req, &failed);
 	if (failed) {
 		h->api->slist_free_all(hdrs);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
 	h->errbuf[0] = '\0';
-	setup(h, req, hdrs, &s);
-	*crc = h->api->easy_perform(h->curl);
+	*crc = setup(h, req->url, req, hdrs, &s);
+	if (*crc == CURLE_OK)
+		*crc = h->api->easy_perform(h->curl);
 	h->api->easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	h->api->slist_free_all(hdrs);
 	shown_url(url, sizeof(url), req->url);
@@ -311,30 +408,32 @@ once(struct http_resp *out, struct http *h, const struct http_req *req,
 		return err_set(e, EXIT_UNDECIDED, "%s %s: %s", req->method, url,
 			       h->errbuf[0] ? h->errbuf
 					    : h->api->easy_strerror(*crc));
-	h->api->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &out->status);
+	if (h->api->easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE,
+				 &out->status) != CURLE_OK)
+		return err_set(e, EXIT_UNDECIDED, "%s %s: no HTTP status",
+			       req->method, url);
+	redirect_target(h, next, nextcap);
 	return 0;
 }
 
-int
-http_do(struct http_resp *out, struct http *h, const struct http_req *req,
-	struct err *e)
+/* One URL, retried on connection errors, 429 and 5xx. */
+static int
+tries(struct http_resp *out, struct http *h, const struct http_req *req,
+      char *next, size_t nextcap, struct err *e)
 {
 	CURLcode crc = CURLE_OK;
 	int attempt, rc = 0;
 
-	memset(out, 0, sizeof(*out));
 	for (attempt = 0; attempt < HTTP_TRIES; attempt++) {
 		if (attempt > 0)
 			backoff(attempt - 1);
 		err_clear(e);
-		rc = once(out, h, req, &crc, e);
+		rc = once(out, h, req, &crc, next, nextcap, e);
 		if (rc != 0 && !transient(crc))
 			break;
 		if (rc == 0 && out->status != 429 && out->status < 500)
 			break;
 	}
-	if (rc != 0)
-		http_resp_clear(out);
 	if (rc != 0 && transient(crc)) {
 		char msg[ERR_MSG_MAX];
 
@@ -343,4 +442,71 @@ http_do(struct http_resp *out, struct http *h, const struct http_req *req,
 			"%.400s (gave up after %d tries)", msg, HTTP_TRIES);
 	}
 	return rc;
+}
+
+static int
+is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+	       status == 307 || status == 308;
+}
+
+/* A URL we are about to request: the client's scheme, loopback in plain
+ * mode, no user info (lib/url). */
+static int
+url_for(struct url *out, const struct http *h, const char *method,
+	const char *what, const char *url, struct err *e)
+{
+	char shown[320];
+
+	if (url_check(out, url, h->plain, e) == 0)
+		return 0;
+	shown_url(shown, sizeof(shown), url);
+	e->code = EXIT_UNDECIDED;
+	return err_prefix(e, "%s %s%s", method, what, shown);
+}
+
+/*
+ * SPEC-OCI-12: redirects are followed here, not by libcurl, so each
+ * target is checked like the first URL, and Authorization goes only to
+ * the origin the caller named.
+ */
+int
+http_do(struct http_resp *out, struct http *h, const struct http_req *req,
+	struct err *e)
+{
+	struct http_req hop = *req;
+	struct url first, cur;
+	char next[URL_MAX];
+	int n, rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = url_for(&first, h, req->method, "", req->url, e);
+	cur = first;
+	for (n = 0; rc == 0; n++) {
+		hop.url = cur.url;
+		hop.auth = url_same_origin(&cur, &first) ? req->auth : NULL;
+		rc = tries(out, h, &hop, next, sizeof(next), e);
+		if (rc != 0 || !req->follow || !is_redirect(out->status))
+			break;
+		if (n == HTTP_MAX_REDIRS) {
+			rc = err_set(e, EXIT_UNDECIDED,
+				     "%s: more than %ld redirects", req->method,
+				     HTTP_MAX_REDIRS);
+			break;
+		}
+		if (next[0] == '\0') {
+			rc = err_set(e, EXIT_UNDECIDED,
+				     "%s: redirect without a usable Location",
+				     req->method);
+			break;
+		}
+		rc = url_for(&cur, h, req->method, "redirect to ", next, e);
+	}
+	if (rc != 0) {
+		http_resp_clear(out);
+		return rc;
+	}
+	snprintf(out->url, sizeof(out->url), "%s", cur.url);
+	return 0;
 }

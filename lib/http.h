@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "lib/err.h"
+#include "lib/url.h"
 
 #define HTTP_TRIES 3
 #define HTTP_BACKOFF_MS 500 /* doubles after each failed try */
@@ -33,8 +34,8 @@ struct http_req {
 	size_t len;
 	size_t max;	  /* ceiling on the response body */
 	const char *auth; /* Authorization value, NULL for none */
-	int follow;	  /* follow redirects (same scheme; curl drops
-			     Authorization when the host changes) */
+	int follow;	  /* follow redirects: each target checked like
+			     url, Authorization only to url's origin */
 };
 
 /* Response headers longer than HTTP_HEADER_MAX - 1 are left empty. */
@@ -47,21 +48,35 @@ struct http_resp {
 	char location[HTTP_HEADER_MAX]; /* Location */
 	char www_auth[HTTP_HEADER_MAX]; /* WWW-Authenticate */
 	int oci_subject;		/* OCI-Subject header present */
+	char url[URL_MAX];		/* the URL that answered (after
+					   redirects), libcurl's form */
 };
 
 /*
- * A new client. plain = 1 allows only http:// (the caller has checked the
- * host is loopback), plain = 0 only https:// with verification. Proxies
- * from the environment are used except in plain mode.
+ * A new client. plain = 1 allows only http:// to loopback hosts, plain = 0
+ * only https:// with verification; every URL, redirect targets included,
+ * is checked with url_check (lib/url). Proxies from the environment are
+ * used except in plain mode.
  */
 int http_new(struct http **out, int plain, struct err *e);
 
+struct curl_api;
+
+/*
+ * http_new on the given libcurl entry points (borrowed; they must outlive
+ * the client). For tests that stand in for another libcurl.
+ */
+int http_new_with(struct http **out, const struct curl_api *api, int plain,
+		  struct err *e);
+
 /*
  * Performs req, trying up to HTTP_TRIES times on connection errors, 429
- * and 5xx. Fills *out (cleared first; release with http_resp_clear) with
- * the last response, whatever its status. Fails with EXIT_UNDECIDED when
- * no response arrived (the message names method and URL, never
- * credentials) and EXIT_REJECTED when the body is over req->max.
+ * and 5xx, following at most HTTP_MAX_REDIRS redirects when req->follow.
+ * A URL refused by url_check, or a libcurl option that cannot be set, is
+ * EXIT_UNDECIDED before anything is sent. Fills *out (cleared first; release
+ * with http_resp_clear) with the last response, whatever its status. Fails with
+ * EXIT_UNDECIDED when no response arrived (the message names method and URL,
+ * never credentials) and EXIT_REJECTED when the body is over req->max.
  */
 int http_do(struct http_resp *out, struct http *h, const struct http_req *req,
 	    struct err *e);

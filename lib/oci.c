@@ -23,6 +23,7 @@
 #include "lib/jsonio.h"
 #include "lib/statement.h"
 #include "lib/text.h"
+#include "lib/url.h"
 
 #define ATT_SIG_ANNOTATION "dev.cosignproject.cosign/signature"
 #define EMPTY_DIGEST                                                           \
@@ -666,8 +667,9 @@ struct reg {
 	struct oci_ref ref;
 	char base[OCI_HOST_MAX + 16];
 	char url[OCI_HOST_MAX + OCI_REPO_MAX + HTTP_HEADER_MAX + 256];
-	char *userpass; /* cleansed on free */
-	char *authz;	/* current Authorization value, cleansed on free */
+	char *userpass;	   /* cleansed on free */
+	char *authz;	   /* current Authorization value, cleansed on free */
+	struct url origin; /* c->base as libcurl reads it */
 	int plain;
 	const struct oci_opts *o;
 };
@@ -730,13 +732,17 @@ reg_open(struct reg *c, const char *refstr, const struct oci_opts *o,
 	rc = oci_ref_parse(&c->ref, refstr, e);
 	if (rc != 0)
 		return rc;
-	if (o->insecure && !c->ref.loopback)
-		return err_set(e, EXIT_USAGE,
-			       "--insecure is only allowed for loopback "
-			       "registries (127.0.0.0/8, localhost, [::1])");
 	c->plain = o->insecure;
 	snprintf(c->base, sizeof(c->base), "%s://%s",
 		 c->plain ? "http" : "https", c->ref.host);
+	/* SPEC-OCI-13: the host libcurl connects to decides loopback. */
+	rc = url_parse(&c->origin, c->base, e);
+	if (rc != 0)
+		return err_prefix(e, "registry %s", c->ref.host);
+	if (o->insecure && !c->origin.loopback)
+		return err_set(e, EXIT_USAGE,
+			       "--insecure is only allowed for loopback "
+			       "registries (127.0.0.0/8, localhost, [::1])");
 	if (auth != NULL && auth[0] != '\0') {
 		if (!creds_ok(auth))
 			return err_set(e, EXIT_USAGE,
@@ -816,18 +822,10 @@ query_param(char *url, size_t cap, const char *key, const char *v)
 static int
 realm_ok(const struct reg *c, const char *realm)
 {
-	const char *host;
-	size_t n;
-	int loop;
+	struct url u;
+	struct err ignore = ERR_INIT;
 
-	if (strncmp(realm, "https://", 8) == 0)
-		host = realm + 8;
-	else if (c->plain && strncmp(realm, "http://", 7) == 0)
-		host = realm + 7;
-	else
-		return 0;
-	n = strcspn(host, "/?#");
-	return parse_host(host, n, &loop) && (!c->plain || loop);
+	return url_check(&u, realm, c->plain, &ignore) == 0;
 }
 
 static int
@@ -971,6 +969,29 @@ status_err(const struct reg *c, const struct http_resp *r, const char *what,
 		       c->ref.host, what, r->status, detail);
 }
 
+/*
+ * SPEC-OCI-12: a 401 from a host a redirect led to is not the registry's
+ * challenge; answering it would send the registry's credentials to a
+ * realm that host chose, and its token back to the registry.
+ */
+static int
+foreign_challenge(const struct reg *c, const struct http_resp *r, struct err *e)
+{
+	struct err ignore = ERR_INIT;
+	char shown[320];
+	struct url u;
+
+	if (url_parse(&u, r->url, &ignore) == 0 &&
+	    url_same_origin(&u, &c->origin))
+		return 0;
+	text_escape(shown, sizeof(shown), u.host[0] ? u.host : "?");
+	return err_set(e, EXIT_UNDECIDED,
+		       "registry %s: redirected to %s, which asks for "
+		       "credentials (HTTP 401); registry credentials go only "
+		       "to the registry and the realm it names",
+		       c->ref.host, shown);
+}
+
 /* One request with the auth flow: at most one challenge answered. */
 static int
 reg_do(struct reg *c, struct http_resp *r, struct http_req *req,
@@ -990,7 +1011,9 @@ reg_do(struct reg *c, struct http_resp *r, struct http_req *req,
 			return err_prefix(e, "registry %s", c->ref.host);
 		if (r->status != 401 || attempt == 1)
 			break;
-		rc = reauth(c, r->www_auth, e);
+		rc = foreign_challenge(c, r, e);
+		if (rc == 0)
+			rc = reauth(c, r->www_auth, e);
 		http_resp_clear(r);
 		if (rc != 0)
 			return rc;
@@ -1355,13 +1378,15 @@ static int
 upload_url(const struct reg *c, char *out, size_t cap, const char *loc,
 	   const char *digest, struct err *e)
 {
-	size_t n = strlen(c->base);
+	struct err ignore = ERR_INIT;
+	struct url u;
 	int w;
 
-	if (loc[0] == '/')
+	if (loc[0] == '/' && loc[1] != '/')
 		w = snprintf(out, cap, "%s%s", c->base, loc);
-	else if (strncmp(loc, c->base, n) == 0 && loc[n] == '/')
-		w = snprintf(out, cap, "%s", loc);
+	else if (url_parse(&u, loc, &ignore) == 0 &&
+		 url_same_origin(&u, &c->origin))
+		w = snprintf(out, cap, "%s", u.url);
 	else
 		return err_set(e, EXIT_UNDECIDED,
 			       "registry %s: upload location on another host "

@@ -4,7 +4,6 @@
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <openssl/bn.h>
@@ -16,50 +15,27 @@
 
 #include "lib/fileio.h"
 #include "lib/http.h"
+#include "lib/url.h"
 
 struct tsa_trust {
 	STACK_OF(X509) * certs;
 };
 
-static int
-loopback_host(const char *h, size_t n)
-{
-	size_t i;
-
-	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
-		return 1;
-	if (n == 5 && memcmp(h, "[::1]", 5) == 0)
-		return 1;
-	if (n < 5 || memcmp(h, "127.", 4) != 0)
-		return 0;
-	for (i = 4; i < n; i++)
-		if ((h[i] < '0' || h[i] > '9') && h[i] != '.')
-			return 0;
-	return 1;
-}
-
-/* SPEC-TSA-3: https, or plain http to a loopback host only. */
+/* SPEC-TSA-3: https, or plain http to a loopback host only (lib/url). */
 int
 tsa_url_check(int *plain, const char *url, struct err *e)
 {
-	const char *host;
-	size_t n;
+	struct url u;
+	int rc;
 
 	if (strlen(url) > TSA_MAX_URL)
 		return err_set(e, EXIT_USAGE, "--tsa: URL too long");
-	if (strncmp(url, "https://", 8) == 0) {
-		*plain = 0;
-		return 0;
-	}
-	if (strncmp(url, "http://", 7) != 0)
-		return err_set(e, EXIT_USAGE, "--tsa: expected an https URL");
-	host = url + 7;
-	n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?#");
-	if (n > strlen(host) || !loopback_host(host, n))
-		return err_set(e, EXIT_USAGE,
-			       "--tsa: plain http is only allowed for loopback "
-			       "hosts (127.0.0.0/8, localhost, [::1])");
-	*plain = 1;
+	rc = url_parse(&u, url, e);
+	if (rc == 0)
+		rc = url_allowed(&u, !u.https, e);
+	if (rc != 0)
+		return err_prefix(e, "--tsa");
+	*plain = !u.https;
 	return 0;
 }
 
@@ -315,20 +291,69 @@ tsa_trust_free(struct tsa_trust *t)
 }
 
 static int
-gen_time(char out[TSA_TIME_MAX], TS_TST_INFO *tst, struct err *e)
+gen_time(char out[TSA_TIME_MAX], time_t *when, TS_TST_INFO *tst, struct err *e)
 {
 	struct tm tm;
 
 	if (ASN1_TIME_to_tm(TS_TST_INFO_get_time(tst), &tm) != 1 ||
-	    strftime(out, TSA_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	    strftime(out, TSA_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ||
+	    (*when = timegm(&tm)) == (time_t)-1)
 		return err_set(e, EXIT_REJECTED, "timestamp: bad genTime");
 	return 0;
 }
 
-/* SPEC-TSA-4: signed by a timeStamping certificate chaining to t. */
+/* "YYYY-MM-DDTHH:MM:SSZ" of an ASN1_TIME, or "?" */
+static void
+show_time(char out[TSA_TIME_MAX], const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1 ||
+	    strftime(out, TSA_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, TSA_TIME_MAX, "?");
+}
+
+/*
+ * SPEC-TSA-8: genTime inside the signer certificate's validity. The
+ * signer is looked up in the token and in t; the signature that binds it
+ * is checked next, by verify_sig.
+ */
 static int
-verify_sig(const struct tsa_trust *t, TS_RESP *resp, const unsigned char *sig,
-	   size_t siglen, struct err *e)
+check_signer_time(const struct tsa_trust *t, TS_RESP *resp, const char *gentime,
+		  time_t when, struct err *e)
+{
+	STACK_OF(X509) * signers;
+	char from[TSA_TIME_MAX], until[TSA_TIME_MAX];
+	const ASN1_TIME *nb, *na;
+	X509 *x;
+	int rc = 0;
+
+	signers = PKCS7_get0_signers(TS_RESP_get_token(resp), t->certs, 0);
+	if (signers == NULL || sk_X509_num(signers) != 1) {
+		sk_X509_free(signers);
+		return err_ossl(e, EXIT_REJECTED,
+				"timestamp: not signed by a trusted TSA");
+	}
+	x = sk_X509_value(signers, 0);
+	nb = X509_get0_notBefore(x);
+	na = X509_get0_notAfter(x);
+	if (X509_cmp_time(nb, &when) >= 0 || X509_cmp_time(na, &when) <= 0) {
+		show_time(from, nb);
+		show_time(until, na);
+		rc = err_set(e, EXIT_REJECTED,
+			     "timestamp: genTime %s is outside the TSA "
+			     "certificate's validity (%s to %s)",
+			     gentime, from, until);
+	}
+	sk_X509_free(signers);
+	return rc;
+}
+
+/* SPEC-TSA-4, SPEC-TSA-7: signed by a timeStamping certificate chaining
+ * to t, the chain checked at genTime. */
+static int
+verify_sig(const struct tsa_trust *t, TS_RESP *resp, time_t when,
+	   const unsigned char *sig, size_t siglen, struct err *e)
 {
 	TS_VERIFY_CTX *ctx = TS_VERIFY_CTX_new();
 	X509_STORE *store = X509_STORE_new();
@@ -337,6 +362,8 @@ verify_sig(const struct tsa_trust *t, TS_RESP *resp, const unsigned char *sig,
 
 	for (i = 0; ok && i < sk_X509_num(t->certs); i++)
 		ok = X509_STORE_add_cert(store, sk_X509_value(t->certs, i));
+	if (ok)
+		X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), when);
 	if (!ok) {
 		TS_VERIFY_CTX_free(ctx);
 		X509_STORE_free(store);
@@ -361,15 +388,20 @@ tsa_verify(char gentime[TSA_TIME_MAX], const struct tsa_trust *t,
 	   size_t siglen, struct err *e)
 {
 	TS_RESP *resp = NULL;
+	time_t when = 0;
 	int rc;
 
 	rc = parse_reply(&resp, der, len, e);
 	if (rc == 0)
 		rc = check_resp(resp, sig, siglen, NULL, 0, e);
 	if (rc == 0)
-		rc = verify_sig(t, resp, sig, siglen, e);
+		rc = gen_time(gentime, &when, TS_RESP_get_tst_info(resp), e);
 	if (rc == 0)
-		rc = gen_time(gentime, TS_RESP_get_tst_info(resp), e);
+		rc = check_signer_time(t, resp, gentime, when, e);
+	if (rc == 0)
+		rc = verify_sig(t, resp, when, sig, siglen, e);
+	if (rc != 0)
+		gentime[0] = '\0';
 	TS_RESP_free(resp);
 	return rc;
 }

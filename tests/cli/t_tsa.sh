@@ -152,6 +152,24 @@ expect_err "--tsa with dsse: exit 2" 2 "format sigstore" "$ATTEST" sign --key k.
 	--tsa "http://127.0.0.1:$P1/" --bundle d.json st.json
 expect_err "--tsa plain http to a remote host: exit 2" 2 "loopback" "$ATTEST" sign \
 	--key k.key --format sigstore --tsa "http://tsa.example/" st.json
+# SPEC-TSA-3: loopback is decided on the host libcurl connects to; user
+# info that makes a remote host look like loopback is refused, before the
+# command runs.
+for u in "http://127.0.0.1:1@tsa.example/" "http://[::1]@tsa.example/" \
+	"http://localhost:80@tsa.example/" "https://user:pw@tsa.example/"; do
+	expect_err "sign --tsa $u: exit 2" 2 "^attest: --tsa: user info in a URL is not allowed" \
+		"$ATTEST" sign --key k.key --format sigstore --tsa "$u" --bundle ui.json st.json
+	[ ! -e ui.json ] && pass "sign --tsa $u: no file" || fail "sign --tsa $u: no file"
+	rm -f ran
+	expect_err "run --tsa $u: exit 2" 2 "^attest: --tsa: user info in a URL is not allowed" \
+		"$ATTEST" run --key k.key --format sigstore --tsa "$u" --output model.bin \
+		--bundle ui.json -- touch ran
+	[ ! -e ran ] && pass "run --tsa $u: command not run" || fail "run --tsa $u: command ran"
+done
+expect_err "--tsa loopback spelled as 0x7f000001 is loopback" 3 "timestamp authority" "$ATTEST" sign \
+	--key k.key --format sigstore --tsa "http://0x7f000001:$P1/" --bundle down.json st.json
+expect_err "--tsa http://127.0.0.1.nip.io: not loopback" 2 "loopback" "$ATTEST" sign \
+	--key k.key --format sigstore --tsa "http://127.0.0.1.nip.io/" st.json
 expect "--tsa-cert unreadable: exit 3" 3 "$VERIFY" --key k.pub --tsa-cert nope.pem ts.json
 
 summary

@@ -5,7 +5,13 @@ on manifest PUT, OCI-Subject header) and the Bearer token flow: /v2/
 requests need a token from /token (Basic USER:PASS), and writes need a
 token whose scope includes push. Every request is logged as
 "METHOD PATH AUTH-SCHEME" to --log. Listens on 127.0.0.1, port 0; writes
-the port to --port-file."""
+the port to --port-file.
+
+With --foreign-mode, blob GETs are answered with a 307 to a second server
+on --foreign-host (another loopback address), which logs every request
+the same way to --foreign-log. "serve" hands out the blob without auth
+(as a CDN with signed URLs would); "challenge" answers 401 with its own
+Bearer realm and would issue a token to anyone who sends credentials."""
 import argparse
 import base64
 import hashlib
@@ -29,7 +35,50 @@ class Store:
         self.tokens = {}  # token -> scope
 
 
-def make_handler(store, creds, logf):
+def log_request(store, logf, handler):
+    auth = handler.headers.get("Authorization", "")
+    with store.lock, open(logf, "a") as f:
+        f.write("%s %s %s\n" % (handler.command, handler.path.split("?")[0],
+                                auth.split(" ")[0] or "-"))
+
+
+def make_foreign_handler(store, mode, logf):
+    class F(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def send(self, code, body=b"", headers=()):
+            self.send_response(code)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def route(self):
+            log_request(store, logf, self)
+            path = self.path.split("?")[0]
+            host = self.server.server_address
+            if path.startswith("/token"):
+                return self.send(200, json.dumps({"token": "foreign-token"}).encode(),
+                                 [("Content-Type", "application/json")])
+            if mode == "challenge":
+                hdr = 'Bearer realm="http://%s:%d/token",service="foreign",scope="blob"' % host
+                return self.send(401, b"{}", [("WWW-Authenticate", hdr)])
+            b = store.blobs.get(path.rsplit("/", 1)[-1])
+            if b is None:
+                return self.send(404)
+            return self.send(200, b, [("Content-Type", "application/octet-stream")])
+
+        do_GET = do_HEAD = route
+
+    return F
+
+
+def make_handler(store, creds, logf, foreign=None):
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -55,10 +104,7 @@ def make_handler(store, creds, logf):
             return auth == "Basic " + base64.b64encode(creds.encode()).decode()
 
         def log(self):
-            auth = self.headers.get("Authorization", "")
-            with store.lock, open(logf, "a") as f:
-                f.write("%s %s %s\n" % (self.command, self.path.split("?")[0],
-                                        auth.split(" ")[0] or "-"))
+            log_request(store, logf, self)
 
         def challenge(self, repo, write):
             host = self.server.server_address
@@ -106,6 +152,9 @@ def make_handler(store, creds, logf):
             kind, _, ref = rest.partition("/")
             if rest.startswith("blobs/uploads"):
                 return self.upload(repo)
+            if kind == "blobs" and foreign is not None and self.command == "GET":
+                return self.send(307, headers=[("Location", "http://%s:%d/blobs/%s" % (
+                    foreign[0], foreign[1], ref))])
             if kind == "blobs":
                 b = store.blobs.get(ref)
                 return self.send(200, b, "application/octet-stream",
@@ -163,8 +212,17 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--creds", required=True)
     ap.add_argument("--log", required=True)
+    ap.add_argument("--foreign-mode", choices=("serve", "challenge"))
+    ap.add_argument("--foreign-host", default="127.0.0.2")
+    ap.add_argument("--foreign-log")
     a = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(Store(), a.creds, a.log))
+    store, foreign = Store(), None
+    if a.foreign_mode:
+        fsrv = ThreadingHTTPServer((a.foreign_host, 0),
+                                   make_foreign_handler(store, a.foreign_mode, a.foreign_log))
+        foreign = fsrv.server_address
+        threading.Thread(target=fsrv.serve_forever, daemon=True).start()
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(store, a.creds, a.log, foreign))
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     import os

@@ -2,12 +2,15 @@
  * lib/tsa: a reply made here by an in-process TSA (OpenSSL TS_RESP_CTX,
  * self-signed leaf with critical EKU timeStamping) is accepted; its twins
  * (other signature, other nonce, other TSA, every truncation, trailing
- * bytes, garbage) are rejected, and no input crashes the parser.
+ * bytes, garbage) are rejected, and no input crashes the parser. Tokens
+ * dated outside their TSA certificate's validity are refused; a genuine
+ * one whose certificate has expired since is accepted.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -38,8 +41,9 @@ add_ext(X509 *x, int nid, const char *val)
 	X509_EXTENSION_free(ext);
 }
 
+/* A TSA whose certificate is valid from now + nb to now + na seconds. */
 static void
-fix_new(struct tsa_fix *f, const char *cn)
+fix_new_valid(struct tsa_fix *f, const char *cn, long nb, long na)
 {
 	X509_NAME *name;
 
@@ -48,8 +52,8 @@ fix_new(struct tsa_fix *f, const char *cn)
 	ck_assert_ptr_nonnull(f->key);
 	X509_set_version(f->cert, 2);
 	ASN1_INTEGER_set(X509_get_serialNumber(f->cert), 7);
-	X509_gmtime_adj(X509_getm_notBefore(f->cert), -3600);
-	X509_gmtime_adj(X509_getm_notAfter(f->cert), 86400);
+	X509_gmtime_adj(X509_getm_notBefore(f->cert), nb);
+	X509_gmtime_adj(X509_getm_notAfter(f->cert), na);
 	name = X509_get_subject_name(f->cert);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
 				   (const unsigned char *)cn, -1, -1, 0);
@@ -62,16 +66,33 @@ fix_new(struct tsa_fix *f, const char *cn)
 }
 
 static void
+fix_new(struct tsa_fix *f, const char *cn)
+{
+	fix_new_valid(f, cn, -3600, 86400);
+}
+
+static void
 fix_free(struct tsa_fix *f)
 {
 	X509_free(f->cert);
 	EVP_PKEY_free(f->key);
 }
 
-/* A TimeStampResp DER from f over SHA-256(data) with our nonce. */
+/* genTime for reply_at: the time_t pointed to by data. */
+static int
+fixed_time(TS_RESP_CTX *ctx, void *data, long *sec, long *usec)
+{
+	(void)ctx;
+	*sec = (long)*(const time_t *)data;
+	*usec = 0;
+	return 1;
+}
+
+/* A TimeStampResp DER from f over SHA-256(data) with our nonce, dated
+ * *when (NULL: now). */
 static unsigned char *
-reply(size_t *len, const struct tsa_fix *f, const unsigned char *data,
-      size_t dlen)
+reply_at(size_t *len, const struct tsa_fix *f, const unsigned char *data,
+	 size_t dlen, const time_t *when)
 {
 	unsigned char md[32], *der = NULL, *out;
 	TS_REQ *req = TS_REQ_new();
@@ -98,6 +119,8 @@ reply(size_t *len, const struct tsa_fix *f, const unsigned char *data,
 	TS_RESP_CTX_set_signer_key(ctx, f->key);
 	TS_RESP_CTX_set_def_policy(ctx, policy);
 	TS_RESP_CTX_add_md(ctx, EVP_sha256());
+	if (when != NULL)
+		TS_RESP_CTX_set_time_cb(ctx, fixed_time, (void *)when);
 	resp = TS_RESP_create_response(ctx, bio);
 	ck_assert_ptr_nonnull(resp);
 	l = i2d_TS_RESP(resp, &der);
@@ -115,6 +138,13 @@ reply(size_t *len, const struct tsa_fix *f, const unsigned char *data,
 	TS_MSG_IMPRINT_free(mi);
 	TS_REQ_free(req);
 	return out;
+}
+
+static unsigned char *
+reply(size_t *len, const struct tsa_fix *f, const unsigned char *data,
+      size_t dlen)
+{
+	return reply_at(len, f, data, dlen, NULL);
 }
 
 static struct tsa_trust *
@@ -227,6 +257,66 @@ START_TEST(test_truncated_and_trailing)
 }
 END_TEST
 
+/*
+ * SPEC-TSA-7, SPEC-TSA-8: the chain is checked at genTime, and genTime
+ * must fall inside the TSA certificate's validity. Offsets are seconds
+ * from now; when is absolute when not 0.
+ */
+struct time_row {
+	const char *name;
+	long nb, na; /* certificate validity */
+	long at;     /* genTime offset from now */
+	time_t when; /* absolute genTime, overrides at */
+	int rc;
+	const char *why;
+};
+
+#define DAY 86400L
+static const struct time_row time_rows[] = {
+    {"genTime now, certificate valid", -DAY, DAY, 0, 0, 0, NULL},
+    {"genTime 2000, certificate valid now", -DAY, DAY, 0, 946684800,
+     -EXIT_REJECTED, "outside the TSA certificate's validity"},
+    {"genTime 2099, certificate valid now", -DAY, DAY, 0, 4070908800,
+     -EXIT_REJECTED, "outside the TSA certificate's validity"},
+    {"certificate expired since, genTime inside", -10 * DAY, -DAY, -5 * DAY, 0,
+     0, NULL},
+    {"certificate expired, genTime after it", -10 * DAY, -DAY, 0, 0,
+     -EXIT_REJECTED, "outside the TSA certificate's validity"},
+    {"certificate not yet valid at genTime", -DAY, DAY, -2 * DAY, 0,
+     -EXIT_REJECTED, "outside the TSA certificate's validity"},
+};
+
+START_TEST(test_gentime)
+{
+	const struct time_row *r = &time_rows[_i];
+	time_t when = r->when ? r->when : time(NULL) + r->at;
+	char got[TSA_TIME_MAX], want[TSA_TIME_MAX];
+	struct err e = ERR_INIT;
+	struct tsa_trust *t;
+	struct tsa_fix f;
+	unsigned char *der;
+	size_t len;
+	int rc;
+
+	fix_new_valid(&f, "dated", r->nb, r->na);
+	t = trust(&f);
+	der = reply_at(&len, &f, sig, sizeof(sig), &when);
+	rc = tsa_verify(got, t, der, len, sig, sizeof(sig), &e);
+	ck_assert_msg(rc == r->rc, "%s: %d %s", r->name, rc, e.msg);
+	if (r->rc != 0) {
+		ck_assert_msg(strstr(e.msg, r->why) != NULL, "%s: %s", r->name,
+			      e.msg);
+	} else {
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime(&when));
+		ck_assert_str_eq(got, want);
+	}
+	free(der);
+	tsa_trust_free(t);
+	fix_free(&f);
+}
+END_TEST
+
 struct bad_row {
 	const char *name;
 	const unsigned char *der;
@@ -312,6 +402,8 @@ tsa_suite(void)
 			    sizeof(bad_rows) / sizeof(bad_rows[0]));
 	tcase_add_test(tc, test_trust_load_bad);
 	tcase_add_test(tc, test_bad_urls);
+	tcase_add_loop_test(tc, test_gentime, 0,
+			    sizeof(time_rows) / sizeof(time_rows[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
