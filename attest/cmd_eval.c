@@ -214,8 +214,18 @@ harness_rd(const char *h, const struct digest_opts *d, struct err *e)
 	struct tree t;
 	json_t *rd;
 
-	if (strstr(h, "://") != NULL)
-		return json_pack("{s:s}", "uri", h);
+	if (strstr(h, "://") != NULL) {
+		/* Signed and published: never with the user info a harness
+		 * URL may carry (https://user:token@host/...). */
+		char *clean = NULL;
+		if (gitinfo_url_redact(&clean, h, e) != 0)
+			return NULL;
+		rd = json_pack("{s:o}", "uri", jsonio_uri(clean));
+		free(clean);
+		if (rd == NULL)
+			err_set(e, EXIT_UNDECIDED, "--harness: out of memory");
+		return rd;
+	}
 	if (gitinfo_read(&g, h, NULL) == 0 && gitinfo_dirty(g) == 0) {
 		rd = json_pack("{s:s, s:{s:s}}", "name", h, "digest",
 			       "gitCommit", gitinfo_commit(g));

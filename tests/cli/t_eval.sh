@@ -33,6 +33,16 @@ chkE "threshold outcome" '.predicate.thresholds[0].passed' true
 chkE "result" .predicate.result PASSED
 chkE "command recorded" '.predicate.command[1]' evaluate.py
 chkE "test-result statement" .predicateType https://in-toto.io/attestation/test-result/v0.1 2
+# A harness URL is signed and published: its user info never is.
+expect "eval with a harness URL that carries credentials" 0 "$ATTEST" eval --key evaluator.key \
+	--model model.json --dataset data/test --harness 'https://ci:s3cret-token@git.example/h.git' \
+	--metrics metrics.json --bundle url.intoto.jsonl
+u=$(jq -r .payload url.intoto.jsonl | base64 -d | jq -r .predicate.harness.uri)
+[ "$u" = https://git.example/h.git ] && pass "harness URL recorded without user info" ||
+	fail "harness URL recorded as '$u'"
+jq -r .payload url.intoto.jsonl | base64 -d | grep -q s3cret-token &&
+	fail "harness token in the statement" || pass "harness token not in the statement"
+
 chkE "test-result passed list" '.predicate.passedTests[0]' 'accuracy>=0.85' 2
 expect "eval bundle verifies" 0 "$VERIFY" --key evaluator.pub --artifact model.json eval.intoto.jsonl
 
