@@ -1205,6 +1205,7 @@ static void
 print_text(const struct pctx *c, int status, int quiet)
 {
 	size_t i, j, failed = 0;
+	char junk[64] = "";
 
 	for (i = 0; i < c->nrules; i++) {
 		const struct rule *r = &c->rules[i];
@@ -1231,14 +1232,18 @@ print_text(const struct pctx *c, int status, int quiet)
 		       jsonio_str(u, "reason"));
 	}
 	fflush(stdout);
+	/* SPEC-POL-9: junk is counted and reported, never decides. */
+	if (c->ev.malformed > 0)
+		snprintf(junk, sizeof(junk), ", %zu malformed ignored",
+			 c->ev.malformed);
 	fprintf(stderr,
 		"verify: %s %s under %s (%zu rules, %zu failed; %zu of %zu "
-		"attestations verified under policy keys)\n",
+		"attestations verified under policy keys%s)\n",
 		status == EXIT_PASS	  ? "ADMIT"
 		: status == EXIT_REJECTED ? "DENY"
 					  : "COULD NOT DECIDE",
 		c->artifact_name, c->p->path, c->nrules, failed, c->ev.n,
-		c->ev.total);
+		c->ev.total, junk);
 }
 
 static json_t *

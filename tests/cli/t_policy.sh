@@ -374,4 +374,16 @@ POLICY=enc-two.json expect "two distinct approvers admit" 0 pol good.jsonl model
 jq '.approval.signers = ["alice", "alice", "bob"] | .approval.threshold = 3' prod.json >dup-signers.json
 POLICY=dup-signers.json expect_err "signers listing a name twice" 2 'approval.signers names "alice" twice' pol good.jsonl model.json
 
+# SPEC-POL-9: junk lines are counted, never turn an admit into a deny.
+cp good.jsonl junk-many.jsonl
+yes '{not json' | head -n 10001 >>junk-many.jsonl
+expect_err "10,001 junk lines: still admitted, junk counted" 0 \
+	"ADMIT model.json under prod.json .*, 10001 malformed ignored)" pol junk-many.jsonl model.json
+# Past the documented per-bundle ceiling the answer is "could not decide".
+cp good.jsonl junk-over.jsonl
+yes '{not json' | head -n 250000 >>junk-over.jsonl
+expect_err "over 250,000 entries: could not decide" 3 \
+	"junk-over.jsonl: more than 250000 entries; could not decide" pol junk-over.jsonl model.json
+rm -f junk-over.jsonl
+
 summary
