@@ -345,8 +345,6 @@ check_quote(const struct pctx *c, struct rule *r,
 	const json_t *bd = json_object_get(it->pred, "buildDefinition");
 	const json_t *quote = json_object_get(
 	    json_object_get(bd, "internalParameters"), "tpmQuote");
-	const char *inv =
-	    dig_get(it->pred, "runDetails", "metadata", "invocationId");
 	struct err e = ERR_INIT;
 
 	if (quote == NULL) {
@@ -354,7 +352,7 @@ check_quote(const struct pctx *c, struct rule *r,
 			  it->src);
 		return;
 	}
-	if (tpmquote_verify(quote, statement_subjects(it->st), inv, c->p->pcrs,
+	if (tpmquote_verify(quote, statement_json(it->st), c->p->pcrs,
 			    c->p->ak_ks, &e) != 0)
 		rule_fail(r, "%s: %s", it->src, e.msg);
 }
