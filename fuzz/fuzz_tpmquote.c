@@ -94,7 +94,6 @@ forge(json_t *quote, const json_t *statement)
 		return;
 	off = 8 + (alen >= 8 ? be16(att + 6) : 0);
 	if (alen >= off + 2 + 32 && be16(att + off) == 32 &&
-	    invocation != NULL &&
 	    tpmquote_nonce(nonce, statement, &e) == 0)
 		memcpy(att + off + 2, nonce, 32);
 	if (alen >= 34 && be16(att + alen - 34) == 32 &&

@@ -27,8 +27,9 @@ void keyset_free(struct keyset *ks);
 
 /*
  * Verifies env: some signature must verify over PAE(payloadType, payload)
- * under some key of ks, checked in keyset_tally's order and budget. On success *signer (when not NULL) is that key
- * (borrowed from ks). A mismatch is EXIT_REJECTED naming src.
+ * under some key of ks, checked in keyset_tally's order and budget. On success
+ * *signer (when not NULL) is that key (borrowed from ks). A mismatch is
+ * EXIT_REJECTED naming src.
  */
 int keyset_verify_envelope(const struct key **signer, const struct keyset *ks,
 			   const struct dsse_envelope *env, const char *src,
@@ -49,8 +50,8 @@ int keyset_verify_envelope(const struct key **signer, const struct keyset *ks,
  * its keyid names, then under the others (SPEC-ENV-5); a signature that
  * verifies is not tried under other keys, a key that verified is not
  * tried again, a signature repeated byte for byte is checked once, and at
- * most KEYSET_MAX_VERIFY_OPS checks (or one per key) are made. *ops (when not NULL) is the
- * number of checks made.
+ * most KEYSET_MAX_VERIFY_OPS checks (or one per key) are made. *ops (when not
+ * NULL) is the number of checks made.
  */
 size_t keyset_tally(const struct keyset *ks, const struct dsse_envelope *env,
 		    int *signed_by, size_t *ops);

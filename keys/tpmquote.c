@@ -134,10 +134,9 @@ statement_text(const json_t *statement)
 	json_t *copy = json_deep_copy(statement), *in;
 	char *text;
 
-	in = json_object_get(
-	    json_object_get(json_object_get(copy, "predicate"),
-			    "buildDefinition"),
-	    "internalParameters");
+	in = json_object_get(json_object_get(json_object_get(copy, "predicate"),
+					     "buildDefinition"),
+			     "internalParameters");
 	json_object_del(in, "tpmQuote");
 	text = copy == NULL ? NULL
 			    : json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS |
@@ -485,8 +484,8 @@ check_claims(const unsigned char *attest, size_t alen, const json_t *values,
 
 int
 tpmquote_verify(const json_t *quote, const json_t *statement,
-		const json_t *expected_pcrs,
-		const struct keyset *trusted_aks, struct err *e)
+		const json_t *expected_pcrs, const struct keyset *trusted_aks,
+		struct err *e)
 {
 	const char *binding, *attest_b64, *sig_b64, *pem, *selection;
 	unsigned char *attest = NULL, *sig = NULL;

@@ -274,8 +274,8 @@ static const struct cost_row {
 	size_t max_ops;
 	size_t count;
 } cost_rows[] = {
-    {"64 distinct junk signatures, no keyid", 1, 0, 0,
-     KEYSET_MAX_VERIFY_OPS, 0},
+    {"64 distinct junk signatures, no keyid", 1, 0, 0, KEYSET_MAX_VERIFY_OPS,
+     0},
     {"64 distinct junk signatures, keyids of keys", 1, 0, 1,
      KEYSET_MAX_VERIFY_OPS, 0},
     {"one junk signature 64 times", 0, 0, 0, NKEYS, 0},
@@ -307,9 +307,8 @@ START_TEST(test_bounded_cost)
 			memcpy(junk + 8, &i, sizeof(i));
 		ck_assert_int_eq(
 		    dsse_add_sig(env,
-				 r->hinted
-				     ? key_id(keyset_get(f.ks, i % NKEYS))
-				     : NULL,
+				 r->hinted ? key_id(keyset_get(f.ks, i % NKEYS))
+					   : NULL,
 				 junk, sizeof(junk), &e),
 		    0);
 	}

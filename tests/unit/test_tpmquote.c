@@ -869,9 +869,8 @@ START_TEST(test_verify_not_objects)
 			 -EXIT_REJECTED);
 	ck_assert_int_eq(verify_of(str, fx.subjects, INV, NULL, NULL, &e),
 			 -EXIT_REJECTED);
-	ck_assert_int_eq(
-	    verify_of(NULL, fx.subjects, INV, NULL, NULL, &e),
-	    -EXIT_REJECTED);
+	ck_assert_int_eq(verify_of(NULL, fx.subjects, INV, NULL, NULL, &e),
+			 -EXIT_REJECTED);
 	json_decref(arr);
 	json_decref(str);
 }
@@ -957,8 +956,8 @@ START_TEST(test_real_self)
 	struct err e = ERR_INIT;
 
 	ck_assert_msg(
-	    verify_of(rq.quote, rq.subjects, rq.inv, NULL, NULL, &e) == 0,
-	    "%s", e.msg);
+	    verify_of(rq.quote, rq.subjects, rq.inv, NULL, NULL, &e) == 0, "%s",
+	    e.msg);
 }
 END_TEST
 
@@ -967,9 +966,9 @@ START_TEST(test_real_trusted_expected)
 	struct err e = ERR_INIT;
 	json_t *want = real_expected();
 
-	ck_assert_msg(verify_of(rq.quote, rq.subjects, rq.inv, want,
-				      rq.ak, &e) == 0,
-		      "%s", e.msg);
+	ck_assert_msg(
+	    verify_of(rq.quote, rq.subjects, rq.inv, want, rq.ak, &e) == 0,
+	    "%s", e.msg);
 	json_decref(want);
 }
 END_TEST
