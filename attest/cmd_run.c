@@ -804,17 +804,20 @@ internal_params(const struct proc_result *res, const char *seed, json_t *files,
 	return in;
 }
 
-/* SPEC-TPM-6: the quote binds the subjects and the invocation id. */
+/*
+ * SPEC-TPM-6, SPEC-TPM-15: the quote binds the whole statement st as it
+ * will be signed (in is its internalParameters), the quote left out.
+ */
 static int
-add_tpm_quote(json_t *in, const struct run_opts *o, const struct key *ak,
-	      const json_t *subjects, const char *invocation, struct err *e)
+add_tpm_quote(json_t *in, const json_t *st, const struct run_opts *o,
+	      const struct key *ak, struct err *e)
 {
 	json_t *q = NULL;
 	int rc;
 
 	if (!o->tpm_quote)
 		return 0;
-	rc = tpm_quote(&q, ak, o->pcrs, subjects, invocation, e);
+	rc = tpm_quote(&q, ak, o->pcrs, st, e);
 	if (rc == 0)
 		rc = jsonio_set(in, "tpmQuote", q, e);
 	return rc;
@@ -1051,8 +1054,6 @@ cmd_run(int argc, char **argv)
 	if (rc == 0 &&
 	    (in = internal_params(&res, o.seed, files, unchanged)) == NULL)
 		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
-	if (rc == 0)
-		rc = add_tpm_quote(in, &o, ak, subjects, invocation, &e);
 	if (rc != 0)
 		goto out;
 	st = json_pack(
@@ -1069,6 +1070,9 @@ cmd_run(int argc, char **argv)
 	    "byproducts", byp);
 	if (st == NULL)
 		rc = err_set(&e, EXIT_UNDECIDED, "cannot build the statement");
+	/* in is shared with st (json_pack "O"): the quote lands in st. */
+	if (rc == 0)
+		rc = add_tpm_quote(in, st, &o, ak, &e);
 	if (rc == 0)
 		rc = emit_statement_tsa(st, "provenance", k, o.format, o.tsa,
 					o.bundle, o.force, &e);

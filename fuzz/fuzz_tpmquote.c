@@ -79,7 +79,7 @@ pcr_digest(unsigned char out[32], const json_t *quote)
 
 /* Patches nonce and PCR digest into attest where they fit, and signs. */
 static void
-forge(json_t *quote, const json_t *subjects, const char *invocation)
+forge(json_t *quote, const json_t *statement)
 {
 	struct err e = ERR_INIT;
 	unsigned char *att = NULL, *sig = NULL, nonce[TPMQUOTE_NONCE_LEN];
@@ -94,8 +94,7 @@ forge(json_t *quote, const json_t *subjects, const char *invocation)
 		return;
 	off = 8 + (alen >= 8 ? be16(att + 6) : 0);
 	if (alen >= off + 2 + 32 && be16(att + off) == 32 &&
-	    invocation != NULL &&
-	    tpmquote_nonce(nonce, subjects, invocation, &e) == 0)
+	    tpmquote_nonce(nonce, statement, &e) == 0)
 		memcpy(att + off + 2, nonce, 32);
 	if (alen >= 34 && be16(att + alen - 34) == 32 &&
 	    pcr_digest(digest, quote) == 0)
@@ -118,7 +117,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct err e = ERR_INIT;
-	json_t *in = NULL, *quote;
+	json_t *in = NULL, *quote, *st;
 	const json_t *subjects, *expected;
 	const char *invocation, *akpem;
 	int rc;
@@ -131,18 +130,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	invocation = jsonio_str(in, "invocationId");
 	expected = json_object_get(in, "expectedPcrs");
 	akpem = jsonio_str(quote, "akPublicKey");
+	/* The statement the quote binds (SPEC-TPM-15). */
+	st = invocation == NULL
+		 ? NULL
+		 : json_pack("{s:O?, s:{s:{s:{s:s}}}}", "subject", subjects,
+			     "predicate", "runDetails", "metadata",
+			     "invocationId", invocation);
 	if (json_is_object(quote) && akpem != NULL &&
-	    strcmp(akpem, "FUZZ-AK") == 0)
-		forge(quote, subjects, invocation);
-	if (json_is_object(quote) && invocation != NULL) {
+	    strcmp(akpem, "FUZZ-AK") == 0 && st != NULL)
+		forge(quote, st);
+	if (json_is_object(quote) && st != NULL) {
 		rc = tpmquote_verify(
-		    quote, subjects, invocation, expected,
+		    quote, st, expected,
 		    json_is_true(json_object_get(in, "trusted")) ? trusted
 								 : NULL,
 		    &e);
 		if (rc != 0)
 			fuzz_check_err(rc, &e);
 	}
+	json_decref(st);
 	json_decref(in);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
@@ -111,6 +112,75 @@ classify(enum key_type *out, EVP_PKEY *pkey)
 	}
 }
 
+/* A copy of an RSA or RSA-PSS key as a plain RSA key (n, e only). */
+static EVP_PKEY *
+rsa_plain(const EVP_PKEY *pkey)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *out = NULL;
+	BIGNUM *n = NULL, *e = NULL;
+
+	if (bld == NULL ||
+	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) != 1 ||
+	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
+	    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &out, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		out = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	return out;
+}
+
+/*
+ * SPEC-ENV-8: the canonical SPKI of pkey: EC with the named curve and the
+ * uncompressed point, RSA and RSA-PSS as plain rsaEncryption (n, e),
+ * Ed25519 as is. One public key has one canonical SPKI however it was
+ * encoded. *der is new (OPENSSL_free); returns its length or <= 0.
+ */
+static int
+canonical_spki(unsigned char **der, EVP_PKEY *pkey)
+{
+	EVP_PKEY *c = NULL;
+	int n;
+
+	*der = NULL;
+	switch (EVP_PKEY_get_base_id(pkey)) {
+	case EVP_PKEY_EC:
+		c = EVP_PKEY_dup(pkey);
+		if (c == NULL ||
+		    EVP_PKEY_set_utf8_string_param(
+			c, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+			"uncompressed") != 1 ||
+		    EVP_PKEY_set_utf8_string_param(
+			c, OSSL_PKEY_PARAM_EC_ENCODING,
+			OSSL_PKEY_EC_ENCODING_GROUP) != 1) {
+			EVP_PKEY_free(c);
+			return -1;
+		}
+		break;
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+		c = rsa_plain(pkey);
+		if (c == NULL)
+			return -1;
+		break;
+	default:
+		return i2d_PUBKEY(pkey, der);
+	}
+	n = i2d_PUBKEY(c, der);
+	EVP_PKEY_free(c);
+	return n;
+}
+
 /* Takes ownership of pkey. */
 static int
 key_wrap(struct key **out, EVP_PKEY *pkey, int is_private, const char *src,
@@ -136,7 +206,7 @@ key_wrap(struct key **out, EVP_PKEY *pkey, int is_private, const char *src,
 			     src);
 		goto out;
 	}
-	derlen = i2d_PUBKEY(pkey, &der);
+	derlen = canonical_spki(&der, pkey);
 	if (derlen <= 0) {
 		rc = err_ossl(e, EXIT_REJECTED, "%s: cannot encode public key",
 			      src);

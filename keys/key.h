@@ -123,7 +123,12 @@ void key_free(struct key *k);
 enum key_type key_get_type(const struct key *k);
 int key_is_private(const struct key *k);
 
-/* Lowercase hex SHA-256 of the DER SubjectPublicKeyInfo: a hint only. */
+/*
+ * The key's identity (SPEC-ENV-8): lowercase hex SHA-256 of its canonical
+ * DER SubjectPublicKeyInfo (EC: named curve, uncompressed point; RSA and
+ * RSA-PSS: rsaEncryption). Two encodings of one public key have one id.
+ * As a DSSE keyid it is a hint only.
+ */
 const char *key_id(const struct key *k);
 
 /* Where the key came from, for messages. */

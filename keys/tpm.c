@@ -1339,7 +1339,7 @@ quote_once(json_t **out, const struct key *ak, const struct tpm_key *k,
 /* SPEC-TPM-6 */
 int
 tpm_quote(json_t **out, const struct key *ak, const char *pcrs,
-	  const json_t *subjects, const char *invocation_id, struct err *e)
+	  const json_t *statement, struct err *e)
 {
 	const struct tpm_key *k = key_backend_ctx(ak, &tpm_backend);
 	unsigned char nonce[TPMQUOTE_NONCE_LEN];
@@ -1354,15 +1354,14 @@ tpm_quote(json_t **out, const struct key *ak, const char *pcrs,
 			       key_source(ak));
 	rc = tpmquote_pcrs_parse(&s, pcrs, EXIT_USAGE, e);
 	if (rc == 0)
-		rc = tpmquote_nonce(nonce, subjects, invocation_id, e);
+		rc = tpmquote_nonce(nonce, statement, e);
 	/* A PCR extended between the quote and the read makes the check
 	 * below fail; that race is retried, anything else is reported. */
 	for (attempt = 0; rc == 0; attempt++) {
 		rc = quote_once(out, ak, k, &s, nonce, e);
 		if (rc != 0)
 			break;
-		rc = tpmquote_verify(*out, subjects, invocation_id, NULL, NULL,
-				     e);
+		rc = tpmquote_verify(*out, statement, NULL, NULL, e);
 		if (rc == 0)
 			return 0;
 		json_decref(*out);

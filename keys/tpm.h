@@ -73,12 +73,13 @@ int tpm_key_load(struct key **out, const char *ref, const char *tcti,
 /*
  * Takes TPM2_Quote with ak (a key from tpm_key_load: tpm:handle= or
  * tpm:blob=) over the PCRs of pcrs, with qualifyingData the nonce that
- * binds subjects and invocation_id (tpmquote_nonce), and returns the
- * tpmQuote object for internalParameters (*out new). The result is
- * checked with tpmquote_verify before it is returned.
+ * binds statement (tpmquote_nonce: the whole Statement, its tpmQuote
+ * left out), and returns the tpmQuote object for internalParameters
+ * (*out new). The result is checked with tpmquote_verify before it is
+ * returned; the caller then adds it to statement unchanged otherwise.
  */
 int tpm_quote(json_t **out, const struct key *ak, const char *pcrs,
-	      const json_t *subjects, const char *invocation_id, struct err *e);
+	      const json_t *statement, struct err *e);
 
 /*
  * 0 when key is a restricted TPM key (an attestation key, which signs

@@ -42,12 +42,11 @@ tpm_key_load(struct key **out, const char *ref, const char *tcti, struct err *e)
 
 int
 tpm_quote(json_t **out, const struct key *ak, const char *pcrs,
-	  const json_t *subjects, const char *invocation_id, struct err *e)
+	  const json_t *statement, struct err *e)
 {
 	(void)ak;
 	(void)pcrs;
-	(void)subjects;
-	(void)invocation_id;
+	(void)statement;
 	*out = NULL;
 	return unsupported(e);
 }

@@ -127,59 +127,50 @@ update(EVP_MD_CTX *ctx, const char *s)
 	return EVP_DigestUpdate(ctx, s, strlen(s) + 1) == 1 ? 0 : -1;
 }
 
-int
-tpmquote_nonce(unsigned char out[TPMQUOTE_NONCE_LEN], const json_t *subjects,
-	       const char *invocation_id, struct err *e)
+/* The statement without its quote, as bytes the nonce covers. */
+static char *
+statement_text(const json_t *statement)
 {
+	json_t *copy = json_deep_copy(statement), *in;
+	char *text;
+
+	in = json_object_get(json_object_get(json_object_get(copy, "predicate"),
+					     "buildDefinition"),
+			     "internalParameters");
+	json_object_del(in, "tpmQuote");
+	text = copy == NULL ? NULL
+			    : json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS |
+						   JSON_REAL_PRECISION(17));
+	json_decref(copy);
+	return text;
+}
+
+int
+tpmquote_nonce(unsigned char out[TPMQUOTE_NONCE_LEN], const json_t *statement,
+	       struct err *e)
+{
+	char *text;
 	EVP_MD_CTX *ctx = NULL;
 	unsigned int n = 0;
-	size_t i;
 	int rc = 0;
 
-	if (invocation_id == NULL || !json_is_array(subjects) ||
-	    json_array_size(subjects) == 0)
+	if (!json_is_object(statement) ||
+	    !json_is_object(json_object_get(statement, "predicate")))
 		return err_set(e, EXIT_REJECTED,
-			       "tpmQuote: the statement has no invocationId "
-			       "or no subjects to bind");
+			       "tpmQuote: no statement to bind");
+	text = statement_text(statement);
+	if (text == NULL)
+		return err_set(e, EXIT_UNDECIDED,
+			       "tpmQuote: cannot encode the statement");
 	ctx = EVP_MD_CTX_new();
-	/* SPEC-TPM-5 */
+	/* SPEC-TPM-15 */
 	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
 	    update(ctx, TPMQUOTE_BINDING) != 0 ||
-	    update(ctx, invocation_id) != 0) {
+	    EVP_DigestUpdate(ctx, text, strlen(text)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &n) != 1)
 		rc = err_ossl(e, EXIT_UNDECIDED, "tpmQuote: SHA-256 failed");
-		goto out;
-	}
-	for (i = 0; i < json_array_size(subjects); i++) {
-		const json_t *s = json_array_get(subjects, i);
-		const json_t *name = json_object_get(s, "name");
-		const char *hex = NULL;
-
-		if (json_is_object(json_object_get(s, "digest")))
-			hex = json_string_value(json_object_get(
-			    json_object_get(s, "digest"), "sha256"));
-		if (!json_is_string(name) ||
-		    strlen(json_string_value(name)) !=
-			json_string_length(name) ||
-		    hex == NULL || strlen(hex) != 64 ||
-		    strspn(hex, "0123456789abcdef") != 64) {
-			rc = err_set(e, EXIT_REJECTED,
-				     "tpmQuote: subject %zu needs a name "
-				     "without NUL bytes and a lowercase "
-				     "64-hex digest.sha256 to bind",
-				     i);
-			goto out;
-		}
-		if (update(ctx, json_string_value(name)) != 0 ||
-		    update(ctx, hex) != 0) {
-			rc = err_ossl(e, EXIT_UNDECIDED,
-				      "tpmQuote: SHA-256 failed");
-			goto out;
-		}
-	}
-	if (EVP_DigestFinal_ex(ctx, out, &n) != 1 || n != TPMQUOTE_NONCE_LEN)
-		rc = err_ossl(e, EXIT_UNDECIDED, "tpmQuote: SHA-256 failed");
-out:
 	EVP_MD_CTX_free(ctx);
+	free(text);
 	return rc;
 }
 
@@ -437,8 +428,8 @@ check_expected(const json_t *want, const unsigned char *vals,
 /* The quote's own claims, after its signature held. */
 static int
 check_claims(const unsigned char *attest, size_t alen, const json_t *values,
-	     const char *selection, const json_t *subjects,
-	     const char *invocation_id, const json_t *expected, struct err *e)
+	     const char *selection, const json_t *statement,
+	     const json_t *expected, struct err *e)
 {
 	unsigned char nonce[TPMQUOTE_NONCE_LEN], digest[32];
 	unsigned char vals[TPMQUOTE_PCR_COUNT * 64];
@@ -451,16 +442,17 @@ check_claims(const unsigned char *attest, size_t alen, const json_t *values,
 	rc = parse_attest(&q, attest, alen, e);
 	if (rc != 0)
 		return rc;
-	rc = tpmquote_nonce(nonce, subjects, invocation_id, e);
+	rc = tpmquote_nonce(nonce, statement, e);
 	if (rc != 0)
 		return rc;
-	/* SPEC-TPM-8 */
+	/* SPEC-TPM-8, SPEC-TPM-15 */
 	if (q.extralen != sizeof(nonce) ||
 	    memcmp(q.extra, nonce, sizeof(nonce)) != 0)
 		return err_set(e, EXIT_REJECTED,
 			       "tpmQuote: the nonce does not bind this "
-			       "statement (quote taken for other subjects or "
-			       "another invocation)");
+			       "statement (quote taken for another statement: "
+			       "other subjects, parameters, dependencies, "
+			       "builder, exit status or invocation)");
 	rc = tpmquote_pcrs_parse(&s, selection, EXIT_REJECTED, e);
 	if (rc != 0)
 		return err_prefix(e, "tpmQuote.pcrSelection");
@@ -491,9 +483,9 @@ check_claims(const unsigned char *attest, size_t alen, const json_t *values,
 }
 
 int
-tpmquote_verify(const json_t *quote, const json_t *subjects,
-		const char *invocation_id, const json_t *expected_pcrs,
-		const struct keyset *trusted_aks, struct err *e)
+tpmquote_verify(const json_t *quote, const json_t *statement,
+		const json_t *expected_pcrs, const struct keyset *trusted_aks,
+		struct err *e)
 {
 	const char *binding, *attest_b64, *sig_b64, *pem, *selection;
 	unsigned char *attest = NULL, *sig = NULL;
@@ -512,6 +504,15 @@ tpmquote_verify(const json_t *quote, const json_t *subjects,
 			   &pem, "pcrSelection", &selection, "pcrValues",
 			   &values) != 0)
 		return err_set(e, EXIT_REJECTED, "tpmQuote: %s", je.text);
+	/* SPEC-TPM-16: a v1 quote bound only the subjects and the
+	 * invocation id, so it could be grafted into another statement. */
+	if (strcmp(binding, TPMQUOTE_BINDING_V1) == 0)
+		return err_set(e, EXIT_REJECTED,
+			       "tpmQuote: a %s quote binds only the subjects "
+			       "and the invocation id and is no longer "
+			       "accepted; attest the run again with "
+			       "attest run --tpm-quote",
+			       TPMQUOTE_BINDING_V1);
 	if (version != TPMQUOTE_VERSION ||
 	    strcmp(binding, TPMQUOTE_BINDING) != 0)
 		return err_set(e, EXIT_REJECTED,
@@ -540,8 +541,8 @@ tpmquote_verify(const json_t *quote, const json_t *subjects,
 		rc = check_signature(ak, trusted_aks, attest, alen, sig, slen,
 				     e);
 	if (rc == 0)
-		rc = check_claims(attest, alen, values, selection, subjects,
-				  invocation_id, expected_pcrs, e);
+		rc = check_claims(attest, alen, values, selection, statement,
+				  expected_pcrs, e);
 	key_free(ak);
 	free(attest);
 	free(sig);

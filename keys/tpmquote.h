@@ -16,7 +16,8 @@
 #include "lib/err.h"
 
 #define TPMQUOTE_VERSION 1
-#define TPMQUOTE_BINDING "mlattest-quote-v1"
+#define TPMQUOTE_BINDING "mlattest-quote-v2"
+#define TPMQUOTE_BINDING_V1 "mlattest-quote-v1" /* refused: SPEC-TPM-16 */
 #define TPMQUOTE_NONCE_LEN 32
 
 /* Ceilings on the recorded fields (decoded bytes). */
@@ -59,25 +60,24 @@ void tpmquote_pcrs_format(char out[TPMQUOTE_PCRS_TEXT_MAX],
 			  const struct tpmquote_pcrs *s);
 
 /*
- * The quote nonce for a statement (SPEC-TPM-5): SHA-256 over
- * "mlattest-quote-v1" NUL invocation_id NUL, then for each subject in
- * order its name NUL and its lowercase sha256 hex NUL. subjects is the
- * Statement's subject array: each entry needs a string "name" without NUL
- * bytes and a 64-hex "digest.sha256"; anything else is EXIT_REJECTED.
+ * The quote nonce for a statement (SPEC-TPM-15): SHA-256 over
+ * "mlattest-quote-v2" NUL, then the statement with
+ * predicate.buildDefinition.internalParameters.tpmQuote removed, encoded
+ * by jansson compact with sorted keys (reals with 17 digits). A statement
+ * that is not an object with a predicate object is EXIT_REJECTED.
  */
 int tpmquote_nonce(unsigned char out[TPMQUOTE_NONCE_LEN],
-		   const json_t *subjects, const char *invocation_id,
-		   struct err *e);
+		   const json_t *statement, struct err *e);
 
 /*
  * Checks a recorded quote (the internalParameters.tpmQuote object) against
- * the statement that carries it: subjects is that Statement's "subject"
- * array and invocation_id its runDetails.metadata.invocationId. In order:
- * the JSON shape (closed, version 1); the signature (DER ECDSA P-256 over
+ * the statement that carries it (the whole Statement). In order: the
+ * JSON shape (closed, version 1; a "mlattest-quote-v1" binding is refused,
+ * SPEC-TPM-16); the signature (DER ECDSA P-256 over
  * SHA-256 of the attest bytes) under a key of trusted_aks, or, when
  * trusted_aks is NULL, under akPublicKey itself (self-consistency only);
  * TPMS_ATTEST magic TPM_GENERATED_VALUE and type TPM_ST_ATTEST_QUOTE; the
- * nonce equals tpmquote_nonce(subjects, invocation_id); the quoted PCR
+ * nonce equals tpmquote_nonce(statement); the quoted PCR
  * selection equals pcrSelection; the quoted PCR digest equals SHA-256 of
  * pcrValues concatenated in selection order; and, when expected_pcrs is
  * not NULL, each of its members ({"16": "<hex>", ...}, a subset of the
@@ -89,8 +89,8 @@ int tpmquote_nonce(unsigned char out[TPMQUOTE_NONCE_LEN],
  * memory is EXIT_UNDECIDED. Nothing here trusts a length it has not
  * checked.
  */
-int tpmquote_verify(const json_t *quote, const json_t *subjects,
-		    const char *invocation_id, const json_t *expected_pcrs,
+int tpmquote_verify(const json_t *quote, const json_t *statement,
+		    const json_t *expected_pcrs,
 		    const struct keyset *trusted_aks, struct err *e);
 
 #endif

@@ -186,8 +186,10 @@ add_entry(struct bundle *b, const char *path, size_t line,
 	struct bundle_entry *ent;
 	json_t *obj = NULL;
 
+	/* SPEC-POL-9: past the ceiling nothing is decided, never refused. */
 	if (b->n == MAX_BUNDLE_ENTRIES)
-		return err_set(e, EXIT_REJECTED, "%s: more than %d entries",
+		return err_set(e, EXIT_UNDECIDED,
+			       "%s: more than %d entries; could not decide",
 			       path, MAX_BUNDLE_ENTRIES);
 	if (dynarr_reserve((void **)&b->items, &b->cap, b->n + 1,
 			   sizeof(*b->items), MAX_BUNDLE_ENTRIES) != 0)
@@ -210,10 +212,9 @@ add_entry(struct bundle *b, const char *path, size_t line,
 	if (jsonio_load_object(&obj, raw, rawlen, ent->src, &ent->error) == 0)
 		bundle_parse_object(ent, obj, ent->src, &ent->error);
 	json_decref(obj);
-	if (ent->error.code != 0 && ++b->nbad > MAX_BAD_ENTRIES)
-		return err_set(e, EXIT_REJECTED,
-			       "%s: more than %d malformed entries", path,
-			       MAX_BAD_ENTRIES);
+	/* Bad entries are counted, never a reason to refuse the file. */
+	if (ent->error.code != 0)
+		b->nbad++;
 	return 0;
 }
 
@@ -293,6 +294,8 @@ bundle_read(struct bundle **out, const char *path, struct err *e)
 	if (rc != 0)
 		return rc;
 	rc = file_read(&data, &len, path, MAX_BUNDLE_BYTES, e);
+	if (rc == -EXIT_REJECTED) /* over MAX_BUNDLE_BYTES: SPEC-POL-9 */
+		rc = -(e->code = EXIT_UNDECIDED);
 	if (rc == 0)
 		rc = keep_buffer(b, data, e);
 	if (rc != 0)

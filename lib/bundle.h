@@ -15,8 +15,6 @@
 
 #define SIGSTORE_MEDIA_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
 #define MAX_BUNDLE_ENTRIES 250000
-/* Bad entries keep their error text; past this many the file is refused. */
-#define MAX_BAD_ENTRIES 10000
 #define MAX_LINE_BYTES ((size_t)64 * 1024 * 1024)
 /* SPEC-TSA-5: RFC 3161 timestamps per bundle and DER bytes per timestamp. */
 #define BUNDLE_MAX_TIMESTAMPS 8
@@ -47,9 +45,10 @@ struct bundle_entry {
 struct bundle;
 
 /*
- * Reads path ("-" for stdin). Fails (EXIT_UNDECIDED) only when the file
- * cannot be read, and EXIT_REJECTED when it is over MAX_BUNDLE_BYTES, has
- * more than MAX_BUNDLE_ENTRIES entries or no entry at all. A line that is
+ * Reads path ("-" for stdin). Fails with EXIT_UNDECIDED when the file
+ * cannot be read, is over MAX_BUNDLE_BYTES or has more than
+ * MAX_BUNDLE_ENTRIES entries (good and bad alike; SPEC-POL-9), and
+ * EXIT_REJECTED when it has no entry at all. A line that is
  * not valid JSON or not a well-formed envelope or bundle becomes a bad
  * entry (SPEC-BUN-2): callers decide what a bad entry means.
  */
@@ -61,8 +60,8 @@ int bundle_new(struct bundle **out, struct err *e);
 /*
  * Adds buf (copied; one JSON object: a DSSE envelope or a Sigstore bundle)
  * as one entry named src. Like a line of a file, malformed content
- * becomes a bad entry; fails only when out of memory or past
- * MAX_BUNDLE_ENTRIES or MAX_BAD_ENTRIES.
+ * becomes a bad entry; fails (EXIT_UNDECIDED) only when out of memory or
+ * past MAX_BUNDLE_ENTRIES.
  */
 int bundle_add_object(struct bundle *b, const char *src, const void *buf,
 		      size_t len, struct err *e);

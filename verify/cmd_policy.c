@@ -345,8 +345,6 @@ check_quote(const struct pctx *c, struct rule *r,
 	const json_t *bd = json_object_get(it->pred, "buildDefinition");
 	const json_t *quote = json_object_get(
 	    json_object_get(bd, "internalParameters"), "tpmQuote");
-	const char *inv =
-	    dig_get(it->pred, "runDetails", "metadata", "invocationId");
 	struct err e = ERR_INIT;
 
 	if (quote == NULL) {
@@ -354,7 +352,7 @@ check_quote(const struct pctx *c, struct rule *r,
 			  it->src);
 		return;
 	}
-	if (tpmquote_verify(quote, statement_subjects(it->st), inv, c->p->pcrs,
+	if (tpmquote_verify(quote, statement_json(it->st), c->p->pcrs,
 			    c->p->ak_ks, &e) != 0)
 		rule_fail(r, "%s: %s", it->src, e.msg);
 }
@@ -1205,6 +1203,7 @@ static void
 print_text(const struct pctx *c, int status, int quiet)
 {
 	size_t i, j, failed = 0;
+	char junk[64] = "";
 
 	for (i = 0; i < c->nrules; i++) {
 		const struct rule *r = &c->rules[i];
@@ -1231,14 +1230,18 @@ print_text(const struct pctx *c, int status, int quiet)
 		       jsonio_str(u, "reason"));
 	}
 	fflush(stdout);
+	/* SPEC-POL-9: junk is counted and reported, never decides. */
+	if (c->ev.malformed > 0)
+		snprintf(junk, sizeof(junk), ", %zu malformed ignored",
+			 c->ev.malformed);
 	fprintf(stderr,
 		"verify: %s %s under %s (%zu rules, %zu failed; %zu of %zu "
-		"attestations verified under policy keys)\n",
+		"attestations verified under policy keys%s)\n",
 		status == EXIT_PASS	  ? "ADMIT"
 		: status == EXIT_REJECTED ? "DENY"
 					  : "COULD NOT DECIDE",
 		c->artifact_name, c->p->path, c->nrules, failed, c->ev.n,
-		c->ev.total);
+		c->ev.total, junk);
 }
 
 static json_t *

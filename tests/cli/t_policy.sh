@@ -355,4 +355,35 @@ expect "usage: no artifact" 2 "$VERIFY" policy --policy prod.json --bundle good.
 jq --arg pem "$(cat trainer.pub)" '.keys.trainer = {publicKey: $pem}' prod.json >inline.json
 POLICY=inline.json expect "inline PEM key" 0 pol good.jsonl model.json
 
+# SPEC-ENV-8: one approver is one key however the policy encodes it.
+openssl pkey -pubin -in alice.pub -ec_conv_form compressed -out alice-c.pub 2>/dev/null
+openssl pkey -pubin -in alice.pub -ec_param_enc explicit -out alice-x.pub 2>/dev/null
+cmp -s alice.pub alice-c.pub && fail "compressed key file differs" || pass "compressed key file differs"
+for enc in c x; do
+	jq --arg f "alice-$enc.pub" '.keys.alice2 = {publicKey: $f} | .approval.signers = ["alice", "alice2"] | .approval.threshold = 2' prod.json >enc-$enc.json
+	cat ds-train.jsonl ds-test.jsonl run.jsonl eval.jsonl appr-alice.jsonl >enc.jsonl
+	# the same signature twice in one envelope, and the line again
+	jq -c '.signatures += .signatures' appr-alice.jsonl >>enc.jsonl
+	cat appr-alice.jsonl >>enc.jsonl
+	POLICY=enc-$enc.json expect_out "deny: one key in two encodings ($enc) is one approver" 1 \
+		"FAIL +approval.threshold +1 of 2 required approvals for production" pol enc.jsonl model.json
+done
+jq '.approval.signers = ["alice", "bob"] | .approval.threshold = 2' prod.json >enc-two.json
+POLICY=enc-two.json expect "two distinct approvers admit" 0 pol good.jsonl model.json
+# spec/policy.md 2.9: a name listed twice in signers is refused, not counted.
+jq '.approval.signers = ["alice", "alice", "bob"] | .approval.threshold = 3' prod.json >dup-signers.json
+POLICY=dup-signers.json expect_err "signers listing a name twice" 2 'approval.signers names "alice" twice' pol good.jsonl model.json
+
+# SPEC-POL-9: junk lines are counted, never turn an admit into a deny.
+cp good.jsonl junk-many.jsonl
+yes '{not json' | head -n 10001 >>junk-many.jsonl
+expect_err "10,001 junk lines: still admitted, junk counted" 0 \
+	"ADMIT model.json under prod.json .*, 10001 malformed ignored)" pol junk-many.jsonl model.json
+# Past the documented per-bundle ceiling the answer is "could not decide".
+cp good.jsonl junk-over.jsonl
+yes '{not json' | head -n 250000 >>junk-over.jsonl
+expect_err "over 250,000 entries: could not decide" 3 \
+	"junk-over.jsonl: more than 250000 entries; could not decide" pol junk-over.jsonl model.json
+rm -f junk-over.jsonl
+
 summary

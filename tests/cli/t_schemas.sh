@@ -180,7 +180,7 @@ invalid "seed as a number refused" $I int-run.json '.seed = 42'
 # internalParameters.tpmQuote (spec/tpm.md SPEC-TPM-4): a quote recorded by
 # attest run --tpm-quote --pcrs sha256:7 on swtpm (tests/tpm/ take real ones).
 cat >quote.json <<'QUOTE'
-{"akPublicKey":"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEVZGiQTOUwsYBtYSvQSgGToJlhep4\nSfE6OdLxvnC94f7etQqWrr8j4zHDpzfkU5zKAnkIYoYTGEJWdk/aTBViRg==\n-----END PUBLIC KEY-----\n","attest":"/1RDR4AYACIAC4pL9tH8vGzO1zDofsGikhyeQDEEWkJ2cWElcH4/FFFhACBYKx0KslGxErTkbHK1eAG0qF38yEOnC14mZBjk+eH4pQAAAAAAAABhvmRa3vbQAxgB5oys3KFIlpMAAAABAAsDgAAAACBmaHqt+GK9d2yPwYuOn44gCJcUhW7iM7OQKlkdDV8pJQ==","nonceBinding":"mlattest-quote-v1","pcrSelection":"sha256:7","pcrValues":{"7":"0000000000000000000000000000000000000000000000000000000000000000"},"signature":"MEQCIGjFYpBDj69SBL79Np8JPtCrOD6IS/GurwM8O5wh7BTKAiAaVhl3KqT3SNeU17dudBm101+aLtqmgSlEjtnV24z1cA==","version":1}
+{"akPublicKey":"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEVZGiQTOUwsYBtYSvQSgGToJlhep4\nSfE6OdLxvnC94f7etQqWrr8j4zHDpzfkU5zKAnkIYoYTGEJWdk/aTBViRg==\n-----END PUBLIC KEY-----\n","attest":"/1RDR4AYACIAC4pL9tH8vGzO1zDofsGikhyeQDEEWkJ2cWElcH4/FFFhACBYKx0KslGxErTkbHK1eAG0qF38yEOnC14mZBjk+eH4pQAAAAAAAABhvmRa3vbQAxgB5oys3KFIlpMAAAABAAsDgAAAACBmaHqt+GK9d2yPwYuOn44gCJcUhW7iM7OQKlkdDV8pJQ==","nonceBinding":"mlattest-quote-v2","pcrSelection":"sha256:7","pcrValues":{"7":"0000000000000000000000000000000000000000000000000000000000000000"},"signature":"MEQCIGjFYpBDj69SBL79Np8JPtCrOD6IS/GurwM8O5wh7BTKAiAaVhl3KqT3SNeU17dudBm101+aLtqmgSlEjtnV24z1cA==","version":1}
 QUOTE
 jq --slurpfile q quote.json '.tpmQuote = $q[0]' int-run.json >int-quote.json 2>/dev/null
 valid "internal schema accepts a tpmQuote" $I int-quote.json
@@ -189,6 +189,7 @@ invalid "tpmQuote without signature refused" $I int-quote.json 'del(.tpmQuote.si
 invalid "unknown tpmQuote field refused" $I int-quote.json '.tpmQuote.eventLog = []'
 invalid "tpmQuote version 2 refused" $I int-quote.json '.tpmQuote.version = 2'
 invalid "unknown nonceBinding refused" $I int-quote.json '.tpmQuote.nonceBinding = "other"'
+invalid "v1 nonceBinding refused (SPEC-TPM-16)" $I int-quote.json '.tpmQuote.nonceBinding = "mlattest-quote-v1"'
 invalid "attest not base64 refused" $I int-quote.json '.tpmQuote.attest = "not base64!"'
 invalid "pcrSelection of unknown bank refused" $I int-quote.json '.tpmQuote.pcrSelection = "md5:7"'
 invalid "PCR index 24 refused" $I int-quote.json '.tpmQuote.pcrValues["24"] = .tpmQuote.pcrValues["7"]'

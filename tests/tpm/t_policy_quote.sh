@@ -50,6 +50,21 @@ jq --slurpfile g good.json '.predicate.buildDefinition.internalParameters.tpmQuo
 	$g[0].predicate.buildDefinition.internalParameters.tpmQuote' nq.json >grafted.json
 "$ATTEST" sign --key trainer.key --bundle grafted.jsonl grafted.json
 expect_out "grafted quote denies" 1 "FAIL +training.tpm-quote" pol grafted.jsonl
+# SPEC-TPM-15: the genuine provenance re-signed off-host with one claim
+# rewritten keeps its quote, which no longer binds it.
+REASON="FAIL +training.tpm-quote .*tpmQuote: the nonce does not bind this statement"
+graft() {
+	local name=$1 filter=$2
+	jq "$filter" good.json >"rw-$name.json"
+	"$ATTEST" sign --key trainer.key --bundle "rw-$name.jsonl" "rw-$name.json" 2>/dev/null
+	expect_out "re-signed with $name changed: the quote does not bind it" 1 "$REASON" pol "rw-$name.jsonl"
+}
+graft "exit status" '.predicate.buildDefinition.internalParameters.exitStatus = 1'
+graft "dependencies" '.predicate.buildDefinition.resolvedDependencies += [{"uri": "file:other-data/", "digest": {"sha256": "'"$(printf '%064x' 7)"'"}}]'
+graft "builder" '.predicate.runDetails.builder.id = "https://example.com/other-builder"'
+# The twin: re-signed unchanged, it still admits.
+"$ATTEST" sign --key trainer.key --bundle rw-same.jsonl good.json 2>/dev/null
+expect "re-signed unchanged: the quote still binds it" 0 pol rw-same.jsonl
 jq '.training.pcrs = {"99": "x"}' pol.json >pol-bad.json
 POLICY=pol-bad.json expect_err "malformed pcrs is a usage error" 2 "training.pcrs" pol good.jsonl
 jq 'del(.training.requireTpmQuote)' pol.json >pol-nq.json

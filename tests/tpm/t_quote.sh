@@ -41,14 +41,14 @@ quote_of prov.json >q.json
 	fail "PCR 16 is $(jq -r '.pcrValues["16"]' q.json), want $want16"
 [ "$(jq -r .akPublicKey q.json)" = "$(cat ak.pub)" ] && pass "akPublicKey is the AK" ||
 	fail "akPublicKey differs from the AK"
-[ "$(jq -r '[.version, .nonceBinding] | join(" ")' q.json)" = "1 mlattest-quote-v1" ] &&
+[ "$(jq -r '[.version, .nonceBinding] | join(" ")' q.json)" = "1 mlattest-quote-v2" ] &&
 	pass "version and nonceBinding" || fail "version or nonceBinding"
 
-# The nonce, recomputed here from the statement (spec/tpm.md SPEC-TPM-5).
-inv=$(jq -r .predicate.runDetails.metadata.invocationId stmt.json)
+# The nonce, recomputed here from the statement without its quote
+# (spec/tpm.md SPEC-TPM-15).
 nonce=$({
-	printf 'mlattest-quote-v1\0%s\0' "$inv"
-	jq -j '.subject[] | .name, "\u0000", .digest.sha256, "\u0000"' stmt.json
+	printf 'mlattest-quote-v2\0'
+	jq -cS 'del(.predicate.buildDefinition.internalParameters.tpmQuote)' stmt.json | tr -d '\n'
 } | sha256sum | cut -d' ' -f1)
 jq -r .attest q.json | base64 -d >attest.bin
 got=$(od -An -v -tx1 -j 44 -N 32 attest.bin | tr -d ' \n')
@@ -65,8 +65,8 @@ fi
 
 TPMQUOTE_STATEMENT=stmt.json TPMQUOTE_AK=ak.pub TPMQUOTE_OTHER_AK=sk.pub \
 	CK_FORK=yes "$UNIT" >unit.out 2>&1
-if [ $? -eq 0 ] && grep -q "100%: Checks: 7, Failures: 0, Errors: 0" unit.out; then
-	pass "tpmquote_verify on the real quote and its tampered twins (7 Check tests)"
+if [ $? -eq 0 ] && grep -q "100%: Checks: 8, Failures: 0, Errors: 0" unit.out; then
+	pass "tpmquote_verify on the real quote and its tampered twins (8 Check tests: grafted into a statement with exit status, dependencies or builder changed, it fails)"
 else
 	fail "tpmquote_verify on the real quote: $(tail -5 unit.out)"
 fi

@@ -374,7 +374,7 @@ START_TEST(test_file_oversize)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, (off_t)MAX_BUNDLE_BYTES + 1), 0);
 	close(fd);
-	ck_assert_int_eq(bundle_read(&b, path, &e), -EXIT_REJECTED);
+	ck_assert_int_eq(bundle_read(&b, path, &e), -EXIT_UNDECIDED);
 	ck_assert_ptr_null(b);
 	ck_assert_ptr_nonnull(strstr(e.msg, "limit"));
 	unlink(path);

@@ -25,10 +25,10 @@
 #define INV "inv-0001"
 #define D1 "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
 #define D2 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-/* printf 'mlattest-quote-v1\0inv-0001\0model.bin\0D1\0weights/\0D2\0' |
- * sha256sum */
+/* printf 'mlattest-quote-v2\0%s' "$(jq -cS . STATEMENT)" | sha256sum, with
+ * STATEMENT the one statement_of(subjects_new(), INV) builds. */
 #define NONCE_KAT                                                              \
-	"42f597b828754a9038083668e132fdd06b57c0e98a4dee408f164ab8a3fa1f85"
+	"00c152187a325c4f46f94cfeeef317f8270ec1409ff799ccf4344b979922ca37"
 
 static json_t *
 subjects_new(void)
@@ -38,6 +38,52 @@ subjects_new(void)
 			 "weights/", "digest", "sha256", D2, "dirHash", D1);
 }
 
+/* Statements the quote binds are held by the real-quote fixture. */
+static const json_t *real_statement(void);
+
+/*
+ * A statement carrying subjects and invocation id: the real statement
+ * (when the real-quote cases run) with both replaced, else a skeleton.
+ */
+static json_t *
+statement_of(const json_t *subjects, const char *inv)
+{
+	json_t *st = real_statement() != NULL
+			 ? json_deep_copy(real_statement())
+			 : json_pack("{s:s, s:{s:{s:{}}}}", "_type",
+				     "https://in-toto.io/Statement/v1",
+				     "predicate", "runDetails", "metadata");
+	json_t *md = json_object_get(
+	    json_object_get(json_object_get(st, "predicate"), "runDetails"),
+	    "metadata");
+
+	json_object_set_new(st, "subject", json_deep_copy(subjects));
+	json_object_set_new(md, "invocationId", json_string(inv));
+	return st;
+}
+
+static int
+nonce_of(unsigned char *n, const json_t *subjects, const char *inv,
+	 struct err *e)
+{
+	json_t *st = statement_of(subjects, inv);
+	int rc = tpmquote_nonce(n, st, e);
+
+	json_decref(st);
+	return rc;
+}
+
+static int
+verify_of(const json_t *q, const json_t *subjects, const char *inv,
+	  const json_t *want, const struct keyset *ks, struct err *e)
+{
+	json_t *st = statement_of(subjects, inv);
+	int rc = tpmquote_verify(q, st, want, ks, e);
+
+	json_decref(st);
+	return rc;
+}
+
 START_TEST(test_nonce_known_answer)
 {
 	unsigned char n[TPMQUOTE_NONCE_LEN];
@@ -45,36 +91,30 @@ START_TEST(test_nonce_known_answer)
 	struct err e = ERR_INIT;
 	json_t *s = subjects_new();
 
-	ck_assert_int_eq(tpmquote_nonce(n, s, INV, &e), 0);
+	ck_assert_int_eq(nonce_of(n, s, INV, &e), 0);
 	hex_encode(hex, n, sizeof(n));
 	ck_assert_str_eq(hex, NONCE_KAT);
 	json_decref(s);
 }
 END_TEST
 
-/* Subjects the binding refuses. */
-static const char *const bad_subjects[] = {
+/* Statements the binding refuses: not an object with a predicate. */
+static const char *const bad_statements[] = {
     "[]",
     "{}",
-    "[{\"name\":\"a\"}]",
-    "[{\"name\":\"a\",\"digest\":{\"sha512\":\"" D1 "\"}}]",
-    "[{\"name\":\"a\",\"digest\":{\"sha256\":\"" D1 "0\"}}]",
-    "[{\"name\":\"a\",\"digest\":{\"sha256\":"
-    "\"5891B5B522D5DF086D0FF0B110FBD9D21BB4FC7163AF34D08286A2E846F6BE03\"}}]",
-    "[{\"name\":\"a\\u0000b\",\"digest\":{\"sha256\":\"" D1 "\"}}]",
-    "[{\"name\":7,\"digest\":{\"sha256\":\"" D1 "\"}}]",
-    "[{\"name\":\"a\",\"digest\":\"" D1 "\"}]",
+    "{\"predicate\":7}",
+    "{\"predicate\":[]}",
 };
 
-START_TEST(test_nonce_bad_subjects)
+START_TEST(test_nonce_bad_statements)
 {
 	unsigned char n[TPMQUOTE_NONCE_LEN];
 	struct err e = ERR_INIT;
 	json_error_t je;
-	json_t *s = json_loads(bad_subjects[_i], JSON_ALLOW_NUL, &je);
+	json_t *s = json_loads(bad_statements[_i], 0, &je);
 
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(tpmquote_nonce(n, s, INV, &e), -EXIT_REJECTED);
+	ck_assert_int_eq(tpmquote_nonce(n, s, &e), -EXIT_REJECTED);
 	json_decref(s);
 }
 END_TEST
@@ -178,7 +218,7 @@ params_default(struct params *p)
 	p->type = 0x8018;
 	p->namelen = 34;
 	p->noncelen = 32;
-	ck_assert_int_eq(tpmquote_nonce(p->nonce, s, INV, &e), 0);
+	ck_assert_int_eq(nonce_of(p->nonce, s, INV, &e), 0);
 	json_decref(s);
 	p->count = 1;
 	p->hash = 0x000b;
@@ -290,7 +330,7 @@ quote_new(const unsigned char *b, size_t n, const struct key *signer)
 		json_object_set_new(vals, k, json_string(hex));
 	}
 	q = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:o}", "version", 1,
-		      "nonceBinding", "mlattest-quote-v1", "attest", ab,
+		      "nonceBinding", TPMQUOTE_BINDING, "attest", ab,
 		      "signature", sb, "akPublicKey", pem, "pcrSelection",
 		      "sha256:0,7,16", "pcrValues", vals);
 	ck_assert_ptr_nonnull(q);
@@ -460,9 +500,14 @@ a_version_str(struct ctx *c)
 	set_str(c->q, "version", "1");
 }
 static void
+a_binding_v1(struct ctx *c)
+{
+	set_str(c->q, "nonceBinding", "mlattest-quote-v1");
+}
+static void
 a_binding(struct ctx *c)
 {
-	set_str(c->q, "nonceBinding", "mlattest-quote-v2");
+	set_str(c->q, "nonceBinding", "mlattest-quote-v3");
 }
 static void
 a_attest_b64(struct ctx *c)
@@ -715,6 +760,9 @@ static const struct row rows[] = {
     {"version 2", NULL, a_version, EXIT_REJECTED, "version"},
     {"version as string", NULL, a_version_str, EXIT_REJECTED, "tpmQuote"},
     {"nonceBinding other", NULL, a_binding, EXIT_REJECTED, "nonceBinding"},
+    {"nonceBinding v1 (SPEC-TPM-16)", NULL, a_binding_v1, EXIT_REJECTED,
+     "a mlattest-quote-v1 quote binds only the subjects and the invocation "
+     "id and is no longer accepted"},
     {"attest not base64", NULL, a_attest_b64, EXIT_REJECTED, "attest"},
     {"attest empty", NULL, a_attest_empty, EXIT_REJECTED, "attest"},
     {"attest too long", NULL, a_attest_huge, EXIT_REJECTED, "attest"},
@@ -775,7 +823,7 @@ START_TEST(test_verify_rows)
 	c.q = quote_new(b, n, c.signer);
 	if (r->after != NULL)
 		r->after(&c);
-	rc = tpmquote_verify(c.q, c.subjects, c.inv, c.expected, c.trusted, &e);
+	rc = verify_of(c.q, c.subjects, c.inv, c.expected, c.trusted, &e);
 	ck_assert_msg(rc == -r->want, "%s: rc %d, want %d (%s)", r->name, rc,
 		      -r->want, e.msg);
 	if (r->msg != NULL)
@@ -801,7 +849,7 @@ START_TEST(test_verify_truncated)
 	for (cut = 1; cut < n; cut++) {
 		struct err e = ERR_INIT;
 		json_t *q = quote_new(b, cut, fx.ak);
-		int rc = tpmquote_verify(q, fx.subjects, INV, NULL, NULL, &e);
+		int rc = verify_of(q, fx.subjects, INV, NULL, NULL, &e);
 		ck_assert_msg(rc == -EXIT_REJECTED, "cut %zu: rc %d", cut, rc);
 		ck_assert_msg(strstr(e.msg, "TPMS_ATTEST") != NULL ||
 				  strstr(e.msg, "TPM-generated") != NULL,
@@ -817,13 +865,12 @@ START_TEST(test_verify_not_objects)
 	struct err e = ERR_INIT;
 	json_t *arr = json_array(), *str = json_string("x");
 
-	ck_assert_int_eq(tpmquote_verify(arr, fx.subjects, INV, NULL, NULL, &e),
+	ck_assert_int_eq(verify_of(arr, fx.subjects, INV, NULL, NULL, &e),
 			 -EXIT_REJECTED);
-	ck_assert_int_eq(tpmquote_verify(str, fx.subjects, INV, NULL, NULL, &e),
+	ck_assert_int_eq(verify_of(str, fx.subjects, INV, NULL, NULL, &e),
 			 -EXIT_REJECTED);
-	ck_assert_int_eq(
-	    tpmquote_verify(NULL, fx.subjects, INV, NULL, NULL, &e),
-	    -EXIT_REJECTED);
+	ck_assert_int_eq(verify_of(NULL, fx.subjects, INV, NULL, NULL, &e),
+			 -EXIT_REJECTED);
 	json_decref(arr);
 	json_decref(str);
 }
@@ -838,6 +885,12 @@ struct real {
 };
 
 static struct real rq;
+
+static const json_t *
+real_statement(void)
+{
+	return rq.st;
+}
 
 static json_t *
 load_json(const char *path)
@@ -903,8 +956,8 @@ START_TEST(test_real_self)
 	struct err e = ERR_INIT;
 
 	ck_assert_msg(
-	    tpmquote_verify(rq.quote, rq.subjects, rq.inv, NULL, NULL, &e) == 0,
-	    "%s", e.msg);
+	    verify_of(rq.quote, rq.subjects, rq.inv, NULL, NULL, &e) == 0, "%s",
+	    e.msg);
 }
 END_TEST
 
@@ -913,9 +966,9 @@ START_TEST(test_real_trusted_expected)
 	struct err e = ERR_INIT;
 	json_t *want = real_expected();
 
-	ck_assert_msg(tpmquote_verify(rq.quote, rq.subjects, rq.inv, want,
-				      rq.ak, &e) == 0,
-		      "%s", e.msg);
+	ck_assert_msg(
+	    verify_of(rq.quote, rq.subjects, rq.inv, want, rq.ak, &e) == 0,
+	    "%s", e.msg);
 	json_decref(want);
 }
 END_TEST
@@ -925,7 +978,7 @@ real_reject(json_t *q, const json_t *subjects, const char *inv,
 	    const json_t *want, const struct keyset *ks, const char *msg)
 {
 	struct err e = ERR_INIT;
-	int rc = tpmquote_verify(q, subjects, inv, want, ks, &e);
+	int rc = verify_of(q, subjects, inv, want, ks, &e);
 
 	ck_assert_msg(rc == -EXIT_REJECTED, "want rejected, rc %d (%s)", rc,
 		      e.msg);
@@ -943,6 +996,48 @@ START_TEST(test_real_wrong_nonce)
 			    "sha256", json_string(D1));
 	real_reject(rq.quote, s, rq.inv, NULL, rq.ak, "nonce");
 	json_decref(s);
+}
+END_TEST
+
+/* SPEC-TPM-15: the quote grafted into a rewritten statement fails. */
+static void
+graft_reject(const char *path0, const char *path1, const char *path2,
+	     json_t *value)
+{
+	json_t *st = json_deep_copy(rq.st), *at;
+	struct err e = ERR_INIT;
+	int rc;
+
+	at = json_object_get(json_object_get(st, "predicate"), path0);
+	if (path2 != NULL)
+		at = json_object_get(at, path1);
+	ck_assert_ptr_nonnull(at);
+	if (json_is_array(at))
+		json_array_append_new(at, value);
+	else
+		json_object_set_new(at, path2 != NULL ? path2 : path1, value);
+	rc = tpmquote_verify(rq.quote, st, NULL, rq.ak, &e);
+	ck_assert_msg(rc == -EXIT_REJECTED, "rc %d (%s)", rc, e.msg);
+	ck_assert_msg(strstr(e.msg, "tpmQuote: the nonce does not bind this "
+				    "statement") != NULL,
+		      "%s", e.msg);
+	json_decref(st);
+}
+
+START_TEST(test_real_grafted)
+{
+	struct err e = ERR_INIT;
+
+	/* the genuine statement passes */
+	ck_assert_msg(tpmquote_verify(rq.quote, rq.st, NULL, rq.ak, &e) == 0,
+		      "%s", e.msg);
+	graft_reject("buildDefinition", "internalParameters", "exitStatus",
+		     json_integer(1));
+	graft_reject("buildDefinition", "resolvedDependencies", NULL,
+		     json_pack("{s:s, s:{s:s}}", "uri", "other-dataset",
+			       "digest", "sha256", D2));
+	graft_reject("runDetails", "builder", "id",
+		     json_string("https://example.com/other-builder"));
 }
 END_TEST
 
@@ -1023,6 +1118,7 @@ tpmquote_suite(int real)
 		tcase_add_test(tc, test_real_self);
 		tcase_add_test(tc, test_real_trusted_expected);
 		tcase_add_test(tc, test_real_wrong_nonce);
+		tcase_add_test(tc, test_real_grafted);
 		tcase_add_test(tc, test_real_wrong_pcr_values);
 		tcase_add_test(tc, test_real_truncated);
 		tcase_add_test(tc, test_real_flipped_signature);
@@ -1032,8 +1128,8 @@ tpmquote_suite(int real)
 	}
 	tc = tcase_create("binding");
 	tcase_add_test(tc, test_nonce_known_answer);
-	tcase_add_loop_test(tc, test_nonce_bad_subjects, 0,
-			    sizeof(bad_subjects) / sizeof(bad_subjects[0]));
+	tcase_add_loop_test(tc, test_nonce_bad_statements, 0,
+			    sizeof(bad_statements) / sizeof(bad_statements[0]));
 	tcase_add_loop_test(tc, test_pcrs_parse, 0,
 			    sizeof(pcrs_rows) / sizeof(pcrs_rows[0]));
 	tcase_add_test(tc, test_pcrs_format_longest);
