@@ -469,7 +469,8 @@ race() {
 	local rc bad=0 swapper
 	rm -rf rt && mkdir rt && printf 'public\n' >rt/f && printf 'public\n' >rt.f &&
 		ln -s /etc/hostname rt.l || return 1
-	(while :; do cp -P rt.l rt/.n && mv -T rt/.n rt/f; cp rt.f rt/.n && mv -T rt/.n rt/f; done) &
+	rm -f rt.stop
+	(while [ ! -e rt.stop ]; do cp -P rt.l rt/.n && mv -T rt/.n rt/f; cp rt.f rt/.n && mv -T rt/.n rt/f; done) &
 	swapper=$!
 	for _ in $(seq 1 40); do
 		"$ATTEST" manifest --out race.json rt >/dev/null 2>"$T/race.err"
@@ -482,7 +483,9 @@ race() {
 		esac
 		grep -Eq 'Sanitizer|runtime error' "$T/race.err" && bad=1
 	done
-	kill "$swapper"
+	# Stop the swapper between two swaps and wait for it, so none of its
+	# cp or mv children writes into the next row's snapshot.
+	touch rt.stop
 	wait "$swapper" 2>/dev/null
 	rm -f race.json
 	return $bad
