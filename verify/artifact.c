@@ -75,7 +75,8 @@ open_digest(struct artifact *a, const char *arg, struct err *e)
 }
 
 int
-artifact_open(struct artifact *a, const char *arg, unsigned jobs, struct err *e)
+artifact_open(struct artifact *a, const char *arg, unsigned jobs,
+	      const char *links_within, struct err *e)
 {
 	struct digest_opts d = DIGEST_OPTS_INIT;
 	unsigned char digest[SHA256_LEN];
@@ -85,6 +86,7 @@ artifact_open(struct artifact *a, const char *arg, unsigned jobs, struct err *e)
 
 	memset(a, 0, sizeof(*a));
 	a->arg = arg;
+	a->links_within = links_within;
 	if (strncmp(arg, "sha256:", 7) == 0)
 		return open_digest(a, arg, e);
 	normalise(a->name, sizeof(a->name), arg);
@@ -92,6 +94,7 @@ artifact_open(struct artifact *a, const char *arg, unsigned jobs, struct err *e)
 		/* SPEC-VER-7: hashed as attest run --output hashes it. */
 		a->kind = ARTIFACT_TREE;
 		d.jobs = jobs;
+		d.links_within = links_within;
 		rc = tree_hash(&a->t, arg, &d, e);
 		if (rc != 0)
 			return rc;
@@ -239,6 +242,7 @@ diff_files(json_t *near, const struct artifact *a, const json_t *list,
 	if (rc == 0 && digest_manifest_shard_size(sm) !=
 			   digest_manifest_shard_size(fresh)) {
 		d.shard_size = digest_manifest_shard_size(sm);
+		d.links_within = a->links_within;
 		rc = tree_hash(&again, a->arg, &d, &e);
 		rehashed = 1;
 		fresh = again.m;

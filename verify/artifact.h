@@ -22,12 +22,13 @@ enum artifact_kind { ARTIFACT_FILE, ARTIFACT_TREE, ARTIFACT_DIGEST };
 
 struct artifact {
 	enum artifact_kind kind;
-	const char *arg; /* as given (borrowed) */
-	struct tree t;	 /* ARTIFACT_TREE */
-	json_t *set;	 /* DigestSet matched against subjects */
-	char name[1024]; /* arg without "./" and trailing '/'; "" for
-			    a digest */
-	char shown[320]; /* "sha256:X" or "tree sha256:X dirHash:Y" */
+	const char *arg;	  /* as given (borrowed) */
+	struct tree t;		  /* ARTIFACT_TREE */
+	json_t *set;		  /* DigestSet matched against subjects */
+	char name[1024];	  /* arg without "./" and trailing '/'; "" for
+				     a digest */
+	char shown[320];	  /* "sha256:X" or "tree sha256:X dirHash:Y" */
+	const char *links_within; /* --follow-links-within DIR (borrowed) */
 };
 
 /* A verified statement to match or to search for the nearest subject. */
@@ -39,12 +40,13 @@ struct artifact_source {
 
 /*
  * Hashes arg into a (cleared first; release with artifact_clear, also on
- * failure). jobs: hashing threads for a tree (0: all CPUs). A FIFO or
- * device is EXIT_UNDECIDED "not a regular file", a bad sha256:HEX
- * EXIT_USAGE.
+ * failure). jobs: hashing threads for a tree (0: all CPUs). links_within
+ * (NULL: none): a directory's symlinks may resolve to files anywhere
+ * under it, as --follow-links-within (SPEC-LINK-7). A FIFO or device is
+ * EXIT_UNDECIDED "not a regular file", a bad sha256:HEX EXIT_USAGE.
  */
 int artifact_open(struct artifact *a, const char *arg, unsigned jobs,
-		  struct err *e);
+		  const char *links_within, struct err *e);
 void artifact_clear(struct artifact *a);
 
 /*

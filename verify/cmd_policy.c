@@ -90,6 +90,7 @@ struct pctx {
 	struct evidence ev;
 	json_t *artifact; /* DigestSet */
 	char artifact_name[256];
+	const char *links_within; /* --follow-links-within DIR, or NULL */
 	time_t now;
 	struct rule rules[MAX_RULES];
 	size_t nrules;
@@ -263,7 +264,7 @@ nearest_training(const struct pctx *c, char *buf, size_t cap)
 	memset(&a, 0, sizeof(a));
 	if (srcs == NULL || bundles == NULL ||
 	    strncmp(c->artifact_name, "sha256:", 7) == 0 ||
-	    artifact_open(&a, c->artifact_name, 0, &e) != 0)
+	    artifact_open(&a, c->artifact_name, 0, c->links_within, &e) != 0)
 		goto out;
 	for (i = 0; i < c->ev.n; i++) {
 		const struct evidence_item *it = &c->ev.items[i];
@@ -1388,6 +1389,7 @@ cmd_policy(int argc, char **argv)
 		c.p = p;
 		c.now = time(NULL);
 		c.train_deps = json_array();
+		c.links_within = o.links_within;
 		rc = artifact_digest(&c, o.artifact, o.links_within, &e);
 	}
 	if (rc == 0)

@@ -37,7 +37,8 @@ enum {
 	OPT_FROM,
 	OPT_INSECURE,
 	OPT_TSA_CERT,
-	OPT_REQUIRE_TS
+	OPT_REQUIRE_TS,
+	OPT_LINKS_WITHIN
 };
 
 static const struct opt_def verify_opts[] = {
@@ -55,19 +56,23 @@ static const struct opt_def verify_opts[] = {
      "trusted TSA certificates (root included); checks RFC 3161 timestamps"},
     {OPT_REQUIRE_TS, "require-timestamp", 0, NULL,
      "reject attestations without a timestamp checked by --tsa-cert"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "an --artifact directory's symlinks may point to files anywhere under "
+     "DIR (e.g. a HF cache)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define VERIFY_SYNOPSIS                                                        \
 	"verify --key PUB [--key PUB]... [--artifact PATH]... [--json] "       \
 	"[--insecure] [--from REF]... [--tsa-cert CHAIN.pem "                  \
-	"[--require-timestamp]] [BUNDLE...]"
+	"[--require-timestamp]] [--follow-links-within DIR] [BUNDLE...]"
 
 struct verify_opts {
 	const char **keys, **artifacts, **bundles, **froms;
 	size_t nkeys, nartifacts, nbundles, nfroms;
 	int json, insecure, require_ts;
 	const char *tsa_cert;
+	const char *links_within;
 };
 
 /* A statement that passed every check, kept for artifact matching. */
@@ -141,6 +146,8 @@ parse(struct verify_opts *o, int argc, char **argv, struct err *e)
 			o->tsa_cert = val;
 		} else if (id == OPT_REQUIRE_TS) {
 			o->require_ts = 1;
+		} else if (id == OPT_LINKS_WITHIN) {
+			o->links_within = val;
 		} else {
 			o->bundles[o->nbundles++] = val;
 		}
@@ -448,7 +455,7 @@ check_artifact(struct run *r, const char *path)
 	char shown[160];
 	size_t i;
 
-	if (artifact_open(&a, path, 0, &e) != 0) {
+	if (artifact_open(&a, path, 0, r->o.links_within, &e) != 0) {
 		artifact_clear(&a);
 		artifact_fail(r, path, &e);
 		return;

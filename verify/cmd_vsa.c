@@ -20,7 +20,7 @@
 #include "verify/verify.h"
 #include "verify/vsa.h"
 
-enum { OPT_KEY = 1, OPT_ARTIFACT, OPT_POLICY };
+enum { OPT_KEY = 1, OPT_ARTIFACT, OPT_POLICY, OPT_LINKS_WITHIN };
 
 static const struct opt_def vsa_opts[] = {
     {OPT_KEY, "key", 'k', "PUB", "trusted gate public key (PEM); repeatable"},
@@ -28,17 +28,20 @@ static const struct opt_def vsa_opts[] = {
      "the model the VSA must be about: file, directory or sha256:HEX"},
     {OPT_POLICY, "policy", 0, "POLICY.json",
      "the VSA must have been made under this policy file"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "an --artifact directory's symlinks may point to files anywhere under "
+     "DIR (e.g. a HF cache)"},
     {0, NULL, 0, NULL, NULL},
 };
 
 #define VSA_SYNOPSIS                                                           \
 	"verify vsa --key PUB [--key PUB]... --artifact PATH|sha256:HEX "      \
-	"[--policy POLICY.json] VSA..."
+	"[--policy POLICY.json] [--follow-links-within DIR] VSA..."
 
 struct vsa_opts {
 	const char **keys, **files;
 	size_t nkeys, nfiles;
-	const char *artifact, *policy;
+	const char *artifact, *policy, *links_within;
 };
 
 static int
@@ -70,6 +73,8 @@ parse(struct vsa_opts *o, int argc, char **argv, struct err *e)
 			o->artifact = val;
 		} else if (id == OPT_POLICY) {
 			o->policy = val;
+		} else if (id == OPT_LINKS_WITHIN) {
+			o->links_within = val;
 		} else {
 			o->files[o->nfiles++] = val;
 		}
@@ -200,7 +205,7 @@ cmd_vsa(int argc, char **argv)
 	if (rc != 0)
 		e.code = EXIT_UNDECIDED;
 	if (rc == 0)
-		rc = artifact_open(&a, o.artifact, 0, &e);
+		rc = artifact_open(&a, o.artifact, 0, o.links_within, &e);
 	if (rc != 0) {
 		status = verify_fail(&e);
 		goto out;

@@ -116,6 +116,19 @@ expect_err "gate: verify policy admits the snapshot" 0 "ADMIT" \
 	"$VERIFY" policy --policy pol.json --bundle g.jsonl --follow-links-within "$R3" "$R3/snapshots/$REV"
 expect_err "gate: verify policy without the option" 1 "symbolic link refused.*--follow-links-within" \
 	"$VERIFY" policy --policy pol.json --bundle g.jsonl "$R3/snapshots/$REV"
+# Plain verify and verify vsa check the snapshot as an --artifact too.
+expect_out "verify --artifact of the snapshot" 0 "^PASS +artifact " \
+	"$VERIFY" --key k.pub --follow-links-within "$R3" --artifact "$R3/snapshots/$REV" g-run.jsonl
+expect_out "verify --artifact without the option" 1 "^FAIL +artifact .*symbolic link refused.*--follow-links-within" \
+	"$VERIFY" --key k.pub --artifact "$R3/snapshots/$REV" g-run.jsonl
+"$ATTEST" key generate --out gate >/dev/null 2>&1
+expect "gate: verify policy signs a VSA about the snapshot" 0 \
+	"$VERIFY" policy --policy pol.json --bundle g.jsonl --follow-links-within "$R3" \
+	--vsa-key gate.key --vsa snap.vsa.json "$R3/snapshots/$REV"
+expect_out "verify vsa of the snapshot" 0 "PASS" \
+	"$VERIFY" vsa --key gate.pub --follow-links-within "$R3" --artifact "$R3/snapshots/$REV" snap.vsa.json
+expect_err "verify vsa without the option" 1 "symbolic link refused.*--follow-links-within" \
+	"$VERIFY" vsa --key gate.pub --artifact "$R3/snapshots/$REV" snap.vsa.json
 # Its tampered twin: one blob of the cache changed after the gate.
 printf 'x' >>"$R3/blobs/$(sha256sum "$R3/snapshots/$REV/model.safetensors" | cut -c1-64)"
 expect_out "gate: a changed blob denies" 1 "FAIL +training.provenance" \
