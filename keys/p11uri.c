@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/hex.h"
+
 #define SCHEME "pkcs11:"
 
 enum where { PATH_ATTR, QUERY_ATTR };
@@ -39,18 +41,6 @@ p11uri_is(const char *ref)
 	return strncasecmp(ref, SCHEME, strlen(SCHEME)) == 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes v[0..n) into out (cap bytes); -1 when malformed or long. */
 static int
 pct_decode(unsigned char *out, size_t cap, size_t *outlen, const char *v,
@@ -68,8 +58,8 @@ pct_decode(unsigned char *out, size_t cap, size_t *outlen, const char *v,
 		}
 		if (i + 2 >= n)
 			return -1;
-		hi = hexval(v[i + 1]);
-		lo = hi < 0 ? -1 : hexval(v[i + 2]);
+		hi = hex_digit(v[i + 1]);
+		lo = hi < 0 ? -1 : hex_digit(v[i + 2]);
 		if (lo < 0)
 			return -1;
 		out[o++] = (unsigned char)(hi << 4 | lo);

@@ -16,8 +16,8 @@ hex_encode(char *out, const unsigned char *in, size_t len)
 	out[2 * len] = '\0';
 }
 
-static int
-nibble(char c)
+int
+hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -36,7 +36,7 @@ hex_decode(unsigned char *out, size_t outlen, const char *in)
 	if (strlen(in) != 2 * outlen)
 		return -1;
 	for (i = 0; i < outlen; i++) {
-		int hi = nibble(in[2 * i]), lo = nibble(in[2 * i + 1]);
+		int hi = hex_digit(in[2 * i]), lo = hex_digit(in[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);
@@ -50,7 +50,7 @@ hex_is_valid(const char *s)
 	if (*s == '\0')
 		return 0;
 	for (; *s != '\0'; s++)
-		if (nibble(*s) < 0)
+		if (hex_digit(*s) < 0)
 			return 0;
 	return 1;
 }

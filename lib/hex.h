@@ -13,6 +13,9 @@ void hex_encode(char *out, const unsigned char *in, size_t len);
  */
 int hex_decode(unsigned char *out, size_t outlen, const char *in);
 
+/* The value of hex digit c (either case), or -1. */
+int hex_digit(char c);
+
 /* 1 when s is non-empty and only lowercase or uppercase hex digits. */
 int hex_is_valid(const char *s);
 
