@@ -66,9 +66,31 @@ split(struct bom_opts *o, int *argc, char **argv, struct err *e)
 					   "-o", "--output", "--sign"};
 	const char **slot[] = {&o->format, &o->format, &o->spec,
 			       &o->out,	   &o->out,    &o->sign};
-	int i, j, n = 1, k;
+	int i, n = 1, k;
 
 	for (i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < *argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			printf("usage: %s\n\n%s", BOM_SYNOPSIS,
+			       "A CycloneDX ML-BOM of ARTIFACT made only from "
+			       "the attestations verify policy\nverified and "
+			       "counted under POLICY.json (spec/bom.md). The "
+			       "other options are\nverify policy's. Exit "
+			       "status: the verdict's (0 admit, 1 deny, 3 "
+			       "undecided).\n\noptions:\n"
+			       "      --spec-version V         1.6 (default) "
+			       "or 1.7\n"
+			       "  -o, --output FILE            write the BOM "
+			       "here atomically (default: stdout)\n"
+			       "      --sign KEYREF            wrap it in a "
+			       "signed in-toto statement\n");
+			return 1;
+		}
 		for (k = 0; k < 6; k++) {
 			size_t l = strlen(mine[k]);
 			if (strcmp(argv[i], mine[k]) == 0) {
@@ -87,11 +109,6 @@ split(struct bom_opts *o, int *argc, char **argv, struct err *e)
 		}
 		if (k == 6)
 			argv[n++] = argv[i];
-		if (strcmp(argv[i], "--") == 0)
-			for (j = i + 1; j < *argc; j++)
-				argv[n++] = argv[j];
-		if (strcmp(argv[i], "--") == 0)
-			break;
 	}
 	*argc = n;
 	argv[n] = NULL;
@@ -524,7 +541,7 @@ build(const struct policy_view *v, const char *spec)
 	snprintf(ref, sizeof(ref), "model:%s", is_hex64(h) ? h : "artifact");
 	for (i = 0; i < v->ev->n; i++) {
 		const struct evidence_item *it = &v->ev->items[i];
-		if (!v->used[i])
+		if (!v->used[i]) /* SPEC-BOM-2 */
 			continue;
 		if (is_type(it, PRED_SLSA_PROVENANCE))
 			add_training(&b, it);
@@ -566,7 +583,7 @@ build(const struct policy_view *v, const char *spec)
 					 "bom-ref"),
 			      "dependsOn"));
 	ids_rfc3339(now, time(NULL));
-	mprops = json_array();
+	mprops = json_array(); /* SPEC-BOM-1 */
 	prop(mprops, "mlattest:policy:sha256", v->p->sha256);
 	prop(mprops, "mlattest:policy:path", v->p->path);
 	prop(mprops, "mlattest:verdict", result ? result : "undecided");
@@ -683,6 +700,10 @@ cmd_bom(int argc, char **argv)
 		args[i] = argv[i];
 	memset(&o, 0, sizeof(o));
 	rc = split(&o, &argc, args, &e);
+	if (rc == 1) {
+		free(args);
+		return EXIT_PASS;
+	}
 	if (rc == 0 && argc <= 1)
 		rc = err_set(&e, EXIT_USAGE, "usage: %s", BOM_SYNOPSIS);
 	if (rc != 0) {
