@@ -24,7 +24,7 @@
 #define BOM_PREDICATE "https://cyclonedx.org/bom"
 #define BOM_SYNOPSIS                                                           \
 	"verify report --format cyclonedx [--spec-version 1.6|1.7] [-o FILE] " \
-	"[--sign KEYREF]\n       --policy POLICY.json --bundle FILE|--from "  \
+	"[--sign KEYREF]\n       --policy POLICY.json --bundle FILE|--from "   \
 	"REF... ARTIFACT|sha256:HEX"
 
 struct bom_opts {
@@ -62,8 +62,8 @@ bom_wanted(int argc, char **argv)
 static int
 split(struct bom_opts *o, int *argc, char **argv, struct err *e)
 {
-	static const char *const mine[] = {"--format", "-f", "--spec-version",
-					   "-o", "--output", "--sign"};
+	static const char *const mine[] = {
+	    "--format", "-f", "--spec-version", "-o", "--output", "--sign"};
 	const char **slot[] = {&o->format, &o->format, &o->spec,
 			       &o->out,	   &o->out,    &o->sign};
 	int i, n = 1, k;
@@ -101,7 +101,8 @@ split(struct bom_opts *o, int *argc, char **argv, struct err *e)
 				*slot[k] = argv[++i];
 				break;
 			}
-			if (mine[k][1] == '-' && strncmp(argv[i], mine[k], l) == 0 &&
+			if (mine[k][1] == '-' &&
+			    strncmp(argv[i], mine[k], l) == 0 &&
 			    argv[i][l] == '=') {
 				*slot[k] = argv[i] + l + 1;
 				break;
@@ -214,9 +215,12 @@ static void
 add_dataset(struct bom *b, const struct evidence_item *it)
 {
 	const json_t *p = it->pred;
-	const json_t *sub = json_object_get(json_array_get(
-	    json_object_get(it->st ? statement_json(it->st) : NULL, "subject"),
-	    0), "digest");
+	const json_t *sub = json_object_get(
+	    json_array_get(
+		json_object_get(it->st ? statement_json(it->st) : NULL,
+				"subject"),
+		0),
+	    "digest");
 	json_t *c, *data, *props = json_array(), *sens = json_array();
 	const json_t *src;
 	char ref[96], who[512];
@@ -234,22 +238,21 @@ add_dataset(struct bom *b, const struct evidence_item *it)
 			 jsonio_str(p, "name") ? jsonio_str(p, "name")
 					       : "(unnamed)");
 	if (jsonio_str(p, "classification") != NULL)
-		json_object_set_new(data, "classification",
-				    json_string(jsonio_str(p, "classification")));
+		json_object_set_new(
+		    data, "classification",
+		    json_string(jsonio_str(p, "classification")));
 	json_object_set_new(data, "sensitiveData", sens);
-	c = json_pack("{s:s, s:s, s:s, s:o, s:[o]}", "type", "data", "bom-ref",
-		      ref, "name",
-		      jsonio_str(p, "name") ? jsonio_str(p, "name")
-					    : "(unnamed)",
-		      "hashes", hashes(sub), "data", data);
+	c = json_pack(
+	    "{s:s, s:s, s:s, s:o, s:[o]}", "type", "data", "bom-ref", ref,
+	    "name", jsonio_str(p, "name") ? jsonio_str(p, "name") : "(unnamed)",
+	    "hashes", hashes(sub), "data", data);
 	if (jsonio_str(p, "version") != NULL)
 		json_object_set_new(c, "version",
 				    json_string(jsonio_str(p, "version")));
 	if (jsonio_str(p, "license") != NULL)
-		json_object_set_new(
-		    c, "licenses",
-		    json_pack("[{s:{s:s}}]", "license", "name",
-			      jsonio_str(p, "license")));
+		json_object_set_new(c, "licenses",
+				    json_pack("[{s:{s:s}}]", "license", "name",
+					      jsonio_str(p, "license")));
 	src = json_object_get(p, "sources");
 	for (i = 0; i < json_array_size(src); i++) {
 		const json_t *s = json_array_get(src, i);
@@ -288,8 +291,8 @@ static void
 add_code(struct bom *b, const json_t *dep, const struct evidence_item *it)
 {
 	const char *uri = jsonio_str(dep, "uri");
-	const char *commit = jsonio_str(json_object_get(dep, "digest"),
-					"gitCommit");
+	const char *commit =
+	    jsonio_str(json_object_get(dep, "digest"), "gitCommit");
 	json_t *props = json_array(), *c;
 	char ref[160];
 
@@ -304,8 +307,8 @@ add_code(struct bom *b, const json_t *dep, const struct evidence_item *it)
 		json_object_set_new(c, "version", json_string(commit));
 	prop(props, "mlattest:code:repository", uri);
 	prop(props, "mlattest:code:commit", commit);
-	if (json_is_boolean(json_object_get(
-		json_object_get(dep, "annotations"), "dirty")))
+	if (json_is_boolean(
+		json_object_get(json_object_get(dep, "annotations"), "dirty")))
 		prop(props, "mlattest:code:dirty",
 		     json_is_true(json_object_get(
 			 json_object_get(dep, "annotations"), "dirty"))
@@ -329,8 +332,8 @@ considered(struct bom *b, const char *tier)
 	}
 	json_array_append_new(
 	    json_object_get(c, "ethicalConsiderations"),
-	    json_pack("{s:s, s:s}", "name",
-		      tier ? tier : "(no tier)", "mitigationStrategy",
+	    json_pack("{s:s, s:s}", "name", tier ? tier : "(no tier)",
+		      "mitigationStrategy",
 		      "risk tier of the base model at its intake review"));
 }
 
@@ -395,8 +398,7 @@ add_training(struct bom *b, const struct evidence_item *it)
 	const json_t *ext = json_object_get(bd, "externalParameters");
 	const json_t *rd = json_object_get(bd, "resolvedDependencies");
 	const char *builder = jsonio_str(
-	    json_object_get(json_object_get(it->pred, "runDetails"),
-			    "builder"),
+	    json_object_get(json_object_get(it->pred, "runDetails"), "builder"),
 	    "id");
 	const json_t *mp = json_object_get(b->card, "modelParameters");
 	const char *k;
@@ -411,20 +413,18 @@ add_training(struct bom *b, const struct evidence_item *it)
 		if (!json_is_string(v))
 			continue;
 		if (strcmp(k, "task") == 0)
-			json_object_set_new((json_t *)mp, "task",
-					    json_copy(v));
+			json_object_set_new((json_t *)mp, "task", json_copy(v));
 		snprintf(name, sizeof(name), "mlattest:parameter:%s", k);
 		prop(b->mprops, name, json_string_value(v));
 	}
 	/* Private hyperparameters: only their commitments (SPEC-BOM-4). */
-	json_object_foreach(
-	    (json_t *)json_object_get(ext, "privateParameters"), k, v)
+	json_object_foreach((json_t *)json_object_get(ext, "privateParameters"),
+			    k, v)
 	{
 		const char *c = jsonio_str(v, "sha256");
 		if (c == NULL)
 			continue;
-		snprintf(name, sizeof(name),
-			 "mlattest:privateParameter:%s", k);
+		snprintf(name, sizeof(name), "mlattest:privateParameter:%s", k);
 		snprintf(val, sizeof(val), "sha256:%s", c);
 		prop(b->mprops, name, val);
 	}
@@ -450,10 +450,10 @@ add_training(struct bom *b, const struct evidence_item *it)
 	if (builder != NULL && !has_ref(b->services, "builder")) {
 		json_t *sp = json_array();
 		prop_from(sp, it);
-		json_array_append_new(
-		    b->services,
-		    json_pack("{s:s, s:s, s:o}", "bom-ref", "builder", "name",
-			      builder, "properties", sp));
+		json_array_append_new(b->services,
+				      json_pack("{s:s, s:s, s:o}", "bom-ref",
+						"builder", "name", builder,
+						"properties", sp));
 		json_array_append_new(b->model_deps, json_string("builder"));
 	}
 }
@@ -504,7 +504,7 @@ add_approval(struct bom *b, const struct evidence_item *it, size_t n)
 	signers(who, sizeof(who), b->v->p, it);
 #define APPROVAL_PROP(field, value)                                            \
 	do {                                                                   \
-		snprintf(name, sizeof(name), "mlattest:approval:%zu:%s", n,   \
+		snprintf(name, sizeof(name), "mlattest:approval:%zu:%s", n,    \
 			 field);                                               \
 		prop(b->mprops, name, value);                                  \
 	} while (0)
@@ -555,9 +555,9 @@ build(const struct policy_view *v, const char *spec)
 		if (v->used[i] && is_type(&v->ev->items[i], PRED_DATASET))
 			add_dataset(&b, &v->ev->items[i]);
 	if (json_array_size(b.metrics) > 0)
-		json_object_set_new(b.card, "quantitativeAnalysis",
-				    json_pack("{s:o}", "performanceMetrics",
-					      b.metrics));
+		json_object_set_new(
+		    b.card, "quantitativeAnalysis",
+		    json_pack("{s:o}", "performanceMetrics", b.metrics));
 	else
 		json_decref(b.metrics);
 	b.model = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "type",
@@ -571,17 +571,16 @@ build(const struct policy_view *v, const char *spec)
 	for (i = 1; i < json_array_size(b.components); i++)
 		json_array_append_new(
 		    b.deps,
-		    json_pack("{s:s, s:[]}", "ref",
-			      jsonio_str(json_array_get(b.components, i),
-					 "bom-ref"),
-			      "dependsOn"));
+		    json_pack(
+			"{s:s, s:[]}", "ref",
+			jsonio_str(json_array_get(b.components, i), "bom-ref"),
+			"dependsOn"));
 	for (i = 0; i < json_array_size(b.services); i++)
 		json_array_append_new(
-		    b.deps,
-		    json_pack("{s:s, s:[]}", "ref",
-			      jsonio_str(json_array_get(b.services, i),
-					 "bom-ref"),
-			      "dependsOn"));
+		    b.deps, json_pack("{s:s, s:[]}", "ref",
+				      jsonio_str(json_array_get(b.services, i),
+						 "bom-ref"),
+				      "dependsOn"));
 	ids_rfc3339(now, time(NULL));
 	mprops = json_array(); /* SPEC-BOM-1 */
 	prop(mprops, "mlattest:policy:sha256", v->p->sha256);
@@ -590,10 +589,10 @@ build(const struct policy_view *v, const char *spec)
 	prop(mprops, "mlattest:evidence",
 	     "only attestations verified under the policy's keys and counted "
 	     "by its rules");
-	meta = json_pack("{s:s, s:{s:[{s:s, s:s, s:s}]}, s:o}",
-			 "timestamp", now, "tools", "components", "type",
-			 "application", "name", "mlattest verify", "version",
-			 MLATTEST_VERSION, "properties", mprops);
+	meta = json_pack("{s:s, s:{s:[{s:s, s:s, s:s}]}, s:o}", "timestamp",
+			 now, "tools", "components", "type", "application",
+			 "name", "mlattest verify", "version", MLATTEST_VERSION,
+			 "properties", mprops);
 	bom = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "bomFormat",
 			"CycloneDX", "specVersion", spec, "version", 1,
 			"metadata", meta, "components", b.components,
@@ -626,8 +625,9 @@ sink(const struct policy_view *v, void *arg, struct err *e)
 	struct key *k = NULL;
 	char *body = NULL, *line = NULL;
 	size_t len = 0;
-	int rc = bom != NULL ? 0
-			     : err_set(e, EXIT_UNDECIDED, "cannot build the BOM");
+	int rc = bom != NULL
+		     ? 0
+		     : err_set(e, EXIT_UNDECIDED, "cannot build the BOM");
 
 	if (rc == 0 && o->sign == NULL) {
 		rc = jsonio_dump(&body, &len, bom,
@@ -639,13 +639,12 @@ sink(const struct policy_view *v, void *arg, struct err *e)
 		if (rc == 0) {
 			st = json_pack("{s:s, s:[{s:s, s:O}], s:s, s:O}",
 				       "_type", STATEMENT_V1, "subject", "name",
-				       v->artifact_name, "digest",
-				       v->artifact, "predicateType",
-				       BOM_PREDICATE, "predicate", bom);
-			rc = st != NULL ? jsonio_dump(&line, &len, st,
-						      JSONIO_FLAGS, e)
-					: err_set(e, EXIT_UNDECIDED,
-						  "out of memory");
+				       v->artifact_name, "digest", v->artifact,
+				       "predicateType", BOM_PREDICATE,
+				       "predicate", bom);
+			rc = st != NULL
+				 ? jsonio_dump(&line, &len, st, JSONIO_FLAGS, e)
+				 : err_set(e, EXIT_UNDECIDED, "out of memory");
 		}
 		if (rc == 0)
 			rc = envelope_sign(&env, DSSE_INTOTO_TYPE,

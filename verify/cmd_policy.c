@@ -1304,8 +1304,7 @@ static policy_sink_fn sink_fn;
 static void *sink_arg;
 
 static int
-sink_out(struct pctx *c, const struct policy_opts *o, int status,
-	 struct err *e)
+sink_out(struct pctx *c, const struct policy_opts *o, int status, struct err *e)
 {
 	struct policy_view v;
 	json_t *doc = report_json(c, status);

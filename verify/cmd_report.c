@@ -51,10 +51,10 @@ static const struct opt_def report_opts[] = {
 
 #define REPORT_SYNOPSIS                                                        \
 	"verify report [--key PUB]... --bundle FILE [--bundle FILE]... "       \
-	"[--format text|json|dot] [--json FILE]\n"                            \
+	"[--format text|json|dot] [--json FILE]\n"                             \
 	"       verify report --format cyclonedx [--spec-version 1.6|1.7] "    \
 	"[-o FILE] [--sign KEYREF]\n"                                          \
-	"             --policy POLICY.json --bundle FILE|--from REF... "        \
+	"             --policy POLICY.json --bundle FILE|--from REF... "       \
 	"ARTIFACT"
 
 enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_DOT };

@@ -16,12 +16,12 @@
 
 struct policy_view {
 	const struct policy *p;
-	const struct evidence *ev;   /* verified under the policy's keys */
-	const unsigned char *used;   /* per item: counted by some rule */
-	const json_t *artifact;	     /* its DigestSet */
+	const struct evidence *ev; /* verified under the policy's keys */
+	const unsigned char *used; /* per item: counted by some rule */
+	const json_t *artifact;	   /* its DigestSet */
 	const char *artifact_name;
-	const json_t *report;	     /* verify policy's JSON report */
-	int status;		     /* the verdict's exit code */
+	const json_t *report; /* verify policy's JSON report */
+	int status;	      /* the verdict's exit code */
 	const struct key_load_opts *ko;
 };
 
