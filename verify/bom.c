@@ -55,7 +55,9 @@ bom_wanted(int argc, char **argv)
 {
 	const char *f = format_of(argc, argv);
 
-	return f != NULL && strcmp(f, "cyclonedx") == 0;
+	return f != NULL &&
+	       (strcmp(f, "cyclonedx") == 0 || strcmp(f, "html") == 0 ||
+		strcmp(f, "markdown") == 0);
 }
 
 /* Takes this file's options out of argv; the rest are verify policy's. */
@@ -115,6 +117,9 @@ split(struct bom_opts *o, int *argc, char **argv, struct err *e)
 	argv[n] = NULL;
 	if (o->spec == NULL)
 		o->spec = "1.6";
+	if (o->sign != NULL && strcmp(o->format, "cyclonedx") != 0)
+		return err_set(e, EXIT_USAGE,
+			       "--sign goes with --format cyclonedx");
 	if (strcmp(o->spec, "1.6") != 0 && strcmp(o->spec, "1.7") != 0)
 		return err_set(e, EXIT_USAGE,
 			       "--spec-version %s: expected 1.6 or 1.7",
@@ -520,8 +525,8 @@ add_approval(struct bom *b, const struct evidence_item *it, size_t n)
 #undef APPROVAL_PROP
 }
 
-static json_t *
-build(const struct policy_view *v, const char *spec)
+json_t *
+bom_build(const struct policy_view *v, const char *spec)
 {
 	struct bom b;
 	json_t *bom, *meta, *mprops;
@@ -620,7 +625,7 @@ static int
 sink(const struct policy_view *v, void *arg, struct err *e)
 {
 	const struct bom_opts *o = arg;
-	json_t *bom = build(v, o->spec), *st = NULL, *att = NULL;
+	json_t *bom = bom_build(v, o->spec), *st = NULL, *att = NULL;
 	struct dsse_envelope *env = NULL;
 	struct key *k = NULL;
 	char *body = NULL, *line = NULL;
@@ -629,7 +634,14 @@ sink(const struct policy_view *v, void *arg, struct err *e)
 		     ? 0
 		     : err_set(e, EXIT_UNDECIDED, "cannot build the BOM");
 
-	if (rc == 0 && o->sign == NULL) {
+	if (rc == 0 && strcmp(o->format, "cyclonedx") != 0) {
+		body = html_page(v, bom, strcmp(o->format, "markdown") == 0);
+		len = body != NULL ? strlen(body) : 0;
+		if (body == NULL)
+			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+		else if (len > 0 && body[len - 1] == '\n')
+			len--;
+	} else if (rc == 0 && o->sign == NULL) {
 		rc = jsonio_dump(&body, &len, bom,
 				 JSON_INDENT(2) | JSON_SORT_KEYS |
 				     JSON_REAL_PRECISION(15),
@@ -666,7 +678,8 @@ sink(const struct policy_view *v, void *arg, struct err *e)
 		}
 	}
 	if (rc == 0)
-		fprintf(stderr, "verify: BOM of %s (%s under %s)%s%s\n",
+		fprintf(stderr, "verify: %s of %s (%s under %s)%s%s\n",
+			strcmp(o->format, "cyclonedx") == 0 ? "BOM" : "report",
 			v->artifact_name,
 			jsonio_str(v->report, "result")
 			    ? jsonio_str(v->report, "result")
