@@ -23,7 +23,8 @@
 
 #define BOM_PREDICATE "https://cyclonedx.org/bom"
 #define BOM_SYNOPSIS                                                           \
-	"verify report --format cyclonedx [--spec-version 1.6|1.7] [-o FILE] " \
+	"verify report --format cyclonedx|html|markdown [--spec-version "      \
+	"1.6|1.7] [-o FILE] "                                                  \
 	"[--sign KEYREF]\n       --policy POLICY.json --bundle FILE|--from "   \
 	"REF... ARTIFACT|sha256:HEX"
 
@@ -78,19 +79,21 @@ split(struct bom_opts *o, int *argc, char **argv, struct err *e)
 		}
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
-			printf("usage: %s\n\n%s", BOM_SYNOPSIS,
-			       "A CycloneDX ML-BOM of ARTIFACT made only from "
-			       "the attestations verify policy\nverified and "
-			       "counted under POLICY.json (spec/bom.md). The "
-			       "other options are\nverify policy's. Exit "
-			       "status: the verdict's (0 admit, 1 deny, 3 "
-			       "undecided).\n\noptions:\n"
-			       "      --spec-version V         1.6 (default) "
-			       "or 1.7\n"
-			       "  -o, --output FILE            write the BOM "
-			       "here atomically (default: stdout)\n"
-			       "      --sign KEYREF            wrap it in a "
-			       "signed in-toto statement\n");
+			printf(
+			    "usage: %s\n\n%s", BOM_SYNOPSIS,
+			    "A CycloneDX ML-BOM of ARTIFACT, or a report page "
+			    "(html, markdown), made only\nfrom the "
+			    "attestations verify policy verified and counted "
+			    "under POLICY.json\n(spec/bom.md). The other "
+			    "options are verify policy's. Exit "
+			    "status: the verdict's (0 admit, 1 deny, 3 "
+			    "undecided).\n\noptions:\n"
+			    "      --spec-version V         1.6 (default) "
+			    "or 1.7\n"
+			    "  -o, --output FILE            write the BOM "
+			    "here atomically (default: stdout)\n"
+			    "      --sign KEYREF            wrap the BOM in "
+			    "a signed in-toto statement\n");
 			return 1;
 		}
 		for (k = 0; k < 6; k++) {

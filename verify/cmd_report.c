@@ -42,8 +42,8 @@ static const struct opt_def report_opts[] = {
      "verified"},
     {OPT_BUNDLE, "bundle", 'b', "FILE", "attestations to report; repeatable"},
     {OPT_FORMAT, "format", 'f', "FMT",
-     "text (default), json, dot, or cyclonedx (with --policy; see "
-     "spec/bom.md)"},
+     "text (default), json, dot; cyclonedx, html or markdown (with "
+     "--policy; spec/bom.md)"},
     {OPT_JSON, "json", 0, "FILE",
      "also write the JSON report; - for stdout (text then on stderr)"},
     {0, NULL, 0, NULL, NULL},
@@ -52,7 +52,8 @@ static const struct opt_def report_opts[] = {
 #define REPORT_SYNOPSIS                                                        \
 	"verify report [--key PUB]... --bundle FILE [--bundle FILE]... "       \
 	"[--format text|json|dot] [--json FILE]\n"                             \
-	"       verify report --format cyclonedx [--spec-version 1.6|1.7] "    \
+	"       verify report --format cyclonedx|html|markdown "               \
+	"[--spec-version 1.6|1.7] "                                            \
 	"[-o FILE] [--sign KEYREF]\n"                                          \
 	"             --policy POLICY.json --bundle FILE|--from REF... "       \
 	"ARTIFACT"

@@ -476,6 +476,7 @@ uncounted(const struct page *pg, const json_t *report)
 {
 	static const char *const cols[] = {"Attestation",
 					   "Why it did not count"};
+	long long n;
 	size_t i;
 	json_t *u;
 
@@ -485,6 +486,16 @@ uncounted(const struct page *pg, const json_t *report)
 	{
 		const char *cells[2] = {jsonio_str(u, "source"),
 					jsonio_str(u, "reason")};
+		row(pg, "uncounted", cells, 2);
+	}
+	n = json_integer_value(json_object_get(
+	    json_object_get(report, "attestations"), "unverified"));
+	if (n > 0) {
+		char what[64];
+		const char *cells[2] = {what,
+					"no signature verified under a policy "
+					"key, or not a well-formed statement"};
+		snprintf(what, sizeof(what), "%lld entries", n);
 		row(pg, "uncounted", cells, 2);
 	}
 	table_end(pg);

@@ -146,4 +146,53 @@ expect_err "no artifact" 2 'usage' bom --bundle good.jsonl
 expect_err "missing bundle" 3 'nope.jsonl' bom --bundle nope.jsonl model.json
 expect "sign key missing" 3 bom --bundle good.jsonl --sign nokey.key -o never.json model.json
 [ ! -e never.json ] && pass "no half-written output" || fail "output written despite error"
+expect "--help" 0 "$VERIFY" report --format cyclonedx --help
+expect_err "--sign only with cyclonedx" 2 '--sign goes with --format cyclonedx' \
+	"$VERIFY" report --format html --sign trainer.key --policy pol.json --bundle good.jsonl model.json
+
+# The report page, rendered by headless Chromium: every rule row, every
+# dataset, the lineage SVG; hostile names stay text (SPEC-BOM-5).
+command -v chromium >/dev/null || { echo "missing dependency: chromium" >&2; exit 1; }
+dom() {
+	chromium --headless --no-sandbox --disable-gpu --window-size=1200,1600 \
+		--screenshot="$T/$2.png" "file://$T/$1" >/dev/null 2>&1 &&
+		chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$T/$1" 2>/dev/null >"$2.dom" &&
+		python3 "$SRC/tests/cli/domcheck.py" "$2.dom" >"$2.facts"
+}
+cat good.jsonl appr-m.jsonl >page.jsonl
+"$VERIFY" policy --policy pol.json --bundle page.jsonl --json page.json model.json >/dev/null 2>&1
+expect "HTML report" 0 "$VERIFY" report --format html -o report.html --policy pol.json --bundle page.jsonl model.json
+dom report.html r && pass "rendered in Chromium" || fail "chromium"
+[ -s r.png ] && pass "screenshot made" || fail "screenshot"
+NRULES=$(jq '.rules | length' page.json)
+grep -qx "rows rule $NRULES" r.facts && pass "every rule row ($NRULES)" || fail "rule rows: $(cat r.facts)"
+grep -qx "rows dataset 2" r.facts && pass "every dataset" || fail "dataset rows"
+grep -qxF "dataset $HOSTILE" r.facts && grep -qx "dataset extra" r.facts &&
+	pass "hostile name shown as text" || fail "dataset names: $(grep dataset r.facts)"
+grep -qx "svg 1" r.facts && pass "lineage svg" || fail "svg"
+grep -qx "rows metric 3" r.facts && grep -qx "rows approval 1" r.facts && pass "metrics and approvals" || fail "metrics/approvals"
+grep -qx "rows uncounted $(($(jq '.uncounted | length' page.json) + 1))" r.facts &&
+	grep -q '<td>1 entries</td><td>no signature verified under a policy key' report.html &&
+	pass "uncounted and unverified entries listed" || fail "uncounted rows: $(cat r.facts)"
+grep -qx "script 0" r.facts && grep -qx "handlers 0" r.facts && grep -qx "img 0" r.facts &&
+	pass "hostile name never markup" || fail "markup from data: $(cat r.facts)"
+grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img onerror=alert(2)&gt;' report.html &&
+	pass "hostile name HTML-escaped" || fail "escaping"
+grep -q 'ge;=' report.html && fail "double escape" || pass "no double escape"
+grep -q '>= 0.85\|&gt;= 0.85' report.html && pass "threshold shown" || fail "threshold"
+# Without dot: a nested list instead of the SVG.
+expect "HTML report without dot" 0 env PATH=/nonexistent "$VERIFY" report --format html -o nodot.html \
+	--policy pol.json --bundle page.jsonl model.json
+dom nodot.html n && grep -qx "svg 0" n.facts && grep -q '<ul class="lineage">' nodot.html &&
+	grep -qx "script 0" n.facts && grep -qx "img 0" n.facts && pass "lineage as a nested list" || fail "no-dot fallback"
+# Tampered twin: the altered dataset is not on the page.
+expect "HTML report, tampered dataset" 1 "$VERIFY" report --format html -o bad.html --policy pol.json --bundle tampered.jsonl model.json
+! grep -q forged bad.html && grep -q 'Verdict: deny' bad.html && pass "tampered entry not on the page" || fail "tampered page"
+# Markdown: the same sections, punctuation and markup escaped.
+expect "Markdown report" 0 "$VERIFY" report --format markdown -o report.md --policy pol.json --bundle page.jsonl model.json
+for h in Rules Lineage Datasets Metrics Approvals "Not counted"; do
+	grep -qx "## $h" report.md || fail "markdown section $h"
+done
+grep -qF '&lt;script&gt;alert\(1\)&lt;/script&gt;&quot;&gt;&lt;img onerror=alert\(2\)&gt;' report.md &&
+	! grep -q '<script' report.md && pass "markdown: hostile name escaped" || fail "markdown escaping"
 summary
