@@ -13,6 +13,7 @@
 
 #include "keys/keyset.h"
 #include "lib/dsse.h"
+#include "lib/dynbuf.h"
 #include "lib/fileio.h"
 #include "lib/ids.h"
 #include "lib/jsonio.h"
@@ -130,6 +131,31 @@ split(struct bom_opts *o, int *argc, char **argv, struct err *e)
 	return 0;
 }
 
+/*
+ * Checked building (SPEC-STM-5): set and app go through jsonio_set and
+ * jsonio_append and remember a failure, which bom_build turns into NULL.
+ * One BOM is built at a time.
+ */
+static int build_failed;
+
+static void
+set(json_t *obj, const char *key, json_t *value)
+{
+	struct err e = ERR_INIT;
+
+	if (jsonio_set(obj, key, value, &e) != 0)
+		build_failed = 1;
+}
+
+static void
+app(json_t *arr, json_t *value)
+{
+	struct err e = ERR_INIT;
+
+	if (jsonio_append(arr, value, &e) != 0)
+		build_failed = 1;
+}
+
 static int
 is_hex64(const char *s)
 {
@@ -149,8 +175,7 @@ hashes(const json_t *digest)
 	json_t *a = json_array();
 
 	if (is_hex64(h))
-		json_array_append_new(
-		    a, json_pack("{s:s, s:s}", "alg", "SHA-256", "content", h));
+		app(a, json_pack("{s:s, s:s}", "alg", "SHA-256", "content", h));
 	return a;
 }
 
@@ -158,8 +183,8 @@ static void
 prop(json_t *props, const char *name, const char *value)
 {
 	if (value != NULL)
-		json_array_append_new(props, json_pack("{s:s, s:s}", "name",
-						       name, "value", value));
+		app(props,
+		    json_pack("{s:s, s:s}", "name", name, "value", value));
 }
 
 /* The attestation an element came from (SPEC-BOM-3). */
@@ -241,26 +266,24 @@ add_dataset(struct bom *b, const struct evidence_item *it)
 		return;
 	}
 	if (json_is_true(json_object_get(p, "pii")))
-		json_array_append_new(sens, json_string("pii"));
+		app(sens, json_string("pii"));
 	data = json_pack("{s:s, s:s}", "type", "dataset", "name",
 			 jsonio_str(p, "name") ? jsonio_str(p, "name")
 					       : "(unnamed)");
 	if (jsonio_str(p, "classification") != NULL)
-		json_object_set_new(
-		    data, "classification",
+		set(data, "classification",
 		    json_string(jsonio_str(p, "classification")));
-	json_object_set_new(data, "sensitiveData", sens);
+	set(data, "sensitiveData", sens);
 	c = json_pack(
 	    "{s:s, s:s, s:s, s:o, s:[o]}", "type", "data", "bom-ref", ref,
 	    "name", jsonio_str(p, "name") ? jsonio_str(p, "name") : "(unnamed)",
 	    "hashes", hashes(sub), "data", data);
 	if (jsonio_str(p, "version") != NULL)
-		json_object_set_new(c, "version",
-				    json_string(jsonio_str(p, "version")));
+		set(c, "version", json_string(jsonio_str(p, "version")));
 	if (jsonio_str(p, "license") != NULL)
-		json_object_set_new(c, "licenses",
-				    json_pack("[{s:{s:s}}]", "license", "name",
-					      jsonio_str(p, "license")));
+		set(c, "licenses",
+		    json_pack("[{s:{s:s}}]", "license", "name",
+			      jsonio_str(p, "license")));
 	src = json_object_get(p, "sources");
 	for (i = 0; i < json_array_size(src); i++) {
 		const json_t *s = json_array_get(src, i);
@@ -271,8 +294,8 @@ add_dataset(struct bom *b, const struct evidence_item *it)
 	signers(who, sizeof(who), b->v->p, it);
 	prop(props, "mlattest:signedBy", who);
 	prop_from(props, it);
-	json_object_set_new(c, "properties", props);
-	json_array_append_new(b->components, c);
+	set(c, "properties", props);
+	app(b->components, c);
 }
 
 /* A dataset component for the counted dataset attestation about digest. */
@@ -312,7 +335,7 @@ add_code(struct bom *b, const json_t *dep, const struct evidence_item *it)
 	c = json_pack("{s:s, s:s, s:s}", "type", "application", "bom-ref", ref,
 		      "name", uri ? uri : "training code");
 	if (commit != NULL)
-		json_object_set_new(c, "version", json_string(commit));
+		set(c, "version", json_string(commit));
 	prop(props, "mlattest:code:repository", uri);
 	prop(props, "mlattest:code:commit", commit);
 	if (json_is_boolean(
@@ -323,9 +346,9 @@ add_code(struct bom *b, const json_t *dep, const struct evidence_item *it)
 			 ? "true"
 			 : "false");
 	prop_from(props, it);
-	json_object_set_new(c, "properties", props);
-	json_array_append_new(b->components, c);
-	json_array_append_new(b->model_deps, json_string(ref));
+	set(c, "properties", props);
+	app(b->components, c);
+	app(b->model_deps, json_string(ref));
 }
 
 /* The model's considerations: the risk tier of its base model's intake. */
@@ -336,10 +359,9 @@ considered(struct bom *b, const char *tier)
 
 	if (c == NULL) {
 		c = json_pack("{s:[]}", "ethicalConsiderations");
-		json_object_set_new(b->card, "considerations", c);
+		set(b->card, "considerations", c);
 	}
-	json_array_append_new(
-	    json_object_get(c, "ethicalConsiderations"),
+	app(json_object_get(c, "ethicalConsiderations"),
 	    json_pack("{s:s, s:s}", "name", tier ? tier : "(no tier)",
 		      "mitigationStrategy",
 		      "risk tier of the base model at its intake review"));
@@ -380,23 +402,21 @@ add_base(struct bom *b, const json_t *dep, const struct evidence_item *it)
 		prop(props, "mlattest:intake:riskTier", tier);
 		prop(props, "mlattest:intake:reviewedBy", who);
 		prop(props, "mlattest:intake:attestation", in->sha256);
-		json_object_set_new(
-		    c, "modelCard",
+		set(c, "modelCard",
 		    json_pack("{s:{s:[{s:s, s:s}]}}", "considerations",
 			      "ethicalConsiderations", "name",
 			      tier ? tier : "(no tier)", "mitigationStrategy",
 			      "intake review"));
 		if (jsonio_str(in->pred, "license") != NULL)
-			json_object_set_new(
-			    c, "licenses",
+			set(c, "licenses",
 			    json_pack("[{s:{s:s}}]", "license", "name",
 				      jsonio_str(in->pred, "license")));
 		considered(b, tier);
 		break;
 	}
-	json_object_set_new(c, "properties", props);
-	json_array_append_new(b->components, c);
-	json_array_append_new(b->model_deps, json_string(ref));
+	set(c, "properties", props);
+	app(b->components, c);
+	app(b->model_deps, json_string(ref));
 }
 
 static void
@@ -421,7 +441,7 @@ add_training(struct bom *b, const struct evidence_item *it)
 		if (!json_is_string(v))
 			continue;
 		if (strcmp(k, "task") == 0)
-			json_object_set_new((json_t *)mp, "task", json_copy(v));
+			set((json_t *)mp, "task", json_copy(v));
 		snprintf(name, sizeof(name), "mlattest:parameter:%s", k);
 		prop(b->mprops, name, json_string_value(v));
 	}
@@ -447,22 +467,19 @@ add_training(struct bom *b, const struct evidence_item *it)
 			   (ref = dataset_ref(
 				b, json_object_get(dep, "digest"))) != NULL) {
 			if (!has_ref(b->model_deps, ref))
-				json_array_append_new(b->model_deps,
-						      json_string(ref));
+				app(b->model_deps, json_string(ref));
 			if (!has_ref(json_object_get(mp, "datasets"), ref))
-				json_array_append_new(
-				    json_object_get(mp, "datasets"),
+				app(json_object_get(mp, "datasets"),
 				    json_pack("{s:s}", "ref", ref));
 		}
 	}
 	if (builder != NULL && !has_ref(b->services, "builder")) {
 		json_t *sp = json_array();
 		prop_from(sp, it);
-		json_array_append_new(b->services,
-				      json_pack("{s:s, s:s, s:o}", "bom-ref",
-						"builder", "name", builder,
-						"properties", sp));
-		json_array_append_new(b->model_deps, json_string("builder"));
+		app(b->services,
+		    json_pack("{s:s, s:s, s:o}", "bom-ref", "builder", "name",
+			      builder, "properties", sp));
+		app(b->model_deps, json_string("builder"));
 	}
 }
 
@@ -496,7 +513,7 @@ add_evaluation(struct bom *b, const struct evidence_item *it)
 		snprintf(val, sizeof(val), "%.15g", json_number_value(v));
 		m = json_pack("{s:s, s:s, s:s}", "type", k, "value", val,
 			      "slice", slice);
-		json_array_append_new(b->metrics, m);
+		app(b->metrics, m);
 	}
 	prop(b->mprops, "mlattest:evaluation:attestation", it->sha256);
 	prop(b->mprops, "mlattest:evaluation:source", it->src);
@@ -546,6 +563,9 @@ bom_build(const struct policy_view *v, const char *spec)
 	b.metrics = json_array();
 	b.mprops = json_array();
 	b.card = json_pack("{s:{s:[]}}", "modelParameters", "datasets");
+	build_failed = 0;
+	b.model = json_object();
+	app(b.components, json_incref(b.model));
 	snprintf(ref, sizeof(ref), "model:%s", is_hex64(h) ? h : "artifact");
 	for (i = 0; i < v->ev->n; i++) {
 		const struct evidence_item *it = &v->ev->items[i];
@@ -563,29 +583,28 @@ bom_build(const struct policy_view *v, const char *spec)
 		if (v->used[i] && is_type(&v->ev->items[i], PRED_DATASET))
 			add_dataset(&b, &v->ev->items[i]);
 	if (json_array_size(b.metrics) > 0)
-		json_object_set_new(
-		    b.card, "quantitativeAnalysis",
+		set(b.card, "quantitativeAnalysis",
 		    json_pack("{s:o}", "performanceMetrics", b.metrics));
 	else
 		json_decref(b.metrics);
-	b.model = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "type",
-			    "machine-learning-model", "bom-ref", ref, "name",
-			    v->artifact_name, "hashes", hashes(v->artifact),
-			    "modelCard", b.card, "properties", b.mprops);
-	json_array_insert_new(b.components, 0, b.model);
+	set(b.model, "type", json_string("machine-learning-model"));
+	set(b.model, "bom-ref", json_string(ref));
+	set(b.model, "name", json_string(v->artifact_name));
+	set(b.model, "hashes", hashes(v->artifact));
+	set(b.model, "modelCard", b.card);
+	set(b.model, "properties", b.mprops);
+	json_decref(b.model);
 	b.deps = json_array();
-	json_array_append_new(b.deps, json_pack("{s:s, s:o}", "ref", ref,
-						"dependsOn", b.model_deps));
+	app(b.deps,
+	    json_pack("{s:s, s:o}", "ref", ref, "dependsOn", b.model_deps));
 	for (i = 1; i < json_array_size(b.components); i++)
-		json_array_append_new(
-		    b.deps,
+		app(b.deps,
 		    json_pack(
 			"{s:s, s:[]}", "ref",
 			jsonio_str(json_array_get(b.components, i), "bom-ref"),
 			"dependsOn"));
 	for (i = 0; i < json_array_size(b.services); i++)
-		json_array_append_new(
-		    b.deps, json_pack("{s:s, s:[]}", "ref",
+		app(b.deps, json_pack("{s:s, s:[]}", "ref",
 				      jsonio_str(json_array_get(b.services, i),
 						 "bom-ref"),
 				      "dependsOn"));
@@ -606,9 +625,13 @@ bom_build(const struct policy_view *v, const char *spec)
 			"metadata", meta, "components", b.components,
 			"dependencies", b.deps);
 	if (json_array_size(b.services) > 0)
-		json_object_set_new(bom, "services", b.services);
+		set(bom, "services", b.services);
 	else
 		json_decref(b.services);
+	if (build_failed) {
+		json_decref(bom);
+		return NULL;
+	}
 	return bom;
 }
 
@@ -671,14 +694,14 @@ sink(const struct policy_view *v, void *arg, struct err *e)
 		}
 	}
 	if (rc == 0) {
-		char *nl = realloc(body, len + 2);
-		if (nl == NULL)
+		struct dynbuf d;
+		dynbuf_init(&d, len + 2);
+		if (dynbuf_add(&d, body, len) != 0 ||
+		    dynbuf_add(&d, "\n", 1) != 0)
 			rc = err_set(e, EXIT_UNDECIDED, "out of memory");
-		else {
-			body = nl;
-			body[len++] = '\n';
-			rc = emit(o, body, len, e);
-		}
+		else
+			rc = emit(o, d.p, d.len, e);
+		dynbuf_clear(&d);
 	}
 	if (rc == 0)
 		fprintf(stderr, "verify: %s of %s (%s under %s)%s%s\n",

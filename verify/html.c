@@ -9,83 +9,126 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/dynbuf.h"
 #include "lib/fileio.h"
 #include "lib/jsonio.h"
 #include "predicates/evaluation.h"
 #include "verify/bom.h"
 
 #define MAX_SVG_BYTES ((size_t)4 * 1024 * 1024)
+#define MAX_PAGE_BYTES ((size_t)64 * 1024 * 1024)
 
 extern char **environ;
 
+/* The page being written; a failure to grow is remembered, not lost. */
+struct page {
+	struct dynbuf d;
+	int md;
+	int failed;
+};
+
+static void
+putn(struct page *pg, const char *s, size_t n)
+{
+	if (dynbuf_add(&pg->d, s, n) != 0)
+		pg->failed = 1;
+}
+
+static void
+put(struct page *pg, const char *s)
+{
+	putn(pg, s, strlen(s));
+}
+
+static void
+putch(struct page *pg, char c)
+{
+	putn(pg, &c, 1);
+}
+
+static void putf(struct page *pg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+putf(struct page *pg, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		pg->failed = 1;
+	else
+		putn(pg, buf, (size_t)n);
+}
+
 /* HTML text and attribute values: & < > " ' escaped. */
 static void
-esc(FILE *f, const char *s)
+esc(struct page *f, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		switch (*s) {
 		case '&':
-			fputs("&amp;", f);
+			put(f, "&amp;");
 			break;
 		case '<':
-			fputs("&lt;", f);
+			put(f, "&lt;");
 			break;
 		case '>':
-			fputs("&gt;", f);
+			put(f, "&gt;");
 			break;
 		case '"':
-			fputs("&quot;", f);
+			put(f, "&quot;");
 			break;
 		case '\'':
-			fputs("&#39;", f);
+			put(f, "&#39;");
 			break;
 		default:
 			if ((unsigned char)*s < 0x20)
-				fputc(' ', f);
+				putch(f, ' ');
 			else
-				fputc(*s, f);
+				putch(f, *s);
 		}
 	}
 }
 
 /* Markdown: HTML-escaped, and every punctuation Markdown reads escaped. */
 static void
-mdesc(FILE *f, const char *s)
+mdesc(struct page *f, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		if (strchr("\\`*_{}[]()#+-.!|~", *s) != NULL) {
-			fputc('\\', f);
-			fputc(*s, f);
+			putch(f, '\\');
+			putch(f, *s);
 		} else if (*s == '<' || *s == '>' || *s == '&' || *s == '"' ||
 			   *s == '\'') {
 			char c[2] = {*s, '\0'};
 			esc(f, c);
 		} else if ((unsigned char)*s < 0x20) {
-			fputc(' ', f);
+			putch(f, ' ');
 		} else {
-			fputc(*s, f);
+			putch(f, *s);
 		}
 	}
 }
 
-struct page {
-	FILE *f;
-	int md;
-};
-
 static void
-text(const struct page *pg, const char *s)
+text(struct page *pg, const char *s)
 {
 	if (pg->md)
-		mdesc(pg->f, s);
+		mdesc(pg, s);
 	else
-		esc(pg->f, s);
+		esc(pg, s);
 }
 
 static const char *
@@ -105,67 +148,67 @@ prop_get(const json_t *el, const char *name)
 
 /* Table helpers: a header row, then cells; HTML or Markdown. */
 static void
-table_head(const struct page *pg, const char *const *cols, size_t n)
+table_head(struct page *pg, const char *const *cols, size_t n)
 {
 	size_t i;
 
 	if (pg->md) {
-		fputs("\n|", pg->f);
+		put(pg, "\n|");
 		for (i = 0; i < n; i++)
-			fprintf(pg->f, " %s |", cols[i]);
-		fputs("\n|", pg->f);
+			putf(pg, " %s |", cols[i]);
+		put(pg, "\n|");
 		for (i = 0; i < n; i++)
-			fputs(" --- |", pg->f);
-		fputc('\n', pg->f);
+			put(pg, " --- |");
+		putch(pg, '\n');
 		return;
 	}
-	fputs("<table><thead><tr>", pg->f);
+	put(pg, "<table><thead><tr>");
 	for (i = 0; i < n; i++)
-		fprintf(pg->f, "<th>%s</th>", cols[i]);
-	fputs("</tr></thead><tbody>\n", pg->f);
+		putf(pg, "<th>%s</th>", cols[i]);
+	put(pg, "</tr></thead><tbody>\n");
 }
 
 static void
-row(const struct page *pg, const char *cls, const char *const *cells, size_t n)
+row(struct page *pg, const char *cls, const char *const *cells, size_t n)
 {
 	size_t i;
 
 	if (pg->md) {
-		fputc('|', pg->f);
+		putch(pg, '|');
 		for (i = 0; i < n; i++) {
-			fputc(' ', pg->f);
+			putch(pg, ' ');
 			text(pg, cells[i] ? cells[i] : "");
-			fputs(" |", pg->f);
+			put(pg, " |");
 		}
-		fputc('\n', pg->f);
+		putch(pg, '\n');
 		return;
 	}
-	fprintf(pg->f, "<tr class=\"%s\">", cls);
+	putf(pg, "<tr class=\"%s\">", cls);
 	for (i = 0; i < n; i++) {
-		fputs("<td>", pg->f);
-		esc(pg->f, cells[i] ? cells[i] : "");
-		fputs("</td>", pg->f);
+		put(pg, "<td>");
+		esc(pg, cells[i] ? cells[i] : "");
+		put(pg, "</td>");
 	}
-	fputs("</tr>\n", pg->f);
+	put(pg, "</tr>\n");
 }
 
 static void
-table_end(const struct page *pg)
+table_end(struct page *pg)
 {
-	fputs(pg->md ? "\n" : "</tbody></table>\n", pg->f);
+	put(pg, pg->md ? "\n" : "</tbody></table>\n");
 }
 
 static void
-heading(const struct page *pg, const char *s)
+heading(struct page *pg, const char *s)
 {
 	if (pg->md)
-		fprintf(pg->f, "\n## %s\n", s);
+		putf(pg, "\n## %s\n", s);
 	else
-		fprintf(pg->f, "<h2>%s</h2>\n", s);
+		putf(pg, "<h2>%s</h2>\n", s);
 }
 
 static void
-rules(const struct page *pg, const json_t *report)
+rules(struct page *pg, const json_t *report)
 {
 	static const char *const cols[] = {"Rule", "Outcome", "Evidence",
 					   "ATLAS", "Reason"};
@@ -224,56 +267,59 @@ kind(const json_t *c)
 
 /* dot input: every label a quoted string with \ and " escaped. */
 static void
-dot_label(FILE *f, const char *s)
+dot_label(struct page *f, const char *s)
 {
-	fputc('"', f);
+	putch(f, '"');
 	for (; s != NULL && *s != '\0'; s++) {
 		if (*s == '\\' || *s == '"')
-			fputc('\\', f);
+			putch(f, '\\');
 		if ((unsigned char)*s < 0x20)
-			fputc(' ', f);
+			putch(f, ' ');
 		else
-			fputc(*s, f);
+			putch(f, *s);
 	}
-	fputc('"', f);
+	putch(f, '"');
 }
 
 static char *
 dot_source(const json_t *bom)
 {
-	char *buf = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&buf, &len);
+	struct page pg, *f = &pg;
+	size_t i;
 	json_t *c;
 	char label[600];
 
-	if (f == NULL)
-		return NULL;
-	fputs("digraph lineage {\n  rankdir=LR;\n  node [shape=box];\n", f);
+	pg.failed = 0;
+	pg.md = 0;
+	dynbuf_init(&pg.d, MAX_SVG_BYTES);
+	put(f, "digraph lineage {\n  rankdir=LR;\n  node [shape=box];\n");
 	json_array_foreach(json_object_get(bom, "components"), i, c)
 	{
 		snprintf(label, sizeof(label), "%s: %s", kind(c),
 			 jsonio_str(c, "name") ? jsonio_str(c, "name") : "?");
-		fprintf(f, "  n%zu [label=", i);
+		putf(f, "  n%zu [label=", i);
 		dot_label(f, label);
-		fputs("];\n", f);
+		put(f, "];\n");
 	}
 	json_array_foreach(json_object_get(bom, "services"), i, c)
 	{
 		snprintf(label, sizeof(label), "builder: %s",
 			 jsonio_str(c, "name") ? jsonio_str(c, "name") : "?");
-		fprintf(f, "  s%zu [shape=ellipse, label=", i);
+		putf(f, "  s%zu [shape=ellipse, label=", i);
 		dot_label(f, label);
-		fputs("];\n", f);
+		put(f, "];\n");
 	}
 	for (i = 1; i < json_array_size(json_object_get(bom, "components"));
 	     i++)
-		fprintf(f, "  n%zu -> n0;\n", i);
+		putf(f, "  n%zu -> n0;\n", i);
 	for (i = 0; i < json_array_size(json_object_get(bom, "services")); i++)
-		fprintf(f, "  s%zu -> n0;\n", i);
-	fputs("}\n", f);
-	fclose(f);
-	return buf;
+		putf(f, "  s%zu -> n0;\n", i);
+	put(f, "}\n");
+	if (pg.failed) {
+		dynbuf_clear(&pg.d);
+		return NULL;
+	}
+	return pg.d.p;
 }
 
 /* dot -Tsvg over src, or NULL when dot is missing or fails. */
@@ -319,7 +365,7 @@ dot_svg(const char *src)
 }
 
 static void
-lineage_list(const struct page *pg, const json_t *bom)
+lineage_list(struct page *pg, const json_t *bom)
 {
 	json_t *c;
 	size_t i;
@@ -327,35 +373,35 @@ lineage_list(const struct page *pg, const json_t *bom)
 	const json_t *model = json_array_get(comps, 0);
 
 	if (pg->md) {
-		fputs("\n- model: ", pg->f);
+		put(pg, "\n- model: ");
 		text(pg, jsonio_str(model, "name"));
-		fputc('\n', pg->f);
+		putch(pg, '\n');
 	} else {
-		fputs("<ul class=\"lineage\"><li>model: ", pg->f);
-		esc(pg->f, jsonio_str(model, "name"));
-		fputs("<ul>", pg->f);
+		put(pg, "<ul class=\"lineage\"><li>model: ");
+		esc(pg, jsonio_str(model, "name"));
+		put(pg, "<ul>");
 	}
 	json_array_foreach(comps, i, c)
 	{
 		if (i == 0)
 			continue;
-		fputs(pg->md ? "  - " : "<li>", pg->f);
-		fprintf(pg->f, "%s: ", kind(c));
+		put(pg, pg->md ? "  - " : "<li>");
+		putf(pg, "%s: ", kind(c));
 		text(pg, jsonio_str(c, "name"));
-		fputs(pg->md ? "\n" : "</li>", pg->f);
+		put(pg, pg->md ? "\n" : "</li>");
 	}
 	json_array_foreach(json_object_get(bom, "services"), i, c)
 	{
-		fputs(pg->md ? "  - builder: " : "<li>builder: ", pg->f);
+		put(pg, pg->md ? "  - builder: " : "<li>builder: ");
 		text(pg, jsonio_str(c, "name"));
-		fputs(pg->md ? "\n" : "</li>", pg->f);
+		put(pg, pg->md ? "\n" : "</li>");
 	}
 	if (!pg->md)
-		fputs("</ul></li></ul>\n", pg->f);
+		put(pg, "</ul></li></ul>\n");
 }
 
 static void
-lineage(const struct page *pg, const json_t *bom)
+lineage(struct page *pg, const json_t *bom)
 {
 	char *src = NULL, *svg = NULL, *start;
 
@@ -364,9 +410,9 @@ lineage(const struct page *pg, const json_t *bom)
 		svg = dot_svg(src);
 	/* SPEC-BOM-6 */
 	if (svg != NULL && (start = strstr(svg, "<svg")) != NULL) {
-		fputs("<div class=\"lineage\">", pg->f);
-		fputs(start, pg->f);
-		fputs("</div>\n", pg->f);
+		put(pg, "<div class=\"lineage\">");
+		put(pg, start);
+		put(pg, "</div>\n");
 	} else {
 		lineage_list(pg, bom);
 	}
@@ -375,7 +421,7 @@ lineage(const struct page *pg, const json_t *bom)
 }
 
 static void
-datasets(const struct page *pg, const json_t *bom)
+datasets(struct page *pg, const json_t *bom)
 {
 	static const char *const cols[] = {"Dataset", "Classification",
 					   "Licence", "SHA-256", "Attestation"};
@@ -407,7 +453,7 @@ datasets(const struct page *pg, const json_t *bom)
 }
 
 static void
-metrics(const struct page *pg, const struct policy_view *v, const json_t *bom)
+metrics(struct page *pg, const struct policy_view *v, const json_t *bom)
 {
 	static const char *const cols[] = {"Metric", "Value", "Threshold",
 					   "Measured on"};
@@ -443,7 +489,7 @@ metrics(const struct page *pg, const struct policy_view *v, const json_t *bom)
 }
 
 static void
-approvals(const struct page *pg, const json_t *bom)
+approvals(struct page *pg, const json_t *bom)
 {
 	static const char *const cols[] = {"Approver", "Stage", "Decision",
 					   "Approved", "Expires"};
@@ -472,7 +518,7 @@ approvals(const struct page *pg, const json_t *bom)
 }
 
 static void
-uncounted(const struct page *pg, const json_t *report)
+uncounted(struct page *pg, const json_t *report)
 {
 	static const char *const cols[] = {"Attestation",
 					   "Why it did not count"};
@@ -513,15 +559,13 @@ char *
 html_page(const struct policy_view *v, const json_t *bom, int markdown)
 {
 	struct page pg;
-	char *buf = NULL, line[256];
-	size_t len = 0;
+	char line[256];
 	const char *result = jsonio_str(v->report, "result");
 	const json_t *ats = json_object_get(v->report, "attestations");
 
 	pg.md = markdown;
-	pg.f = open_memstream(&buf, &len);
-	if (pg.f == NULL)
-		return NULL;
+	pg.failed = 0;
+	dynbuf_init(&pg.d, MAX_PAGE_BYTES);
 	snprintf(
 	    line, sizeof(line),
 	    "%lld of %lld attestations verified under the policy's keys; "
@@ -529,35 +573,34 @@ html_page(const struct policy_view *v, const json_t *bom, int markdown)
 	    (long long)json_integer_value(json_object_get(ats, "verified")),
 	    (long long)json_integer_value(json_object_get(ats, "read")));
 	if (markdown) {
-		fputs("# Admission report: ", pg.f);
+		put(&pg, "# Admission report: ");
 		text(&pg, v->artifact_name);
-		fputs("\n\n**Verdict: ", pg.f);
+		put(&pg, "\n\n**Verdict: ");
 		text(&pg, result ? result : "undecided");
-		fputs("** under policy ", pg.f);
+		put(&pg, "** under policy ");
 		text(&pg, v->p->path);
-		fprintf(pg.f, " (sha256:%s)\n\n", v->p->sha256);
+		putf(&pg, " (sha256:%s)\n\n", v->p->sha256);
 		text(&pg, line);
-		fputc('\n', pg.f);
+		putch(&pg, '\n');
 	} else {
-		fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-		      "charset=\"utf-8\">\n<meta http-equiv="
-		      "\"Content-Security-Policy\" content=\"default-src "
-		      "'none'; style-src 'unsafe-inline'\">\n<title>Admission "
-		      "report: ",
-		      pg.f);
-		esc(pg.f, v->artifact_name);
-		fprintf(pg.f, "</title>\n<style>%s</style></head><body>\n",
-			css);
-		fputs("<h1>Admission report: ", pg.f);
-		esc(pg.f, v->artifact_name);
-		fputs("</h1>\n<p class=\"verdict\" id=\"verdict\">Verdict: ",
-		      pg.f);
-		esc(pg.f, result ? result : "undecided");
-		fputs("</p>\n<p>Policy ", pg.f);
-		esc(pg.f, v->p->path);
-		fprintf(pg.f, " (sha256:%s). ", v->p->sha256);
-		esc(pg.f, line);
-		fputs(".</p>\n", pg.f);
+		put(&pg,
+		    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+		    "charset=\"utf-8\">\n<meta http-equiv="
+		    "\"Content-Security-Policy\" content=\"default-src "
+		    "'none'; style-src 'unsafe-inline'\">\n<title>Admission "
+		    "report: ");
+		esc(&pg, v->artifact_name);
+		putf(&pg, "</title>\n<style>%s</style></head><body>\n", css);
+		put(&pg, "<h1>Admission report: ");
+		esc(&pg, v->artifact_name);
+		put(&pg,
+		    "</h1>\n<p class=\"verdict\" id=\"verdict\">Verdict: ");
+		esc(&pg, result ? result : "undecided");
+		put(&pg, "</p>\n<p>Policy ");
+		esc(&pg, v->p->path);
+		putf(&pg, " (sha256:%s). ", v->p->sha256);
+		esc(&pg, line);
+		put(&pg, ".</p>\n");
 	}
 	rules(&pg, v->report);
 	lineage(&pg, bom);
@@ -566,10 +609,10 @@ html_page(const struct policy_view *v, const json_t *bom, int markdown)
 	approvals(&pg, bom);
 	uncounted(&pg, v->report);
 	if (!markdown)
-		fputs("</body></html>\n", pg.f);
-	if (fclose(pg.f) != 0) {
-		free(buf);
+		put(&pg, "</body></html>\n");
+	if (pg.failed) {
+		dynbuf_clear(&pg.d);
 		return NULL;
 	}
-	return buf;
+	return pg.d.p;
 }

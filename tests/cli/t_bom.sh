@@ -22,6 +22,7 @@ mkdir code && (cd code && git init -q && git config user.email t@t && git config
 	git remote add origin https://example.org/ml/train.git && echo x >f && git add f &&
 	git commit -qm c) || { echo "setup failed: git" >&2; exit 1; }
 printf 'base weights\n' >base.bin
+printf 'seed=hush-4242\n' >private.txt && chmod 600 private.txt
 HOSTILE='<script>alert(1)</script>"><img onerror=alert(2)>'
 
 q "$ATTEST" dataset --key steward.key --name "$HOSTILE" --license CC-BY-4.0 \
@@ -35,7 +36,7 @@ q "$ATTEST" intake --key reviewer.key --source https://example.org/base --sourci
 	--risk-tier medium --license Apache-2.0 --bundle intake.jsonl base.bin
 q "$ATTEST" run --key trainer.key --input data/train --dataset ds-train.jsonl \
 	--input extra --dataset ds-extra.jsonl --base-model base.bin \
-	--code code --param task=classification --param epochs=3 --private-param seed=hush-4242 \
+	--code code --param task=classification --param epochs=3 --private-params private.txt \
 	--commitments salts.json --output model.json --bundle run.jsonl -- "$PY" train.py data/train model.json --lr 3
 q "$ATTEST" eval --key evaluator.key --model model.json --dataset data/test \
 	--metrics m.json --bundle eval.jsonl -- "$PY" evaluate.py model.json data/test m.json
