@@ -147,6 +147,8 @@ expect_err "no artifact" 2 'usage' bom --bundle good.jsonl
 expect_err "missing bundle" 3 'nope.jsonl' bom --bundle nope.jsonl model.json
 expect "sign key missing" 3 bom --bundle good.jsonl --sign nokey.key -o never.json model.json
 [ ! -e never.json ] && pass "no half-written output" || fail "output written despite error"
+expect_err "unwritable -o names the file" 3 'nodir/bom.json' bom --bundle good.jsonl -o nodir/bom.json model.json
+[ "$(wc -l <"$T/err")" = 1 ] && pass "one-line error" || fail "error lines: $(cat "$T/err")"
 expect "--help" 0 "$VERIFY" report --format cyclonedx --help
 expect_err "--sign only with cyclonedx" 2 '--sign goes with --format cyclonedx' \
 	"$VERIFY" report --format html --sign trainer.key --policy pol.json --bundle good.jsonl model.json
