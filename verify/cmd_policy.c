@@ -31,6 +31,7 @@
 #include "verify/jsonout.h"
 #include "verify/overlap.h"
 #include "verify/policy.h"
+#include "verify/policyrun.h"
 #include "verify/verify.h"
 #include "verify/vsa.h"
 
@@ -1299,6 +1300,32 @@ evaluate(struct pctx *c)
 		check_approvals(c);
 }
 
+/* Set by policy_run: the one output instead of text, JSON and VSA. */
+static policy_sink_fn sink_fn;
+static void *sink_arg;
+
+static int
+sink_out(struct pctx *c, const struct policy_opts *o, int status, struct err *e)
+{
+	struct policy_view v;
+	json_t *doc = report_json(c, status);
+	int rc;
+
+	if (doc == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	v.p = c->p;
+	v.ev = &c->ev;
+	v.used = c->used;
+	v.artifact = c->artifact;
+	v.artifact_name = c->artifact_name;
+	v.report = doc;
+	v.status = status;
+	v.ko = &o->ko;
+	rc = sink_fn(&v, sink_arg, e);
+	json_decref(doc);
+	return rc;
+}
+
 static int
 outputs(struct pctx *c, const struct policy_opts *o, struct jsonout *jo,
 	int status, struct err *e)
@@ -1306,6 +1333,8 @@ outputs(struct pctx *c, const struct policy_opts *o, struct jsonout *jo,
 	json_t *doc = NULL;
 	int rc = 0;
 
+	if (sink_fn != NULL)
+		return sink_out(c, o, status, e);
 	print_text(c, status, o->quiet);
 	if (o->json != NULL) {
 		doc = report_json(c, status);
@@ -1363,6 +1392,12 @@ load_evidence(struct evidence *ev, const struct policy_opts *o,
 int
 cmd_policy(int argc, char **argv)
 {
+	return policy_run(argc, argv, NULL, NULL);
+}
+
+int
+policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
+{
 	struct policy_opts o;
 	struct jsonout jo = JSONOUT_INIT;
 	struct policy *p = NULL;
@@ -1371,6 +1406,8 @@ cmd_policy(int argc, char **argv)
 	size_t i;
 	int rc, status = EXIT_UNDECIDED;
 
+	sink_fn = sink;
+	sink_arg = arg;
 	memset(&o, 0, sizeof(o));
 	o.ko = *verify_key_env();
 	memset(&c, 0, sizeof(c));

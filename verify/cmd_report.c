@@ -23,6 +23,7 @@
 #include "lib/statement.h"
 #include "lib/text.h"
 #include "predicates/types.h"
+#include "verify/bom.h"
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 
@@ -40,7 +41,9 @@ static const struct opt_def report_opts[] = {
      "trusted public key (PEM); repeatable; with none, nothing is "
      "verified"},
     {OPT_BUNDLE, "bundle", 'b', "FILE", "attestations to report; repeatable"},
-    {OPT_FORMAT, "format", 'f', "FMT", "text (default), json or dot"},
+    {OPT_FORMAT, "format", 'f', "FMT",
+     "text (default), json, dot; cyclonedx, html or markdown (with "
+     "--policy; spec/bom.md)"},
     {OPT_JSON, "json", 0, "FILE",
      "also write the JSON report; - for stdout (text then on stderr)"},
     {0, NULL, 0, NULL, NULL},
@@ -48,7 +51,12 @@ static const struct opt_def report_opts[] = {
 
 #define REPORT_SYNOPSIS                                                        \
 	"verify report [--key PUB]... --bundle FILE [--bundle FILE]... "       \
-	"[--format text|json|dot] [--json FILE]"
+	"[--format text|json|dot] [--json FILE]\n"                             \
+	"       verify report --format cyclonedx|html|markdown "               \
+	"[--spec-version 1.6|1.7] "                                            \
+	"[-o FILE] [--sign KEYREF]\n"                                          \
+	"             --policy POLICY.json --bundle FILE|--from REF... "       \
+	"ARTIFACT"
 
 enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_DOT };
 
@@ -1020,6 +1028,8 @@ cmd_report(int argc, char **argv)
 	size_t i;
 	int rc;
 
+	if (bom_wanted(argc, argv))
+		return cmd_bom(argc, argv);
 	memset(&r, 0, sizeof(r));
 	rc = parse(&r.o, argc, argv, &e);
 	if (rc == 1) {
