@@ -359,8 +359,9 @@ content_entry(json_t **out, const struct tree *t, const char *bundle,
 		return rc;
 	}
 	if (written[0] != '\0')
-		fprintf(stderr, "attest: %zu files: manifest written to %s\n",
-			digest_manifest_count(t->m), written);
+		attest_print(stderr,
+			     "attest: %zu files: manifest written to %s\n",
+			     digest_manifest_count(t->m), written);
 	*out = c;
 	return 0;
 }

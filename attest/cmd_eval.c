@@ -304,16 +304,18 @@ judge(const struct eval_opts *o, const json_t *metrics, int *all_pass)
 			return NULL;
 		}
 		if (!ok && m != NULL)
-			fprintf(stderr,
-				"attest: threshold %s%s%.15g FAILED (observed "
-				"%.15g)\n",
-				t->name, eval_op_str(t->op), t->value,
-				json_number_value(m));
+			attest_print(
+			    stderr,
+			    "attest: threshold %s%s%.15g FAILED (observed "
+			    "%.15g)\n",
+			    t->name, eval_op_str(t->op), t->value,
+			    json_number_value(m));
 		else if (!ok)
-			fprintf(stderr,
-				"attest: threshold %s%s%.15g FAILED (no such "
-				"metric)\n",
-				t->name, eval_op_str(t->op), t->value);
+			attest_print(
+			    stderr,
+			    "attest: threshold %s%s%.15g FAILED (no such "
+			    "metric)\n",
+			    t->name, eval_op_str(t->op), t->value);
 		*all_pass &= ok;
 	}
 	return arr;

@@ -132,9 +132,10 @@ generate_pkcs11(const struct generate_opts *o, const char *pubpath,
 	else if (rc == 0)
 		rc = put_pem(pem, len, e);
 	if (rc == 0)
-		fprintf(stderr, "attest: created %s key on the token%s%s\n",
-			key_type_name(o->type), pubpath ? "; wrote " : "",
-			pubpath ? pubpath : "");
+		attest_print(stderr,
+			     "attest: created %s key on the token%s%s\n",
+			     key_type_name(o->type), pubpath ? "; wrote " : "",
+			     pubpath ? pubpath : "");
 	free(pem);
 	return rc;
 }
@@ -218,9 +219,10 @@ key_generate_cmd(int argc, char **argv)
 	if (rc == 0)
 		rc = file_write_atomic(pubpath, pem, len, 0644, 0, &e);
 	if (rc == 0)
-		fprintf(stderr, "attest: wrote %s%s and %s (%s, keyid %s)\n",
-			keypath, o.encrypt ? " (encrypted)" : "", pubpath,
-			key_type_name(o.type), key_id(k));
+		attest_print(stderr,
+			     "attest: wrote %s%s and %s (%s, keyid %s)\n",
+			     keypath, o.encrypt ? " (encrypted)" : "", pubpath,
+			     key_type_name(o.type), key_id(k));
 	free(pem);
 	key_free(k);
 	return rc == 0 ? EXIT_PASS : attest_fail(&e);
@@ -356,7 +358,7 @@ key_tpm_create_cmd(int argc, char **argv)
 	if (rc == 0)
 		rc = put_pem(pem, len, &e);
 	if (rc == 0)
-		fprintf(stderr, "attest: created TPM key %s\n", keyref);
+		attest_print(stderr, "attest: created TPM key %s\n", keyref);
 	free(keyref);
 	free(pem);
 	return rc == 0 ? EXIT_PASS : attest_fail(&e);
@@ -407,10 +409,10 @@ key_tpm_seal_cmd(int argc, char **argv)
 	if (rc == 0)
 		rc = put_pem(pem, len, &e);
 	if (rc == 0)
-		fprintf(stderr,
-			"attest: sealed %s as tpm:sealed=%s; %s itself is "
-			"still on disk\n",
-			in, out, in);
+		attest_print(stderr,
+			     "attest: sealed %s as tpm:sealed=%s; %s itself is "
+			     "still on disk\n",
+			     in, out, in);
 	free(pem);
 	return rc == 0 ? EXIT_PASS : attest_fail(&e);
 }
@@ -436,9 +438,9 @@ cmd_key(int argc, char **argv)
 			return key_cmds[i].fn(argc - 1, argv + 1);
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		printf("usage: %s\n", ALL_SYNOPSES);
+		attest_print(stdout, "usage: %s\n", ALL_SYNOPSES);
 		return EXIT_PASS;
 	}
-	fprintf(stderr, "attest: usage: %s\n", ALL_SYNOPSES);
+	attest_print(stderr, "attest: usage: %s\n", ALL_SYNOPSES);
 	return EXIT_USAGE;
 }

@@ -258,9 +258,9 @@ cmd_model(int argc, char **argv)
 	}
 	rc = bundle_write(o.sig, att, 1, &e);
 	if (rc == 0)
-		printf("signed %zu file(s) of %s (%s) into %s\n",
-		       digest_manifest_count(m), o.model,
-		       o.shard_size ? "shards" : "files", o.sig);
+		attest_print(stdout, "signed %zu file(s) of %s (%s) into %s\n",
+			     digest_manifest_count(m), o.model,
+			     o.shard_size ? "shards" : "files", o.sig);
 out:
 	json_decref(att);
 	json_decref(st);

@@ -81,7 +81,7 @@ static void
 say(void *arg, const char *msg)
 {
 	(void)arg;
-	fprintf(stderr, "attest: %s\n", msg);
+	attest_print(stderr, "attest: %s\n", msg);
 }
 
 int
@@ -120,6 +120,6 @@ cmd_push(int argc, char **argv)
 	secret_free(creds, clen);
 	if (rc != 0)
 		return attest_fail(&e);
-	fprintf(stderr, "attest: pushed to %s\n", o.ref);
+	attest_print(stderr, "attest: pushed to %s\n", o.ref);
 	return EXIT_PASS;
 }

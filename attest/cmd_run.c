@@ -448,10 +448,10 @@ add_code(json_t *deps, const char *dir, int explicit, struct err *e)
 		      dirty < 0 ? json_null() : json_boolean(dirty)),
 	    e);
 	if (rc == 0 && dirty > 0)
-		fprintf(stderr,
-			"attest: warning: %s has uncommitted changes; "
-			"provenance records dirty=true\n",
-			dir);
+		attest_print(stderr,
+			     "attest: warning: %s has uncommitted changes; "
+			     "provenance records dirty=true\n",
+			     dir);
 	gitinfo_free(g);
 	if (rc != 0)
 		return err_prefix(e, "--code %s", dir);
@@ -712,8 +712,9 @@ output_files(json_t *files, const struct tree *t, const struct run_opts *o,
 		return rc;
 	}
 	if (written[0] != '\0')
-		fprintf(stderr, "attest: %zu files: manifest written to %s\n",
-			digest_manifest_count(t->m), written);
+		attest_print(stderr,
+			     "attest: %zu files: manifest written to %s\n",
+			     digest_manifest_count(t->m), written);
 	return 0;
 }
 
@@ -760,10 +761,10 @@ hash_outputs(json_t *subjects, json_t *files, json_t *unchanged,
 			       "exist: %s",
 			       missing);
 	if (used > 0)
-		fprintf(stderr,
-			"attest: the command failed; missing outputs: "
-			"%s\n",
-			missing);
+		attest_print(stderr,
+			     "attest: the command failed; missing outputs: "
+			     "%s\n",
+			     missing);
 	return 0;
 }
 
@@ -1029,7 +1030,8 @@ cmd_run(int argc, char **argv)
 	}
 	rc = execute(&res, &o, envp, started, finished, &e);
 	if (!res.started) {
-		fprintf(stderr, "attest: %s; no attestation written\n", e.msg);
+		attest_print(stderr, "attest: %s; no attestation written\n",
+			     e.msg);
 		status = 127;
 		rc = 0;
 		goto out;

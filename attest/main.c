@@ -117,7 +117,7 @@ main(int argc, char **argv)
 
 	key_env_read();
 	if (env_setup() != 0) {
-		fprintf(stderr, "attest: out of memory\n");
+		attest_print(stderr, "attest: out of memory\n");
 		return EXIT_UNDECIDED;
 	}
 	if (argc < 2) {
@@ -129,7 +129,7 @@ main(int argc, char **argv)
 		return EXIT_PASS;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("attest %s\n", MLATTEST_VERSION);
+		attest_print(stdout, "attest %s\n", MLATTEST_VERSION);
 		return EXIT_PASS;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest/attest.h"
+
 static double
 now(void)
 {
@@ -26,10 +28,12 @@ draw(void *arg, unsigned long long units, unsigned long long bytes,
 	p->last = t;
 	rate = elapsed > 0 ? (double)bytes / elapsed : 0;
 	eta = rate > 0 ? (double)(bytes_total - bytes) / rate : 0;
-	fprintf(stderr,
-		"\r%s: %llu/%llu files, %.1f/%.1f GB, %.2f GB/s, ETA %.0fs  ",
-		p->what, units, units_total, (double)bytes / 1e9,
-		(double)bytes_total / 1e9, rate / 1e9, eta);
+	/* The carriage return redraws the line; the rest is escaped. */
+	fputc('\r', stderr);
+	attest_print(
+	    stderr, "%s: %llu/%llu files, %.1f/%.1f GB, %.2f GB/s, ETA %.0fs  ",
+	    p->what, units, units_total, (double)bytes / 1e9,
+	    (double)bytes_total / 1e9, rate / 1e9, eta);
 	p->drawn = 1;
 }
 

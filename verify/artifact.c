@@ -12,6 +12,7 @@
 #include "lib/text.h"
 #include "predicates/filelist.h"
 #include "predicates/types.h"
+#include "verify/verify.h"
 
 static void
 normalise(char *out, size_t cap, const char *in)
@@ -391,10 +392,10 @@ print_kind(FILE *f, const json_t *near, const char *kind)
 	for (i = 0; i < json_array_size(list) && i < ARTIFACT_SHOWN; i++) {
 		text_escape(shown, sizeof(shown),
 			    json_string_value(json_array_get(list, i)));
-		fprintf(f, "NEAR  %-8s %s\n", kind, shown);
+		verify_print(f, "NEAR  %-8s %s\n", kind, shown);
 	}
 	if (total > i)
-		fprintf(f, "NEAR  ... and %zu more %s\n", total - i, kind);
+		verify_print(f, "NEAR  ... and %zu more %s\n", total - i, kind);
 }
 
 void
@@ -405,8 +406,8 @@ artifact_nearest_print(FILE *f, const struct artifact *a, const json_t *near)
 	if (near == NULL) {
 		text_escape(name, sizeof(name), a->name);
 		if (a->name[0] != '\0')
-			fprintf(f, "NEAR  no verified subject is named %s\n",
-				name);
+			verify_print(
+			    f, "NEAR  no verified subject is named %s\n", name);
 		return;
 	}
 	text_escape(name, sizeof(name), jsonio_str(near, "name"));
@@ -415,7 +416,7 @@ artifact_nearest_print(FILE *f, const struct artifact *a, const json_t *near)
 	text_escape(dig, sizeof(dig), msg);
 	if (jsonio_str(near, "file") != NULL) {
 		text_escape(msg, sizeof(msg), a->name);
-		fprintf(
+		verify_print(
 		    f,
 		    "NEAR  %s is a file of the tree %s in %s (%s), recorded "
 		    "as sha256:%s; %s\n",
@@ -426,18 +427,20 @@ artifact_nearest_print(FILE *f, const struct artifact *a, const json_t *near)
 			: "this file differs");
 		return;
 	}
-	fprintf(f, "NEAR  %s in %s has %s\n", name, src, dig);
+	verify_print(f, "NEAR  %s in %s has %s\n", name, src, dig);
 	if (jsonio_str(near, "fileListError") != NULL) {
 		text_escape(msg, sizeof(msg),
 			    jsonio_str(near, "fileListError"));
-		fprintf(f, "NEAR  its file list cannot be read: %s\n", msg);
+		verify_print(f, "NEAR  its file list cannot be read: %s\n",
+			     msg);
 	} else if (json_object_get(near, "changed") != NULL) {
 		print_kind(f, near, "added");
 		print_kind(f, near, "removed");
 		print_kind(f, near, "changed");
 	} else if (a->kind == ARTIFACT_TREE) {
-		fprintf(f, "NEAR  no file list is recorded for it, so which "
-			   "files differ cannot be said\n");
+		verify_print(f,
+			     "NEAR  no file list is recorded for it, so which "
+			     "files differ cannot be said\n");
 	}
 }
 

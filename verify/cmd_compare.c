@@ -139,7 +139,7 @@ say(struct cmp *c, const char *what, const struct textbuf *b)
 {
 	if (strcmp(what, "DIFFERS") == 0)
 		c->diffs++;
-	printf("%-8s %s\n", what, b->s);
+	verify_print(stdout, "%-8s %s\n", what, b->s);
 	if (c->lines != NULL &&
 	    jsonio_append(c->lines,
 			  json_pack("{s:s, s:s}", "kind", what, "text", b->s),
@@ -856,18 +856,19 @@ verdict(struct cmp *c)
 					     : EXIT_PASS;
 	fflush(stdout);
 	if (c->rejected)
-		fprintf(stderr, "verify: compare: REJECTED: some attestations "
-				"do not verify under the given keys\n");
+		verify_print(stderr,
+			     "verify: compare: REJECTED: some attestations "
+			     "do not verify under the given keys\n");
 	else if (c->diffs > 0)
-		fprintf(stderr,
-			"verify: compare: DIVERGENT: %zu difference(s)\n",
-			c->diffs);
+		verify_print(stderr,
+			     "verify: compare: DIVERGENT: %zu difference(s)\n",
+			     c->diffs);
 	else if (c->undecided)
-		fprintf(stderr, "verify: compare: COULD NOT DECIDE\n");
+		verify_print(stderr, "verify: compare: COULD NOT DECIDE\n");
 	else
-		fprintf(stderr,
-			"verify: compare: CONSISTENT: same claimed inputs, "
-			"metrics within tolerance\n");
+		verify_print(
+		    stderr, "verify: compare: CONSISTENT: same claimed inputs, "
+			    "metrics within tolerance\n");
 	return status;
 }
 

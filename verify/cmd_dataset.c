@@ -222,7 +222,8 @@ report_diff(json_t *findings, const struct digest_diff *d, size_t max)
 		const char *p = digest_diff_path(d, i, &kind);
 		if (i < max) {
 			text_escape(shown, sizeof(shown), p);
-			printf("FAIL  %-8s %s\n", kinds[kind], shown);
+			verify_print(stdout, "FAIL  %-8s %s\n", kinds[kind],
+				     shown);
 		}
 		if (jsonio_append(findings,
 				  json_pack("{s:s, s:s}", "change", kinds[kind],
@@ -231,8 +232,10 @@ report_diff(json_t *findings, const struct digest_diff *d, size_t max)
 			return -EXIT_UNDECIDED;
 	}
 	if (n > max)
-		printf("FAIL  ... and %zu more (all of them with --json)\n",
-		       n - max);
+		verify_print(
+		    stdout,
+		    "FAIL  ... and %zu more (all of them with --json)\n",
+		    n - max);
 	return 0;
 }
 
@@ -311,7 +314,8 @@ check_full(const struct candidate *c, size_t nc, const struct vdataset_opts *o,
 		if (digestset_match_tree(
 			json_object_get(c[i].content, "digest"), x->set,
 			x->t.is_dir)) {
-			printf(
+			verify_print(
+			    stdout,
 			    "PASS  %s matches %s (%s, %llu files, %llu "
 			    "bytes)\n",
 			    o->path, c[i].src, jsonio_str(c[i].pred, "name"),
@@ -505,8 +509,8 @@ check_only(const struct candidate *cands, size_t nc,
 				     "%s: %zu file(s) differ from %s", o->path,
 				     digest_diff_count(diff), c->src);
 	} else {
-		printf("PASS  %zu file(s) under %s match %s\n",
-		       digest_manifest_count(fresh), o->path, c->src);
+		verify_print(stdout, "PASS  %zu file(s) under %s match %s\n",
+			     digest_manifest_count(fresh), o->path, c->src);
 	}
 out:
 	digest_diff_free(diff);

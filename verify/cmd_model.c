@@ -121,7 +121,7 @@ report(struct scan *sc, const char *kind, const char *name)
 		return;
 	snprintf(sc->last, sizeof(sc->last), "%s", key);
 	text_escape(shown, sizeof(shown), key + strlen(kind) + 1);
-	printf("FAIL  %-8s %s\n", kind, shown);
+	verify_print(stdout, "FAIL  %-8s %s\n", kind, shown);
 	if (jsonio_append(sc->findings,
 			  json_pack("{s:s, s:s}", "change", kind, "path",
 				    key + strlen(kind) + 1),
@@ -268,12 +268,13 @@ check_tree(const struct oms_signed *s, const struct vmodel_opts *o,
 					       "report lists only some)"
 					     : "");
 	else
-		printf("PASS  %s matches %s (%zu resource(s), root in %s "
-		       "order)\n",
-		       o->model, o->sig, oms_signed_count(s),
-		       oms_signed_order(s) == DIGEST_ORDER_NAME
-			   ? "the spec's"
-			   : "model_signing's");
+		verify_print(stdout,
+			     "PASS  %s matches %s (%zu resource(s), root in %s "
+			     "order)\n",
+			     o->model, o->sig, oms_signed_count(s),
+			     oms_signed_order(s) == DIGEST_ORDER_NAME
+				 ? "the spec's"
+				 : "model_signing's");
 out:
 	digest_manifest_free(m);
 	free(sc.seen);

@@ -1212,38 +1212,42 @@ print_text(const struct pctx *c, int status, int quiet)
 		failed += r->outcome == RULE_FAIL;
 		if (quiet)
 			continue;
-		printf("%-9s %-24s", outcome_word(r->outcome), r->id);
+		verify_print(stdout, "%-9s %-24s", outcome_word(r->outcome),
+			     r->id);
 		if (r->outcome != RULE_PASS)
-			printf(" %s  [%s %s]\n", r->reason, r->atlas,
-			       r->threat);
+			verify_print(stdout, " %s  [%s %s]\n", r->reason,
+				     r->atlas, r->threat);
 		else {
 			for (j = 0; j < json_array_size(r->evidence) && j < 3;
 			     j++)
-				printf(" %s", jsonio_str(json_array_get(
-							     r->evidence, j),
-							 "source"));
-			printf("%s\n",
-			       json_array_size(r->evidence) > 3 ? " ..." : "");
+				verify_print(
+				    stdout, " %s",
+				    jsonio_str(json_array_get(r->evidence, j),
+					       "source"));
+			verify_print(stdout, "%s\n",
+				     json_array_size(r->evidence) > 3 ? " ..."
+								      : "");
 		}
 	}
 	for (i = 0; !quiet && i < json_array_size(c->uncounted); i++) {
 		const json_t *u = json_array_get(c->uncounted, i);
-		printf("UNCOUNTED %s %s\n", jsonio_str(u, "source"),
-		       jsonio_str(u, "reason"));
+		verify_print(stdout, "UNCOUNTED %s %s\n",
+			     jsonio_str(u, "source"), jsonio_str(u, "reason"));
 	}
 	fflush(stdout);
 	/* SPEC-POL-9: junk is counted and reported, never decides. */
 	if (c->ev.malformed > 0)
 		snprintf(junk, sizeof(junk), ", %zu malformed ignored",
 			 c->ev.malformed);
-	fprintf(stderr,
-		"verify: %s %s under %s (%zu rules, %zu failed; %zu of %zu "
-		"attestations verified under policy keys%s)\n",
-		status == EXIT_PASS	  ? "ADMIT"
-		: status == EXIT_REJECTED ? "DENY"
-					  : "COULD NOT DECIDE",
-		c->artifact_name, c->p->path, c->nrules, failed, c->ev.n,
-		c->ev.total, junk);
+	verify_print(
+	    stderr,
+	    "verify: %s %s under %s (%zu rules, %zu failed; %zu of %zu "
+	    "attestations verified under policy keys%s)\n",
+	    status == EXIT_PASS	      ? "ADMIT"
+	    : status == EXIT_REJECTED ? "DENY"
+				      : "COULD NOT DECIDE",
+	    c->artifact_name, c->p->path, c->nrules, failed, c->ev.n,
+	    c->ev.total, junk);
 }
 
 static json_t *
@@ -1441,8 +1445,9 @@ policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
 		evaluate(&c);
 		status = verdict(&c);
 		if (c.incomplete && status != EXIT_REJECTED)
-			fprintf(stderr, "verify: policy: evidence could not be "
-					"recorded (out of memory)\n");
+			verify_print(stderr,
+				     "verify: policy: evidence could not be "
+				     "recorded (out of memory)\n");
 		c.uncounted = uncounted(&c);
 		rc = c.uncounted != NULL
 			 ? outputs(&c, &o, &jo, status, &e)

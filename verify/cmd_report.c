@@ -605,12 +605,14 @@ text_banner(void)
 	};
 	size_t i;
 
-	printf("%.70s\n", "##########################################"
-			  "############################");
+	verify_print(stdout, "%.70s\n",
+		     "##########################################"
+		     "############################");
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		printf("# %-66s #\n", lines[i]);
-	printf("%.70s\n", "##########################################"
-			  "############################");
+		verify_print(stdout, "# %-66s #\n", lines[i]);
+	verify_print(stdout, "%.70s\n",
+		     "##########################################"
+		     "############################");
 }
 
 static void
@@ -620,7 +622,7 @@ text_listing(const struct report *r)
 	struct textbuf b;
 	size_t i, j;
 
-	printf("ATTESTATIONS\n");
+	verify_print(stdout, "ATTESTATIONS\n");
 	for (i = 0; i < r->natts; i++) {
 		const struct att *a = &r->atts[i];
 		memset(&b, 0, sizeof(b));
@@ -628,39 +630,41 @@ text_listing(const struct report *r)
 		textbuf_esc(&b, a->src, 200);
 		textbuf_add(&b, "  %s", state_word(a));
 		sb_signers(&b, r, a);
-		printf("%s\n", b.s);
+		verify_print(stdout, "%s\n", b.s);
 		if (a->why[0] != '\0') {
 			memset(&b, 0, sizeof(b));
 			textbuf_esc(&b, a->why, 400);
-			printf("      why      %s\n", b.s);
+			verify_print(stdout, "      why      %s\n", b.s);
 		}
 		if (a->st == NULL)
 			continue;
 		memset(&b, 0, sizeof(b));
 		textbuf_esc(&b, statement_predicate_type(a->st), 200);
-		printf("      type     %s (%s)\n", short_type(a), b.s);
+		verify_print(stdout, "      type     %s (%s)\n", short_type(a),
+			     b.s);
 		subs = statement_subjects(a->st);
 		for (j = 0; j < json_array_size(subs); j++) {
 			const json_t *s = json_array_get(subs, j);
 			struct art t = {json_object_get(s, "digest"),
 					jsonio_str(s, "name")};
 			if (j == REPORT_MAX_SUBJECTS_SHOWN) {
-				printf("      subject  ... and %zu more\n",
-				       json_array_size(subs) - j);
+				verify_print(
+				    stdout, "      subject  ... and %zu more\n",
+				    json_array_size(subs) - j);
 				break;
 			}
 			memset(&b, 0, sizeof(b));
 			sb_art(&b, &t);
-			printf("      subject  %s\n", b.s);
+			verify_print(stdout, "      subject  %s\n", b.s);
 		}
 		memset(&b, 0, sizeof(b));
 		sb_fields(&b, a, 1);
 		if (b.n > 0)
-			printf("      time    %s\n", b.s);
+			verify_print(stdout, "      time    %s\n", b.s);
 		memset(&b, 0, sizeof(b));
 		sb_fields(&b, a, 0);
 		if (b.n > 0)
-			printf("      claims  %s\n", b.s);
+			verify_print(stdout, "      claims  %s\n", b.s);
 	}
 }
 
@@ -687,7 +691,7 @@ text_related(struct report *r, size_t t, size_t except, int indent, int deep)
 			textbuf_add(&b, " of ");
 		}
 		sb_ref(&b, &r->atts[ed->att], ed->att);
-		printf("%*s%s\n", indent, "", b.s);
+		verify_print(stdout, "%*s%s\n", indent, "", b.s);
 		if (!deep || !is_type(&r->atts[ed->att], PRED_EVALUATION))
 			continue;
 		for (j = 0; j < r->nedges; j++) {
@@ -698,7 +702,7 @@ text_related(struct report *r, size_t t, size_t except, int indent, int deep)
 			textbuf_esc(&b, in->rel, 40);
 			textbuf_add(&b, " data ");
 			sb_art(&b, &r->arts[in->art]);
-			printf("%*s  on %s\n", indent, "", b.s);
+			verify_print(stdout, "%*s  on %s\n", indent, "", b.s);
 			text_related(r, in->art, ed->att, indent + 6, 0);
 		}
 	}
@@ -714,7 +718,7 @@ text_run(struct report *r, size_t ri)
 	memset(&b, 0, sizeof(b));
 	sb_ref(&b, &r->atts[ri], ri);
 	sb_fields(&b, &r->atts[ri], 1);
-	printf("training run %s\n", b.s);
+	verify_print(stdout, "training run %s\n", b.s);
 	for (i = 0; i < r->nedges; i++) {
 		const struct edge *ed = &r->edges[i];
 		if (ed->att != ri || ed->out)
@@ -723,7 +727,7 @@ text_run(struct report *r, size_t ri)
 		textbuf_esc(&b, ed->rel, 40);
 		textbuf_add(&b, " ");
 		sb_art(&b, &r->arts[ed->art]);
-		printf("  <- %s\n", b.s);
+		verify_print(stdout, "  <- %s\n", b.s);
 		text_related(r, ed->art, ri, 7, 0);
 	}
 	for (i = 0; i < r->nedges; i++) {
@@ -732,7 +736,7 @@ text_run(struct report *r, size_t ri)
 			continue;
 		memset(&b, 0, sizeof(b));
 		sb_art(&b, &r->arts[ed->art]);
-		printf("  -> model %s\n", b.s);
+		verify_print(stdout, "  -> model %s\n", b.s);
 		text_related(r, ed->art, ri, 7, 1);
 	}
 }
@@ -743,23 +747,25 @@ text_lineage(struct report *r)
 	struct textbuf b;
 	size_t i, runs = 0, loose = 0;
 
-	printf("\nLINEAGE (datasets -> training runs -> models -> "
-	       "evaluations, approvals)\n");
+	verify_print(stdout,
+		     "\nLINEAGE (datasets -> training runs -> models -> "
+		     "evaluations, approvals)\n");
 	for (i = 0; i < r->natts; i++)
 		if (is_type(&r->atts[i], PRED_SLSA_PROVENANCE)) {
 			text_run(r, i);
 			runs++;
 		}
 	if (runs == 0)
-		printf("no training provenance in the bundles\n");
+		verify_print(stdout, "no training provenance in the bundles\n");
 	for (i = 0; i < r->natts; i++) {
 		if (r->atts[i].st == NULL || r->atts[i].linked)
 			continue;
 		if (loose++ == 0)
-			printf("not linked to any training run:\n");
+			verify_print(stdout,
+				     "not linked to any training run:\n");
 		memset(&b, 0, sizeof(b));
 		sb_ref(&b, &r->atts[i], i);
-		printf("  %s\n", b.s);
+		verify_print(stdout, "  %s\n", b.s);
 	}
 }
 
@@ -773,10 +779,12 @@ emit_text(struct report *r)
 		text_banner();
 	text_listing(r);
 	text_lineage(r);
-	printf("\nSUMMARY %zu attestations: %zu verified, %zu unverified "
-	       "(signature not checked), %zu NOT verified, %zu malformed\n",
-	       r->natts, n[ATT_VERIFIED], n[ATT_UNCHECKED], n[ATT_NOT_VERIFIED],
-	       n[ATT_MALFORMED]);
+	verify_print(
+	    stdout,
+	    "\nSUMMARY %zu attestations: %zu verified, %zu unverified "
+	    "(signature not checked), %zu NOT verified, %zu malformed\n",
+	    r->natts, n[ATT_VERIFIED], n[ATT_UNCHECKED], n[ATT_NOT_VERIFIED],
+	    n[ATT_MALFORMED]);
 	if (r->o.nkeys == 0)
 		text_banner();
 }
@@ -895,9 +903,15 @@ emit_json(const struct report *r, int status, struct err *e)
 
 	if (doc == NULL)
 		return err_set(e, EXIT_UNDECIDED, "cannot build the report");
-	rc = jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, e);
-	if (rc == 0)
-		printf("%s\n", text);
+	rc = jsonio_dump(&text, &len, doc,
+			 JSONIO_PRETTY_FLAGS | JSON_ENSURE_ASCII, e);
+	/* A JSON document, not a line: ASCII-only already, printed whole. */
+	if (rc == 0) {
+		text[len] = '\n';
+		if (fwrite(text, 1, len + 1, stdout) != len + 1)
+			rc = err_set(e, EXIT_UNDECIDED,
+				     "cannot write standard output");
+	}
 	free(text);
 	json_decref(doc);
 	return rc;
@@ -905,22 +919,34 @@ emit_json(const struct report *r, int status, struct err *e)
 
 /* ---- dot ---- */
 
-/* Quotes text already made printable: \ and " escaped, \n kept as \n. */
+/*
+ * Quotes text already made printable (\ and " escaped, \n kept as \n) and
+ * prints the node as one line.
+ */
 static void
 dot_print(const char *id, const char *attrs, const char *label)
 {
+	size_t n = strlen(label), k = 0;
+	char *q = malloc(2 * n + 1);
 	const char *p;
 
-	printf("  %s [%slabel=\"", id, attrs);
-	for (p = label; *p != '\0'; p++) {
-		if (*p == '\n')
-			fputs("\\n", stdout);
-		else if (*p == '\\' || *p == '"')
-			printf("\\%c", *p);
-		else
-			putchar(*p);
+	if (q == NULL) {
+		verify_print(stderr, "verify: out of memory\n");
+		return;
 	}
-	printf("\"];\n");
+	for (p = label; *p != '\0'; p++) {
+		if (*p == '\n') {
+			q[k++] = '\\';
+			q[k++] = 'n';
+			continue;
+		}
+		if (*p == '\\' || *p == '"')
+			q[k++] = '\\';
+		q[k++] = *p;
+	}
+	q[k] = '\0';
+	verify_print(stdout, "  %s [%slabel=\"%s\"];\n", id, attrs, q);
+	free(q);
 }
 
 static void
@@ -930,12 +956,14 @@ emit_dot(const struct report *r)
 	struct textbuf b;
 	size_t i;
 
-	printf("digraph mlattest_report {\n  graph [rankdir=LR, "
-	       "labelloc=t, label=\"%s\"];\n  node [fontname=\"monospace\", "
-	       "fontsize=10];\n",
-	       r->o.nkeys > 0 ? "verify report"
-			      : "UNVERIFIED: no --key given, NO signature "
-				"was checked");
+	verify_print(
+	    stdout,
+	    "digraph mlattest_report {\n  graph [rankdir=LR, "
+	    "labelloc=t, label=\"%s\"];\n  node [fontname=\"monospace\", "
+	    "fontsize=10];\n",
+	    r->o.nkeys > 0 ? "verify report"
+			   : "UNVERIFIED: no --key given, NO signature "
+			     "was checked");
 	for (i = 0; i < r->natts; i++) {
 		const struct att *a = &r->atts[i];
 		memset(&b, 0, sizeof(b));
@@ -975,7 +1003,7 @@ emit_dot(const struct report *r)
 		snprintf(id, sizeof(id), "%s -> %s", from, to);
 		dot_print(id, "", b.s);
 	}
-	printf("}\n");
+	verify_print(stdout, "}\n");
 }
 
 static int
@@ -1004,18 +1032,20 @@ finish(struct report *r, struct jsonout *jo, struct err *e)
 		return rc;
 	fflush(stdout);
 	if (r->o.nkeys == 0)
-		fprintf(stderr,
-			"verify: report: WARNING: no --key given: all %zu "
-			"attestations are UNVERIFIED (signatures not checked); "
-			"this report is information, not proof\n",
-			r->natts);
+		verify_print(
+		    stderr,
+		    "verify: report: WARNING: no --key given: all %zu "
+		    "attestations are UNVERIFIED (signatures not checked); "
+		    "this report is information, not proof\n",
+		    r->natts);
 	else
-		fprintf(stderr,
-			"verify: report: %s: %zu of %zu attestations verified"
-			", %zu NOT verified, %zu malformed\n",
-			status == EXIT_PASS ? "all verified" : "REJECTED",
-			n[ATT_VERIFIED], r->natts, n[ATT_NOT_VERIFIED],
-			n[ATT_MALFORMED]);
+		verify_print(
+		    stderr,
+		    "verify: report: %s: %zu of %zu attestations verified"
+		    ", %zu NOT verified, %zu malformed\n",
+		    status == EXIT_PASS ? "all verified" : "REJECTED",
+		    n[ATT_VERIFIED], r->natts, n[ATT_NOT_VERIFIED],
+		    n[ATT_MALFORMED]);
 	return status;
 }
 

@@ -501,13 +501,13 @@ finish(struct run *r, struct jsonout *jo)
 	int rc;
 
 	fflush(stdout);
-	fprintf(stderr,
-		"verify: %s (%zu of %zu attestations verified"
-		", %zu artifacts checked)\n",
-		r->status == EXIT_PASS	     ? "PASS"
-		: r->status == EXIT_REJECTED ? "REJECTED"
-					     : "COULD NOT DECIDE",
-		r->nok, json_array_size(r->report), r->o.nartifacts);
+	verify_print(stderr,
+		     "verify: %s (%zu of %zu attestations verified"
+		     ", %zu artifacts checked)\n",
+		     r->status == EXIT_PASS	  ? "PASS"
+		     : r->status == EXIT_REJECTED ? "REJECTED"
+						  : "COULD NOT DECIDE",
+		     r->nok, json_array_size(r->report), r->o.nartifacts);
 	if (!r->o.json)
 		return r->status;
 	if (r->report_bad) {

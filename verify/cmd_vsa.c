@@ -140,9 +140,11 @@ say_pass(const struct statement *st, const struct key *signer, const char *src)
 		    jsonio_str(pred, "timeVerified")
 			? jsonio_str(pred, "timeVerified")
 			: "_");
-	printf("PASS  %s  verificationResult PASSED for %s under policy %s "
-	       "at %s, signed by %.16s (%s)\n",
-	       src, uri, pol, when, key_id(signer), key_source(signer));
+	verify_print(
+	    stdout,
+	    "PASS  %s  verificationResult PASSED for %s under policy %s "
+	    "at %s, signed by %.16s (%s)\n",
+	    src, uri, pol, when, key_id(signer), key_source(signer));
 }
 
 static int
@@ -176,7 +178,7 @@ check_entry(const struct bundle_entry *ent, const struct keyset *ks,
 	if (rc == 0)
 		say_pass(st, signer, ent->src);
 	else
-		printf("FAIL  %s\n", e.msg);
+		verify_print(stdout, "FAIL  %s\n", e.msg);
 	statement_free(st);
 	return rc == 0 ? EXIT_PASS : (e.code ? e.code : EXIT_UNDECIDED);
 }
@@ -212,7 +214,7 @@ cmd_vsa(int argc, char **argv)
 	}
 	for (i = 0; i < o.nfiles; i++) {
 		if (bundle_read(&b, o.files[i], &e) != 0) {
-			printf("FAIL  %s\n", e.msg);
+			verify_print(stdout, "FAIL  %s\n", e.msg);
 			status = verify_worst(status, e.code);
 			err_clear(&e);
 			continue;
@@ -224,11 +226,11 @@ cmd_vsa(int argc, char **argv)
 		b = NULL;
 	}
 	fflush(stdout);
-	fprintf(stderr, "verify: %s (%zu VSA%s checked for %s)\n",
-		status == EXIT_PASS	  ? "PASS"
-		: status == EXIT_REJECTED ? "REJECTED"
-					  : "COULD NOT DECIDE",
-		n, n == 1 ? "" : "s", a.shown);
+	verify_print(stderr, "verify: %s (%zu VSA%s checked for %s)\n",
+		     status == EXIT_PASS       ? "PASS"
+		     : status == EXIT_REJECTED ? "REJECTED"
+					       : "COULD NOT DECIDE",
+		     n, n == 1 ? "" : "s", a.shown);
 out:
 	artifact_clear(&a);
 	keyset_free(ks);

@@ -85,7 +85,10 @@ jsonout_write(struct jsonout *j, const json_t *doc, struct err *e)
 
 	if (j->path == NULL)
 		return 0;
-	rc = jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, e);
+	/* On standard output (a terminal, perhaps) the document is ASCII. */
+	rc = jsonio_dump(
+	    &text, &len, doc,
+	    JSONIO_PRETTY_FLAGS | (j->fd >= 0 ? JSON_ENSURE_ASCII : 0), e);
 	if (rc != 0)
 		return rc;
 	text[len] = '\n';
@@ -136,7 +139,7 @@ jsonout_finish(struct jsonout *j, const char *path, int rc, const struct err *e,
 	json_decref(doc);
 	jsonout_close(j);
 	if (we.code != 0) {
-		fprintf(stderr, "verify: %s\n", we.msg);
+		verify_print(stderr, "verify: %s\n", we.msg);
 		return EXIT_UNDECIDED;
 	}
 	return status;

@@ -181,7 +181,7 @@ main(int argc, char **argv)
 	key_env_read();
 	/* tpm2-tss logs to stderr unless TSS2_LOG says otherwise. */
 	if (setenv("TSS2_LOG", "all+none", 0) != 0) {
-		fprintf(stderr, "verify: out of memory\n");
+		verify_print(stderr, "verify: out of memory\n");
 		return EXIT_UNDECIDED;
 	}
 	if (argc < 2) {
@@ -189,13 +189,13 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
-		printf("verify %s\n", MLATTEST_VERSION);
+		verify_print(stdout, "verify %s\n", MLATTEST_VERSION);
 		return EXIT_PASS;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		printf("\nWith no COMMAND:\n");
+		verify_print(stdout, "\nWith no COMMAND:\n");
 		fflush(stdout);
 		return cmd_verify(2, (char *[]){argv[0], "--help", NULL});
 	}

@@ -69,6 +69,41 @@ hits=$(grep -nE '\b(realloc|reallocarray|OPENSSL_realloc)[[:space:]]*\(' $prog_f
 [ -z "$hits" ] && ok "buffers grow only through lib/dynbuf" ||
 	{ bad "realloc outside lib/dynbuf.c"; echo "$hits"; }
 
+# SPEC-VER-6: every line the programs print goes through verify_print or
+# attest_print, which escape it; no direct stdio printing elsewhere in
+# verify/ and attest/. The allowlist names file:function, each for a reason.
+print_allow='
+verify/main.c:verify_print
+attest/emit.c:attest_print
+verify/main.c:opt_help
+attest/main.c:opt_help
+verify/main.c:usage
+attest/main.c:usage
+verify/cmd_report.c:emit_json
+attest/cmd_key.c:key_public_cmd
+attest/cmd_key.c:put_pem
+attest/progress.c:draw
+attest/progress.c:progress_done
+'
+# verify_print, attest_print: they are the print functions.
+# opt_help, usage: --help text from static strings and option tables.
+# emit_json: a JSON document written whole (JSON_ENSURE_ASCII), not a line.
+# key_public_cmd, put_pem: PEM file contents written to standard output.
+# progress.c: the bare \r and \033[K that redraw the progress line on a TTY.
+print_files=$(echo "$files" | grep -E '^(verify|attest)/[^/]*\.c$')
+hits=""
+for f in $print_files; do
+	hits="$hits$(awk -v f="$f" -v allow="$print_allow" '
+		BEGIN { n = split(allow, a, "\n"); for (i = 1; i <= n; i++) ok[a[i]] = 1 }
+		/^[A-Za-z_][A-Za-z0-9_]*\(/ { fn = $0; sub(/\(.*/, "", fn) }
+		/(^|[^A-Za-z0-9_])(printf|fprintf|vprintf|vfprintf|puts|fputs|putchar|putc|fputc|fwrite|perror)[[:space:]]*\(/ {
+			if (!((f ":" fn) in ok))
+				printf "%s:%d:%s: %s\n", f, NR, fn, $0
+		}' "$f")"
+done
+[ -z "$hits" ] && ok "verify and attest print lines only through verify_print / attest_print" ||
+	{ bad "direct printing outside the print functions"; echo "$hits"; }
+
 for page in man/attest.1 man/verify.1; do
 	if [ ! -f "$page" ]; then
 		bad "$page missing"
