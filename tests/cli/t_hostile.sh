@@ -510,4 +510,51 @@ row "1 MB key name with ESC"                     b_ctl_big  1  'out:FAIL .*intot
 row "bidi and ESC in a statement to sign"        b_ctl_attest 1 'attest: ctl-stmt.json: invalid JSON.*xe2' no_raw_ctl "$ATTEST" sign --key k.key --bundle ctl.out.jsonl ctl-stmt.json
 row "ESC in an unknown attest command"           -          2  'unknown command .*\\x1b' no_raw_ctl "$ATTEST" "$(printf 'x\033[31m')"
 
+# Hostile names in every command's output: ESC, a bidi override and CR in
+# dataset names, metric names, approver names, parameter names and file
+# names reach verify dataset, report, compare, model and policy.
+HX=$(printf 'x\033[31m\xe2\x80\xae\rY')
+HXE='x\\x1b\[31m\\xe2\\x80\\xae\\x0dY' # HX as printed, as an ERE
+HJ='x\u001b[31m\u202e\rY'             # HX as a JSON string body
+b_h_dsname() { "$ATTEST" dataset --key k.key --name "ds$HX" --bundle h-ds.intoto.jsonl data; }
+b_h_subject() {
+	stmt_text h-subj.json "{$V1,\"subject\":[{\"name\":\"\\u202eevil\",\"digest\":{\"sha256\":\"@H@\"}}],$PT}" &&
+		"$ATTEST" sign --key k.key --bundle h-subj.intoto.jsonl h-subj.json
+}
+b_h_tree() {
+	rm -rf h-tree && mkdir h-tree && printf 'a\n' >h-tree/a &&
+		"$ATTEST" dataset --key k.key --name ht --bundle h-tree.intoto.jsonl h-tree &&
+		"$ATTEST" model --key k.key --signature h-tree.sig h-tree &&
+		printf 'b\n' >"h-tree/f$HX"
+}
+b_h_runs() {
+	local v
+	for v in 1 2; do
+		rm -rf "h-run$v" && mkdir "h-run$v" &&
+			(cd "h-run$v" && "$ATTEST" run --key ../k.key --param "l$HX=$v" --output o \
+				--bundle run.intoto.jsonl -- sh -c 'echo >o') || return 1
+	done
+}
+b_h_metric() { printf '{"acc%s": 0.9}\n' "$HJ" >h-metrics.json; }
+b_h_polmetric() { jq --arg m "acc$HX" '.evaluation.metrics[0].name = $m' p-1of2.json >h-polm.json; }
+b_h_approver() {
+	jq --arg a "al$HX" '.keys[$a] = .keys.alice | del(.keys.alice) | .approval.signers = [$a, "bob"]' \
+		p-1of2.json >h-pol.json &&
+		"$ATTEST" approve --key alice.key --stage production --decision reject --reason "no$HX" \
+			--bundle h-rej.intoto.jsonl model.bin &&
+		cp alice-approval.intoto.jsonl "h$HX.intoto.jsonl"
+}
+row "hostile dataset name (verify dataset)"       b_h_dsname    0 "out:^PASS  data matches h-ds.intoto.jsonl:1 \\(ds$HXE, 2 files" no_raw_ctl "$VERIFY" dataset --key k.pub --bundle h-ds.intoto.jsonl data
+row "hostile dataset name (verify report)"        b_h_dsname    0 "out:^      claims +name=ds$HXE\$"            no_raw_ctl "$VERIFY" report --key k.pub --bundle h-ds.intoto.jsonl
+row "hostile dataset name (verify report --format dot)" b_h_dsname 0 'out:^  att1 \[.*name=dsx\\\\x1b\[31m\\\\xe2\\\\x80\\\\xae\\\\x0dY"\];$' no_raw_ctl "$VERIFY" report --format dot --key k.pub --bundle h-ds.intoto.jsonl
+row "bidi override in the JSON report is \\u202e" b_h_dsname    0 'out:"name": "dsx\\u001B\[31m\\u202E\\rY"'   no_raw_ctl "$VERIFY" report --format json --key k.pub --bundle h-ds.intoto.jsonl
+row "bidi override in verify --json - is \\u202e" b_h_subject   0 'out:"name": "\\u202Eevil"'                  no_raw_ctl "$VERIFY" --json - "${K[@]}" h-subj.intoto.jsonl
+row "hostile file name in a tree (verify dataset)" b_h_tree     1 "^verify: h-tree/f$HXE: name is not UTF-8 or has control characters\$" no_raw_ctl "$VERIFY" dataset --key k.pub --bundle h-tree.intoto.jsonl h-tree
+row "hostile file name in a tree (verify model)"  b_h_tree      1 "^verify: h-tree/f$HXE: name is not UTF-8 or has control characters\$" no_raw_ctl "$VERIFY" model --key k.pub --signature h-tree.sig h-tree
+row "hostile parameter name (verify compare)"     b_h_runs      1 "out:^DIFFERS  param l$HXE: A 1, B 2\$"      no_raw_ctl "$VERIFY" compare --key k.pub --bundle h-run1/run.intoto.jsonl --bundle h-run2/run.intoto.jsonl
+row "hostile metric name (attest eval)"           b_h_metric    1 "^attest: h-metrics.json: bad metric name \"acc$HXE\"" no_raw_ctl "$ATTEST" eval --key evaluator.key --model model.bin --dataset evalset --metrics h-metrics.json --bundle h-eval.intoto.jsonl
+row "hostile metric name (verify policy)"         b_h_polmetric 2 '^verify: h-polm.json: evaluation.metrics\[0\] needs name, op' no_raw_ctl "$VERIFY" policy --policy h-polm.json --bundle eval.intoto.jsonl model.bin
+row "hostile approver name (verify policy)"       b_h_approver  1 "out:^UNCOUNTED h-rej.intoto.jsonl:1 reject by al$HXE for production\$" no_raw_ctl "$VERIFY" policy --policy h-pol.json --bundle eval.intoto.jsonl --bundle h-rej.intoto.jsonl model.bin
+row "hostile bundle file name (verify policy)"    b_h_approver  0 "out:^PASS +approval.threshold +h$HXE.intoto.jsonl:1\$" no_raw_ctl "$VERIFY" policy --policy h-pol.json --bundle eval.intoto.jsonl --bundle "h$HX.intoto.jsonl" model.bin
+
 summary
