@@ -27,7 +27,7 @@ want=$(cd data && find . -type f | cut -c3- | LC_ALL=C sort | xargs -r sha256sum
 	pass "manifest inline" || fail "manifest inline"
 expect "verify dataset untouched" 0 "$VERIFY" dataset --key steward.pub --bundle ds.intoto.jsonl data
 expect "plain verify of the dataset bundle" 0 "$VERIFY" --key steward.pub ds.intoto.jsonl
-expect "verify dataset wrong key" 1 "$VERIFY" dataset --key other.pub --bundle ds.intoto.jsonl data
+expect_err "verify dataset wrong key" 1 '^verify: ds\.intoto\.jsonl: no dataset attestation verifies under the given keys$' "$VERIFY" dataset --key other.pub --bundle ds.intoto.jsonl data
 
 cp -r data orig
 printf 'row 9\n' >data/f2.csv
@@ -65,7 +65,7 @@ touch "data/$(printf 'bad\nname')"
 expect_err "control character in a name refused" 1 "data" "$ATTEST" dataset --key steward.key --name x data
 rm -rf data && cp -r orig data
 expect_err "bad classification" 2 "classification" "$ATTEST" dataset --key steward.key --name x --classification secret data
-expect "missing name is a usage error" 2 "$ATTEST" dataset --key steward.key data
+expect_err "missing name is a usage error" 2 '^attest: usage: attest dataset --key KEYREF --name NAME ' "$ATTEST" dataset --key steward.key data
 expect_err "missing path" 3 "nope" "$ATTEST" dataset --key steward.key --name x nope
 
 # Lineage: a child dataset names its parent's subjects.
@@ -99,14 +99,14 @@ expect "dataset of one file in shard mode" 0 "$ATTEST" dataset --key steward.key
 	--shard-size 1000000 --bundle shards.intoto.jsonl shards.bin
 expect "verify shard-mode file" 0 "$VERIFY" dataset --key steward.pub --bundle shards.intoto.jsonl shards.bin
 printf 'x' | dd of=shards.bin bs=1 seek=2500000 conv=notrunc 2>/dev/null
-expect "changed shard-mode file rejected" 1 "$VERIFY" dataset --key steward.pub --bundle shards.intoto.jsonl shards.bin
+expect_out "changed shard-mode file rejected" 1 '^FAIL  changed  shards\.bin$' "$VERIFY" dataset --key steward.pub --bundle shards.intoto.jsonl shards.bin
 
 # Scale-out: slices hashed apart merge into the single-run root.
 expect "single manifest" 0 "$ATTEST" manifest --out full.json data
 for i in 0 1 2; do "$ATTEST" manifest --shard-of "$i/3" --out "part$i.json" data; done
 expect "merge" 0 "$ATTEST" manifest --merge --out merged.json part2.json part0.json part1.json
 cmp -s <(jq -S . full.json) <(jq -S . merged.json) && pass "merged equals single run" || fail "merge differs"
-expect "merge with a slice missing fails" 1 "$ATTEST" manifest --merge --out m2.json part0.json part1.json
+expect_err "merge with a slice missing fails" 1 '^attest: have slices 1, 2 of 3; missing slice 3/3 \(hashed with --shard-of 2/3\)$' "$ATTEST" manifest --merge --out m2.json part0.json part1.json
 expect "dataset from merged manifest" 0 "$ATTEST" dataset --key steward.key --name demo --from-manifest merged.json --bundle merged.intoto.jsonl data
 expect "verify dataset from merged manifest" 0 "$VERIFY" dataset --key steward.pub --bundle merged.intoto.jsonl data
 

@@ -159,7 +159,7 @@ grep -Eq "extra +b.bin" "$T/out" && pass "renamed: new name extra" || fail "rena
 mkdir s
 printf data >s/real
 ln -s real s/link
-expect "symlink refused" 1 "$ATTEST" model --key ecdsa-p256.key --signature s.sig s
+expect_err "symlink refused" 1 '^attest: s/link: symbolic link refused \(symlinks not allowed' "$ATTEST" model --key ecdsa-p256.key --signature s.sig s
 expect "symlink allowed" 0 "$ATTEST" model --key ecdsa-p256.key --signature s.sig --allow-symlinks s
 expect_out "symlink model verifies" 0 "PASS" "$VERIFY" model --key ecdsa-p256.pub --signature s.sig s
 
@@ -195,8 +195,8 @@ expect "sign colon name (shards)" 0 "$ATTEST" model --key ed25519.key --shard-si
 expect_out "verify colon name (shards)" 0 "PASS" "$VERIFY" model --key ed25519.pub --signature c.sig c
 
 # Usage and I/O.
-expect "verify without key" 2 "$VERIFY" model vec
-expect "attest without key" 2 "$ATTEST" model m
-expect "missing signature" 3 "$VERIFY" model --key "$PUB" --signature nope.sig vec
-expect "bad --ignore" 2 "$ATTEST" model --key ed25519.key --ignore ../x m
+expect_err "verify without key" 2 '^verify: usage: verify model --key PUB ' "$VERIFY" model vec
+expect_err "attest without key" 2 '^attest: usage: attest model --key KEYREF ' "$ATTEST" model m
+expect_err "missing signature" 3 '^verify: nope\.sig: No such file or directory$' "$VERIFY" model --key "$PUB" --signature nope.sig vec
+expect_err "bad --ignore" 2 '^attest: --ignore: path has an empty, "\." or "\.\." component$' "$ATTEST" model --key ed25519.key --ignore ../x m
 summary

@@ -53,7 +53,7 @@ expect "VSA verifies" 0 "$VERIFY" --key trainer.pub --artifact model.json vsa.js
 [ "$(jq -r .payload vsa.json | base64 -d | jq '.predicate.inputAttestations | length')" = 5 ] &&
 	pass "VSA lists the attestations used" || fail "VSA inputs"
 jq '.signatures[0].sig |= (.[0:10] + "AAAA" + .[14:])' vsa.json >vsa-bad.json
-expect "tampered VSA rejected" 1 "$VERIFY" --key trainer.pub vsa-bad.json
+expect_out "tampered VSA rejected" 1 '^FAIL  vsa-bad\.json: no signature verifies under a trusted key$' "$VERIFY" --key trainer.pub vsa-bad.json
 expect "admit by digest" 0 pol good.jsonl "sha256:$(sha256sum model.json | cut -d' ' -f1)"
 
 # deny CASE BUNDLE RULE [ARTIFACT]: must exit 1 and name the failing rule.
@@ -145,7 +145,7 @@ expect_out "uncounted: an evaluation a later one supersedes" 0 '^UNCOUNTED b6e\.
 "$VERIFY" policy --policy prod.json --bundle good.jsonl --json good-u.json model.json >good-u.out 2>&1
 [ "$(grep -c '^UNCOUNTED' good-u.out)" = 1 ] && [ "$(jq '.uncounted | length' good-u.json)" = 1 ] &&
 	pass "twin: the honest chain leaves only the eval dataset uncounted" || fail "honest chain uncounted: $(grep UNCOUNTED good-u.out)"
-expect "quiet prints no UNCOUNTED lines" 1 pol u.jsonl model.json --quiet
+expect_err "quiet prints no UNCOUNTED lines" 1 '^verify: DENY model\.json under prod\.json \(11 rules, 1 failed;' pol u.jsonl model.json --quiet
 grep -q UNCOUNTED "$T/out" && fail "quiet printed UNCOUNTED" || pass "quiet: no UNCOUNTED"
 
 # An approval by a key outside the signers list, and a forged one.
@@ -351,7 +351,7 @@ jq '{policyVersion, keys, intake: {signers: ["steward"]}}' prod.json >intake-onl
 POLICY=intake-only.json expect_err "intake alone is no rule section" 2 'the policy has no rule section$' pol good.jsonl model.json
 POLICY=nope.json expect_err "missing policy" 3 "nope.json" pol good.jsonl model.json
 expect_err "missing bundle" 3 "nope.jsonl" pol nope.jsonl model.json
-expect "usage: no artifact" 2 "$VERIFY" policy --policy prod.json --bundle good.jsonl
+expect_err "usage: no artifact" 2 '^verify: usage: verify policy --policy POLICY\.json ' "$VERIFY" policy --policy prod.json --bundle good.jsonl
 jq --arg pem "$(cat trainer.pub)" '.keys.trainer = {publicKey: $pem}' prod.json >inline.json
 POLICY=inline.json expect "inline PEM key" 0 pol good.jsonl model.json
 

@@ -65,7 +65,7 @@ re=$( { printf '%s' "$salt" | xxd -r -p; printf 'secret_mix=0.5'; } | sha256sum 
 expect "provenance verifies with the model" 0 "$VERIFY" --key trainer.pub --artifact model.json model.intoto.jsonl
 cp model.json model.orig
 printf ' ' >>model.json
-expect "swapped model rejected" 1 "$VERIFY" --key trainer.pub --artifact model.json model.intoto.jsonl
+expect_out "swapped model rejected" 1 '^FAIL  artifact model\.json sha256:[0-9a-f]{64} is not a subject of any verified statement$' "$VERIFY" --key trainer.pub --artifact model.json model.intoto.jsonl
 cp model.orig model.json
 
 # Datasets must match an input.
@@ -75,14 +75,14 @@ expect_err "changed dataset refused before the run" 1 "matches the data given" "
 [ -e m2.json ] && fail "command ran despite dataset mismatch" || pass "command not run"
 
 # Exit status and failures.
-expect "failing command: exit status kept" 3 "$ATTEST" run --key trainer.key --output none.txt --bundle fail.intoto.jsonl -- sh -c 'exit 3'
+expect_err "failing command: exit status kept" 3 '^attest: the command failed; missing outputs: none\.txt$' "$ATTEST" run --key trainer.key --output none.txt --bundle fail.intoto.jsonl -- sh -c 'exit 3'
 chk2() { jq -r .payload fail.intoto.jsonl | base64 -d | jq -r "$1"; }
 [ "$(chk2 .predicate.buildDefinition.internalParameters.exitStatus)" = 3 ] && pass "failure attested" || fail "failure not attested"
 [ "$(chk2 '.subject[0].name')" = _failed-run ] && pass "failed run subject" || fail "failed run subject"
 expect_err "command not found: 127, no attestation" 127 "no-such-cmd" "$ATTEST" run --key trainer.key --output x --bundle nf.intoto.jsonl -- no-such-cmd-xyz
 [ -e nf.intoto.jsonl ] && fail "attestation written for a command that never ran" || pass "no attestation for 127"
 expect_err "missing output after success" 3 "missing.bin" "$ATTEST" run --key trainer.key --output missing.bin --bundle m.intoto.jsonl -- true
-expect "usage: no command" 2 "$ATTEST" run --key trainer.key --output x
+expect_err "usage: no command" 2 '^attest: usage: attest run --key KEYREF ' "$ATTEST" run --key trainer.key --output x
 expect_err "usage: private params without commitments" 2 "needs --commitments" "$ATTEST" run --key trainer.key --output x --private-params private.params -- true
 # SPEC-OUT-3: private values never in argv, the file owner-only.
 expect_err "--private-param in argv refused" 2 "visible to every user.*--private-params FILE" \
@@ -111,7 +111,7 @@ expect_err "--tsa with dsse refused before the run" 2 "sigstore" "$ATTEST" run -
 expect_err "--tsa plain http to a remote host refused before the run" 2 "loopback" "$ATTEST" run \
 	--key trainer.key --format sigstore --tsa http://tsa.invalid/ --output o.txt -- sh -c 'touch ran-tsa'
 [ -e ran-tsa ] && fail "the command ran despite a bad --tsa" || pass "bad --tsa: the command did not run"
-expect "usage: bad --param" 2 "$ATTEST" run --key trainer.key --output x --param novalue -- true
+expect_err "usage: bad --param" 2 '^attest: --param: expected K=V with K at most 128 bytes, got "novalue"$' "$ATTEST" run --key trainer.key --output x --param novalue -- true
 
 # Signals: SIGTERM to attest reaches the child; status 128+15.
 rm -f sig.txt
@@ -201,7 +201,7 @@ expect_err "re-run over an untouched model/: exit 1 naming it" 1 \
 	"$ATTEST" run --key trainer.key --output rerun/model/ --bundle model.intoto.jsonl -- true
 [ "$(wc -l <model.intoto.jsonl)" = "$lines" ] && pass "untouched output: no bundle line written" ||
 	fail "untouched output: a bundle line was written"
-expect "untouched output to stdout: nothing written" 1 "$ATTEST" run --key trainer.key --output rerun/out.txt -- true
+expect_err "untouched output to stdout: nothing written" 1 '^attest: the command did not create or modify the output rerun/out\.txt; nothing signed ' "$ATTEST" run --key trainer.key --output rerun/out.txt -- true
 [ ! -s "$T/out" ] && pass "untouched output: stdout empty" || fail "untouched output: something signed to stdout"
 expect_err "two outputs, one untouched: only it is named" 1 "did not create or modify the output rerun/out.txt; nothing signed" \
 	"$ATTEST" run --key trainer.key --output rerun/model/ --output rerun/out.txt --bundle model.intoto.jsonl \

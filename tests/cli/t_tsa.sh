@@ -102,7 +102,7 @@ expect "verify --require-timestamp" 0 "$VERIFY" --key k.pub \
 expect_out "verify --json genTime" 0 '"timestamps"' "$VERIFY" --json \
 	--key k.pub --tsa-cert one/chain.pem ts.json
 expect_out "no --tsa-cert: not checked" 0 "not checked" "$VERIFY" --key k.pub ts.json
-expect "no --tsa-cert and --require-timestamp" 1 "$VERIFY" --key k.pub \
+expect_out "no --tsa-cert and --require-timestamp" 1 '^FAIL  ts\.json:1: no timestamp checked against --tsa-cert \(--require-timestamp\)$' "$VERIFY" --key k.pub \
 	--require-timestamp ts.json
 expect "sigstore-js accepts" 0 sjs "$T/ts.json" "$T/k.pub" --tsa-chain "$T/one/chain.pem"
 
@@ -111,7 +111,7 @@ expect "sign with TSA two" 0 "$ATTEST" sign --key k.key --format sigstore \
 	--tsa "http://127.0.0.1:$P2/" --bundle other-tsa.json st.json
 expect_out "other TSA rejected" 1 "not signed by a trusted TSA" "$VERIFY" \
 	--key k.pub --tsa-cert one/chain.pem other-tsa.json
-expect "sigstore-js rejects other TSA" 1 sjs "$T/other-tsa.json" "$T/k.pub" \
+expect_out "sigstore-js rejects other TSA" 1 '^FAIL: TIMESTAMP_ERROR: timestamp could not be verified$' sjs "$T/other-tsa.json" "$T/k.pub" \
 	--tsa-chain "$T/one/chain.pem"
 
 # Twin 2: a valid token grafted from another bundle (over another signature).
@@ -124,21 +124,22 @@ jq --slurpfile b ts2.json '.verificationMaterial.timestampVerificationData =
 expect "graft: signature still valid without --tsa-cert" 0 "$VERIFY" --key k.pub graft.json
 expect_out "grafted token rejected" 1 "not over this signature" "$VERIFY" \
 	--key k.pub --tsa-cert one/chain.pem graft.json
-expect "sigstore-js rejects grafted token" 1 sjs "$T/graft.json" "$T/k.pub" \
+expect_out "sigstore-js rejects grafted token" 1 '^FAIL: TIMESTAMP_ERROR: timestamp could not be verified$' sjs "$T/graft.json" "$T/k.pub" \
 	--tsa-chain "$T/one/chain.pem"
 
 # Twin 3: a garbage token, and one of two timestamps bad.
 jq '.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp = "AAEC"' \
 	ts.json >garbage.json
-expect "garbage token rejected" 1 "$VERIFY" --key k.pub --tsa-cert one/chain.pem garbage.json
-jq --slurpfile b other-tsa.json '.verificationMaterial.timestampVerificationData.rfc3161Timestamps +=
+expect_out "garbage token rejected" 1 '^FAIL  garbage\.json: timestamp: not a TimeStampResp: ' "$VERIFY" --key k.pub --tsa-cert one/chain.pem garbage.json
+# The second token is from the trusted TSA, only over another signature.
+jq --slurpfile b ts2.json '.verificationMaterial.timestampVerificationData.rfc3161Timestamps +=
 	$b[0].verificationMaterial.timestampVerificationData.rfc3161Timestamps' ts.json >two.json
-expect "every timestamp must verify" 1 "$VERIFY" --key k.pub --tsa-cert one/chain.pem two.json
+expect_out "every timestamp must verify" 1 '^FAIL  two\.json: timestamp: not over this signature \(imprint is not its SHA-256\)$' "$VERIFY" --key k.pub --tsa-cert one/chain.pem two.json
 
 # No timestamp at all.
 expect "sign without --tsa" 0 "$ATTEST" sign --key k.key --format sigstore --bundle plain.json st.json
 expect "untimestamped passes" 0 "$VERIFY" --key k.pub --tsa-cert one/chain.pem plain.json
-expect "untimestamped --require-timestamp" 1 "$VERIFY" --key k.pub \
+expect_out "untimestamped --require-timestamp" 1 '^FAIL  plain\.json:1: no timestamp checked against --tsa-cert \(--require-timestamp\)$' "$VERIFY" --key k.pub \
 	--tsa-cert one/chain.pem --require-timestamp plain.json
 
 # Signing errors.
@@ -170,6 +171,6 @@ expect_err "--tsa loopback spelled as 0x7f000001 is loopback" 3 "timestamp autho
 	--key k.key --format sigstore --tsa "http://0x7f000001:$P1/" --bundle down.json st.json
 expect_err "--tsa http://127.0.0.1.nip.io: not loopback" 2 "loopback" "$ATTEST" sign \
 	--key k.key --format sigstore --tsa "http://127.0.0.1.nip.io/" st.json
-expect "--tsa-cert unreadable: exit 3" 3 "$VERIFY" --key k.pub --tsa-cert nope.pem ts.json
+expect_err "--tsa-cert unreadable: exit 3" 3 '^verify: nope\.pem: No such file or directory$' "$VERIFY" --key k.pub --tsa-cert nope.pem ts.json
 
 summary
