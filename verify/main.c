@@ -169,7 +169,7 @@ stdout_checked(int status)
 {
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return status;
-	fprintf(stderr, "verify: cannot write standard output\n");
+	verify_print(stderr, "verify: cannot write standard output\n");
 	return status == EXIT_PASS ? EXIT_UNDECIDED : status;
 }
 

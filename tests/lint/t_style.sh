@@ -99,8 +99,10 @@ for f in $print_files; do
 		/(^|[^A-Za-z0-9_])(printf|fprintf|vprintf|vfprintf|puts|fputs|putchar|putc|fputc|fwrite|perror)[[:space:]]*\(/ {
 			if (!((f ":" fn) in ok))
 				printf "%s:%d:%s: %s\n", f, NR, fn, $0
-		}' "$f")"
+		}' "$f")
+"
 done
+hits=$(echo "$hits" | grep -v '^$' || true)
 [ -z "$hits" ] && ok "verify and attest print lines only through verify_print / attest_print" ||
 	{ bad "direct printing outside the print functions"; echo "$hits"; }
 
