@@ -29,7 +29,7 @@ draw(void *arg, unsigned long long units, unsigned long long bytes,
 	rate = elapsed > 0 ? (double)bytes / elapsed : 0;
 	eta = rate > 0 ? (double)(bytes_total - bytes) / rate : 0;
 	/* The carriage return redraws the line; the rest is escaped. */
-	fputc('\r', stderr);
+	(void)fputc('\r', stderr);
 	attest_print(
 	    stderr, "%s: %llu/%llu files, %.1f/%.1f GB, %.2f GB/s, ETA %.0fs  ",
 	    p->what, units, units_total, (double)bytes / 1e9,
