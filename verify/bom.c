@@ -704,14 +704,15 @@ sink(const struct policy_view *v, void *arg, struct err *e)
 		dynbuf_clear(&d);
 	}
 	if (rc == 0)
-		fprintf(stderr, "verify: %s of %s (%s under %s)%s%s\n",
-			strcmp(o->format, "cyclonedx") == 0 ? "BOM" : "report",
-			v->artifact_name,
-			jsonio_str(v->report, "result")
-			    ? jsonio_str(v->report, "result")
-			    : "undecided",
-			v->p->path, o->out ? " written to " : "",
-			o->out ? o->out : "");
+		verify_print(stderr, "verify: %s of %s (%s under %s)%s%s\n",
+			     strcmp(o->format, "cyclonedx") == 0 ? "BOM"
+								 : "report",
+			     v->artifact_name,
+			     jsonio_str(v->report, "result")
+				 ? jsonio_str(v->report, "result")
+				 : "undecided",
+			     v->p->path, o->out ? " written to " : "",
+			     o->out ? o->out : "");
 	json_decref(bom);
 	json_decref(st);
 	json_decref(att);

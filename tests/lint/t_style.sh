@@ -80,6 +80,8 @@ attest/main.c:opt_help
 verify/main.c:usage
 attest/main.c:usage
 verify/cmd_report.c:emit_json
+verify/bom.c:split
+verify/bom.c:emit
 attest/cmd_key.c:key_public_cmd
 attest/cmd_key.c:put_pem
 attest/progress.c:draw
@@ -88,6 +90,8 @@ attest/progress.c:progress_done
 # verify_print, attest_print: they are the print functions.
 # opt_help, usage: --help text from static strings and option tables.
 # emit_json: a JSON document written whole (JSON_ENSURE_ASCII), not a line.
+# bom.c split: verify bom --help text; emit: the BOM, HTML or Markdown
+# document written whole (its own escaping, spec/bom.md), not a line.
 # key_public_cmd, put_pem: PEM file contents written to standard output.
 # progress.c: the bare \r and \033[K that redraw the progress line on a TTY.
 print_files=$(echo "$files" | grep -E '^(verify|attest)/[^/]*\.c$')
