@@ -51,7 +51,7 @@ eval_metric_name_ok(const char *s)
 int
 eval_metrics_check(const json_t *m, const char *src, struct err *e)
 {
-	char shown[64];
+	char shown[64], num[64];
 	const char *key;
 	json_t *v;
 
@@ -81,6 +81,13 @@ eval_metrics_check(const json_t *m, const char *src, struct err *e)
 			return err_set(e, EXIT_REJECTED,
 				       "%s: metric \"%s\" is not finite", src,
 				       shown);
+		/* SPEC-EVAL-1 keeps 15 digits: DBL_MAX rounds to inf. */
+		snprintf(num, sizeof(num), "%.15g", json_number_value(v));
+		if (!isfinite(strtod(num, NULL)))
+			return err_set(e, EXIT_REJECTED,
+				       "%s: metric \"%s\" overflows when "
+				       "rounded to 15 digits",
+				       src, shown);
 	}
 	return 0;
 }
@@ -90,7 +97,7 @@ eval_metrics_check(const json_t *m, const char *src, struct err *e)
  * statement carries, so attest and verify compare the same numbers.
  */
 static int
-normalise(json_t *m, const char *path, struct err *e)
+normalise(json_t *m, struct err *e)
 {
 	char buf[64];
 	const char *key;
@@ -101,11 +108,6 @@ normalise(json_t *m, const char *path, struct err *e)
 	{
 		snprintf(buf, sizeof(buf), "%.15g", json_number_value(v));
 		d = strtod(buf, NULL);
-		if (!isfinite(d))
-			return err_set(e, EXIT_REJECTED,
-				       "%s: metric \"%s\" overflows when "
-				       "rounded to 15 digits",
-				       path, key);
 		if (jsonio_set(m, key, json_real(d), e) != 0)
 			return -EXIT_UNDECIDED;
 	}
@@ -127,7 +129,7 @@ eval_metrics_load(json_t **out, const char *path, struct err *e)
 	if (rc == 0)
 		rc = eval_metrics_check(m, path, e);
 	if (rc == 0)
-		rc = normalise(m, path, e);
+		rc = normalise(m, e);
 	free(text);
 	if (rc != 0) {
 		json_decref(m);
