@@ -59,6 +59,14 @@ jsonio_str(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+const char *
+jsonio_str_or(const json_t *obj, const char *key, const char *dflt)
+{
+	const char *s = jsonio_str(obj, key);
+
+	return s != NULL ? s : dflt;
+}
+
 int
 jsonio_only_keys(const json_t *obj, const char *const *allowed, const char *src,
 		 struct err *e)

@@ -37,6 +37,9 @@ int jsonio_dump(char **out, size_t *len, const json_t *v, size_t flags,
 /* The string member key of obj, or NULL when absent or not a string. */
 const char *jsonio_str(const json_t *obj, const char *key);
 
+/* jsonio_str, or dflt when that is NULL. */
+const char *jsonio_str_or(const json_t *obj, const char *key, const char *dflt);
+
 /*
  * Checks that every key of obj is in the NULL-terminated list allowed;
  * otherwise EXIT_REJECTED naming the key and src.

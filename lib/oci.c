@@ -940,9 +940,7 @@ registry_error(char *out, size_t cap, const struct http_resp *r)
 	if (jsonio_str(first, "code") != NULL) {
 		text_escape(code, sizeof(code), jsonio_str(first, "code"));
 		text_escape(msg, sizeof(msg),
-			    jsonio_str(first, "message")
-				? jsonio_str(first, "message")
-				: "");
+			    jsonio_str_or(first, "message", ""));
 		snprintf(out, cap, " (%s: %s)", code, msg);
 	}
 	json_decref(j);

@@ -268,16 +268,14 @@ add_dataset(struct bom *b, const struct evidence_item *it)
 	if (json_is_true(json_object_get(p, "pii")))
 		app(sens, json_string("pii"));
 	data = json_pack("{s:s, s:s}", "type", "dataset", "name",
-			 jsonio_str(p, "name") ? jsonio_str(p, "name")
-					       : "(unnamed)");
+			 jsonio_str_or(p, "name", "(unnamed)"));
 	if (jsonio_str(p, "classification") != NULL)
 		set(data, "classification",
 		    json_string(jsonio_str(p, "classification")));
 	set(data, "sensitiveData", sens);
-	c = json_pack(
-	    "{s:s, s:s, s:s, s:o, s:[o]}", "type", "data", "bom-ref", ref,
-	    "name", jsonio_str(p, "name") ? jsonio_str(p, "name") : "(unnamed)",
-	    "hashes", hashes(sub), "data", data);
+	c = json_pack("{s:s, s:s, s:s, s:o, s:[o]}", "type", "data", "bom-ref",
+		      ref, "name", jsonio_str_or(p, "name", "(unnamed)"),
+		      "hashes", hashes(sub), "data", data);
 	if (jsonio_str(p, "version") != NULL)
 		set(c, "version", json_string(jsonio_str(p, "version")));
 	if (jsonio_str(p, "license") != NULL)
@@ -385,9 +383,8 @@ add_base(struct bom *b, const json_t *dep, const struct evidence_item *it)
 	}
 	c = json_pack("{s:s, s:s, s:s, s:o}", "type", "machine-learning-model",
 		      "bom-ref", ref, "name",
-		      jsonio_str(dep, "name") ? jsonio_str(dep, "name")
-					      : "base model",
-		      "hashes", hashes(digest));
+		      jsonio_str_or(dep, "name", "base model"), "hashes",
+		      hashes(digest));
 	prop(props, "mlattest:role", "base-model");
 	prop_from(props, it);
 	/* The intake review of the base model, when one counted. */
@@ -500,7 +497,7 @@ add_evaluation(struct bom *b, const struct evidence_item *it)
 		size_t n = strlen(slice);
 		snprintf(slice + n, sizeof(slice) - n, "%s%s: %s",
 			 n ? "; " : "", role ? role : "dataset",
-			 jsonio_str(d, "name") ? jsonio_str(d, "name") : "?");
+			 jsonio_str_or(d, "name", "?"));
 		ref = dataset_ref(b, json_object_get(d, "digest"));
 		(void)ref;
 	}
@@ -538,9 +535,8 @@ add_approval(struct bom *b, const struct evidence_item *it, size_t n)
 	APPROVAL_PROP("stage", jsonio_str(it->pred, "stage"));
 	APPROVAL_PROP("decision", jsonio_str(it->pred, "decision"));
 	APPROVAL_PROP("approvedOn", jsonio_str(it->pred, "approvedOn"));
-	APPROVAL_PROP("expiresOn", jsonio_str(it->pred, "expiresOn")
-				       ? jsonio_str(it->pred, "expiresOn")
-				       : "never");
+	APPROVAL_PROP("expiresOn",
+		      jsonio_str_or(it->pred, "expiresOn", "never"));
 	APPROVAL_PROP("attestation", it->sha256);
 #undef APPROVAL_PROP
 }
@@ -704,15 +700,12 @@ sink(const struct policy_view *v, void *arg, struct err *e)
 		dynbuf_clear(&d);
 	}
 	if (rc == 0)
-		verify_print(stderr, "verify: %s of %s (%s under %s)%s%s\n",
-			     strcmp(o->format, "cyclonedx") == 0 ? "BOM"
-								 : "report",
-			     v->artifact_name,
-			     jsonio_str(v->report, "result")
-				 ? jsonio_str(v->report, "result")
-				 : "undecided",
-			     v->p->path, o->out ? " written to " : "",
-			     o->out ? o->out : "");
+		verify_print(
+		    stderr, "verify: %s of %s (%s under %s)%s%s\n",
+		    strcmp(o->format, "cyclonedx") == 0 ? "BOM" : "report",
+		    v->artifact_name,
+		    jsonio_str_or(v->report, "result", "undecided"), v->p->path,
+		    o->out ? " written to " : "", o->out ? o->out : "");
 	json_decref(bom);
 	json_decref(st);
 	json_decref(att);

@@ -579,8 +579,7 @@ check_datasets(struct pctx *c)
 			continue;
 		ndata++;
 		text_escape(shown, sizeof(shown),
-			    jsonio_str(dep, "name") ? jsonio_str(dep, "name")
-						    : "(unnamed)");
+			    jsonio_str_or(dep, "name", "(unnamed)"));
 		/* SPEC-POL-11: no digest names no data; say so. */
 		if (!digestset_has_acceptable(json_object_get(dep, "digest"))) {
 			if (c->p->has_dataset)
@@ -736,10 +735,9 @@ overlap(const struct pctx *c, const struct evidence_item *it, char *why,
 			/* SPEC-POL-11: no digest, no proof of disjointness. */
 			if (!digestset_has_acceptable(
 				json_object_get(t, "digest"))) {
-				text_escape(shown, sizeof(shown),
-					    jsonio_str(t, "name")
-						? jsonio_str(t, "name")
-						: "(unnamed)");
+				text_escape(
+				    shown, sizeof(shown),
+				    jsonio_str_or(t, "name", "(unnamed)"));
 				snprintf(why, cap,
 					 "training input %s has no digest, so "
 					 "held-out data cannot be shown",

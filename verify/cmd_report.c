@@ -562,12 +562,10 @@ link_att(struct report *r, size_t i, struct err *e)
 	     rc == 0 && is_type(a, PRED_EVALUATION) && j < json_array_size(ds);
 	     j++) {
 		rd = json_array_get(ds, j);
-		rc = link_rd(
-		    r, i, rd, 0, 0,
-		    jsonio_str(json_object_get(rd, "annotations"), "role")
-			? jsonio_str(json_object_get(rd, "annotations"), "role")
-			: "eval-dataset",
-		    e);
+		rc = link_rd(r, i, rd, 0, 0,
+			     jsonio_str_or(json_object_get(rd, "annotations"),
+					   "role", "eval-dataset"),
+			     e);
 	}
 	return rc;
 }

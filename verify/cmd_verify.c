@@ -197,13 +197,12 @@ subject_list(const struct statement *st)
 
 	for (i = 0; i < json_array_size(subs); i++) {
 		const json_t *s = json_array_get(subs, i);
-		if (jsonio_append(
-			out,
-			json_pack("{s:s, s:O}", "name",
-				  jsonio_str(s, "name") ? jsonio_str(s, "name")
-							: "",
-				  "digest", json_object_get(s, "digest")),
-			NULL) != 0) {
+		if (jsonio_append(out,
+				  json_pack("{s:s, s:O}", "name",
+					    jsonio_str_or(s, "name", ""),
+					    "digest",
+					    json_object_get(s, "digest")),
+				  NULL) != 0) {
 			json_decref(out);
 			return NULL;
 		}

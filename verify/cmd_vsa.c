@@ -105,13 +105,10 @@ check_claim(const struct statement *st, const struct artifact *a,
 		return rc;
 	if (!artifact_in_statement(a, st)) {
 		text_escape(name, sizeof(name),
-			    jsonio_str(sub, "name") ? jsonio_str(sub, "name")
-						    : "_");
-		text_escape(
-		    shown, sizeof(shown),
-		    jsonio_str(json_object_get(sub, "digest"), "sha256")
-			? jsonio_str(json_object_get(sub, "digest"), "sha256")
-			: "(none)");
+			    jsonio_str_or(sub, "name", "_"));
+		text_escape(shown, sizeof(shown),
+			    jsonio_str_or(json_object_get(sub, "digest"),
+					  "sha256", "(none)"));
 		return err_set(e, EXIT_REJECTED,
 			       "%s: the VSA is about %s (sha256:%s), not %s "
 			       "(%s)",
@@ -128,18 +125,11 @@ say_pass(const struct statement *st, const struct key *signer, const char *src)
 	const json_t *pred = statement_predicate(st);
 	char uri[300], pol[300], when[64];
 
-	text_escape(uri, sizeof(uri),
-		    jsonio_str(pred, "resourceUri")
-			? jsonio_str(pred, "resourceUri")
-			: "_");
+	text_escape(uri, sizeof(uri), jsonio_str_or(pred, "resourceUri", "_"));
 	text_escape(pol, sizeof(pol),
-		    jsonio_str(json_object_get(pred, "policy"), "uri")
-			? jsonio_str(json_object_get(pred, "policy"), "uri")
-			: "_");
+		    jsonio_str_or(json_object_get(pred, "policy"), "uri", "_"));
 	text_escape(when, sizeof(when),
-		    jsonio_str(pred, "timeVerified")
-			? jsonio_str(pred, "timeVerified")
-			: "_");
+		    jsonio_str_or(pred, "timeVerified", "_"));
 	verify_print(
 	    stdout,
 	    "PASS  %s  verificationResult PASSED for %s under policy %s "

@@ -231,16 +231,13 @@ rules(struct page *pg, const json_t *report)
 			    json_array_get(json_object_get(r, "evidence"), j);
 			n += (size_t)snprintf(
 			    ev + n, n < sizeof(ev) ? sizeof(ev) - n : 0, "%s%s",
-			    n ? ", " : "",
-			    jsonio_str(x, "source") ? jsonio_str(x, "source")
-						    : "?");
+			    n ? ", " : "", jsonio_str_or(x, "source", "?"));
 			if (n >= sizeof(ev))
 				break;
 		}
 		snprintf(atlas, sizeof(atlas), "%s %s",
-			 jsonio_str(atl, "id") ? jsonio_str(atl, "id") : "",
-			 jsonio_str(atl, "name") ? jsonio_str(atl, "name")
-						 : "");
+			 jsonio_str_or(atl, "id", ""),
+			 jsonio_str_or(atl, "name", ""));
 		cells[0] = jsonio_str(r, "id");
 		cells[1] = jsonio_str(r, "outcome");
 		cells[2] = ev;
@@ -296,7 +293,7 @@ dot_source(const json_t *bom)
 	json_array_foreach(json_object_get(bom, "components"), i, c)
 	{
 		snprintf(label, sizeof(label), "%s: %s", kind(c),
-			 jsonio_str(c, "name") ? jsonio_str(c, "name") : "?");
+			 jsonio_str_or(c, "name", "?"));
 		putf(f, "  n%zu [label=", i);
 		dot_label(f, label);
 		put(f, "];\n");
@@ -304,7 +301,7 @@ dot_source(const json_t *bom)
 	json_array_foreach(json_object_get(bom, "services"), i, c)
 	{
 		snprintf(label, sizeof(label), "builder: %s",
-			 jsonio_str(c, "name") ? jsonio_str(c, "name") : "?");
+			 jsonio_str_or(c, "name", "?"));
 		putf(f, "  s%zu [shape=ellipse, label=", i);
 		dot_label(f, label);
 		put(f, "];\n");

@@ -71,12 +71,8 @@ overlap_test(char *why, size_t cap, const json_t *ev,
 	const char *alg = digestset_shared(ed, td);
 	enum inside in = INSIDE_NO;
 
-	text_escape(en, sizeof(en),
-		    jsonio_str(ev, "name") ? jsonio_str(ev, "name")
-					   : "(unnamed)");
-	text_escape(tn, sizeof(tn),
-		    jsonio_str(tr, "name") ? jsonio_str(tr, "name")
-					   : "(unnamed)");
+	text_escape(en, sizeof(en), jsonio_str_or(ev, "name", "(unnamed)"));
+	text_escape(tn, sizeof(tn), jsonio_str_or(tr, "name", "(unnamed)"));
 	if (alg != NULL) {
 		snprintf(why, cap,
 			 "eval dataset %s is a training input: it shares its "

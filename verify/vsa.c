@@ -96,13 +96,10 @@ vsa_check_verdict(const struct statement *st, const char *src, struct err *e)
 		return 0;
 	text_escape(res, sizeof(res), result ? result : "(missing)");
 	text_escape(uri, sizeof(uri),
-		    jsonio_str(pred, "resourceUri")
-			? jsonio_str(pred, "resourceUri")
-			: "(no resourceUri)");
+		    jsonio_str_or(pred, "resourceUri", "(no resourceUri)"));
 	text_escape(pol, sizeof(pol),
-		    jsonio_str(json_object_get(pred, "policy"), "uri")
-			? jsonio_str(json_object_get(pred, "policy"), "uri")
-			: "(no policy uri)");
+		    jsonio_str_or(json_object_get(pred, "policy"), "uri",
+				  "(no policy uri)"));
 	return err_set(e, EXIT_REJECTED,
 		       "%s: VSA verificationResult %s, not PASSED: the gate "
 		       "did not admit %s under policy %s",
