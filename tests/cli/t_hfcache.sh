@@ -133,6 +133,10 @@ expect_err "verify vsa without the option" 1 "symbolic link refused.*--follow-li
 printf 'x' >>"$R3/blobs/$(sha256sum "$R3/snapshots/$REV/model.safetensors" | cut -c1-64)"
 expect_out "gate: a changed blob denies" 1 "FAIL +training.provenance" \
 	"$VERIFY" policy --policy pol.json --bundle g.jsonl --follow-links-within "$R3" "$R3/snapshots/$REV"
+expect_out "verify --artifact: a changed blob is not the subject" 1 "^FAIL +artifact .*is not a subject" \
+	"$VERIFY" --key k.pub --follow-links-within "$R3" --artifact "$R3/snapshots/$REV" g-run.jsonl
+expect_out "verify vsa: a changed blob is not the VSA's model" 1 "^FAIL .*the VSA is about" \
+	"$VERIFY" vsa --key gate.pub --follow-links-within "$R3" --artifact "$R3/snapshots/$REV" snap.vsa.json
 
 # Tampered twins: a blob changed, a link pointed at another blob.
 cp -r hub bad
