@@ -5,7 +5,7 @@
  */
 #include "fuzz/fuzz.h"
 
-#include "lib/digest.h"
+#include "lib/manifest.h"
 
 static void
 check_roots(const struct digest_manifest *m)
