@@ -10,6 +10,7 @@
 
 #include "attest/attest.h"
 #include "attest/progress.h"
+#include "attest/slice.h"
 #include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/bundle.h"
@@ -44,6 +45,7 @@ enum {
 	OPT_FROM_MANIFEST,
 	OPT_LINKS_WITHIN,
 	OPT_SHARD_OF,
+	OPT_SHARDS,
 	OPT_OUT,
 	OPT_MERGE,
 	OPT_FORCE,
@@ -86,8 +88,12 @@ static const struct opt_def dataset_opts[] = {
 
 static const struct opt_def manifest_opts[] = {
     {OPT_OUT, "out", 'o', "FILE", "manifest file to write (required)"},
-    {OPT_SHARD_OF, "shard-of", 0, "I/N",
-     "hash only slice I of N (0 <= I < N) into a partial manifest"},
+    {OPT_SHARD_OF, "shard-of", 0, "I/N|auto",
+     "hash only slice I of N (0 <= I < N) into a partial manifest, or the "
+     "slice of this Slurm array task or Kubernetes Indexed Job pod"},
+    {OPT_SHARDS, "shards", 0, "N",
+     "with --shard-of auto: the slice count (a Kubernetes Job's "
+     "completions)"},
     {OPT_MERGE, "merge", 0, NULL,
      "merge the partial manifests given as arguments"},
     {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
@@ -105,7 +111,8 @@ static const struct opt_def manifest_opts[] = {
 	"[--allow-symlinks] [--follow-links-within DIR]\n       "              \
 	"[--from-manifest FILE] PATH..."
 #define MANIFEST_SYNOPSIS                                                      \
-	"attest manifest [--shard-of I/N] [-j N] --out FILE PATH\n"            \
+	"attest manifest [--shard-of I/N|auto [--shards N]] [-j N] --out "     \
+	"FILE PATH\n"                                                          \
 	"       attest manifest --merge --out FILE PART..."
 
 struct dataset_opts {
@@ -455,24 +462,11 @@ out:
 	return rc == 0 ? EXIT_PASS : attest_fail(&e);
 }
 
-static int
-parse_slice(struct digest_opts *d, const char *s, struct err *e)
+/* The scheduler's variables: only the program reads the environment. */
+static const char *
+sched_env(const char *name)
 {
-	const char *slash = strchr(s, '/');
-	char head[32];
-	long i, n;
-
-	if (slash == NULL || (size_t)(slash - s) >= sizeof(head))
-		return err_set(e, EXIT_USAGE, "--shard-of: expected I/N");
-	memcpy(head, s, (size_t)(slash - s));
-	head[slash - s] = '\0';
-	if (opt_long(&n, slash + 1, 1, DIGEST_MAX_SLICES, "--shard-of N", e) !=
-		0 ||
-	    opt_long(&i, head, 0, n - 1, "--shard-of I", e) != 0)
-		return -EXIT_USAGE;
-	d->slice_index = (unsigned)i;
-	d->slice_count = (unsigned)n;
-	return 0;
+	return getenv(name);
 }
 
 static int
@@ -517,11 +511,12 @@ cmd_manifest(int argc, char **argv)
 	struct digest_opts d = DIGEST_OPTS_INIT;
 	struct digest_manifest *m = NULL;
 	char **args = calloc((size_t)argc, sizeof(char *));
-	const char *out = NULL, *val;
+	const char *out = NULL, *slice = NULL, *val;
 	struct err e = ERR_INIT;
 	struct progress p;
 	struct opt_iter it;
 	size_t nargs = 0;
+	long shards = 0;
 	int id, rc, merge = 0;
 
 	if (args == NULL)
@@ -543,7 +538,10 @@ cmd_manifest(int argc, char **argv)
 		} else if (id == OPT_OUT) {
 			out = val;
 		} else if (id == OPT_SHARD_OF) {
-			rc = parse_slice(&d, val, &e);
+			slice = val;
+		} else if (id == OPT_SHARDS) {
+			rc = opt_long(&shards, val, 1, DIGEST_MAX_SLICES,
+				      "--shards", &e);
 			if (rc != 0)
 				break;
 		} else if (id == OPT_MERGE) {
@@ -554,6 +552,12 @@ cmd_manifest(int argc, char **argv)
 	}
 	if (rc == 0 && (out == NULL || nargs == 0 || (!merge && nargs != 1)))
 		rc = err_set(&e, EXIT_USAGE, "usage: %s", MANIFEST_SYNOPSIS);
+	if (rc == 0 && shards != 0 && slice == NULL)
+		rc = err_set(&e, EXIT_USAGE,
+			     "--shards goes with --shard-of auto");
+	if (rc == 0 && slice != NULL)
+		rc = slice_parse(&d.slice_index, &d.slice_count, slice, shards,
+				 sched_env, &e);
 	if (rc == 0 && merge) {
 		rc = merge_parts(out, args, nargs, &e);
 	} else if (rc == 0) {
