@@ -786,6 +786,8 @@ digest_manifest_load(struct digest_manifest **out, const char *path,
 	if (rc == 0)
 		rc = digest_manifest_from_json(out, (const char *)buf, len,
 					       shown, e);
+	if (rc == 0)
+		text_escape((*out)->source, sizeof((*out)->source), path);
 	free(buf);
 	return rc;
 }
@@ -819,52 +821,88 @@ missing_slices(const unsigned char *seen, size_t n, struct err *e)
 		       have, n, nm > 1 ? "s" : "", miss, opt);
 }
 
+/* A part as the user named it: its file, else its place in the list. */
+static const char *
+part_name(char *buf, size_t cap, const struct digest_manifest *p, size_t i)
+{
+	if (p->source[0] != '\0')
+		return p->source;
+	(void)snprintf(buf, cap, "part %zu", i + 1);
+	return buf;
+}
+
+/* SPEC-SCALE-3: every part is a slice of one tree, each slice once. */
+static int
+merge_part_check(const struct digest_manifest *const *parts, size_t i,
+		 size_t *seen, struct err *e)
+{
+	const struct digest_manifest *p = parts[i], *p0 = parts[0];
+	char a[32], b[32];
+	const char *name = part_name(a, sizeof(a), p, i);
+
+	if (!p->partial)
+		return err_set(e, EXIT_REJECTED,
+			       "%s is not a slice (made without --shard-of)",
+			       name);
+	if (p->slice_count != p0->slice_count)
+		return err_set(e, EXIT_REJECTED,
+			       "%s is slice %u/%u; %s is of %u slices", name,
+			       p->slice_index + 1, p->slice_count,
+			       part_name(b, sizeof(b), p0, 0), p0->slice_count);
+	if (p->shard_size != p0->shard_size ||
+	    p->tree_files != p0->tree_files ||
+	    p->tree_bytes != p0->tree_bytes ||
+	    memcmp(p->listing, p0->listing, 32) != 0)
+		return err_set(e, EXIT_REJECTED,
+			       "%s is of another tree or method than %s", name,
+			       part_name(b, sizeof(b), p0, 0));
+	if (seen[p->slice_index] != 0)
+		return err_set(
+		    e, EXIT_REJECTED,
+		    "%s and %s are both slice %u/%u (hashed with --shard-of "
+		    "%u/%u)",
+		    part_name(b, sizeof(b), parts[seen[p->slice_index] - 1],
+			      seen[p->slice_index] - 1),
+		    name, p->slice_index + 1, p->slice_count, p->slice_index,
+		    p->slice_count);
+	seen[p->slice_index] = i + 1;
+	return 0;
+}
+
 static int
 merge_check(const struct digest_manifest *const *parts, size_t n, size_t *total,
 	    size_t *nshards, size_t *names_len, struct err *e)
 {
-	const struct digest_manifest *p, *p0 = parts[0];
-	size_t want = p0->partial && p0->slice_count > n ? p0->slice_count : n;
-	unsigned char *seen = calloc(want, 1);
-	size_t i, j;
+	const struct digest_manifest *p0 = parts[0];
+	size_t want = p0->partial ? p0->slice_count : 1;
+	size_t *seen = calloc(want, sizeof(*seen));
+	unsigned char *have = calloc(want, 1);
+	size_t i, j, got = 0;
 	int rc = 0;
 
-	if (seen == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	if (seen == NULL || have == NULL)
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 	for (i = 0; i < n && rc == 0; i++) {
-		p = parts[i];
-		if (!p->partial || p->slice_count != want)
-			rc = err_set(e, EXIT_REJECTED,
-				     "part %zu is not one of "
-				     "%zu slices",
-				     i + 1, want);
-		else if (p->shard_size != p0->shard_size ||
-			 p->tree_files != p0->tree_files ||
-			 p->tree_bytes != p0->tree_bytes ||
-			 memcmp(p->listing, p0->listing, 32) != 0)
-			rc = err_set(e, EXIT_REJECTED,
-				     "part %zu is of another "
-				     "tree or method than part 1",
-				     i + 1);
-		else if (seen[p->slice_index]++)
-			rc = err_set(e, EXIT_REJECTED,
-				     "slice %u/%zu given "
-				     "twice",
-				     p->slice_index, n);
-		*total += p->n;
-		*nshards += p->nshards;
-		for (j = 0; j < p->n; j++)
-			*names_len += p->v[j].path_len + 1;
+		rc = merge_part_check(parts, i, seen, e);
+		if (rc != 0)
+			break;
+		have[parts[i]->slice_index] = 1;
+		got++;
+		*total += parts[i]->n;
+		*nshards += parts[i]->nshards;
+		for (j = 0; j < parts[i]->n; j++)
+			*names_len += parts[i]->v[j].path_len + 1;
 	}
-	if (rc == 0 && n < want)
-		rc = missing_slices(seen, want, e);
-	/* n distinct slices below n: every slice is there exactly once. */
+	if (rc == 0 && got < want)
+		rc = missing_slices(have, want, e);
+	/* want distinct slices of want: every slice is there exactly once. */
 	if (rc == 0 && *total != p0->tree_files)
 		rc = err_set(e, EXIT_REJECTED,
 			     "the parts hold %zu files, the "
 			     "tree %llu",
 			     *total, (unsigned long long)p0->tree_files);
 	free(seen);
+	free(have);
 	return rc;
 }
 

@@ -20,6 +20,8 @@ struct entry {
 	unsigned char sha[32];
 };
 
+#define MANIFEST_SOURCE_MAX 256
+
 struct digest_manifest {
 	struct entry *v;
 	size_t n;
@@ -32,6 +34,8 @@ struct digest_manifest {
 	unsigned slice_index, slice_count;
 	uint64_t tree_files, tree_bytes;
 	unsigned char listing[32];
+	/* The file it was loaded from, escaped for messages; "" when built. */
+	char source[MANIFEST_SOURCE_MAX];
 };
 
 static inline uint64_t

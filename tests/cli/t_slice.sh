@@ -23,9 +23,14 @@ same slurm2.json hand2.json && pass "Slurm task 2 of 0-3 is slice 2/4" || fail "
 same slurm2.json hand1.json && fail "twin: task 2 equals slice 1/4" || pass "twin: task 2 is not slice 1/4"
 expect "the four Slurm parts merge" 0 "$ATTEST" manifest --merge --out m.json slurm3.json slurm0.json slurm2.json slurm1.json
 same m.json full.json && pass "merged Slurm parts equal the single run" || fail "merged Slurm parts differ"
-expect_err "a merge with a part given twice is refused" 1 'given twice' \
+expect_err "a merge with a part given twice is refused" 1 '^attest: slurm0\.json and slurm0\.json are both slice 1/4 \(hashed with --shard-of 0/4\)$' \
 	"$ATTEST" manifest --merge --out m2.json slurm0.json slurm0.json slurm2.json slurm1.json
 [ ! -e m2.json ] && pass "nothing written after the refused merge" || fail "m2.json written"
+"$ATTEST" manifest --shard-of 1/3 --out third1.json tree
+expect_err "a merge with a slice of another count names both" 1 '^attest: third1\.json is slice 2/3; slurm0\.json is of 4 slices$' \
+	"$ATTEST" manifest --merge --out m2.json slurm0.json third1.json slurm2.json slurm3.json
+expect_err "a whole manifest in a merge is named" 1 '^attest: full\.json is not a slice \(made without --shard-of\)$' \
+	"$ATTEST" manifest --merge --out m2.json slurm0.json full.json slurm2.json slurm3.json
 
 expect "Slurm: MIN/COUNT without MAX" 0 S SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_COUNT=4 \
 	"$ATTEST" manifest --shard-of auto --out c.json tree

@@ -656,7 +656,7 @@ START_TEST(test_merge_rejects)
 	struct digest_opts o = DIGEST_OPTS_INIT;
 	struct digest_manifest *p[3] = {NULL}, *other = NULL, *out = NULL;
 	struct digest_manifest *swapped = NULL;
-	const struct digest_manifest *set[3];
+	const struct digest_manifest *set[3], *set4[4];
 	struct err e = ERR_INIT;
 	char *d = make_tree(), *json;
 	unsigned char r[32];
@@ -682,7 +682,38 @@ START_TEST(test_merge_rejects)
 	set[0] = p[0], set[1] = p[0], set[2] = p[1];
 	ck_assert_int_eq(digest_manifest_merge(&out, set, 3, &e),
 			 -EXIT_REJECTED);
-	ck_assert_msg(strstr(e.msg, "twice"), "%s", e.msg);
+	ck_assert_str_eq(e.msg, "part 1 and part 2 are both slice 1/3 (hashed "
+				"with --shard-of 0/3)");
+	/* more parts than slices: the repeat is named, not the count */
+	set4[0] = p[0], set4[1] = p[1], set4[2] = p[2], set4[3] = p[1];
+	ck_assert_int_eq(digest_manifest_merge(&out, set4, 4, &e),
+			 -EXIT_REJECTED);
+	ck_assert_str_eq(e.msg, "part 2 and part 4 are both slice 2/3 (hashed "
+				"with --shard-of 1/3)");
+	/* its twin: the three distinct slices merge */
+	ck_assert_msg(digest_manifest_merge(&out, set4, 3, &e) == 0, "%s",
+		      e.msg);
+	digest_manifest_free(out);
+	/* a whole manifest is no slice */
+	o.slice_count = 0;
+	o.slice_index = 0;
+	ck_assert(run(&other, d, &o, &e) == 0);
+	set[0] = p[0], set[1] = other, set[2] = p[1];
+	ck_assert_int_eq(digest_manifest_merge(&out, set, 3, &e),
+			 -EXIT_REJECTED);
+	ck_assert_str_eq(e.msg, "part 2 is not a slice (made without "
+				"--shard-of)");
+	digest_manifest_free(other);
+	/* a slice of another count */
+	o.slice_count = 2;
+	o.slice_index = 1;
+	ck_assert(run(&other, d, &o, &e) == 0);
+	set[0] = p[0], set[1] = other, set[2] = p[1];
+	ck_assert_int_eq(digest_manifest_merge(&out, set, 3, &e),
+			 -EXIT_REJECTED);
+	ck_assert_str_eq(e.msg, "part 2 is slice 2/2; part 1 is of 3 slices");
+	digest_manifest_free(other);
+	o.slice_count = 3;
 	/* a part from a different tree */
 	mkstr(d, "d0/f00.bin", "changed length");
 	o.slice_index = 1;
