@@ -1351,44 +1351,21 @@ outputs(struct pctx *c, const struct policy_opts *o, struct jsonout *jo,
 	return rc;
 }
 
-/* Bundle files, then registries; one subject index over all of them. */
+/* Bundle files, then registries (SPEC-VER-1 for every entry). */
 static int
 load_evidence(struct evidence *ev, const struct policy_opts *o,
 	      const struct keyset *ks, struct err *e)
 {
-	struct oci_opts oo = OCI_OPTS_INIT;
-	struct oci_ref ref;
-	size_t i;
-	int rc = 0;
+	struct evidence_sources src;
 
-	oo.auth = getenv(OCI_AUTH_ENV);
-	memset(ev, 0, sizeof(*ev));
-	oo.insecure = o->insecure;
-	for (i = 0; rc == 0 && i < o->nbundles; i++) {
-		struct bundle *b = NULL;
-		rc = bundle_read(&b, o->bundles[i], e);
-		if (rc == 0)
-			rc = evidence_add_bundle(ev, b, ks, e);
-		bundle_free(b);
-	}
-	for (i = 0; rc == 0 && i < o->nfroms; i++) {
-		struct bundle *b = NULL;
-		rc = oci_ref_parse(&ref, o->froms[i], e);
-		if (rc == 0 && o->insecure && !ref.loopback)
-			rc = err_set(e, EXIT_USAGE,
-				     "--insecure is only allowed for loopback "
-				     "registries");
-		if (rc == 0)
-			rc = oci_fetch(&b, o->froms[i], &oo, e);
-		if (rc == 0)
-			rc = evidence_add_bundle(ev, b, ks, e);
-		bundle_free(b);
-	}
-	if (rc == 0)
-		rc = evidence_finish(ev, e);
-	if (rc != 0)
-		evidence_free(ev);
-	return rc;
+	memset(&src, 0, sizeof(src));
+	src.bundles = o->bundles;
+	src.nbundles = o->nbundles;
+	src.froms = o->froms;
+	src.nfroms = o->nfroms;
+	src.insecure = o->insecure;
+	src.auth = getenv(OCI_AUTH_ENV);
+	return evidence_load_sources(ev, &src, ks, e);
 }
 
 int

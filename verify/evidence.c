@@ -11,53 +11,162 @@
 #include "lib/dynbuf.h"
 #include "lib/hash.h"
 #include "lib/hex.h"
+#include "lib/oci.h"
 
 /*
  * SPEC-POL-2: marks every key of ks that verifies some signature of env.
  * A signature is checked first under the keys its keyid names; when one
  * of them verifies, no other key can (keys with equal ids are one key).
+ * Returns the index of the first key that signed, or -1.
  */
 static int
 mark_signers(unsigned char *signed_by, const struct keyset *ks,
 	     const struct dsse_envelope *env)
 {
 	size_t n = keyset_count(ks), i;
-	int signers[EVIDENCE_MAX_KEYS], any = 0;
+	int signers[EVIDENCE_MAX_KEYS], first = -1;
 
 	if (n > EVIDENCE_MAX_KEYS)
 		n = EVIDENCE_MAX_KEYS;
 	keyset_count_signers(ks, env, signers);
 	for (i = 0; i < n; i++) {
 		signed_by[i] = (unsigned char)signers[i];
-		any |= signers[i];
+		if (signers[i] && first < 0)
+			first = (int)i;
 	}
-	return any;
+	return first;
+}
+
+static int
+key_index(const struct keyset *ks, const struct key *k)
+{
+	size_t i;
+
+	for (i = 0; i < keyset_count(ks); i++)
+		if (keyset_get(ks, i) == k)
+			return (int)i;
+	return -1;
+}
+
+static void
+check_signers(struct evidence_check *out, const struct bundle_entry *ent,
+	      const struct keyset *ks, enum evidence_mode mode)
+{
+	const struct key *k = NULL;
+	int first;
+
+	if (mode == EVIDENCE_FIRST_SIGNER) {
+		if (keyset_verify_envelope(&k, ks, ent->env, ent->src,
+					   &out->err) != 0)
+			return;
+		first = key_index(ks, k);
+		if (first >= 0 && first < EVIDENCE_MAX_KEYS)
+			out->signed_by[first] = 1;
+	} else {
+		first = mark_signers(out->signed_by, ks, ent->env);
+		if (first < 0) {
+			err_set(&out->err, EXIT_REJECTED,
+				"%s: no signature verifies under a trusted "
+				"key",
+				ent->src);
+			return;
+		}
+		k = keyset_get(ks, (size_t)first);
+	}
+	out->signer.by = EVIDENCE_BY_KEY;
+	out->signer.key = first;
+	out->signer.k = k;
+}
+
+int
+evidence_check_entry(struct evidence_check *out, struct statement **st,
+		     const struct bundle_entry *ent, const struct keyset *ks,
+		     enum evidence_mode mode)
+{
+	const unsigned char *body;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	*st = NULL;
+	out->state = EVIDENCE_REJECTED;
+	if (ent->env == NULL) {
+		out->why = EVIDENCE_WHY_DECODE;
+		out->err = ent->error;
+		return 0;
+	}
+	if (ks != NULL) {
+		check_signers(out, ent, ks, mode);
+		if (out->signer.by == EVIDENCE_BY_NONE) {
+			out->state = EVIDENCE_NOT_COUNTED;
+			out->why = EVIDENCE_WHY_NO_KEY;
+			return 0;
+		}
+	}
+	/* SPEC-VER-1: payloadType, then parse the verified bytes. */
+	if (strcmp(dsse_payload_type(ent->env), DSSE_INTOTO_TYPE) != 0) {
+		out->why = EVIDENCE_WHY_PAYLOAD_TYPE;
+		err_set(&out->err, EXIT_REJECTED, "%s: payloadType is not %s",
+			ent->src, DSSE_INTOTO_TYPE);
+		return 0;
+	}
+	body = dsse_payload(ent->env, &len);
+	if (statement_parse(st, body, len, ent->src, &out->err) != 0) {
+		out->why = EVIDENCE_WHY_STATEMENT;
+		*st = NULL;
+		return 0;
+	}
+	out->state = ks != NULL ? EVIDENCE_VERIFIED : EVIDENCE_UNCHECKED;
+	return 0;
+}
+
+static int
+add_entry(struct evidence *ev, const struct bundle_entry *ent,
+	  const struct evidence_check *chk, struct err *e)
+{
+	struct evidence_entry *en;
+	unsigned char d[SHA256_LEN];
+
+	if (dynarr_reserve((void **)&ev->entries, &ev->capentries,
+			   ev->nentries + 1, sizeof(*ev->entries),
+			   SIZE_MAX / sizeof(*ev->entries)) != 0)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	en = &ev->entries[ev->nentries++];
+	memset(en, 0, sizeof(*en));
+	snprintf(en->src, sizeof(en->src), "%s", ent->src);
+	hash_sha256(d, ent->raw, ent->rawlen, NULL);
+	hex_encode(en->sha256, d, SHA256_LEN);
+	en->state = chk->state;
+	en->why = chk->why;
+	en->signer = chk->signer;
+	en->item = ev->n;
+	if (chk->state != EVIDENCE_VERIFIED)
+		snprintf(en->reason, sizeof(en->reason), "%s", chk->err.msg);
+	return 0;
 }
 
 static int
 add_item(struct evidence *ev, const struct bundle_entry *ent,
 	 const struct keyset *ks, struct err *e)
 {
+	struct evidence_check chk;
 	struct evidence_item it;
-	const unsigned char *body;
-	unsigned char d[SHA256_LEN];
-	size_t len;
 
 	memset(&it, 0, sizeof(it));
-	if (!mark_signers(it.signed_by, ks, ent->env)) {
+	evidence_check_entry(&chk, &it.st, ent, ks, EVIDENCE_ALL_SIGNERS);
+	if (add_entry(ev, ent, &chk, e) != 0) {
+		statement_free(it.st);
+		return -EXIT_UNDECIDED;
+	}
+	if (chk.state == EVIDENCE_NOT_COUNTED)
 		ev->unverified++;
+	if (chk.state != EVIDENCE_VERIFIED) {
+		ev->malformed += chk.state == EVIDENCE_REJECTED;
 		return 0;
 	}
-	/* SPEC-VER-1: payloadType, then parse the verified bytes. */
-	body = dsse_payload(ent->env, &len);
-	if (strcmp(dsse_payload_type(ent->env), DSSE_INTOTO_TYPE) != 0 ||
-	    statement_parse(&it.st, body, len, ent->src, NULL) != 0) {
-		ev->malformed++;
-		return 0;
-	}
+	memcpy(it.signed_by, chk.signed_by, sizeof(it.signed_by));
 	snprintf(it.src, sizeof(it.src), "%s", ent->src);
-	hash_sha256(d, ent->raw, ent->rawlen, NULL);
-	hex_encode(it.sha256, d, SHA256_LEN);
+	memcpy(it.sha256, ev->entries[ev->nentries - 1].sha256,
+	       sizeof(it.sha256));
 	it.type = statement_predicate_type(it.st);
 	it.pred = statement_predicate(it.st);
 	if (dynarr_reserve((void **)&ev->items, &ev->cap, ev->n + 1,
@@ -221,12 +330,8 @@ evidence_add_bundle(struct evidence *ev, const struct bundle *b,
 		return err_set(e, EXIT_USAGE, "more than %d keys",
 			       EVIDENCE_MAX_KEYS);
 	for (j = 0; rc == 0 && j < bundle_count(b); j++) {
-		const struct bundle_entry *ent = bundle_get(b, j);
 		ev->total++;
-		if (ent->env == NULL)
-			ev->malformed++;
-		else
-			rc = add_item(ev, ent, ks, e);
+		rc = add_item(ev, bundle_get(b, j), ks, e);
 	}
 	return rc;
 }
@@ -241,13 +346,51 @@ int
 evidence_load(struct evidence *ev, const char *const *bundles, size_t n,
 	      const struct keyset *ks, struct err *e)
 {
+	struct evidence_sources src;
+
+	memset(&src, 0, sizeof(src));
+	src.bundles = bundles;
+	src.nbundles = n;
+	return evidence_load_sources(ev, &src, ks, e);
+}
+
+int
+evidence_fetch(struct bundle **out, const char *ref, int insecure,
+	       const char *auth, struct err *e)
+{
+	struct oci_opts oo = OCI_OPTS_INIT;
+	struct oci_ref parsed;
+	int rc;
+
+	*out = NULL;
+	oo.auth = auth;
+	oo.insecure = insecure;
+	rc = oci_ref_parse(&parsed, ref, e);
+	if (rc == 0 && insecure && !parsed.loopback)
+		rc = err_set(e, EXIT_USAGE,
+			     "--insecure is only allowed for loopback "
+			     "registries");
+	if (rc == 0)
+		rc = oci_fetch(out, ref, &oo, e);
+	return rc;
+}
+
+/* Bundle files, then registries; one subject index over all of them. */
+int
+evidence_load_sources(struct evidence *ev, const struct evidence_sources *src,
+		      const struct keyset *ks, struct err *e)
+{
 	size_t i;
 	int rc = 0;
 
 	memset(ev, 0, sizeof(*ev));
-	for (i = 0; rc == 0 && i < n; i++) {
+	for (i = 0; rc == 0 && i < src->nbundles + src->nfroms; i++) {
 		struct bundle *b = NULL;
-		rc = bundle_read(&b, bundles[i], e);
+		if (i < src->nbundles)
+			rc = bundle_read(&b, src->bundles[i], e);
+		else
+			rc = evidence_fetch(&b, src->froms[i - src->nbundles],
+					    src->insecure, src->auth, e);
 		if (rc == 0)
 			rc = evidence_add_bundle(ev, b, ks, e);
 		bundle_free(b);
@@ -270,6 +413,7 @@ evidence_free(struct evidence *ev)
 		free((char *)ev->index[i].key);
 	free(ev->index);
 	free(ev->items);
+	free(ev->entries);
 	memset(ev, 0, sizeof(*ev));
 }
 

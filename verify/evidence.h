@@ -1,9 +1,12 @@
 /*
- * Evidence: every attestation of the given bundles, checked against a set
- * of named trusted keys. An item's statement is parsed only after one of
- * its signatures verified over the PAE under a trusted key, and it
- * remembers which keys those were; callers decide which keys count for
- * which role. Items that verify under no key are kept only as counts.
+ * Evidence: the one loader of attestations for every verify command.
+ * Bundles and registries (--from) are read into entries; each entry is
+ * checked by one sequence (SPEC-VER-1: decoded, signature over the PAE
+ * under a trusted key, payloadType, then the statement parsed from the
+ * verified bytes) and ends in one state: verified (and by whom), rejected
+ * (and why), or not counted (no trusted key signed it, and why).
+ * Verified entries become items with their parsed statement; callers
+ * decide which keys count for which role.
  */
 #ifndef MLATTEST_VERIFY_EVIDENCE_H
 #define MLATTEST_VERIFY_EVIDENCE_H
@@ -16,6 +19,63 @@
 #include "lib/statement.h"
 
 #define EVIDENCE_MAX_KEYS 64
+
+/* What one entry came to. */
+enum evidence_state {
+	EVIDENCE_VERIFIED,    /* signed by a trusted key; statement parsed */
+	EVIDENCE_UNCHECKED,   /* no keys given: parsed, signature unchecked */
+	EVIDENCE_REJECTED,    /* malformed: see why and err */
+	EVIDENCE_NOT_COUNTED, /* well formed, but no trusted key signed it */
+};
+
+/* Why an entry is rejected or not counted (EVIDENCE_WHY_NONE when not). */
+enum evidence_why {
+	EVIDENCE_WHY_NONE,
+	EVIDENCE_WHY_DECODE,	   /* not a DSSE envelope or bundle entry */
+	EVIDENCE_WHY_NO_KEY,	   /* no signature verifies under a key */
+	EVIDENCE_WHY_PAYLOAD_TYPE, /* payloadType is not in-toto's */
+	EVIDENCE_WHY_STATEMENT,	   /* not an in-toto Statement v1 */
+};
+
+/*
+ * Who vouched for a verified entry. Today a key of the trusted set; a
+ * keyless identity (certificate subject and issuer) or a transparency
+ * log inclusion is a further kind with its own fields, so callers switch
+ * on by and never assume a key.
+ */
+enum evidence_by { EVIDENCE_BY_NONE, EVIDENCE_BY_KEY };
+
+struct evidence_signer {
+	enum evidence_by by;
+	int key;		/* EVIDENCE_BY_KEY: index into the keyset */
+	const struct key *k;	/* that key (borrowed from the keyset) */
+};
+
+/* How many signatures to check per entry. */
+enum evidence_mode {
+	EVIDENCE_ALL_SIGNERS,  /* mark every key that signed (k-of-n) */
+	EVIDENCE_FIRST_SIGNER, /* stop at the first key that verifies */
+};
+
+/* The result of checking one entry (evidence_check_entry). */
+struct evidence_check {
+	enum evidence_state state;
+	enum evidence_why why;
+	struct err err; /* the one-line reason, "src: ...", and its class */
+	struct evidence_signer signer; /* first signer when verified */
+	unsigned char signed_by[EVIDENCE_MAX_KEYS]; /* ALL_SIGNERS mode */
+};
+
+/* Every entry read, in order, with its state. */
+struct evidence_entry {
+	char src[256];	 /* "file:line" */
+	char sha256[65]; /* hex digest of the entry's bytes */
+	enum evidence_state state;
+	enum evidence_why why;
+	char reason[ERR_MSG_MAX]; /* "" when verified */
+	struct evidence_signer signer;
+	size_t item; /* index into items when verified */
+};
 
 struct evidence_item {
 	char src[256];	      /* "file:line" */
@@ -32,14 +92,47 @@ struct evidence_slot {
 };
 
 struct evidence {
-	struct evidence_item *items;
+	struct evidence_item *items; /* the verified entries */
 	size_t n, cap;
+	struct evidence_entry *entries; /* every entry read */
+	size_t nentries, capentries;
 	struct evidence_slot *index; /* open addressing, nindex slots */
 	size_t nindex;
 	size_t total;	   /* entries read, good or bad */
 	size_t unverified; /* entries no trusted key signed */
 	size_t malformed;  /* entries that did not parse */
 };
+
+/*
+ * SPEC-VER-1, the one "verify one entry" sequence: decode error, then the
+ * signatures under ks (NULL: not checked, state EVIDENCE_UNCHECKED), then
+ * payloadType, then the statement parsed from the verified bytes into
+ * *st (NULL unless verified or unchecked; the caller frees it). At most
+ * EVIDENCE_MAX_KEYS keys. Fills out and returns 0; never fails.
+ */
+struct bundle_entry;
+int evidence_check_entry(struct evidence_check *out, struct statement **st,
+			 const struct bundle_entry *ent,
+			 const struct keyset *ks, enum evidence_mode mode);
+
+/* Where evidence comes from: bundle files, then registry references. */
+struct evidence_sources {
+	const char *const *bundles;
+	size_t nbundles;
+	const char *const *froms; /* REGISTRY/REPO@sha256:HEX */
+	size_t nfroms;
+	int insecure;	  /* plain http, loopback registries only */
+	const char *auth; /* registry credentials (OCI_AUTH_ENV), or NULL */
+};
+
+/*
+ * Reads every source in order and checks each entry under ks (all
+ * signers); one subject index over all of them. Fails when a source
+ * cannot be read or fetched, or --insecure names a remote registry.
+ */
+int evidence_load_sources(struct evidence *ev,
+			  const struct evidence_sources *src,
+			  const struct keyset *ks, struct err *e);
 
 /*
  * Reads each bundle and keeps the items that verify under at least one key
@@ -58,6 +151,13 @@ int evidence_load(struct evidence *ev, const char *const *bundles, size_t n,
 struct bundle;
 int evidence_add_bundle(struct evidence *ev, const struct bundle *b,
 			const struct keyset *ks, struct err *e);
+
+/*
+ * Fetches the attestations of a registry reference (parsed first, so a
+ * bad reference is a usage error before any request) into *out.
+ */
+int evidence_fetch(struct bundle **out, const char *ref, int insecure,
+		   const char *auth, struct err *e);
 
 /* Builds the subject index; evidence_load calls it itself. */
 int evidence_finish(struct evidence *ev, struct err *e);
