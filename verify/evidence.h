@@ -47,8 +47,8 @@ enum evidence_by { EVIDENCE_BY_NONE, EVIDENCE_BY_KEY };
 
 struct evidence_signer {
 	enum evidence_by by;
-	int key;		/* EVIDENCE_BY_KEY: index into the keyset */
-	const struct key *k;	/* that key (borrowed from the keyset) */
+	int key;	     /* EVIDENCE_BY_KEY: index into the keyset */
+	const struct key *k; /* that key (borrowed from the keyset) */
 };
 
 /* How many signatures to check per entry. */

@@ -1,0 +1,1114 @@
+/*
+ * The policy rules (spec/policy.md): one function per section of the
+ * policy, listed in rules_table. See rules.h for how to add one.
+ */
+#include "verify/rules.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys/tpmquote.h"
+#include "lib/digestset.h"
+#include "lib/ids.h"
+#include "lib/jsonio.h"
+#include "lib/text.h"
+#include "predicates/approval.h"
+#include "predicates/dataset.h"
+#include "predicates/evaluation.h"
+#include "predicates/types.h"
+#include "verify/artifact.h"
+#include "verify/overlap.h"
+
+#define CLOCK_SKEW 300
+
+struct verdict *
+verdict_new(struct rules_run *c, const char *id, const char *atlas,
+	    const char *threat)
+{
+	struct verdict *r;
+
+	if (c->nverdicts == RULES_MAX_VERDICTS) {
+		/* More verdicts than room: never admit on a partial list. */
+		c->incomplete = 1;
+		r = &c->spare;
+		json_decref(r->evidence);
+	} else
+		r = &c->verdicts[c->nverdicts++];
+
+	r->id = id;
+	r->atlas = atlas;
+	r->threat = threat;
+	r->outcome = RULE_PASS;
+	r->reason[0] = '\0';
+	r->evidence = json_array();
+	return r;
+}
+
+/* Records a failure; the first reason is kept, later ones counted. */
+void
+verdict_fail(struct verdict *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->outcome == RULE_FAIL)
+		return;
+	r->outcome = RULE_FAIL;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+}
+
+static json_t *
+signer_names(const struct rules_run *c, const struct evidence_item *it,
+	     const struct signers *role)
+{
+	json_t *names = json_array();
+	size_t i;
+
+	for (i = 0; i < role->n; i++)
+		if (it->signed_by[role->idx[i]] &&
+		    jsonio_append(names,
+				  json_string(policy_key_name(
+				      c->p, (size_t)role->idx[i])),
+				  NULL) != 0) {
+			json_decref(names);
+			return NULL;
+		}
+	return names;
+}
+
+void
+verdict_use(struct rules_run *c, struct verdict *r,
+	    const struct evidence_item *it, const struct signers *role)
+{
+	/* SPEC-STM-5: evidence that cannot be recorded leaves the verdict
+	 * undecided, never an admit on less than the truth. */
+	if (jsonio_append(r->evidence,
+			  json_pack("{s:s, s:s, s:o}", "source", it->src,
+				    "sha256", it->sha256, "signers",
+				    signer_names(c, it, role)),
+			  NULL) != 0)
+		c->incomplete = 1;
+	c->used[it - c->ev->items] = 1;
+}
+
+/* The policy names of the keys of role (NULL: any key) that signed it. */
+static const char *
+key_names(char *buf, size_t cap, const struct rules_run *c,
+	  const struct evidence_item *it, const struct signers *role)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < c->p->nkeys && used < cap; i++) {
+		size_t j, in = role == NULL;
+		for (j = 0; role != NULL && j < role->n; j++)
+			in |= role->idx[j] == (int)i;
+		if (!in || !it->signed_by[i])
+			continue;
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 used ? ", " : "",
+					 policy_key_name(c->p, i));
+	}
+	return buf;
+}
+
+/* SPEC-POL-12: keeps the first reason a rule did not count it. */
+void
+rules_pass_by(struct rules_run *c, const struct evidence_item *it,
+	      const char *fmt, ...)
+{
+	char *w = c->why[it - c->ev->items];
+	va_list ap;
+
+	if (w[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w, sizeof(c->why[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* SPEC-POL-5: used attestations must be younger than maxAge and not
+ * from the future. Returns NULL when fresh, else why not. */
+static const char *
+staleness(const struct rules_run *c, const char *when)
+{
+	time_t t;
+
+	if (when == NULL || ids_parse_rfc3339(&t, when) != 0)
+		return c->p->max_age > 0 ? "carries no valid time" : NULL;
+	if (t > c->now + CLOCK_SKEW)
+		return "is dated in the future";
+	if (c->p->max_age > 0 && c->now - t > c->p->max_age)
+		return "is older than maxAge";
+	return NULL;
+}
+
+static const char *
+dig_get(const json_t *obj, const char *a, const char *b, const char *d)
+{
+	return jsonio_str(json_object_get(json_object_get(obj, a), b), d);
+}
+
+/* SPEC-POL-2: statements of type, about the artifact, by the role. */
+static int
+is_role_claim(const struct evidence_item *it, const char *type,
+	      const struct signers *role, const json_t *about)
+{
+	return strcmp(it->type, type) == 0 &&
+	       evidence_signed_by_any(it, role->idx, role->n) &&
+	       (about == NULL || evidence_about(it, about));
+}
+
+/*
+ * SPEC-VER-7: for a model no training provenance is about, the nearest
+ * output of one (same name) and which of its files differ. "" when the
+ * artifact is a digest or nothing is near.
+ */
+static void
+nearest_training(const struct rules_run *c, char *buf, size_t cap)
+{
+	struct artifact a;
+	struct artifact_source *srcs = calloc(c->ev->n + 1, sizeof(*srcs));
+	char(*bundles)[256] = calloc(c->ev->n + 1, sizeof(*bundles));
+	struct err e = ERR_INIT;
+	json_t *near = NULL;
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	memset(&a, 0, sizeof(a));
+	if (srcs == NULL || bundles == NULL ||
+	    strncmp(c->artifact_name, "sha256:", 7) == 0 ||
+	    artifact_open(&a, c->artifact_name, 0, c->links_within, &e) != 0)
+		goto out;
+	for (i = 0; i < c->ev->n; i++) {
+		const struct evidence_item *it = &c->ev->items[i];
+		char *colon;
+		if (!is_role_claim(it, PRED_SLSA_PROVENANCE,
+				   &c->p->training_signers, NULL))
+			continue;
+		/* src is "bundle:line"; manifestRef files lie beside it. */
+		snprintf(bundles[n], sizeof(bundles[n]), "%s", it->src);
+		colon = strrchr(bundles[n], ':');
+		if (colon != NULL)
+			*colon = '\0';
+		srcs[n].st = it->st;
+		srcs[n].src = it->src;
+		srcs[n].bundle = bundles[n];
+		n++;
+	}
+	if (artifact_nearest(&near, &a, srcs, n, &e) == 0 && near != NULL)
+		artifact_nearest_summary(buf, cap, &a, near);
+	json_decref(near);
+out:
+	artifact_clear(&a);
+	free(srcs);
+	free(bundles);
+}
+
+/* ---- training ---- */
+
+static int
+dep_is_data(const json_t *dep)
+{
+	const char *role =
+	    jsonio_str(json_object_get(dep, "annotations"), "role");
+
+	return role != NULL &&
+	       (strcmp(role, "dataset") == 0 || strcmp(role, "input") == 0);
+}
+
+static void
+check_builder(struct rules_run *c, struct verdict *r,
+	      const struct evidence_item *it)
+{
+	const char *id = dig_get(it->pred, "runDetails", "builder", "id");
+	size_t i;
+
+	if (c->p->builder_ids == NULL)
+		return;
+	for (i = 0; id != NULL && i < json_array_size(c->p->builder_ids); i++)
+		if (strcmp(
+			json_string_value(json_array_get(c->p->builder_ids, i)),
+			id) == 0)
+			return;
+	verdict_fail(r, "%s: builder id is not one the policy allows", it->src);
+}
+
+static void
+check_success(const struct rules_run *c, struct verdict *r,
+	      const struct evidence_item *it)
+{
+	const json_t *st = json_object_get(
+	    json_object_get(json_object_get(it->pred, "buildDefinition"),
+			    "internalParameters"),
+	    "exitStatus");
+
+	if (!c->p->require_success)
+		return;
+	if (!json_is_integer(st) || json_integer_value(st) != 0)
+		verdict_fail(r,
+			     "%s: the training run did not succeed (exit "
+			     "status %s)",
+			     it->src,
+			     json_is_integer(st) ? "non-zero" : "missing");
+}
+
+/* SPEC-POL-7: the run's TPM quote binds its subjects and host state. */
+static void
+check_quote(const struct rules_run *c, struct verdict *r,
+	    const struct evidence_item *it)
+{
+	const json_t *bd = json_object_get(it->pred, "buildDefinition");
+	const json_t *quote = json_object_get(
+	    json_object_get(bd, "internalParameters"), "tpmQuote");
+	struct err e = ERR_INIT;
+
+	if (quote == NULL) {
+		verdict_fail(r, "%s: the training run carries no TPM quote",
+			     it->src);
+		return;
+	}
+	if (tpmquote_verify(quote, statement_json(it->st), c->p->pcrs,
+			    c->p->ak_ks, &e) != 0)
+		verdict_fail(r, "%s: %s", it->src, e.msg);
+}
+
+static const json_t *
+deps_of(const struct evidence_item *it)
+{
+	return json_object_get(json_object_get(it->pred, "buildDefinition"),
+			       "resolvedDependencies");
+}
+
+static void
+check_training(struct rules_run *c)
+{
+	size_t *list = NULL, nl, li;
+	struct verdict *prov, *builder, *success, *tpm = NULL;
+	size_t j, found = 0;
+
+	prov = verdict_new(c, "training.provenance", "AML.T0010.003",
+			   "AI supply chain compromise: model");
+	builder = verdict_new(c, "training.builder", "AML.T0010",
+			      "AI supply chain compromise");
+	success = verdict_new(c, "training.success", "AML.T0010.003",
+			      "AI supply chain compromise: model");
+	if (c->p->require_tpm_quote)
+		tpm = verdict_new(c, "training.tpm-quote", "AML.T0010",
+				  "AI supply chain compromise (training host)");
+	nl = evidence_about_list(c->ev, c->artifact, &list);
+	for (li = 0; li < nl; li++) {
+		const struct evidence_item *it = &c->ev->items[list[li]];
+		const char *why;
+		if (!is_role_claim(it, PRED_SLSA_PROVENANCE,
+				   &c->p->training_signers, c->artifact))
+			continue;
+		why = staleness(c, dig_get(it->pred, "runDetails", "metadata",
+					   "finishedOn"));
+		if (why != NULL) {
+			verdict_fail(prov, "%s: training provenance %s",
+				     it->src, why);
+			rules_pass_by(c, it, "training provenance %s", why);
+			continue;
+		}
+		found++;
+		c->nprov++;
+		verdict_use(c, prov, it, &c->p->training_signers);
+		check_builder(c, builder, it);
+		check_success(c, success, it);
+		if (tpm != NULL) {
+			check_quote(c, tpm, it);
+			verdict_use(c, tpm, it, &c->p->training_signers);
+		}
+		verdict_use(c, builder, it, &c->p->training_signers);
+		verdict_use(c, success, it, &c->p->training_signers);
+		for (j = 0; j < json_array_size(deps_of(it)); j++)
+			if (jsonio_append(
+				c->train_deps,
+				json_incref(json_array_get(deps_of(it), j)),
+				NULL) != 0)
+				c->incomplete = 1;
+	}
+	free(list);
+	list = NULL;
+	if (found == 0 && prov->outcome != RULE_FAIL) {
+		char near[400];
+		nearest_training(c, near, sizeof(near));
+		verdict_fail(prov,
+			     "no training provenance for %s signed by a "
+			     "training key%s%s",
+			     c->artifact_name, near[0] ? "; " : "", near);
+	}
+	if (found == 0) {
+		builder->outcome = success->outcome = RULE_FAIL;
+		snprintf(builder->reason, sizeof(builder->reason),
+			 "no training provenance to check");
+		snprintf(success->reason, sizeof(success->reason),
+			 "no training provenance to check");
+		if (tpm != NULL)
+			verdict_fail(tpm, "no training provenance to check");
+	}
+}
+
+/* ---- datasets ---- */
+
+static int
+license_ok(const struct rules_run *c, const char *lic, char *why, size_t cap)
+{
+	if (lic == NULL) {
+		snprintf(why, cap, "has no licence");
+		return !c->p->require_license;
+	}
+	if (c->p->deny_licenses != NULL &&
+	    pred_in_list_json(lic, c->p->deny_licenses)) {
+		snprintf(why, cap, "licence is denied by the policy");
+		return 0;
+	}
+	if (c->p->allow_licenses != NULL &&
+	    !pred_in_list_json(lic, c->p->allow_licenses)) {
+		snprintf(why, cap, "licence is not in allowLicenses");
+		return 0;
+	}
+	return 1;
+}
+
+static int
+names_tree(const json_t *rd)
+{
+	const char *n = jsonio_str(rd, "name");
+
+	return n != NULL && n[0] != '\0' && n[strlen(n) - 1] == '/';
+}
+
+/* SPEC-DIG-4: a subject of it names digest with file names bound. */
+static int
+about_named(const struct evidence_item *it, const json_t *digest, int tree)
+{
+	const json_t *subs = statement_subjects(it->st);
+	size_t i;
+
+	for (i = 0; i < json_array_size(subs); i++)
+		if (digestset_match_tree(
+			json_object_get(json_array_get(subs, i), "digest"),
+			digest, tree))
+			return 1;
+	return 0;
+}
+
+/*
+ * Checks the dataset attestations that name dep; returns how many. *weak:
+ * one that matched only by a digest that binds no file names.
+ */
+static size_t
+check_dep(struct rules_run *c, const json_t *dep, struct verdict *att,
+	  struct verdict *cls, struct verdict *lic,
+	  const struct evidence_item **weak)
+{
+	size_t *list = NULL, nl, li;
+	const json_t *digest = json_object_get(dep, "digest");
+	const char *name = jsonio_str(dep, "name");
+	char why[128], shown[200];
+	size_t n = 0;
+
+	text_escape(shown, sizeof(shown), name ? name : "(unnamed)");
+	*weak = NULL;
+	/* A dependency without a digest names no data: nothing matches. */
+	if (!digestset_has_acceptable(digest))
+		return 0;
+	nl = evidence_about_list(c->ev, digest, &list);
+	for (li = 0; li < nl; li++) {
+		const struct evidence_item *it = &c->ev->items[list[li]];
+		const char *k, *stale;
+		if (!is_role_claim(it, PRED_DATASET, &c->p->dataset_signers,
+				   digest) ||
+		    pred_dataset_check(it->pred, it->src, NULL) != 0)
+			continue;
+		if (!about_named(it, digest, names_tree(dep))) {
+			*weak = it;
+			continue;
+		}
+		stale = staleness(c, jsonio_str(it->pred, "attestedOn"));
+		if (stale != NULL) {
+			verdict_fail(att, "%s: dataset attestation %s", it->src,
+				     stale);
+			rules_pass_by(c, it, "dataset attestation %s", stale);
+			continue;
+		}
+		n++;
+		verdict_use(c, att, it, &c->p->dataset_signers);
+		k = jsonio_str(it->pred, "classification");
+		if (c->p->allow_classifications != NULL &&
+		    (k == NULL ||
+		     !pred_in_list_json(k, c->p->allow_classifications)))
+			verdict_fail(cls,
+				     "%s: classification \"%s\" is not "
+				     "allowed (%s)",
+				     shown, k ? k : "unset", it->src);
+		else
+			verdict_use(c, cls, it, &c->p->dataset_signers);
+		if (!license_ok(c, jsonio_str(it->pred, "license"), why,
+				sizeof(why)))
+			verdict_fail(lic, "%s: %s (%s)", shown, why, it->src);
+		else
+			verdict_use(c, lic, it, &c->p->dataset_signers);
+	}
+	free(list);
+	list = NULL;
+	return n;
+}
+
+static void
+check_datasets(struct rules_run *c)
+{
+	const struct evidence_item *weak;
+	struct verdict *att, *cls, *lic;
+	char shown[200];
+	size_t i, ndata = 0;
+
+	att = verdict_new(c, "dataset.attested", "AML.T0020",
+			  "poison training data");
+	cls = verdict_new(c, "dataset.classification", "AML.T0057",
+			  "AI data leakage");
+	lic = verdict_new(c, "dataset.license", "AML.T0010.002",
+			  "AI supply chain compromise: data");
+	if (!c->p->has_training) {
+		const char *why = "the policy has no training section, so no "
+				  "dataset is linked to the model";
+		att->outcome = cls->outcome = lic->outcome = RULE_UNDECIDED;
+		snprintf(att->reason, sizeof(att->reason), "%s", why);
+		snprintf(cls->reason, sizeof(cls->reason), "%s", why);
+		snprintf(lic->reason, sizeof(lic->reason), "%s", why);
+		return;
+	}
+	if (c->nprov == 0) {
+		const char *why = "no training provenance, so its datasets "
+				  "cannot be checked";
+		verdict_fail(att, "%s", why);
+		verdict_fail(cls, "%s", why);
+		verdict_fail(lic, "%s", why);
+		return;
+	}
+	for (i = 0; i < json_array_size(c->train_deps); i++) {
+		const json_t *dep = json_array_get(c->train_deps, i);
+		if (!dep_is_data(dep))
+			continue;
+		ndata++;
+		text_escape(shown, sizeof(shown),
+			    jsonio_str_or(dep, "name", "(unnamed)"));
+		/* SPEC-POL-11: no digest names no data; say so. */
+		if (!digestset_has_acceptable(json_object_get(dep, "digest"))) {
+			if (c->p->has_dataset)
+				verdict_fail(
+				    att,
+				    "training input %s has no digest, so "
+				    "no dataset attestation can name it",
+				    shown);
+			continue;
+		}
+		if (check_dep(c, dep, att, cls, lic, &weak) == 0 &&
+		    c->p->require_attested_datasets) {
+			if (weak != NULL)
+				verdict_fail(
+				    att,
+				    "training input %s has no dataset "
+				    "attestation signed by a dataset "
+				    "key: %s shares only a digest that "
+				    "binds no file names (an OMS root)",
+				    shown, weak->src);
+			else
+				verdict_fail(
+				    att,
+				    "training input %s has no dataset "
+				    "attestation signed by a dataset key",
+				    shown);
+		}
+	}
+	/* SPEC-POL-4: a run that declares no data cannot show it used
+	 * attested data. */
+	if (ndata == 0 && c->p->require_attested_datasets)
+		verdict_fail(att, "the training provenance names no dataset or "
+				  "input");
+}
+
+/* ---- base models ---- */
+
+static void
+check_base_models(struct rules_run *c)
+{
+	size_t *list = NULL, nl, li;
+	struct verdict *r =
+	    verdict_new(c, "training.base-model", "AML.T0010.003",
+			"AI supply chain compromise: model");
+	size_t i;
+
+	for (i = 0; i < json_array_size(c->train_deps); i++) {
+		const json_t *dep = json_array_get(c->train_deps, i);
+		const char *role =
+		    jsonio_str(json_object_get(dep, "annotations"), "role");
+		size_t ok = 0;
+		if (role == NULL || strcmp(role, "base-model") != 0)
+			continue;
+		if (!json_is_object(json_object_get(dep, "digest"))) {
+			verdict_fail(r,
+				     "the base model dependency has no digest");
+			continue;
+		}
+		if (c->p->base_model == BASE_FORBID) {
+			verdict_fail(r,
+				     "training used a base model; the policy "
+				     "forbids it");
+			continue;
+		}
+		if (c->p->base_model == BASE_ALLOW)
+			continue;
+		nl = evidence_about_list(c->ev, json_object_get(dep, "digest"),
+					 &list);
+		for (li = 0; li < nl; li++) {
+			const struct evidence_item *it =
+			    &c->ev->items[list[li]];
+			const char *tier;
+			if (!is_role_claim(it, PRED_INTAKE,
+					   &c->p->intake_signers,
+					   json_object_get(dep, "digest")) ||
+			    pred_intake_check(it->pred, it->src, NULL) != 0 ||
+			    staleness(c, jsonio_str(it->pred, "reviewedOn")))
+				continue;
+			tier = jsonio_str(it->pred, "riskTier");
+			if (c->p->allow_risk_tiers != NULL &&
+			    !pred_in_list_json(tier, c->p->allow_risk_tiers)) {
+				verdict_fail(r,
+					     "%s: base model risk tier \"%s\" "
+					     "is not allowed",
+					     it->src, tier);
+				rules_pass_by(
+				    c, it, "risk tier %s is not allowed", tier);
+				continue;
+			}
+			verdict_use(c, r, it, &c->p->intake_signers);
+			ok++;
+		}
+		free(list);
+		list = NULL;
+		if (ok == 0)
+			verdict_fail(r, "the base model has no intake review "
+					"signed by an intake key");
+	}
+}
+
+/* ---- evaluation ---- */
+
+/* The inline signed manifest of a dataset attestation, by a dataset
+ * signer, whose contents entry names digest (SPEC-POL-10); or NULL. */
+static struct digest_manifest *
+manifest_for(const struct rules_run *c, const json_t *rd)
+{
+	const json_t *digest = json_object_get(rd, "digest");
+	struct digest_manifest *m = NULL;
+	size_t *list = NULL, nl, li, j;
+
+	nl = evidence_about_list(c->ev, digest, &list);
+	for (li = 0; li < nl && m == NULL; li++) {
+		const struct evidence_item *it = &c->ev->items[list[li]];
+		const json_t *cs = json_object_get(it->pred, "contents");
+		if (!is_role_claim(it, PRED_DATASET, &c->p->dataset_signers,
+				   digest) ||
+		    pred_dataset_check(it->pred, it->src, NULL) != 0)
+			continue;
+		for (j = 0; j < json_array_size(cs) && m == NULL; j++) {
+			const json_t *ce = json_array_get(cs, j);
+			const json_t *inl = json_object_get(ce, "manifest");
+			char *text = NULL;
+			size_t len;
+			if (inl == NULL ||
+			    !digestset_match_tree(json_object_get(ce, "digest"),
+						  digest, names_tree(rd)) ||
+			    jsonio_dump(&text, &len, inl, JSONIO_FLAGS, NULL) !=
+				0)
+				continue;
+			if (digest_manifest_from_json(&m, text, len, it->src,
+						      NULL) != 0)
+				m = NULL;
+			free(text);
+		}
+	}
+	free(list);
+	return m;
+}
+
+/* SPEC-POL-3, SPEC-POL-10: no eval dataset may be training data, one of
+ * its files or subtrees, or a tree holding it. 1 and why on overlap. */
+static int
+overlap(const struct rules_run *c, const struct evidence_item *it, char *why,
+	size_t cap)
+{
+	const json_t *ds = json_object_get(it->pred, "datasets");
+	struct digest_manifest *em, *tm;
+	char shown[200];
+	size_t i, j;
+	int hit = 0;
+
+	for (i = 0; i < json_array_size(ds) && !hit; i++) {
+		const json_t *d = json_array_get(ds, i);
+		em = manifest_for(c, d);
+		for (j = 0; j < json_array_size(c->train_deps) && !hit; j++) {
+			const json_t *t = json_array_get(c->train_deps, j);
+			if (!dep_is_data(t))
+				continue;
+			/* SPEC-POL-11: no digest, no proof of disjointness. */
+			if (!digestset_has_acceptable(
+				json_object_get(t, "digest"))) {
+				text_escape(
+				    shown, sizeof(shown),
+				    jsonio_str_or(t, "name", "(unnamed)"));
+				snprintf(why, cap,
+					 "training input %s has no digest, so "
+					 "held-out data cannot be shown",
+					 shown);
+				hit = 1;
+				break;
+			}
+			tm = manifest_for(c, t);
+			hit = overlap_test(why, cap, d, em, t, tm);
+			digest_manifest_free(tm);
+		}
+		digest_manifest_free(em);
+	}
+	return hit;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* SPEC-POL-13: the metric names an evaluation carries, sorted, escaped. */
+static void
+metric_names(char *buf, size_t cap, const json_t *m)
+{
+	const char *names[MAX_POLICY_METRICS * 4], *k;
+	char shown[160];
+	size_t n = 0, i, used = 0;
+	json_t *v;
+
+	json_object_foreach((json_t *)m, k, v)
+	{
+		if (n < sizeof(names) / sizeof(names[0]))
+			names[n++] = k;
+	}
+	qsort(names, n, sizeof(names[0]), by_name);
+	snprintf(buf, cap, "%s", n == 0 ? "none" : "");
+	for (i = 0; i < n && used < cap; i++) {
+		text_escape(shown, sizeof(shown), names[i]);
+		used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+					 i ? ", " : "", shown);
+	}
+	if (n == sizeof(names) / sizeof(names[0]) && used < cap)
+		snprintf(buf + used, cap - used, ", ...");
+}
+
+/* Failures of one evaluation against the policy metrics. */
+static int
+metric_failures(const struct rules_run *c, const struct evidence_item *it,
+		char *why, size_t cap)
+{
+	const json_t *m = json_object_get(it->pred, "metrics");
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < c->p->nmetrics; i++) {
+		const struct threshold *t = &c->p->metrics[i];
+		const json_t *v = json_object_get(m, t->name);
+		if (v != NULL &&
+		    eval_compare(json_number_value(v), t->op, t->value))
+			continue;
+		if (n++ == 0 && v == NULL) {
+			char have[300];
+			metric_names(have, sizeof(have), m);
+			snprintf(why, cap,
+				 "%s: metric %s is missing; the evaluation "
+				 "carries %s",
+				 it->src, t->name, have);
+		} else if (n == 1)
+			snprintf(why, cap, "%s: metric %s = %g fails %s %g",
+				 it->src, t->name, json_number_value(v),
+				 eval_op_str(t->op), t->value);
+	}
+	return n;
+}
+
+static void
+check_evaluation(struct rules_run *c)
+{
+	size_t *list = NULL, nl, li;
+	struct verdict *pres, *met, *held;
+	char why[600] = "", hwhy[700] = "";
+	const struct evidence_item *best = NULL;
+	size_t found = 0;
+	int best_fail = 1 << 30;
+
+	pres = verdict_new(c, "evaluation.present", "AML.T0031",
+			   "erode AI model integrity");
+	met = verdict_new(c, "evaluation.metrics", "AML.T0031",
+			  "erode AI model integrity");
+	held =
+	    verdict_new(c, "evaluation.held-out", "AML.T0020",
+			"poison training data (evaluation on training data)");
+	nl = evidence_about_list(c->ev, c->artifact, &list);
+	for (li = 0; li < nl; li++) {
+		const struct evidence_item *it = &c->ev->items[list[li]];
+		const char *stale;
+		char w[600] = "", ov[400];
+		int fails, o;
+		if (!is_role_claim(it, PRED_EVALUATION,
+				   &c->p->evaluation_signers, c->artifact) ||
+		    pred_eval_check(it->pred, it->src, NULL) != 0)
+			continue;
+		stale = staleness(c, jsonio_str(it->pred, "finishedOn"));
+		if (stale != NULL) {
+			snprintf(why, sizeof(why), "%s: evaluation %s", it->src,
+				 stale);
+			rules_pass_by(c, it, "evaluation %s", stale);
+			continue;
+		}
+		found++;
+		fails = metric_failures(c, it, w, sizeof(w));
+		o = c->p->require_held_out && overlap(c, it, ov, sizeof(ov));
+		if (o)
+			snprintf(hwhy, sizeof(hwhy), "%s: %s", it->src, ov);
+		if (c->p->require_held_out && !c->p->has_training)
+			snprintf(hwhy, sizeof(hwhy),
+				 "requireHeldOut needs a training section");
+		fails += o + (c->p->require_held_out && !c->p->has_training);
+		if (fails > 0)
+			rules_pass_by(c, it, "evaluation %s",
+				      w[0] ? w + strlen(it->src) + 2
+					   : "fails the held-out rule");
+		if (fails < best_fail) {
+			best_fail = fails;
+			best = it;
+			if (w[0] != '\0')
+				snprintf(why, sizeof(why), "%s", w);
+		}
+		if (fails == 0)
+			break;
+	}
+	free(list);
+	list = NULL;
+	if (found == 0) {
+		verdict_fail(pres, "%s",
+			     why[0] ? why
+				    : "no evaluation of the model signed by an "
+				      "evaluation key");
+		verdict_fail(met, "no evaluation to check");
+		verdict_fail(held, "no evaluation to check");
+		return;
+	}
+	verdict_use(c, pres, best, &c->p->evaluation_signers);
+	if (best_fail == 0) {
+		verdict_use(c, met, best, &c->p->evaluation_signers);
+		verdict_use(c, held, best, &c->p->evaluation_signers);
+		return;
+	}
+	if (metric_failures(c, best, why, sizeof(why)) > 0)
+		verdict_fail(met, "%s", why);
+	else
+		verdict_use(c, met, best, &c->p->evaluation_signers);
+	if (hwhy[0] != '\0')
+		verdict_fail(held, "%s", hwhy);
+	else
+		verdict_use(c, held, best, &c->p->evaluation_signers);
+}
+
+/* ---- approvals ---- */
+
+/* Counts distinct approval keys (one public key under two names once). */
+static size_t
+distinct_keys(const struct rules_run *c, const unsigned char *approved)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < c->p->nkeys; i++) {
+		int first = approved[i];
+		for (j = 0; first && j < i; j++)
+			if (approved[j] &&
+			    strcmp(key_id(keyset_get(c->p->ks, i)),
+				   key_id(keyset_get(c->p->ks, j))) == 0)
+				first = 0;
+		n += (size_t)first;
+	}
+	return n;
+}
+
+static void
+check_approvals(struct rules_run *c)
+{
+	size_t *list = NULL, nl, li;
+	unsigned char approved[EVIDENCE_MAX_KEYS] = {0};
+	const struct signers *s = &c->p->approval_signers;
+	struct verdict *thr, *rej;
+	char note[300] = "", names[160];
+	size_t j, n;
+
+	thr = verdict_new(c, "approval.threshold", "AML.T0010.003",
+			  "AI supply chain compromise: model");
+	rej = verdict_new(c, "approval.no-reject", "AML.T0010.003",
+			  "AI supply chain compromise: model");
+	nl = evidence_about_list(c->ev, c->artifact, &list);
+	for (li = 0; li < nl; li++) {
+		const struct evidence_item *it = &c->ev->items[list[li]];
+		const char *stage, *exp, *stale;
+		time_t t;
+		if (!is_role_claim(it, PRED_APPROVAL, s, c->artifact) ||
+		    pred_approval_check(it->pred, it->src, NULL) != 0)
+			continue;
+		stage = jsonio_str(it->pred, "stage");
+		if (strcmp(stage, c->p->stage) != 0) {
+			snprintf(note, sizeof(note),
+				 "; %s approves stage %s, not %s", it->src,
+				 stage, c->p->stage);
+			rules_pass_by(c, it, "approval for stage %s, not %s",
+				      stage, c->p->stage);
+			continue;
+		}
+		exp = jsonio_str(it->pred, "expiresOn");
+		stale = staleness(c, jsonio_str(it->pred, "approvedOn"));
+		if (exp != NULL && ids_parse_rfc3339(&t, exp) == 0 &&
+		    t < c->now) {
+			snprintf(note, sizeof(note), "; %s has expired",
+				 it->src);
+			rules_pass_by(c, it, "approval has expired");
+			continue;
+		}
+		if (stale != NULL) {
+			snprintf(note, sizeof(note), "; %s %s", it->src, stale);
+			rules_pass_by(c, it, "approval %s", stale);
+			continue;
+		}
+		if (strcmp(jsonio_str(it->pred, "decision"), "reject") == 0) {
+			verdict_fail(rej,
+				     "%s: a signer rejected the model for "
+				     "%s",
+				     it->src, c->p->stage);
+			rules_pass_by(c, it, "reject by %s for %s",
+				      key_names(names, sizeof(names), c, it, s),
+				      c->p->stage);
+			continue;
+		}
+		for (j = 0; j < s->n; j++)
+			if (it->signed_by[s->idx[j]])
+				approved[s->idx[j]] = 1;
+		verdict_use(c, thr, it, s);
+	}
+	free(list);
+	list = NULL;
+	n = distinct_keys(c, approved);
+	if ((long)n < c->p->threshold)
+		verdict_fail(thr, "%zu of %ld required approvals for %s%s", n,
+			     c->p->threshold, c->p->stage, note);
+	if (rej->outcome == RULE_PASS &&
+	    json_array_extend(rej->evidence, thr->evidence) != 0)
+		c->incomplete = 1;
+}
+
+/* ---- entries no rule counted (SPEC-POL-12) ---- */
+
+struct role_kind {
+	const char *type, *what, *role;
+	int has;
+	const struct signers *signers;
+};
+
+static int
+role_kind(struct role_kind *k, const struct policy *p, const char *type)
+{
+	const struct role_kind kinds[] = {
+	    {PRED_SLSA_PROVENANCE, "training provenance", "training",
+	     p->has_training, &p->training_signers},
+	    {PRED_DATASET, "dataset attestation", "dataset", p->has_dataset,
+	     &p->dataset_signers},
+	    {PRED_EVALUATION, "evaluation", "evaluation", p->has_evaluation,
+	     &p->evaluation_signers},
+	    {PRED_APPROVAL, "approval", "approval", p->has_approval,
+	     &p->approval_signers},
+	    {PRED_INTAKE, "intake review", "intake", p->has_intake,
+	     &p->intake_signers},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].type, type) == 0) {
+			*k = kinds[i];
+			return 1;
+		}
+	return 0;
+}
+
+/* Why no rule counted it, when no rule said so itself. */
+static void
+derive_why(char *w, size_t cap, const struct rules_run *c,
+	   const struct evidence_item *it)
+{
+	struct role_kind k;
+	char names[160], shown[200];
+	const char *vowel;
+
+	if (!role_kind(&k, c->p, it->type)) {
+		text_escape(shown, sizeof(shown), it->type);
+		snprintf(w, cap, "a %s statement, which no rule uses", shown);
+		return;
+	}
+	vowel = strchr("aeiou", k.role[0]) ? "an" : "a";
+	key_names(names, sizeof(names), c, it, NULL);
+	if (!k.has)
+		snprintf(w, cap, "%s, and the policy has no %s section", k.what,
+			 k.role);
+	else if (!evidence_signed_by_any(it, k.signers->idx, k.signers->n))
+		snprintf(w, cap,
+			 "%s signed by the %s %s, which %s not %s %s "
+			 "signer",
+			 k.what, names, strchr(names, ',') ? "keys" : "key",
+			 strchr(names, ',') ? "are" : "is", vowel, k.role);
+	else {
+		text_escape(shown, sizeof(shown), c->artifact_name);
+		snprintf(w, cap, "%s not about %s or the data of its training",
+			 k.what, shown);
+	}
+}
+
+json_t *
+rules_uncounted(const struct rules_run *c)
+{
+	json_t *list = json_array();
+	char w[600];
+	size_t i;
+
+	for (i = 0; list != NULL && i < c->ev->n; i++) {
+		const struct evidence_item *it = &c->ev->items[i];
+		if (c->used[i])
+			continue;
+		if (c->why[i][0] != '\0')
+			snprintf(w, sizeof(w), "%s", c->why[i]);
+		else
+			derive_why(w, sizeof(w), c, it);
+		if (jsonio_append(list,
+				  json_pack("{s:s, s:s, s:s}", "source",
+					    it->src, "sha256", it->sha256,
+					    "reason", w),
+				  NULL) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	return list;
+}
+
+static int
+has_training(const struct policy *p)
+{
+	return p->has_training;
+}
+
+static int
+has_dataset(const struct policy *p)
+{
+	return p->has_dataset;
+}
+
+static int
+checks_base_model(const struct policy *p)
+{
+	return p->has_training && p->base_model != BASE_ALLOW;
+}
+
+static int
+has_evaluation(const struct policy *p)
+{
+	return p->has_evaluation;
+}
+
+static int
+has_approval(const struct policy *p)
+{
+	return p->has_approval;
+}
+
+/* In order: training leaves train_deps and nprov for the next rows. */
+const struct rule_def rules_table[] = {
+    {"training", has_training, check_training},
+    {"dataset", has_dataset, check_datasets},
+    {"base-model", checks_base_model, check_base_models},
+    {"evaluation", has_evaluation, check_evaluation},
+    {"approval", has_approval, check_approvals},
+};
+
+const size_t rules_count = sizeof(rules_table) / sizeof(rules_table[0]);
+
+void
+rules_evaluate(struct rules_run *c)
+{
+	size_t i;
+
+	for (i = 0; i < rules_count; i++)
+		if (rules_table[i].applies(c->p))
+			rules_table[i].check(c);
+}
+
+int
+rules_init(struct rules_run *c, const struct policy *p,
+	   const struct evidence *ev, const json_t *artifact,
+	   const char *artifact_name, time_t now, struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	c->p = p;
+	c->ev = ev;
+	c->artifact = artifact;
+	c->artifact_name = artifact_name;
+	c->now = now;
+	c->train_deps = json_array();
+	c->used = calloc(ev->n + 1, 1);
+	c->why = calloc(ev->n + 1, sizeof(*c->why));
+	if (c->train_deps == NULL || c->used == NULL || c->why == NULL) {
+		rules_clear(c);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	return 0;
+}
+
+void
+rules_clear(struct rules_run *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nverdicts; i++)
+		json_decref(c->verdicts[i].evidence);
+	json_decref(c->spare.evidence);
+	json_decref(c->train_deps);
+	free(c->used);
+	free(c->why);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+rules_verdict(const struct rules_run *c)
+{
+	size_t i;
+	int undecided = 0;
+
+	for (i = 0; i < c->nverdicts; i++) {
+		if (c->verdicts[i].outcome == RULE_FAIL)
+			return EXIT_REJECTED;
+		undecided |= c->verdicts[i].outcome == RULE_UNDECIDED;
+	}
+	return undecided || c->incomplete || c->nverdicts == 0 ? EXIT_UNDECIDED
+							       : EXIT_PASS;
+}
+
+const char *
+rules_outcome_word(enum rule_outcome o)
+{
+	return o == RULE_PASS ? "PASS" : o == RULE_FAIL ? "FAIL" : "UNDECIDED";
+}
