@@ -73,7 +73,7 @@ hits=$(grep -nE '\b(realloc|reallocarray|OPENSSL_realloc)[[:space:]]*\(' $prog_f
 # attest_print, which escape it; no direct stdio printing elsewhere in
 # verify/ and attest/. The allowlist names file:function, each for a reason.
 print_allow='
-verify/main.c:verify_print
+verify/print.c:verify_print
 attest/emit.c:attest_print
 verify/main.c:opt_help
 attest/main.c:opt_help
