@@ -24,10 +24,11 @@
 #include "lib/text.h"
 #include "predicates/types.h"
 #include "verify/bom.h"
+#include "verify/evidence.h"
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 
-#define REPORT_MAX_KEYS 64
+#define REPORT_MAX_KEYS EVIDENCE_MAX_KEYS
 #define REPORT_MAX_ATTESTATIONS 10000
 /* Artifacts and edges in one graph (all subjects and dependencies). */
 #define REPORT_MAX_EDGES ((size_t)10000000)
@@ -403,16 +404,35 @@ parse(struct report_opts *o, int argc, char **argv, struct err *e)
 	return 0;
 }
 
-/* SPEC-VER-1: signature first; only then payloadType and parse. */
+/* The report's words for what the loader found (SPEC-VER-1). */
+static void
+take_check(struct att *a, const struct evidence_check *chk)
+{
+	static const enum att_state states[] = {
+	    [EVIDENCE_VERIFIED] = ATT_VERIFIED,
+	    [EVIDENCE_UNCHECKED] = ATT_UNCHECKED,
+	    [EVIDENCE_REJECTED] = ATT_MALFORMED,
+	    [EVIDENCE_NOT_COUNTED] = ATT_NOT_VERIFIED,
+	};
+
+	a->state = states[chk->state];
+	memcpy(a->signed_by, chk->signed_by, sizeof(a->signed_by));
+	if (chk->why == EVIDENCE_WHY_NO_KEY)
+		snprintf(a->why, sizeof(a->why),
+			 "no signature verifies under the given keys");
+	else if (chk->why == EVIDENCE_WHY_PAYLOAD_TYPE)
+		snprintf(a->why, sizeof(a->why), "payloadType is not %s",
+			 DSSE_INTOTO_TYPE);
+	else if (chk->why != EVIDENCE_WHY_NONE)
+		snprintf(a->why, sizeof(a->why), "%s", chk->err.msg);
+}
+
 static int
 load_entry(struct report *r, const struct bundle_entry *ent, struct err *e)
 {
-	int signers[REPORT_MAX_KEYS];
+	struct evidence_check chk;
 	unsigned char d[SHA256_LEN];
-	const unsigned char *body;
-	struct err pe = ERR_INIT;
 	struct att *a;
-	size_t len, i;
 
 	if (r->natts == REPORT_MAX_ATTESTATIONS)
 		return err_set(e, EXIT_UNDECIDED,
@@ -427,33 +447,9 @@ load_entry(struct report *r, const struct bundle_entry *ent, struct err *e)
 	snprintf(a->src, sizeof(a->src), "%s", ent->src);
 	hash_sha256(d, ent->raw, ent->rawlen, NULL);
 	hex_encode(a->sha256, d, SHA256_LEN);
-	if (ent->env == NULL) {
-		a->state = ATT_MALFORMED;
-		snprintf(a->why, sizeof(a->why), "%s", ent->error.msg);
-		return 0;
-	}
-	a->state = ATT_UNCHECKED;
-	if (r->o.nkeys > 0) {
-		if (keyset_count_signers(r->ks, ent->env, signers) == 0) {
-			a->state = ATT_NOT_VERIFIED;
-			snprintf(a->why, sizeof(a->why),
-				 "no signature verifies under the given keys");
-			return 0;
-		}
-		for (i = 0; i < keyset_count(r->ks); i++)
-			a->signed_by[i] = (unsigned char)signers[i];
-		a->state = ATT_VERIFIED;
-	}
-	body = dsse_payload(ent->env, &len);
-	if (strcmp(dsse_payload_type(ent->env), DSSE_INTOTO_TYPE) != 0)
-		err_set(&pe, EXIT_REJECTED, "payloadType is not %s",
-			DSSE_INTOTO_TYPE);
-	else
-		statement_parse(&a->st, body, len, ent->src, &pe);
-	if (a->st == NULL) {
-		a->state = ATT_MALFORMED;
-		snprintf(a->why, sizeof(a->why), "%s", pe.msg);
-	}
+	evidence_check_entry(&chk, &a->st, ent, r->o.nkeys > 0 ? r->ks : NULL,
+			     EVIDENCE_ALL_SIGNERS);
+	take_check(a, &chk);
 	return 0;
 }
 
