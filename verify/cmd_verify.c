@@ -26,6 +26,7 @@
 #include "lib/text.h"
 #include "lib/tsa.h"
 #include "verify/artifact.h"
+#include "verify/evidence.h"
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 #include "verify/vsa.h"
@@ -317,31 +318,17 @@ static void
 check_entry(struct run *r, const struct bundle_entry *ent,
 	    const char *image_hex, const char *bundle)
 {
-	const struct key *signer = NULL;
+	struct evidence_check chk;
 	struct statement *st = NULL;
-	const unsigned char *body;
 	struct err e = ERR_INIT;
 	json_t *times = NULL;
-	size_t len;
 
-	if (ent->error.code != 0) {
-		say_fail(r, ent->src, &ent->error);
+	evidence_check_entry(&chk, &st, ent, r->ks, EVIDENCE_FIRST_SIGNER);
+	if (chk.state != EVIDENCE_VERIFIED) {
+		say_fail(r, ent->src, &chk.err);
 		return;
 	}
-	if (keyset_verify_envelope(&signer, r->ks, ent->env, ent->src, &e) !=
-	    0) {
-		say_fail(r, ent->src, &e);
-		return;
-	}
-	if (strcmp(dsse_payload_type(ent->env), DSSE_INTOTO_TYPE) != 0) {
-		err_set(&e, EXIT_REJECTED, "%s: payloadType is not %s",
-			ent->src, DSSE_INTOTO_TYPE);
-		say_fail(r, ent->src, &e);
-		return;
-	}
-	body = dsse_payload(ent->env, &len);
-	if (statement_parse(&st, body, len, ent->src, &e) != 0 ||
-	    about_image(st, image_hex, ent->src, &e) != 0 ||
+	if (about_image(st, image_hex, ent->src, &e) != 0 ||
 	    vsa_check_verdict(st, ent->src, &e) != 0) {
 		statement_free(st);
 		say_fail(r, ent->src, &e);
@@ -353,7 +340,7 @@ check_entry(struct run *r, const struct bundle_entry *ent,
 		say_fail(r, ent->src, &e);
 		return;
 	}
-	say_pass(r, ent->src, signer, st);
+	say_pass(r, ent->src, chk.signer.k, st);
 	if (jsonio_set(
 		json_array_get(r->report, json_array_size(r->report) - 1),
 		"timestamps", times, NULL) != 0)
@@ -381,16 +368,14 @@ check_bundle(struct run *r, const char *path)
 static void
 check_from(struct run *r, const char *ref)
 {
-	struct oci_opts o = OCI_OPTS_INIT;
 	struct oci_ref parsed;
 	struct bundle *b = NULL;
 	struct err e = ERR_INIT;
 	size_t i;
 
-	o.auth = getenv(OCI_AUTH_ENV);
-	o.insecure = r->o.insecure;
 	if (oci_ref_parse(&parsed, ref, &e) != 0 ||
-	    oci_fetch(&b, ref, &o, &e) != 0) {
+	    evidence_fetch(&b, ref, r->o.insecure, getenv(OCI_AUTH_ENV), &e) !=
+		0) {
 		say_fail(r, ref, &e);
 		return;
 	}

@@ -24,13 +24,12 @@ mark_signers(unsigned char *signed_by, const struct keyset *ks,
 	     const struct dsse_envelope *env)
 {
 	size_t n = keyset_count(ks), i;
-	int signers[EVIDENCE_MAX_KEYS], first = -1;
+	int signers[MAX_TRUSTED_KEYS], first = -1;
 
-	if (n > EVIDENCE_MAX_KEYS)
-		n = EVIDENCE_MAX_KEYS;
 	keyset_count_signers(ks, env, signers);
 	for (i = 0; i < n; i++) {
-		signed_by[i] = (unsigned char)signers[i];
+		if (i < EVIDENCE_MAX_KEYS)
+			signed_by[i] = (unsigned char)signers[i];
 		if (signers[i] && first < 0)
 			first = (int)i;
 	}

@@ -107,8 +107,9 @@ struct evidence {
  * SPEC-VER-1, the one "verify one entry" sequence: decode error, then the
  * signatures under ks (NULL: not checked, state EVIDENCE_UNCHECKED), then
  * payloadType, then the statement parsed from the verified bytes into
- * *st (NULL unless verified or unchecked; the caller frees it). At most
- * EVIDENCE_MAX_KEYS keys. Fills out and returns 0; never fails.
+ * *st (NULL unless verified or unchecked; the caller frees it). Any
+ * number of keys; signed_by marks the first EVIDENCE_MAX_KEYS. Fills out
+ * and returns 0; never fails.
  */
 struct bundle_entry;
 int evidence_check_entry(struct evidence_check *out, struct statement **st,
