@@ -25,6 +25,7 @@
 #include "predicates/filelist.h"
 #include "predicates/resource.h"
 #include "predicates/types.h"
+#include "verify/evidence.h"
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 
@@ -552,17 +553,15 @@ static void
 take_entry(struct loaded *l, const struct bundle_entry *ent, const char *bundle,
 	   const struct keyset *ks)
 {
+	struct evidence_check chk;
 	struct statement *st = NULL;
-	const unsigned char *body;
-	size_t len;
 
-	if (ent->env == NULL ||
-	    keyset_verify_envelope(NULL, ks, ent->env, ent->src, NULL) != 0 ||
-	    strcmp(dsse_payload_type(ent->env), DSSE_INTOTO_TYPE) != 0)
+	/* SPEC-VER-1; entries that do not verify are not candidates. */
+	evidence_check_entry(&chk, &st, ent, ks, EVIDENCE_FIRST_SIGNER);
+	if (chk.state != EVIDENCE_VERIFIED) {
+		statement_free(st);
 		return;
-	body = dsse_payload(ent->env, &len);
-	if (statement_parse(&st, body, len, ent->src, NULL) != 0)
-		return;
+	}
 	if (strcmp(statement_predicate_type(st), PRED_DATASET) != 0 ||
 	    pred_dataset_check(statement_predicate(st), ent->src, NULL) != 0) {
 		statement_free(st);

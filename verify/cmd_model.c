@@ -19,6 +19,7 @@
 #include "lib/statement.h"
 #include "lib/text.h"
 #include "predicates/oms.h"
+#include "verify/evidence.h"
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 
@@ -164,6 +165,22 @@ visit(void *arg, const char *fresh, const unsigned char digest[32])
 	return 0;
 }
 
+/* SPEC-VER-1 through the evidence loader's one sequence. */
+static int
+check_signed(struct statement **st, struct bundle_entry *ent,
+	     const struct keyset *ks, const char *sig, struct err *e)
+{
+	struct evidence_check chk;
+
+	snprintf(ent->src, sizeof(ent->src), "%s", sig);
+	evidence_check_entry(&chk, st, ent, ks, EVIDENCE_FIRST_SIGNER);
+	if (chk.state == EVIDENCE_VERIFIED)
+		return 0;
+	if (e != NULL)
+		*e = chk.err;
+	return -chk.err.code;
+}
+
 /* The signed bundle: decoded, signature, payloadType, statement. */
 static int
 load_signed(struct oms_signed **out, const struct vmodel_opts *o, struct err *e)
@@ -172,7 +189,6 @@ load_signed(struct oms_signed **out, const struct vmodel_opts *o, struct err *e)
 	struct statement *st = NULL;
 	struct keyset *ks = NULL;
 	unsigned char *text = NULL;
-	const unsigned char *body;
 	json_t *obj = NULL;
 	size_t len;
 	int rc;
@@ -191,15 +207,7 @@ load_signed(struct oms_signed **out, const struct vmodel_opts *o, struct err *e)
 		rc = bundle_parse_object(&ent, obj, o->sig, e);
 	/* SPEC-OMS-6: the key is --key; hint and rawBytes are not trusted. */
 	if (rc == 0)
-		rc = keyset_verify_envelope(NULL, ks, ent.env, o->sig, e);
-	if (rc == 0 &&
-	    strcmp(dsse_payload_type(ent.env), DSSE_INTOTO_TYPE) != 0)
-		rc = err_set(e, EXIT_REJECTED, "%s: payloadType is not %s",
-			     o->sig, DSSE_INTOTO_TYPE);
-	if (rc == 0) {
-		body = dsse_payload(ent.env, &len);
-		rc = statement_parse(&st, body, len, o->sig, e);
-	}
+		rc = check_signed(&st, &ent, ks, o->sig, e);
 	if (rc == 0)
 		rc = oms_signed_parse(out, statement_json(st), o->sig, e);
 	statement_free(st);
