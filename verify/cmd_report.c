@@ -24,14 +24,11 @@
 #include "lib/text.h"
 #include "predicates/types.h"
 #include "verify/bom.h"
-#include "verify/evidence.h"
+#include "verify/graph.h"
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 
-#define REPORT_MAX_KEYS EVIDENCE_MAX_KEYS
-#define REPORT_MAX_ATTESTATIONS 10000
-/* Artifacts and edges in one graph (all subjects and dependencies). */
-#define REPORT_MAX_EDGES ((size_t)10000000)
+#define REPORT_MAX_KEYS GRAPH_MAX_KEYS
 #define REPORT_MAX_SUBJECTS_SHOWN 10
 #define REPORT_MAX_METRICS_SHOWN 8
 
@@ -68,38 +65,10 @@ struct report_opts {
 	const char *json;
 };
 
-enum att_state { ATT_VERIFIED, ATT_UNCHECKED, ATT_NOT_VERIFIED, ATT_MALFORMED };
-
-struct att {
-	char src[256];
-	char sha256[SHA256_HEX_LEN + 1]; /* of the entry's bytes */
-	char why[ERR_MSG_MAX];
-	enum att_state state;
-	unsigned char signed_by[REPORT_MAX_KEYS];
-	struct statement *st; /* NULL unless parsed */
-	int linked;	      /* reached from a training run */
-};
-
-/* An artifact some statement names: one digest set, the first name seen. */
-struct art {
-	const json_t *digest; /* borrowed from a statement */
-	const char *name;     /* borrowed, may be NULL */
-};
-
-/* out: the attestation made the artifact; else it is about or used it. */
-struct edge {
-	size_t att, art;
-	int out, subject;
-	const char *rel; /* a literal, or a role borrowed from a statement */
-};
-
 struct report {
 	struct report_opts o;
 	struct keyset *ks;
-	struct att *atts;
-	struct art *arts;
-	struct edge *edges;
-	size_t natts, narts, nedges, capatts, caparts, capedges;
+	struct graph g;
 };
 
 /* What each known predicate says, and the times it carries. */
@@ -274,13 +243,6 @@ short_type(const struct att *a)
 	return s != NULL ? s : "other";
 }
 
-static int
-is_type(const struct att *a, const char *type)
-{
-	return a->st != NULL &&
-	       strcmp(statement_predicate_type(a->st), type) == 0;
-}
-
 static const char *
 state_word(const struct att *a)
 {
@@ -404,188 +366,14 @@ parse(struct report_opts *o, int argc, char **argv, struct err *e)
 	return 0;
 }
 
-/* The report's words for what the loader found (SPEC-VER-1). */
-static void
-take_check(struct att *a, const struct evidence_check *chk)
-{
-	static const enum att_state states[] = {
-	    [EVIDENCE_VERIFIED] = ATT_VERIFIED,
-	    [EVIDENCE_UNCHECKED] = ATT_UNCHECKED,
-	    [EVIDENCE_REJECTED] = ATT_MALFORMED,
-	    [EVIDENCE_NOT_COUNTED] = ATT_NOT_VERIFIED,
-	};
-
-	a->state = states[chk->state];
-	memcpy(a->signed_by, chk->signed_by, sizeof(a->signed_by));
-	if (chk->why == EVIDENCE_WHY_NO_KEY)
-		snprintf(a->why, sizeof(a->why),
-			 "no signature verifies under the given keys");
-	else if (chk->why == EVIDENCE_WHY_PAYLOAD_TYPE)
-		snprintf(a->why, sizeof(a->why), "payloadType is not %s",
-			 DSSE_INTOTO_TYPE);
-	else if (chk->why != EVIDENCE_WHY_NONE)
-		snprintf(a->why, sizeof(a->why), "%s", chk->err.msg);
-}
-
-static int
-load_entry(struct report *r, const struct bundle_entry *ent, struct err *e)
-{
-	struct evidence_check chk;
-	unsigned char d[SHA256_LEN];
-	struct att *a;
-
-	if (r->natts == REPORT_MAX_ATTESTATIONS)
-		return err_set(e, EXIT_UNDECIDED,
-			       "more than %d attestations: report on fewer "
-			       "bundles at a time",
-			       REPORT_MAX_ATTESTATIONS);
-	if (dynarr_reserve((void **)&r->atts, &r->capatts, r->natts + 1,
-			   sizeof(*r->atts), REPORT_MAX_ATTESTATIONS) != 0)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	a = &r->atts[r->natts++];
-	memset(a, 0, sizeof(*a));
-	snprintf(a->src, sizeof(a->src), "%s", ent->src);
-	hash_sha256(d, ent->raw, ent->rawlen, NULL);
-	hex_encode(a->sha256, d, SHA256_LEN);
-	evidence_check_entry(&chk, &a->st, ent, r->o.nkeys > 0 ? r->ks : NULL,
-			     EVIDENCE_ALL_SIGNERS);
-	take_check(a, &chk);
-	return 0;
-}
-
-static int
-load_bundle(struct report *r, const char *path, struct err *e)
-{
-	struct bundle *b = NULL;
-	size_t i;
-	int rc = bundle_read(&b, path, e);
-
-	for (i = 0; rc == 0 && i < bundle_count(b); i++)
-		rc = load_entry(r, bundle_get(b, i), e);
-	bundle_free(b);
-	return rc;
-}
-
-static int
-digest_same(const json_t *a, const json_t *b)
-{
-	if (digestset_has_acceptable(a) && digestset_has_acceptable(b))
-		return digestset_match(a, b);
-	return json_equal((json_t *)a, (json_t *)b);
-}
-
-/* Records that attestation att made (out) or used rd under rel;
- * subject: rd is one of its subjects. */
-static int
-link_rd(struct report *r, size_t att, const json_t *rd, int out, int subject,
-	const char *rel, struct err *e)
-{
-	const json_t *d = json_object_get(rd, "digest");
-	const char *name = jsonio_str(rd, "name");
-	size_t i;
-
-	if (!json_is_object(d) || json_object_size(d) == 0)
-		return 0;
-	if (name == NULL)
-		name = jsonio_str(rd, "uri");
-	for (i = 0; i < r->narts; i++)
-		if (digest_same(r->arts[i].digest, d))
-			break;
-	if (i == r->narts) {
-		if (dynarr_reserve((void **)&r->arts, &r->caparts, r->narts + 1,
-				   sizeof(*r->arts), REPORT_MAX_EDGES) != 0)
-			return err_set(e, EXIT_UNDECIDED,
-				       "out of memory or more than %zu "
-				       "artifacts",
-				       REPORT_MAX_EDGES);
-		r->arts[r->narts].digest = d;
-		r->arts[r->narts++].name = name;
-	} else if (r->arts[i].name == NULL) {
-		r->arts[i].name = name;
-	}
-	if (dynarr_reserve((void **)&r->edges, &r->capedges, r->nedges + 1,
-			   sizeof(*r->edges), REPORT_MAX_EDGES) != 0)
-		return err_set(e, EXIT_UNDECIDED,
-			       "out of memory or more than %zu edges",
-			       REPORT_MAX_EDGES);
-	r->edges[r->nedges++] = (struct edge){att, i, out, subject, rel};
-	return 0;
-}
-
-/* A dependency without a role: a config when externalParameters lists it. */
-static const char *
-dep_role(const json_t *dep, const json_t *bd)
-{
-	const char *role =
-	    jsonio_str(json_object_get(dep, "annotations"), "role");
-	const json_t *cfgs = json_object_get(
-	    json_object_get(bd, "externalParameters"), "configs");
-	size_t i;
-
-	if (role != NULL)
-		return role;
-	for (i = 0; i < json_array_size(cfgs); i++)
-		if (json_equal(json_array_get(cfgs, i), (json_t *)dep))
-			return "config";
-	return "dependency";
-}
-
-static int
-link_att(struct report *r, size_t i, struct err *e)
-{
-	const struct att *a = &r->atts[i];
-	const json_t *subs = statement_subjects(a->st);
-	const json_t *pred = statement_predicate(a->st);
-	const json_t *bd = json_object_get(pred, "buildDefinition");
-	const json_t *deps = json_object_get(bd, "resolvedDependencies");
-	const json_t *ds = json_object_get(pred, "datasets"), *rd;
-	int prov = is_type(a, PRED_SLSA_PROVENANCE);
-	int dataset = is_type(a, PRED_DATASET);
-	size_t j;
-	int rc = 0;
-
-	for (j = 0; rc == 0 && j < json_array_size(subs); j++)
-		rc = link_rd(r, i, json_array_get(subs, j), prov || dataset, 1,
-			     prov      ? "produces"
-			     : dataset ? "attests"
-				       : "subject",
-			     e);
-	for (j = 0; rc == 0 && prov && j < json_array_size(deps); j++) {
-		rd = json_array_get(deps, j);
-		rc = link_rd(r, i, rd, 0, 0, dep_role(rd, bd), e);
-	}
-	for (j = 0;
-	     rc == 0 && is_type(a, PRED_EVALUATION) && j < json_array_size(ds);
-	     j++) {
-		rd = json_array_get(ds, j);
-		rc = link_rd(r, i, rd, 0, 0,
-			     jsonio_str_or(json_object_get(rd, "annotations"),
-					   "role", "eval-dataset"),
-			     e);
-	}
-	return rc;
-}
-
-static int
-build_graph(struct report *r, struct err *e)
-{
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; rc == 0 && i < r->natts; i++)
-		if (r->atts[i].st != NULL)
-			rc = link_att(r, i, e);
-	return rc;
-}
-
 static void
 count_states(const struct report *r, size_t n[4])
 {
 	size_t i;
 
 	memset(n, 0, 4 * sizeof(n[0]));
-	for (i = 0; i < r->natts; i++)
-		n[r->atts[i].state]++;
+	for (i = 0; i < r->g.natts; i++)
+		n[r->g.atts[i].state]++;
 }
 
 /* ---- text ---- */
@@ -617,8 +405,8 @@ text_listing(const struct report *r)
 	size_t i, j;
 
 	verify_print(stdout, "ATTESTATIONS\n");
-	for (i = 0; i < r->natts; i++) {
-		const struct att *a = &r->atts[i];
+	for (i = 0; i < r->g.natts; i++) {
+		const struct att *a = &r->g.atts[i];
 		memset(&b, 0, sizeof(b));
 		textbuf_add(&b, "[%zu] ", i + 1);
 		textbuf_esc(&b, a->src, 200);
@@ -669,11 +457,11 @@ text_related(struct report *r, size_t t, size_t except, int indent, int deep)
 	struct textbuf b;
 	size_t i, j;
 
-	for (i = 0; i < r->nedges; i++) {
-		const struct edge *ed = &r->edges[i];
+	for (i = 0; i < r->g.nedges; i++) {
+		const struct edge *ed = &r->g.edges[i];
 		if (ed->art != t || ed->att == except)
 			continue;
-		r->atts[ed->att].linked = 1;
+		r->g.atts[ed->att].linked = 1;
 		memset(&b, 0, sizeof(b));
 		if (ed->out)
 			textbuf_add(&b, "%s by ",
@@ -684,18 +472,19 @@ text_related(struct report *r, size_t t, size_t except, int indent, int deep)
 			textbuf_esc(&b, ed->rel, 40);
 			textbuf_add(&b, " of ");
 		}
-		sb_ref(&b, &r->atts[ed->att], ed->att);
+		sb_ref(&b, &r->g.atts[ed->att], ed->att);
 		verify_print(stdout, "%*s%s\n", indent, "", b.s);
-		if (!deep || !is_type(&r->atts[ed->att], PRED_EVALUATION))
+		if (!deep ||
+		    !graph_is_type(&r->g.atts[ed->att], PRED_EVALUATION))
 			continue;
-		for (j = 0; j < r->nedges; j++) {
-			const struct edge *in = &r->edges[j];
+		for (j = 0; j < r->g.nedges; j++) {
+			const struct edge *in = &r->g.edges[j];
 			if (in->att != ed->att || in->subject)
 				continue;
 			memset(&b, 0, sizeof(b));
 			textbuf_esc(&b, in->rel, 40);
 			textbuf_add(&b, " data ");
-			sb_art(&b, &r->arts[in->art]);
+			sb_art(&b, &r->g.arts[in->art]);
 			verify_print(stdout, "%*s  on %s\n", indent, "", b.s);
 			text_related(r, in->art, ed->att, indent + 6, 0);
 		}
@@ -708,28 +497,28 @@ text_run(struct report *r, size_t ri)
 	struct textbuf b;
 	size_t i;
 
-	r->atts[ri].linked = 1;
+	r->g.atts[ri].linked = 1;
 	memset(&b, 0, sizeof(b));
-	sb_ref(&b, &r->atts[ri], ri);
-	sb_fields(&b, &r->atts[ri], 1);
+	sb_ref(&b, &r->g.atts[ri], ri);
+	sb_fields(&b, &r->g.atts[ri], 1);
 	verify_print(stdout, "training run %s\n", b.s);
-	for (i = 0; i < r->nedges; i++) {
-		const struct edge *ed = &r->edges[i];
+	for (i = 0; i < r->g.nedges; i++) {
+		const struct edge *ed = &r->g.edges[i];
 		if (ed->att != ri || ed->out)
 			continue;
 		memset(&b, 0, sizeof(b));
 		textbuf_esc(&b, ed->rel, 40);
 		textbuf_add(&b, " ");
-		sb_art(&b, &r->arts[ed->art]);
+		sb_art(&b, &r->g.arts[ed->art]);
 		verify_print(stdout, "  <- %s\n", b.s);
 		text_related(r, ed->art, ri, 7, 0);
 	}
-	for (i = 0; i < r->nedges; i++) {
-		const struct edge *ed = &r->edges[i];
+	for (i = 0; i < r->g.nedges; i++) {
+		const struct edge *ed = &r->g.edges[i];
 		if (ed->att != ri || !ed->out)
 			continue;
 		memset(&b, 0, sizeof(b));
-		sb_art(&b, &r->arts[ed->art]);
+		sb_art(&b, &r->g.arts[ed->art]);
 		verify_print(stdout, "  -> model %s\n", b.s);
 		text_related(r, ed->art, ri, 7, 1);
 	}
@@ -744,21 +533,21 @@ text_lineage(struct report *r)
 	verify_print(stdout,
 		     "\nLINEAGE (datasets -> training runs -> models -> "
 		     "evaluations, approvals)\n");
-	for (i = 0; i < r->natts; i++)
-		if (is_type(&r->atts[i], PRED_SLSA_PROVENANCE)) {
+	for (i = 0; i < r->g.natts; i++)
+		if (graph_is_type(&r->g.atts[i], PRED_SLSA_PROVENANCE)) {
 			text_run(r, i);
 			runs++;
 		}
 	if (runs == 0)
 		verify_print(stdout, "no training provenance in the bundles\n");
-	for (i = 0; i < r->natts; i++) {
-		if (r->atts[i].st == NULL || r->atts[i].linked)
+	for (i = 0; i < r->g.natts; i++) {
+		if (r->g.atts[i].st == NULL || r->g.atts[i].linked)
 			continue;
 		if (loose++ == 0)
 			verify_print(stdout,
 				     "not linked to any training run:\n");
 		memset(&b, 0, sizeof(b));
-		sb_ref(&b, &r->atts[i], i);
+		sb_ref(&b, &r->g.atts[i], i);
 		verify_print(stdout, "  %s\n", b.s);
 	}
 }
@@ -777,7 +566,7 @@ emit_text(struct report *r)
 	    stdout,
 	    "\nSUMMARY %zu attestations: %zu verified, %zu unverified "
 	    "(signature not checked), %zu NOT verified, %zu malformed\n",
-	    r->natts, n[ATT_VERIFIED], n[ATT_UNCHECKED], n[ATT_NOT_VERIFIED],
+	    r->g.natts, n[ATT_VERIFIED], n[ATT_UNCHECKED], n[ATT_NOT_VERIFIED],
 	    n[ATT_MALFORMED]);
 	if (r->o.nkeys == 0)
 		text_banner();
@@ -788,7 +577,7 @@ emit_text(struct report *r)
 static json_t *
 att_json(const struct report *r, size_t i)
 {
-	const struct att *a = &r->atts[i];
+	const struct att *a = &r->g.atts[i];
 	json_t *o, *signers = json_array(), *subs = json_array();
 	const json_t *ss;
 	size_t j;
@@ -844,18 +633,18 @@ report_json(const struct report *r, int status)
 	count_states(r, n);
 	for (i = 0; i < keyset_count(r->ks); i++)
 		bad |= jsonio_append(keys, json_string(key_name(r, i)), NULL);
-	for (i = 0; i < r->natts; i++)
+	for (i = 0; i < r->g.natts; i++)
 		bad |= jsonio_append(atts, att_json(r, i), NULL);
-	for (i = 0; i < r->narts; i++) {
+	for (i = 0; i < r->g.narts; i++) {
 		snprintf(from, sizeof(from), "art%zu", i + 1);
 		bad |= jsonio_append(arts,
 				     json_pack("{s:s, s:s?, s:O}", "id", from,
-					       "name", r->arts[i].name,
-					       "digest", r->arts[i].digest),
+					       "name", r->g.arts[i].name,
+					       "digest", r->g.arts[i].digest),
 				     NULL);
 	}
-	for (i = 0; i < r->nedges; i++) {
-		const struct edge *ed = &r->edges[i];
+	for (i = 0; i < r->g.nedges; i++) {
+		const struct edge *ed = &r->g.edges[i];
 		snprintf(ed->out ? from : to, sizeof(from), "att%zu",
 			 ed->att + 1);
 		snprintf(ed->out ? to : from, sizeof(to), "art%zu",
@@ -879,7 +668,7 @@ report_json(const struct report *r, int status)
 	    r->o.nkeys > 0 ? NULL
 			   : "UNVERIFIED: no --key given, no signature was "
 			     "checked; nothing here is verified",
-	    "keys", keys, "counts", "attestations", (json_int_t)r->natts,
+	    "keys", keys, "counts", "attestations", (json_int_t)r->g.natts,
 	    "verified", (json_int_t)n[ATT_VERIFIED], "unverified",
 	    (json_int_t)n[ATT_UNCHECKED], "notVerified",
 	    (json_int_t)n[ATT_NOT_VERIFIED], "malformed",
@@ -958,8 +747,8 @@ emit_dot(const struct report *r)
 	    r->o.nkeys > 0 ? "verify report"
 			   : "UNVERIFIED: no --key given, NO signature "
 			     "was checked");
-	for (i = 0; i < r->natts; i++) {
-		const struct att *a = &r->atts[i];
+	for (i = 0; i < r->g.natts; i++) {
+		const struct att *a = &r->g.atts[i];
 		memset(&b, 0, sizeof(b));
 		textbuf_add(&b, "[%zu] %s\n", i + 1, short_type(a));
 		textbuf_esc(&b, a->src, 120);
@@ -977,17 +766,18 @@ emit_dot(const struct report *r)
 			      : "shape=box, style=bold, color=red, ",
 			  b.s);
 	}
-	for (i = 0; i < r->narts; i++) {
+	for (i = 0; i < r->g.narts; i++) {
 		memset(&b, 0, sizeof(b));
-		textbuf_esc(&b, r->arts[i].name ? r->arts[i].name : "(unnamed)",
+		textbuf_esc(&b,
+			    r->g.arts[i].name ? r->g.arts[i].name : "(unnamed)",
 			    100);
 		textbuf_add(&b, "\n");
-		sb_digest(&b, r->arts[i].digest);
+		sb_digest(&b, r->g.arts[i].digest);
 		snprintf(id, sizeof(id), "art%zu", i + 1);
 		dot_print(id, "shape=ellipse, ", b.s);
 	}
-	for (i = 0; i < r->nedges; i++) {
-		const struct edge *ed = &r->edges[i];
+	for (i = 0; i < r->g.nedges; i++) {
+		const struct edge *ed = &r->g.edges[i];
 		snprintf(ed->out ? from : to, sizeof(from), "att%zu",
 			 ed->att + 1);
 		snprintf(ed->out ? to : from, sizeof(to), "art%zu",
@@ -1031,14 +821,14 @@ finish(struct report *r, struct jsonout *jo, struct err *e)
 		    "verify: report: WARNING: no --key given: all %zu "
 		    "attestations are UNVERIFIED (signatures not checked); "
 		    "this report is information, not proof\n",
-		    r->natts);
+		    r->g.natts);
 	else
 		verify_print(
 		    stderr,
 		    "verify: report: %s: %zu of %zu attestations verified"
 		    ", %zu NOT verified, %zu malformed\n",
 		    status == EXIT_PASS ? "all verified" : "REJECTED",
-		    n[ATT_VERIFIED], r->natts, n[ATT_NOT_VERIFIED],
+		    n[ATT_VERIFIED], r->g.natts, n[ATT_NOT_VERIFIED],
 		    n[ATT_MALFORMED]);
 	return status;
 }
@@ -1068,18 +858,15 @@ cmd_report(int argc, char **argv)
 		if (keyset_add_file(r.ks, r.o.keys[i], &e) != 0)
 			rc = -(e.code = EXIT_UNDECIDED);
 	for (i = 0; rc == 0 && i < r.o.nbundles; i++)
-		rc = load_bundle(&r, r.o.bundles[i], &e);
+		rc = graph_add_bundle(&r.g, r.o.bundles[i],
+				      r.o.nkeys > 0 ? r.ks : NULL, &e);
 	if (rc == 0)
-		rc = build_graph(&r, &e);
+		rc = graph_link(&r.g, &e);
 	if (rc == 0)
 		rc = finish(&r, &jo, &e);
 out:
 	jsonout_close(&jo);
-	for (i = 0; i < r.natts; i++)
-		statement_free(r.atts[i].st);
-	free(r.atts);
-	free(r.arts);
-	free(r.edges);
+	graph_clear(&r.g);
 	keyset_free(r.ks);
 	free(r.o.keys);
 	free(r.o.bundles);
