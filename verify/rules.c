@@ -283,22 +283,74 @@ deps_of(const struct evidence_item *it)
 			       "resolvedDependencies");
 }
 
+/* The training verdicts, in the order they are reported. */
+struct training_verdicts {
+	struct verdict *prov, *builder, *success, *tpm;
+};
+
+/* Counts one fresh training provenance about the artifact. */
+static void
+count_provenance(struct rules_run *c, const struct training_verdicts *t,
+		 const struct evidence_item *it)
+{
+	const struct signers *role = &c->p->training_signers;
+	size_t j;
+
+	c->nprov++;
+	verdict_use(c, t->prov, it, role);
+	check_builder(c, t->builder, it);
+	check_success(c, t->success, it);
+	if (t->tpm != NULL) {
+		check_quote(c, t->tpm, it);
+		verdict_use(c, t->tpm, it, role);
+	}
+	verdict_use(c, t->builder, it, role);
+	verdict_use(c, t->success, it, role);
+	for (j = 0; j < json_array_size(deps_of(it)); j++)
+		if (jsonio_append(c->train_deps,
+				  json_incref(json_array_get(deps_of(it), j)),
+				  NULL) != 0)
+			c->incomplete = 1;
+}
+
+/* No provenance counted: every training verdict fails, saying why. */
+static void
+no_provenance(struct rules_run *c, const struct training_verdicts *t)
+{
+	char near[400];
+
+	if (t->prov->outcome != RULE_FAIL) {
+		nearest_training(c, near, sizeof(near));
+		verdict_fail(t->prov,
+			     "no training provenance for %s signed by a "
+			     "training key%s%s",
+			     c->artifact_name, near[0] ? "; " : "", near);
+	}
+	t->builder->outcome = t->success->outcome = RULE_FAIL;
+	snprintf(t->builder->reason, sizeof(t->builder->reason),
+		 "no training provenance to check");
+	snprintf(t->success->reason, sizeof(t->success->reason),
+		 "no training provenance to check");
+	if (t->tpm != NULL)
+		verdict_fail(t->tpm, "no training provenance to check");
+}
+
 static void
 check_training(struct rules_run *c)
 {
-	size_t *list = NULL, nl, li;
-	struct verdict *prov, *builder, *success, *tpm = NULL;
-	size_t j, found = 0;
+	struct training_verdicts t = {NULL, NULL, NULL, NULL};
+	size_t *list = NULL, nl, li, found = 0;
 
-	prov = verdict_new(c, "training.provenance", "AML.T0010.003",
-			   "AI supply chain compromise: model");
-	builder = verdict_new(c, "training.builder", "AML.T0010",
-			      "AI supply chain compromise");
-	success = verdict_new(c, "training.success", "AML.T0010.003",
-			      "AI supply chain compromise: model");
+	t.prov = verdict_new(c, "training.provenance", "AML.T0010.003",
+			     "AI supply chain compromise: model");
+	t.builder = verdict_new(c, "training.builder", "AML.T0010",
+				"AI supply chain compromise");
+	t.success = verdict_new(c, "training.success", "AML.T0010.003",
+				"AI supply chain compromise: model");
 	if (c->p->require_tpm_quote)
-		tpm = verdict_new(c, "training.tpm-quote", "AML.T0010",
-				  "AI supply chain compromise (training host)");
+		t.tpm = verdict_new(c, "training.tpm-quote", "AML.T0010",
+				    "AI supply chain compromise (training "
+				    "host)");
 	nl = evidence_about_list(c->ev, c->artifact, &list);
 	for (li = 0; li < nl; li++) {
 		const struct evidence_item *it = &c->ev->items[list[li]];
@@ -309,48 +361,17 @@ check_training(struct rules_run *c)
 		why = staleness(c, dig_get(it->pred, "runDetails", "metadata",
 					   "finishedOn"));
 		if (why != NULL) {
-			verdict_fail(prov, "%s: training provenance %s",
+			verdict_fail(t.prov, "%s: training provenance %s",
 				     it->src, why);
 			rules_pass_by(c, it, "training provenance %s", why);
 			continue;
 		}
 		found++;
-		c->nprov++;
-		verdict_use(c, prov, it, &c->p->training_signers);
-		check_builder(c, builder, it);
-		check_success(c, success, it);
-		if (tpm != NULL) {
-			check_quote(c, tpm, it);
-			verdict_use(c, tpm, it, &c->p->training_signers);
-		}
-		verdict_use(c, builder, it, &c->p->training_signers);
-		verdict_use(c, success, it, &c->p->training_signers);
-		for (j = 0; j < json_array_size(deps_of(it)); j++)
-			if (jsonio_append(
-				c->train_deps,
-				json_incref(json_array_get(deps_of(it), j)),
-				NULL) != 0)
-				c->incomplete = 1;
+		count_provenance(c, &t, it);
 	}
 	free(list);
-	list = NULL;
-	if (found == 0 && prov->outcome != RULE_FAIL) {
-		char near[400];
-		nearest_training(c, near, sizeof(near));
-		verdict_fail(prov,
-			     "no training provenance for %s signed by a "
-			     "training key%s%s",
-			     c->artifact_name, near[0] ? "; " : "", near);
-	}
-	if (found == 0) {
-		builder->outcome = success->outcome = RULE_FAIL;
-		snprintf(builder->reason, sizeof(builder->reason),
-			 "no training provenance to check");
-		snprintf(success->reason, sizeof(success->reason),
-			 "no training provenance to check");
-		if (tpm != NULL)
-			verdict_fail(tpm, "no training provenance to check");
-	}
+	if (found == 0)
+		no_provenance(c, &t);
 }
 
 /* ---- datasets ---- */
@@ -460,35 +481,79 @@ check_dep(struct rules_run *c, const json_t *dep, struct verdict *att,
 	return n;
 }
 
+/* Every verdict of v[0..n) left with outcome o and reason why. */
+static void
+settle(struct verdict *const *v, size_t n, enum rule_outcome o, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (o == RULE_FAIL) {
+			verdict_fail(v[i], "%s", why);
+			continue;
+		}
+		v[i]->outcome = o;
+		snprintf(v[i]->reason, sizeof(v[i]->reason), "%s", why);
+	}
+}
+
+/* One training input that is data: attested, classified, licensed. */
+static void
+check_input(struct rules_run *c, const json_t *dep, struct verdict *const *v)
+{
+	const struct evidence_item *weak;
+	char shown[200];
+
+	text_escape(shown, sizeof(shown),
+		    jsonio_str_or(dep, "name", "(unnamed)"));
+	/* SPEC-POL-11: no digest names no data; say so. */
+	if (!digestset_has_acceptable(json_object_get(dep, "digest"))) {
+		if (c->p->has_dataset)
+			verdict_fail(v[0],
+				     "training input %s has no digest, so "
+				     "no dataset attestation can name it",
+				     shown);
+		return;
+	}
+	if (check_dep(c, dep, v[0], v[1], v[2], &weak) != 0 ||
+	    !c->p->require_attested_datasets)
+		return;
+	if (weak != NULL)
+		verdict_fail(v[0],
+			     "training input %s has no dataset "
+			     "attestation signed by a dataset "
+			     "key: %s shares only a digest that "
+			     "binds no file names (an OMS root)",
+			     shown, weak->src);
+	else
+		verdict_fail(v[0],
+			     "training input %s has no dataset "
+			     "attestation signed by a dataset key",
+			     shown);
+}
+
 static void
 check_datasets(struct rules_run *c)
 {
-	const struct evidence_item *weak;
-	struct verdict *att, *cls, *lic;
-	char shown[200];
+	struct verdict *v[3];
 	size_t i, ndata = 0;
 
-	att = verdict_new(c, "dataset.attested", "AML.T0020",
-			  "poison training data");
-	cls = verdict_new(c, "dataset.classification", "AML.T0057",
-			  "AI data leakage");
-	lic = verdict_new(c, "dataset.license", "AML.T0010.002",
-			  "AI supply chain compromise: data");
+	v[0] = verdict_new(c, "dataset.attested", "AML.T0020",
+			   "poison training data");
+	v[1] = verdict_new(c, "dataset.classification", "AML.T0057",
+			   "AI data leakage");
+	v[2] = verdict_new(c, "dataset.license", "AML.T0010.002",
+			   "AI supply chain compromise: data");
 	if (!c->p->has_training) {
-		const char *why = "the policy has no training section, so no "
-				  "dataset is linked to the model";
-		att->outcome = cls->outcome = lic->outcome = RULE_UNDECIDED;
-		snprintf(att->reason, sizeof(att->reason), "%s", why);
-		snprintf(cls->reason, sizeof(cls->reason), "%s", why);
-		snprintf(lic->reason, sizeof(lic->reason), "%s", why);
+		settle(v, 3, RULE_UNDECIDED,
+		       "the policy has no training section, so no "
+		       "dataset is linked to the model");
 		return;
 	}
 	if (c->nprov == 0) {
-		const char *why = "no training provenance, so its datasets "
-				  "cannot be checked";
-		verdict_fail(att, "%s", why);
-		verdict_fail(cls, "%s", why);
-		verdict_fail(lic, "%s", why);
+		settle(v, 3, RULE_FAIL,
+		       "no training provenance, so its datasets "
+		       "cannot be checked");
 		return;
 	}
 	for (i = 0; i < json_array_size(c->train_deps); i++) {
@@ -496,41 +561,13 @@ check_datasets(struct rules_run *c)
 		if (!dep_is_data(dep))
 			continue;
 		ndata++;
-		text_escape(shown, sizeof(shown),
-			    jsonio_str_or(dep, "name", "(unnamed)"));
-		/* SPEC-POL-11: no digest names no data; say so. */
-		if (!digestset_has_acceptable(json_object_get(dep, "digest"))) {
-			if (c->p->has_dataset)
-				verdict_fail(
-				    att,
-				    "training input %s has no digest, so "
-				    "no dataset attestation can name it",
-				    shown);
-			continue;
-		}
-		if (check_dep(c, dep, att, cls, lic, &weak) == 0 &&
-		    c->p->require_attested_datasets) {
-			if (weak != NULL)
-				verdict_fail(
-				    att,
-				    "training input %s has no dataset "
-				    "attestation signed by a dataset "
-				    "key: %s shares only a digest that "
-				    "binds no file names (an OMS root)",
-				    shown, weak->src);
-			else
-				verdict_fail(
-				    att,
-				    "training input %s has no dataset "
-				    "attestation signed by a dataset key",
-				    shown);
-		}
+		check_input(c, dep, v);
 	}
 	/* SPEC-POL-4: a run that declares no data cannot show it used
 	 * attested data. */
 	if (ndata == 0 && c->p->require_attested_datasets)
-		verdict_fail(att, "the training provenance names no dataset or "
-				  "input");
+		verdict_fail(v[0], "the training provenance names no dataset "
+				   "or input");
 }
 
 /* ---- base models ---- */
@@ -740,87 +777,123 @@ metric_failures(const struct rules_run *c, const struct evidence_item *it,
 	return n;
 }
 
+/* What the evaluations about the artifact came to. */
+struct eval_pick {
+	const struct evidence_item *best; /* fewest failures */
+	int best_fail;
+	size_t found;	/* fresh evaluations by an evaluation key */
+	char why[600];	/* the best one's metric failure, or staleness */
+	char hwhy[700]; /* the held-out failure last seen */
+};
+
+/* How many rules one fresh evaluation fails; w: its metric failure. */
+static int
+eval_fails(const struct rules_run *c, const struct evidence_item *it, char *w,
+	   size_t cap, struct eval_pick *k)
+{
+	int need_held = c->p->require_held_out;
+	char ov[400];
+	int fails, o;
+
+	fails = metric_failures(c, it, w, cap);
+	o = need_held && overlap(c, it, ov, sizeof(ov));
+	if (o)
+		snprintf(k->hwhy, sizeof(k->hwhy), "%s: %s", it->src, ov);
+	if (need_held && !c->p->has_training)
+		snprintf(k->hwhy, sizeof(k->hwhy),
+			 "requireHeldOut needs a training section");
+	return fails + o + (need_held && !c->p->has_training);
+}
+
+/* Considers one evaluation; 1 when it passes everything (stop). */
+static int
+eval_consider(struct rules_run *c, const struct evidence_item *it,
+	      struct eval_pick *k)
+{
+	const char *stale;
+	char w[600] = "";
+	int fails;
+
+	if (!is_role_claim(it, PRED_EVALUATION, &c->p->evaluation_signers,
+			   c->artifact) ||
+	    pred_eval_check(it->pred, it->src, NULL) != 0)
+		return 0;
+	stale = staleness(c, jsonio_str(it->pred, "finishedOn"));
+	if (stale != NULL) {
+		snprintf(k->why, sizeof(k->why), "%s: evaluation %s", it->src,
+			 stale);
+		rules_pass_by(c, it, "evaluation %s", stale);
+		return 0;
+	}
+	k->found++;
+	fails = eval_fails(c, it, w, sizeof(w), k);
+	if (fails > 0)
+		rules_pass_by(c, it, "evaluation %s",
+			      w[0] ? w + strlen(it->src) + 2
+				   : "fails the held-out rule");
+	if (fails < k->best_fail) {
+		k->best_fail = fails;
+		k->best = it;
+		if (w[0] != '\0')
+			snprintf(k->why, sizeof(k->why), "%s", w);
+	}
+	return fails == 0;
+}
+
+/* v: present, metrics, held-out; from the best evaluation. */
+static void
+eval_verdicts(struct rules_run *c, struct verdict *const *v,
+	      struct eval_pick *k)
+{
+	const struct signers *role = &c->p->evaluation_signers;
+
+	if (k->found == 0) {
+		verdict_fail(v[0], "%s",
+			     k->why[0] ? k->why
+				       : "no evaluation of the model signed by "
+					 "an evaluation key");
+		verdict_fail(v[1], "no evaluation to check");
+		verdict_fail(v[2], "no evaluation to check");
+		return;
+	}
+	verdict_use(c, v[0], k->best, role);
+	if (k->best_fail == 0) {
+		verdict_use(c, v[1], k->best, role);
+		verdict_use(c, v[2], k->best, role);
+		return;
+	}
+	if (metric_failures(c, k->best, k->why, sizeof(k->why)) > 0)
+		verdict_fail(v[1], "%s", k->why);
+	else
+		verdict_use(c, v[1], k->best, role);
+	if (k->hwhy[0] != '\0')
+		verdict_fail(v[2], "%s", k->hwhy);
+	else
+		verdict_use(c, v[2], k->best, role);
+}
+
 static void
 check_evaluation(struct rules_run *c)
 {
 	size_t *list = NULL, nl, li;
-	struct verdict *pres, *met, *held;
-	char why[600] = "", hwhy[700] = "";
-	const struct evidence_item *best = NULL;
-	size_t found = 0;
-	int best_fail = 1 << 30;
+	struct eval_pick k;
+	struct verdict *v[3];
 
-	pres = verdict_new(c, "evaluation.present", "AML.T0031",
+	memset(&k, 0, sizeof(k));
+	k.best_fail = 1 << 30;
+	v[0] = verdict_new(c, "evaluation.present", "AML.T0031",
 			   "erode AI model integrity");
-	met = verdict_new(c, "evaluation.metrics", "AML.T0031",
-			  "erode AI model integrity");
-	held =
-	    verdict_new(c, "evaluation.held-out", "AML.T0020",
-			"poison training data (evaluation on training data)");
+	v[1] = verdict_new(c, "evaluation.metrics", "AML.T0031",
+			   "erode AI model integrity");
+	v[2] = verdict_new(c, "evaluation.held-out", "AML.T0020",
+			   "poison training data (evaluation on training "
+			   "data)");
 	nl = evidence_about_list(c->ev, c->artifact, &list);
-	for (li = 0; li < nl; li++) {
-		const struct evidence_item *it = &c->ev->items[list[li]];
-		const char *stale;
-		char w[600] = "", ov[400];
-		int fails, o;
-		if (!is_role_claim(it, PRED_EVALUATION,
-				   &c->p->evaluation_signers, c->artifact) ||
-		    pred_eval_check(it->pred, it->src, NULL) != 0)
-			continue;
-		stale = staleness(c, jsonio_str(it->pred, "finishedOn"));
-		if (stale != NULL) {
-			snprintf(why, sizeof(why), "%s: evaluation %s", it->src,
-				 stale);
-			rules_pass_by(c, it, "evaluation %s", stale);
-			continue;
-		}
-		found++;
-		fails = metric_failures(c, it, w, sizeof(w));
-		o = c->p->require_held_out && overlap(c, it, ov, sizeof(ov));
-		if (o)
-			snprintf(hwhy, sizeof(hwhy), "%s: %s", it->src, ov);
-		if (c->p->require_held_out && !c->p->has_training)
-			snprintf(hwhy, sizeof(hwhy),
-				 "requireHeldOut needs a training section");
-		fails += o + (c->p->require_held_out && !c->p->has_training);
-		if (fails > 0)
-			rules_pass_by(c, it, "evaluation %s",
-				      w[0] ? w + strlen(it->src) + 2
-					   : "fails the held-out rule");
-		if (fails < best_fail) {
-			best_fail = fails;
-			best = it;
-			if (w[0] != '\0')
-				snprintf(why, sizeof(why), "%s", w);
-		}
-		if (fails == 0)
+	for (li = 0; li < nl; li++)
+		if (eval_consider(c, &c->ev->items[list[li]], &k))
 			break;
-	}
 	free(list);
-	list = NULL;
-	if (found == 0) {
-		verdict_fail(pres, "%s",
-			     why[0] ? why
-				    : "no evaluation of the model signed by an "
-				      "evaluation key");
-		verdict_fail(met, "no evaluation to check");
-		verdict_fail(held, "no evaluation to check");
-		return;
-	}
-	verdict_use(c, pres, best, &c->p->evaluation_signers);
-	if (best_fail == 0) {
-		verdict_use(c, met, best, &c->p->evaluation_signers);
-		verdict_use(c, held, best, &c->p->evaluation_signers);
-		return;
-	}
-	if (metric_failures(c, best, why, sizeof(why)) > 0)
-		verdict_fail(met, "%s", why);
-	else
-		verdict_use(c, met, best, &c->p->evaluation_signers);
-	if (hwhy[0] != '\0')
-		verdict_fail(held, "%s", hwhy);
-	else
-		verdict_use(c, held, best, &c->p->evaluation_signers);
+	eval_verdicts(c, v, &k);
 }
 
 /* ---- approvals ---- */
@@ -843,74 +916,88 @@ distinct_keys(const struct rules_run *c, const unsigned char *approved)
 	return n;
 }
 
+/* Why an approval of the right stage does not count, or NULL. */
+static const char *
+approval_stale(const struct rules_run *c, const struct evidence_item *it,
+	       char *note, size_t cap)
+{
+	const char *exp = jsonio_str(it->pred, "expiresOn");
+	const char *stale = staleness(c, jsonio_str(it->pred, "approvedOn"));
+	time_t t;
+
+	if (exp != NULL && ids_parse_rfc3339(&t, exp) == 0 && t < c->now) {
+		snprintf(note, cap, "; %s has expired", it->src);
+		return "has expired";
+	}
+	if (stale != NULL)
+		snprintf(note, cap, "; %s %s", it->src, stale);
+	return stale;
+}
+
+/* One approval about the artifact: v[0] threshold, v[1] no-reject. */
+static void
+approval_consider(struct rules_run *c, const struct evidence_item *it,
+		  struct verdict *const *v, unsigned char *approved, char *note,
+		  size_t cap)
+{
+	const struct signers *s = &c->p->approval_signers;
+	const char *stage, *why;
+	char names[160];
+	size_t j;
+
+	if (!is_role_claim(it, PRED_APPROVAL, s, c->artifact) ||
+	    pred_approval_check(it->pred, it->src, NULL) != 0)
+		return;
+	stage = jsonio_str(it->pred, "stage");
+	if (strcmp(stage, c->p->stage) != 0) {
+		snprintf(note, cap, "; %s approves stage %s, not %s", it->src,
+			 stage, c->p->stage);
+		rules_pass_by(c, it, "approval for stage %s, not %s", stage,
+			      c->p->stage);
+		return;
+	}
+	why = approval_stale(c, it, note, cap);
+	if (why != NULL) {
+		rules_pass_by(c, it, "approval %s", why);
+		return;
+	}
+	if (strcmp(jsonio_str(it->pred, "decision"), "reject") == 0) {
+		verdict_fail(v[1], "%s: a signer rejected the model for %s",
+			     it->src, c->p->stage);
+		rules_pass_by(c, it, "reject by %s for %s",
+			      key_names(names, sizeof(names), c, it, s),
+			      c->p->stage);
+		return;
+	}
+	for (j = 0; j < s->n; j++)
+		if (it->signed_by[s->idx[j]])
+			approved[s->idx[j]] = 1;
+	verdict_use(c, v[0], it, s);
+}
+
 static void
 check_approvals(struct rules_run *c)
 {
-	size_t *list = NULL, nl, li;
+	size_t *list = NULL, nl, li, n;
 	unsigned char approved[EVIDENCE_MAX_KEYS] = {0};
-	const struct signers *s = &c->p->approval_signers;
-	struct verdict *thr, *rej;
-	char note[300] = "", names[160];
-	size_t j, n;
+	struct verdict *v[2];
+	char note[300] = "";
 
-	thr = verdict_new(c, "approval.threshold", "AML.T0010.003",
-			  "AI supply chain compromise: model");
-	rej = verdict_new(c, "approval.no-reject", "AML.T0010.003",
-			  "AI supply chain compromise: model");
+	v[0] = verdict_new(c, "approval.threshold", "AML.T0010.003",
+			   "AI supply chain compromise: model");
+	v[1] = verdict_new(c, "approval.no-reject", "AML.T0010.003",
+			   "AI supply chain compromise: model");
 	nl = evidence_about_list(c->ev, c->artifact, &list);
-	for (li = 0; li < nl; li++) {
-		const struct evidence_item *it = &c->ev->items[list[li]];
-		const char *stage, *exp, *stale;
-		time_t t;
-		if (!is_role_claim(it, PRED_APPROVAL, s, c->artifact) ||
-		    pred_approval_check(it->pred, it->src, NULL) != 0)
-			continue;
-		stage = jsonio_str(it->pred, "stage");
-		if (strcmp(stage, c->p->stage) != 0) {
-			snprintf(note, sizeof(note),
-				 "; %s approves stage %s, not %s", it->src,
-				 stage, c->p->stage);
-			rules_pass_by(c, it, "approval for stage %s, not %s",
-				      stage, c->p->stage);
-			continue;
-		}
-		exp = jsonio_str(it->pred, "expiresOn");
-		stale = staleness(c, jsonio_str(it->pred, "approvedOn"));
-		if (exp != NULL && ids_parse_rfc3339(&t, exp) == 0 &&
-		    t < c->now) {
-			snprintf(note, sizeof(note), "; %s has expired",
-				 it->src);
-			rules_pass_by(c, it, "approval has expired");
-			continue;
-		}
-		if (stale != NULL) {
-			snprintf(note, sizeof(note), "; %s %s", it->src, stale);
-			rules_pass_by(c, it, "approval %s", stale);
-			continue;
-		}
-		if (strcmp(jsonio_str(it->pred, "decision"), "reject") == 0) {
-			verdict_fail(rej,
-				     "%s: a signer rejected the model for "
-				     "%s",
-				     it->src, c->p->stage);
-			rules_pass_by(c, it, "reject by %s for %s",
-				      key_names(names, sizeof(names), c, it, s),
-				      c->p->stage);
-			continue;
-		}
-		for (j = 0; j < s->n; j++)
-			if (it->signed_by[s->idx[j]])
-				approved[s->idx[j]] = 1;
-		verdict_use(c, thr, it, s);
-	}
+	for (li = 0; li < nl; li++)
+		approval_consider(c, &c->ev->items[list[li]], v, approved, note,
+				  sizeof(note));
 	free(list);
-	list = NULL;
 	n = distinct_keys(c, approved);
 	if ((long)n < c->p->threshold)
-		verdict_fail(thr, "%zu of %ld required approvals for %s%s", n,
+		verdict_fail(v[0], "%zu of %ld required approvals for %s%s", n,
 			     c->p->threshold, c->p->stage, note);
-	if (rej->outcome == RULE_PASS &&
-	    json_array_extend(rej->evidence, thr->evidence) != 0)
+	if (v[1]->outcome == RULE_PASS &&
+	    json_array_extend(v[1]->evidence, v[0]->evidence) != 0)
 		c->incomplete = 1;
 }
 

@@ -84,7 +84,8 @@ extern const size_t rules_count;
 
 /*
  * Prepares run over the borrowed inputs (now: the time maxAge and expiry
- * are measured against). Fails only when memory runs out.
+ * are measured against; set run->links_within afterwards for an artifact
+ * directory with symlinks). Fails only when memory runs out.
  */
 int rules_init(struct rules_run *run, const struct policy *p,
 	       const struct evidence *ev, const json_t *artifact,
