@@ -1,43 +1,9 @@
-/* File keys on OpenSSL EVP behind the one key interface (see key.h). */
-#define _GNU_SOURCE /* memmem */
-#include "keys/key.h"
-
-#include <openssl/bio.h>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
-#include <openssl/pem.h>
-#include <openssl/pkcs12.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "keys/keyopt.h"
-#include "keys/p11uri.h"
-#include "keys/pkcs11.h"
-#include "lib/fileio.h"
-#include "lib/hash.h"
-#include "lib/hex.h"
-#ifdef MLATTEST_WITH_TPM
-#include "keys/tpm.h"
-#endif
-
-struct key {
-	EVP_PKEY *pkey;
-	enum key_type type;
-	int is_private;
-	char id[KEY_ID_LEN + 1];
-	char source[256];
-	const struct key_backend *backend; /* NULL: pkey holds the secret */
-	void *backend_ctx;
-	/* ECDSA verification context, set up once on first use: creating
-	 * one per signature costs as much as the EC arithmetic. */
-	EVP_PKEY_CTX *vctx;
-};
+/*
+ * File keys on OpenSSL EVP behind the one key interface (see key.h):
+ * types, public keys and verification. Private keys and signing are
+ * keysign.c, creating keys keygen.c.
+ */
+#include "keys/key_int.h"
 
 static const struct {
 	const char *name;
@@ -182,7 +148,7 @@ canonical_spki(unsigned char **der, EVP_PKEY *pkey)
 }
 
 /* Takes ownership of pkey. */
-static int
+int
 key_wrap(struct key **out, EVP_PKEY *pkey, int is_private, const char *src,
 	 struct err *e)
 {
@@ -224,36 +190,9 @@ out:
 	return rc;
 }
 
-int
-key_generate(struct key **out, enum key_type t, struct err *e)
-{
-	EVP_PKEY *pkey = NULL;
-
-	switch (t) {
-	case KEY_ECDSA_P256:
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-		break;
-	case KEY_ECDSA_P384:
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-		break;
-	case KEY_ECDSA_P521:
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
-		break;
-	case KEY_ED25519:
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-		break;
-	case KEY_RSA:
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072);
-		break;
-	}
-	if (pkey == NULL)
-		return err_ossl(e, EXIT_UNDECIDED, "key generation failed");
-	return key_wrap(out, pkey, 1, "generated key", e);
-}
-
 /* Refuses to prompt: encrypted keys are reported, never asked for. */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
+int
+key_no_passphrase(char *buf, int size, int rwflag, void *u)
 {
 	(void)buf;
 	(void)size;
@@ -262,198 +201,16 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-static int
-read_pem(unsigned char **buf, size_t *len, const char *path, struct err *e)
+int
+key_read_pem(unsigned char **buf, size_t *len, const char *path, struct err *e)
 {
 	return secret_read(buf, len, path, MAX_SECRET_KEY_BYTES, 0, e);
 }
 
-static void
-free_secret(unsigned char *buf, size_t len)
+void
+key_free_secret(unsigned char *buf, size_t len)
 {
 	secret_free(buf, len);
-}
-
-/* A public key where the private one is needed: say which file to use. */
-static int
-public_given(const char *ref, struct err *e)
-{
-	size_t n = strlen(ref);
-
-	ERR_clear_error();
-	if (n > 4 && strncmp(ref + n - 4, ".pem", 4) == 0)
-		n -= 4;
-	if (n > 4 && strncmp(ref + n - 4, ".pub", 4) == 0)
-		n -= 4;
-	return err_set(e, EXIT_USAGE,
-		       "%s is a public key; sign with the private key, e.g. "
-		       "%.*s.key",
-		       ref, (int)n, ref);
-}
-
-int
-key_load_private(struct key **out, const char *ref, struct err *e)
-{
-	return key_load_private_opts(out, ref, NULL, e);
-}
-
-int
-key_load_private_tcti(struct key **out, const char *ref, const char *tcti,
-		      struct err *e)
-{
-	struct key_load_opts o = KEY_LOAD_OPTS_INIT;
-
-	o.tcti = tcti;
-	return key_load_private_opts(out, ref, &o, e);
-}
-
-struct pass {
-	const char *s;
-	size_t len;
-};
-
-/* Hands OpenSSL the passphrase from the file; never prompts. */
-static int
-give_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	const struct pass *p = u;
-
-	(void)rwflag;
-	if (p == NULL || p->s == NULL || p->len > (size_t)size)
-		return -1;
-	memcpy(buf, p->s, p->len);
-	return (int)p->len;
-}
-
-/* The PEM in pem is encrypted: read the passphrase and decrypt. */
-static int
-read_encrypted(EVP_PKEY **pkey, BIO *bio, const char *ref, const char *passfile,
-	       struct err *e)
-{
-	struct pass p = {NULL, 0};
-	char *pass = NULL;
-	size_t plen = 0;
-	int rc;
-
-	if (passfile == NULL) /* SPEC-KEY-4 */
-		return err_set(e, EXIT_USAGE,
-			       "%s is encrypted: give --passphrase-file FILE "
-			       "or $MLATTEST_PASSPHRASE_FILE",
-			       ref);
-	rc = keyopt_secret_read(&pass, &plen, passfile, "passphrase file", e);
-	if (rc != 0)
-		return rc;
-	p.s = pass;
-	p.len = plen;
-	*pkey = PEM_read_bio_PrivateKey(bio, NULL, give_passphrase, &p);
-	keyopt_secret_free(pass, plen);
-	if (*pkey == NULL) {
-		ERR_clear_error();
-		return err_set(e, EXIT_USAGE,
-			       "%s: wrong passphrase (from %s), or the key "
-			       "is damaged",
-			       ref, passfile);
-	}
-	return 0;
-}
-
-static int
-load_pem_file(struct key **out, const char *ref, const char *passfile,
-	      struct err *e)
-{
-	unsigned char *pem = NULL;
-	EVP_PKEY *pkey = NULL;
-	BIO *bio = NULL;
-	size_t len = 0;
-	int rc;
-
-	rc = read_pem(&pem, &len, ref, e);
-	if (rc != 0)
-		return rc;
-	bio = BIO_new_mem_buf(pem, (int)len);
-	if (bio == NULL) {
-		rc = err_ossl(e, EXIT_UNDECIDED, "%s", ref);
-		goto out;
-	}
-	if (memmem(pem, len, "ENCRYPTED", 9) != NULL) {
-		rc = read_encrypted(&pkey, bio, ref, passfile, e);
-		if (rc != 0)
-			goto out;
-	} else {
-		pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-	}
-	if (pkey == NULL) {
-		if (memmem(pem, len, "-----BEGIN PUBLIC KEY-----", 26))
-			rc = public_given(ref, e);
-		else
-			rc = err_ossl(e, EXIT_REJECTED,
-				      "%s: no private key in PEM", ref);
-		goto out;
-	}
-	rc = key_wrap(out, pkey, 1, ref, e);
-out:
-	BIO_free(bio);
-	free_secret(pem, len);
-	return rc;
-}
-
-int
-key_load_private_opts(struct key **out, const char *ref,
-		      const struct key_load_opts *o, struct err *e)
-{
-	static const struct key_load_opts none = KEY_LOAD_OPTS_INIT;
-
-	*out = NULL;
-	if (o == NULL)
-		o = &none;
-	if (p11uri_is(ref))
-		return pkcs11_key_load(out, ref, o, e);
-	if (strncmp(ref, "tpm:", 4) == 0) {
-#ifdef MLATTEST_WITH_TPM
-		return tpm_key_load(out, ref, o->tcti, e);
-#else
-		return err_set(e, EXIT_USAGE,
-			       "%s: TPM keys are not supported by this build",
-			       ref);
-#endif
-	}
-	return load_pem_file(out, ref, o->passphrase_file, e);
-}
-
-int
-key_load_private_der(struct key **out, const unsigned char *der, size_t len,
-		     const char *src, struct err *e)
-{
-	const unsigned char *p = der;
-	EVP_PKEY *pkey;
-
-	*out = NULL;
-	if (len > MAX_KEY_BYTES)
-		return err_set(e, EXIT_REJECTED, "%s: key too long", src);
-	pkey = d2i_AutoPrivateKey(NULL, &p, (long)len);
-	if (pkey == NULL || p != der + len) {
-		EVP_PKEY_free(pkey);
-		return err_ossl(e, EXIT_REJECTED, "%s: no private key in DER",
-				src);
-	}
-	return key_wrap(out, pkey, 1, src, e);
-}
-
-int
-key_new_backend(struct key **out, const char *pem, size_t len,
-		const struct key_backend *b, void *ctx, const char *src,
-		struct err *e)
-{
-	int rc = key_load_public_pem(out, pem, len, src, e);
-
-	if (rc != 0) {
-		b->free(ctx);
-		return rc;
-	}
-	(*out)->is_private = 1;
-	(*out)->backend = b;
-	(*out)->backend_ctx = ctx;
-	return 0;
 }
 
 void *
@@ -474,14 +231,15 @@ key_load_public_pem(struct key **out, const char *pem, size_t len,
 	bio = BIO_new_mem_buf(pem, (int)len);
 	if (bio == NULL)
 		return err_ossl(e, EXIT_UNDECIDED, "%s", src);
-	pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, key_no_passphrase, NULL);
 	if (pkey == NULL && BIO_reset(bio) == 1) {
-		cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
+		cert = PEM_read_bio_X509(bio, NULL, key_no_passphrase, NULL);
 		if (cert != NULL)
 			pkey = X509_get_pubkey(cert);
 	}
 	if (pkey == NULL && BIO_reset(bio) == 1)
-		pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+		pkey =
+		    PEM_read_bio_PrivateKey(bio, NULL, key_no_passphrase, NULL);
 	X509_free(cert);
 	BIO_free(bio);
 	if (pkey == NULL)
@@ -498,11 +256,11 @@ key_load_public(struct key **out, const char *path, struct err *e)
 	int rc;
 
 	*out = NULL;
-	rc = read_pem(&pem, &len, path, e);
+	rc = key_read_pem(&pem, &len, path, e);
 	if (rc != 0)
 		return rc;
 	rc = key_load_public_pem(out, (char *)pem, len, path, e);
-	free_secret(pem, len);
+	key_free_secret(pem, len);
 	return rc;
 }
 
@@ -577,92 +335,8 @@ key_public_pem(char **out, size_t *len, const struct key *k, struct err *e)
 	return rc;
 }
 
-int
-key_write_private(const struct key *k, const char *path, struct err *e)
-{
-	BIO *bio = NULL;
-	char *data;
-	long n;
-	int rc;
-
-	if (!k->is_private)
-		return err_set(e, EXIT_USAGE, "%s: not a private key", path);
-	if (k->backend != NULL)
-		return err_set(e, EXIT_USAGE,
-			       "%s: the private key of %s cannot leave its "
-			       "backend",
-			       path, k->source);
-	/* Secure-heap BIO: the PEM text is cleared when it is freed. */
-	bio = BIO_new(BIO_s_secmem());
-	if (bio == NULL || PEM_write_bio_PKCS8PrivateKey(
-			       bio, k->pkey, NULL, NULL, 0, NULL, NULL) != 1) {
-		rc = err_ossl(e, EXIT_UNDECIDED, "%s: cannot encode key", path);
-		goto out;
-	}
-	n = BIO_get_mem_data(bio, &data);
-	if (n <= 0) {
-		rc = err_ossl(e, EXIT_UNDECIDED, "%s: cannot encode key", path);
-		goto out;
-	}
-	rc = file_write_atomic(path, data, (size_t)n, 0600, 1, e);
-out:
-	BIO_free(bio);
-	return rc;
-}
-
-/* scrypt cost: N 2^14, r 8, p 1 (16 MiB, OpenSSL's own default). */
-#define SCRYPT_N 16384
-#define SCRYPT_R 8
-#define SCRYPT_P 1
-
-int
-key_write_private_encrypted(const struct key *k, const char *path,
-			    const char *pass, size_t plen, struct err *e)
-{
-	PKCS8_PRIV_KEY_INFO *p8inf = NULL;
-	X509_ALGOR *pbe = NULL;
-	X509_SIG *p8 = NULL;
-	BIO *bio = NULL;
-	char *data;
-	long n;
-	int rc;
-
-	if (!k->is_private || k->backend != NULL)
-		return err_set(e, EXIT_USAGE, "%s: not a file private key",
-			       path);
-	p8inf = EVP_PKEY2PKCS8(k->pkey);
-	/* SPEC-KEY-6: PKCS#8, PBES2 with scrypt and AES-256-CBC. */
-	pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), NULL, 0, NULL, SCRYPT_N,
-				    SCRYPT_R, SCRYPT_P);
-	if (p8inf == NULL || pbe == NULL) {
-		rc =
-		    err_ossl(e, EXIT_UNDECIDED, "%s: cannot encrypt key", path);
-		goto out;
-	}
-	p8 = PKCS8_set0_pbe(pass, (int)plen, p8inf, pbe);
-	if (p8 == NULL) {
-		rc =
-		    err_ossl(e, EXIT_UNDECIDED, "%s: cannot encrypt key", path);
-		goto out;
-	}
-	pbe = NULL; /* p8 owns it now */
-	bio = BIO_new(BIO_s_mem());
-	if (bio == NULL || PEM_write_bio_PKCS8(bio, p8) != 1 ||
-	    (n = BIO_get_mem_data(bio, &data)) <= 0) {
-		rc = err_ossl(e, EXIT_UNDECIDED, "%s: cannot encode key", path);
-		goto out;
-	}
-	rc = file_write_atomic(path, data, (size_t)n, 0600, 1, e);
-out:
-	BIO_free(bio);
-	X509_SIG_free(p8);
-	X509_ALGOR_free(pbe);
-	PKCS8_PRIV_KEY_INFO_free(p8inf);
-	return rc;
-}
-
-static const char *
-md_for(enum key_type t)
+const char *
+key_md_for(enum key_type t)
 {
 	switch (t) {
 	case KEY_ECDSA_P384:
@@ -676,51 +350,6 @@ md_for(enum key_type t)
 	}
 }
 
-int
-key_sign(unsigned char **sig, size_t *siglen, const struct key *k,
-	 const unsigned char *msg, size_t len, struct err *e)
-{
-	EVP_MD_CTX *ctx = NULL;
-	unsigned char *buf = NULL;
-	size_t n = 0;
-	int rc = 0;
-
-	*sig = NULL;
-	*siglen = 0;
-	if (!k->is_private)
-		return err_set(e, EXIT_USAGE, "%s: not a private key",
-			       k->source);
-	if (k->backend != NULL)
-		return k->backend->sign(sig, siglen, k->backend_ctx, msg, len,
-					e);
-	ctx = EVP_MD_CTX_new();
-	if (ctx == NULL ||
-	    EVP_DigestSignInit_ex(ctx, NULL, md_for(k->type), NULL, NULL,
-				  k->pkey, NULL) != 1 ||
-	    EVP_DigestSign(ctx, NULL, &n, msg, len) != 1) {
-		rc = err_ossl(e, EXIT_UNDECIDED, "%s: signing failed",
-			      k->source);
-		goto out;
-	}
-	buf = malloc(n);
-	if (buf == NULL) {
-		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
-		goto out;
-	}
-	if (EVP_DigestSign(ctx, buf, &n, msg, len) != 1) {
-		rc = err_ossl(e, EXIT_UNDECIDED, "%s: signing failed",
-			      k->source);
-		goto out;
-	}
-	*sig = buf;
-	*siglen = n;
-	buf = NULL;
-out:
-	free(buf);
-	EVP_MD_CTX_free(ctx);
-	return rc;
-}
-
 /* One EVP verification; pss selects RSA-PSS with salt auto. */
 static int
 verify_once(const struct key *k, const unsigned char *msg, size_t len,
@@ -731,7 +360,7 @@ verify_once(const struct key *k, const unsigned char *msg, size_t len,
 	int ok = 0;
 
 	if (ctx != NULL &&
-	    EVP_DigestVerifyInit_ex(ctx, &pctx, md_for(k->type), NULL, NULL,
+	    EVP_DigestVerifyInit_ex(ctx, &pctx, key_md_for(k->type), NULL, NULL,
 				    k->pkey, NULL) == 1) {
 		if (pss && (EVP_PKEY_CTX_set_rsa_padding(
 				pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
