@@ -1,47 +1,10 @@
 /*
  * PKCS#11 keys through the module's C API (see pkcs11.h). One struct p11
  * holds the loaded module, the session and the key handle for as long as
- * the key lives; key_free logs out and unloads.
+ * the key lives; key_free logs out and unloads. Generating keys is
+ * pkcs11gen.c.
  */
-#include "keys/pkcs11.h"
-
-#include <dlfcn.h>
-#include <openssl/bio.h>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
-#include <openssl/param_build.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509.h>
-#include <p11-kit/pkcs11.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "keys/keyopt.h"
-#include "keys/p11uri.h"
-
-#define MAX_SLOTS 64
-#define MAX_ATTR_BYTES 1024 /* EC params, points, SPKI */
-#define ED25519_OID_DER "\x06\x03\x2b\x65\x70"
-
-struct p11 {
-	void *dl;
-	CK_FUNCTION_LIST *f;
-	int finalize; /* we initialised the module */
-	CK_SLOT_ID slot;
-	CK_SESSION_HANDLE s;
-	int open;
-	int logged_in;
-	CK_OBJECT_HANDLE priv;
-	CK_MECHANISM_TYPE mech;
-	enum key_type type;
-	char src[128];
-	char token[33];
-};
+#include "keys/pkcs11_int.h"
 
 static const struct {
 	CK_RV rv;
@@ -63,8 +26,8 @@ static const struct {
     {CKR_CRYPTOKI_NOT_INITIALIZED, "CKR_CRYPTOKI_NOT_INITIALIZED"},
 };
 
-static const char *
-rv_name(CK_RV rv)
+const char *
+p11_rv_name(CK_RV rv)
 {
 	size_t i;
 
@@ -74,15 +37,15 @@ rv_name(CK_RV rv)
 	return "CKR error";
 }
 
-static int
-rv_fail(struct err *e, int code, const struct p11 *p, const char *call,
-	CK_RV rv)
+int
+p11_rv_fail(struct err *e, int code, const struct p11 *p, const char *call,
+	    CK_RV rv)
 {
 	return err_set(e, code, "%s: %s failed: %s (0x%lx)", p->src, call,
-		       rv_name(rv), (unsigned long)rv);
+		       p11_rv_name(rv), (unsigned long)rv);
 }
 
-static void
+void
 p11_free(void *ctx)
 {
 	struct p11 *p = ctx;
@@ -150,7 +113,7 @@ load_module(struct p11 *p, const struct p11uri *u,
 	args.flags = CKF_OS_LOCKING_OK;
 	rv = p->f->C_Initialize(&args);
 	if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
-		return rv_fail(e, EXIT_UNDECIDED, p, "C_Initialize", rv);
+		return p11_rv_fail(e, EXIT_UNDECIDED, p, "C_Initialize", rv);
 	p->finalize = rv == CKR_OK;
 	if (p->f->C_GetInfo(&info) != CKR_OK ||
 	    !field_is(info.manufacturerID, sizeof(info.manufacturerID),
@@ -198,7 +161,7 @@ find_slot(struct p11 *p, const struct p11uri *u, struct err *e)
 	if (rv == CKR_BUFFER_TOO_SMALL)
 		n = MAX_SLOTS; /* look at the first MAX_SLOTS only */
 	else if (rv != CKR_OK)
-		return rv_fail(e, EXIT_UNDECIDED, p, "C_GetSlotList", rv);
+		return p11_rv_fail(e, EXIT_UNDECIDED, p, "C_GetSlotList", rv);
 	for (i = 0; i < n; i++) {
 		if (!slot_matches(p, slots[i], u))
 			continue;
@@ -262,13 +225,13 @@ login(struct p11 *p, const struct p11uri *u, const struct key_load_opts *o,
 			     "locked",
 			     p->src, p->token);
 	else if (rv != CKR_USER_ALREADY_LOGGED_IN)
-		rc = rv_fail(e, EXIT_UNDECIDED, p, "C_Login", rv);
+		rc = p11_rv_fail(e, EXIT_UNDECIDED, p, "C_Login", rv);
 	return rc;
 }
 
-static int
-open_token(struct p11 *p, const struct p11uri *u, const struct key_load_opts *o,
-	   int rw, struct err *e)
+int
+p11_open_token(struct p11 *p, const struct p11uri *u,
+	       const struct key_load_opts *o, int rw, struct err *e)
 {
 	CK_TOKEN_INFO ti;
 	CK_RV rv;
@@ -283,7 +246,7 @@ open_token(struct p11 *p, const struct p11uri *u, const struct key_load_opts *o,
 				 CKF_SERIAL_SESSION | (rw ? CKF_RW_SESSION : 0),
 				 NULL, NULL, &p->s);
 	if (rv != CKR_OK)
-		return rv_fail(e, EXIT_UNDECIDED, p, "C_OpenSession", rv);
+		return p11_rv_fail(e, EXIT_UNDECIDED, p, "C_OpenSession", rv);
 	p->open = 1;
 	if (p->f->C_GetTokenInfo(p->slot, &ti) != CKR_OK)
 		ti.flags = CKF_LOGIN_REQUIRED;
@@ -291,9 +254,9 @@ open_token(struct p11 *p, const struct p11uri *u, const struct key_load_opts *o,
 }
 
 /* Objects of class cls matching u's object= and id=; up to 2 found. */
-static int
-find_objects(CK_OBJECT_HANDLE *h, CK_ULONG *n, struct p11 *p,
-	     const struct p11uri *u, CK_OBJECT_CLASS cls, struct err *e)
+int
+p11_find_objects(CK_OBJECT_HANDLE *h, CK_ULONG *n, struct p11 *p,
+		 const struct p11uri *u, CK_OBJECT_CLASS cls, struct err *e)
 {
 	CK_ATTRIBUTE t[3];
 	CK_ULONG nt = 0;
@@ -314,11 +277,12 @@ find_objects(CK_OBJECT_HANDLE *h, CK_ULONG *n, struct p11 *p,
 	}
 	rv = p->f->C_FindObjectsInit(p->s, t, nt);
 	if (rv != CKR_OK)
-		return rv_fail(e, EXIT_UNDECIDED, p, "C_FindObjectsInit", rv);
+		return p11_rv_fail(e, EXIT_UNDECIDED, p, "C_FindObjectsInit",
+				   rv);
 	rv = p->f->C_FindObjects(p->s, h, 2, n);
 	p->f->C_FindObjectsFinal(p->s);
 	if (rv != CKR_OK)
-		return rv_fail(e, EXIT_UNDECIDED, p, "C_FindObjects", rv);
+		return p11_rv_fail(e, EXIT_UNDECIDED, p, "C_FindObjects", rv);
 	return 0;
 }
 
@@ -402,9 +366,9 @@ out:
 }
 
 /* The public key of the key pair, as SPKI PEM. */
-static int
-public_pem(char **pem, size_t *len, struct p11 *p, const struct p11uri *u,
-	   CK_OBJECT_HANDLE priv, struct err *e)
+int
+p11_public_pem(char **pem, size_t *len, struct p11 *p, const struct p11uri *u,
+	       CK_OBJECT_HANDLE priv, struct err *e)
 {
 	unsigned char params[MAX_ATTR_BYTES], pt[MAX_ATTR_BYTES];
 	const unsigned char *point, *q = pt;
@@ -422,7 +386,7 @@ public_pem(char **pem, size_t *len, struct p11 *p, const struct p11uri *u,
 		pkey = d2i_PUBKEY(NULL, &q, (long)ptlen);
 	if (pkey == NULL) {
 		ERR_clear_error();
-		rc = find_objects(pub, &n, p, u, CKO_PUBLIC_KEY, e);
+		rc = p11_find_objects(pub, &n, p, u, CKO_PUBLIC_KEY, e);
 		if (rc != 0)
 			return rc;
 		if (n != 1 ||
@@ -564,10 +528,10 @@ p11_sign(unsigned char **sig, size_t *siglen, void *ctx,
 			       "%s: mechanism %s not supported by token %s",
 			       p->src, mech_name(p->mech), p->token);
 	if (rv != CKR_OK)
-		return rv_fail(e, EXIT_UNDECIDED, p, "C_SignInit", rv);
+		return p11_rv_fail(e, EXIT_UNDECIDED, p, "C_SignInit", rv);
 	rv = p->f->C_Sign(p->s, (CK_BYTE *)in, inlen, raw, &rawlen);
 	if (rv != CKR_OK)
-		return rv_fail(e, EXIT_UNDECIDED, p, "C_Sign", rv);
+		return p11_rv_fail(e, EXIT_UNDECIDED, p, "C_Sign", rv);
 	if (p->mech == CKM_EDDSA) {
 		if (rawlen != 64)
 			return err_set(e, EXIT_UNDECIDED,
@@ -591,7 +555,7 @@ p11_sign(unsigned char **sig, size_t *siglen, void *ctx,
 
 static const struct key_backend p11_backend = {p11_sign, p11_free};
 
-static int
+int
 p11_new(struct p11 **out, struct p11uri *u, const char *uri, struct err *e)
 {
 	int rc = p11uri_parse(u, uri, e);
@@ -629,9 +593,9 @@ pkcs11_key_load(struct key **out, const char *uri,
 	*out = NULL;
 	rc = p11_new(&p, &u, uri, e);
 	if (rc == 0)
-		rc = open_token(p, &u, o, 0, e);
+		rc = p11_open_token(p, &u, o, 0, e);
 	if (rc == 0)
-		rc = find_objects(h, &n, p, &u, CKO_PRIVATE_KEY, e);
+		rc = p11_find_objects(h, &n, p, &u, CKO_PRIVATE_KEY, e);
 	if (rc == 0 && n == 0)
 		rc = err_set(e, EXIT_UNDECIDED,
 			     "%s: no such object: no private key %s%s on token "
@@ -643,7 +607,7 @@ pkcs11_key_load(struct key **out, const char *uri,
 			     "%s: several private keys match; add id=", p->src);
 	if (rc == 0) {
 		p->priv = h[0];
-		rc = public_pem(&pem, &len, p, &u, p->priv, e);
+		rc = p11_public_pem(&pem, &len, p, &u, p->priv, e);
 	}
 	if (rc == 0) {
 		rc = key_new_backend(out, pem, len, &p11_backend, p, p->src, e);
@@ -668,129 +632,6 @@ pkcs11_key_load(struct key **out, const char *uri,
 	}
 	memset(&u, 0, sizeof(u));
 	free(pem);
-	p11_free(p);
-	return rc;
-}
-
-/* DER OIDs of the curves we create. */
-static int
-gen_params(CK_MECHANISM_TYPE *mech, const unsigned char **params, size_t *plen,
-	   enum key_type t)
-{
-	static const unsigned char p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
-					     0xce, 0x3d, 0x03, 0x01, 0x07};
-	static const unsigned char p384[] = {0x06, 0x05, 0x2b, 0x81,
-					     0x04, 0x00, 0x22};
-	static const unsigned char p521[] = {0x06, 0x05, 0x2b, 0x81,
-					     0x04, 0x00, 0x23};
-
-	*mech = CKM_EC_KEY_PAIR_GEN;
-	switch (t) {
-	case KEY_ECDSA_P256:
-		*params = p256;
-		*plen = sizeof(p256);
-		return 0;
-	case KEY_ECDSA_P384:
-		*params = p384;
-		*plen = sizeof(p384);
-		return 0;
-	case KEY_ECDSA_P521:
-		*params = p521;
-		*plen = sizeof(p521);
-		return 0;
-	case KEY_ED25519:
-		*mech = CKM_EC_EDWARDS_KEY_PAIR_GEN;
-		*params = (const unsigned char *)ED25519_OID_DER;
-		*plen = 5;
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-/* SPEC-KEY-8 */
-static int
-generate_pair(struct p11 *p, struct p11uri *u, enum key_type t, struct err *e)
-{
-	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_MECHANISM m = {0, NULL, 0};
-	CK_OBJECT_HANDLE pub, priv;
-	const unsigned char *params;
-	size_t plen, nl = strlen(u->object);
-	CK_RV rv;
-
-	if (gen_params(&m.mechanism, &params, &plen, t) != 0)
-		return err_set(e, EXIT_USAGE, "%s: cannot create %s keys",
-			       p->src, key_type_name(t));
-	if (!u->has_id) {
-		if (RAND_bytes(u->id, 16) != 1)
-			return err_ossl(e, EXIT_UNDECIDED, "random id");
-		u->idlen = 16;
-		u->has_id = 1;
-	}
-	{
-		CK_ATTRIBUTE pubt[] = {
-		    {CKA_TOKEN, &yes, sizeof(yes)},
-		    {CKA_VERIFY, &yes, sizeof(yes)},
-		    {CKA_EC_PARAMS, (void *)params, plen},
-		    {CKA_ID, u->id, u->idlen},
-		    {CKA_LABEL, u->object, nl},
-		};
-		CK_ATTRIBUTE privt[] = {
-		    {CKA_TOKEN, &yes, sizeof(yes)},
-		    {CKA_PRIVATE, &yes, sizeof(yes)},
-		    {CKA_SENSITIVE, &yes, sizeof(yes)},
-		    {CKA_EXTRACTABLE, &no, sizeof(no)},
-		    {CKA_SIGN, &yes, sizeof(yes)},
-		    {CKA_ID, u->id, u->idlen},
-		    {CKA_LABEL, u->object, nl},
-		};
-		CK_ULONG npub = sizeof(pubt) / sizeof(pubt[0]) - (nl == 0);
-		CK_ULONG npriv = sizeof(privt) / sizeof(privt[0]) - (nl == 0);
-
-		rv = p->f->C_GenerateKeyPair(p->s, &m, pubt, npub, privt, npriv,
-					     &pub, &priv);
-	}
-	if (rv == CKR_MECHANISM_INVALID || rv == CKR_DOMAIN_PARAMS_INVALID ||
-	    rv == CKR_CURVE_NOT_SUPPORTED)
-		return err_set(e, EXIT_REJECTED,
-			       "%s: token %s cannot create %s keys (%s)",
-			       p->src, p->token, key_type_name(t), rv_name(rv));
-	if (rv != CKR_OK)
-		return rv_fail(e, EXIT_UNDECIDED, p, "C_GenerateKeyPair", rv);
-	p->priv = priv;
-	return 0;
-}
-
-int
-pkcs11_generate(char **pem, size_t *len, const char *uri, enum key_type t,
-		const struct key_load_opts *o, struct err *e)
-{
-	CK_OBJECT_HANDLE h[2];
-	struct p11 *p = NULL;
-	struct p11uri u;
-	CK_ULONG n = 0, m = 0;
-	int rc;
-
-	*pem = NULL;
-	*len = 0;
-	rc = p11_new(&p, &u, uri, e);
-	if (rc == 0)
-		rc = open_token(p, &u, o, 1, e);
-	if (rc == 0)
-		rc = find_objects(h, &n, p, &u, CKO_PRIVATE_KEY, e);
-	if (rc == 0)
-		rc = find_objects(h, &m, p, &u, CKO_PUBLIC_KEY, e);
-	if (rc == 0 && n + m > 0)
-		rc = err_set(e, EXIT_USAGE,
-			     "%s: a key with that label or id already exists "
-			     "on token %s",
-			     p->src, p->token);
-	if (rc == 0)
-		rc = generate_pair(p, &u, t, e);
-	if (rc == 0)
-		rc = public_pem(pem, len, p, &u, p->priv, e);
-	memset(&u, 0, sizeof(u));
 	p11_free(p);
 	return rc;
 }
