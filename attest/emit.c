@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "keys/envelope.h"
 #include "keys/keyset.h"
 #include "lib/bundle.h"
 #include "lib/dsse.h"

@@ -1,7 +1,8 @@
 /*
- * Trust sets and envelope signing/verification: the one place where DSSE
- * meets keys. A signature counts only when it verifies over the PAE under
- * a key of the set; DSSE keyids only order the attempts (SPEC-ENV-5).
+ * Trust sets and envelope verification: where DSSE meets the keys it
+ * trusts (signing an envelope is keys/envelope.h). A signature counts only when
+ * it verifies over the PAE under a key of the set; DSSE keyids only order the
+ * attempts (SPEC-ENV-5).
  */
 #ifndef MLATTEST_KEYS_KEYSET_H
 #define MLATTEST_KEYS_KEYSET_H
@@ -59,12 +60,5 @@ size_t keyset_tally(const struct keyset *ks, const struct dsse_envelope *env,
 /* keyset_tally without the operation count. */
 size_t keyset_count_signers(const struct keyset *ks,
 			    const struct dsse_envelope *env, int *signed_by);
-
-/*
- * A new envelope over (type, body) signed by k, with keyid = key_id(k).
- */
-int envelope_sign(struct dsse_envelope **out, const char *type,
-		  const unsigned char *body, size_t len, const struct key *k,
-		  struct err *e);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "keys/envelope.h"
 #include "keys/keyset.h"
 #include "keys/tpm.h"
 #include "lib/bundle.h"

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keys/envelope.h"
 #include "keys/keyset.h"
 #include "lib/bundle.h"
 #include "lib/fileio.h"

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keys/envelope.h"
 #include "keys/keyset.h"
 #include "lib/fileio.h"
 #include "lib/hex.h"

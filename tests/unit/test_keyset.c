@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/envelope.h"
 #include "keys/keyset.h"
 #include "lib/fileio.h"
 #include "tests/unit/testutil.h"
