@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need, then builds and runs the whole suite
-# twice: a normal -Werror build and an ASan+UBSan build.
+# twice: a normal -Werror build and an ASan+UBSan build; then the
+# verify-only build (MLATTEST_VERIFY_ONLY) with its suites and the nm lint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 scripts/build.sh build -DMLATTEST_TESTS=ON
 scripts/build.sh build-asan -DMLATTEST_TESTS=ON -DMLATTEST_SANITIZE=ON
+scripts/build.sh build-verify-only -DMLATTEST_TESTS=ON -DMLATTEST_VERIFY_ONLY=ON
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
@@ -16,4 +18,6 @@ echo "== test suite (release build)"
 (cd build && ctest --output-on-failure -j 2) || status=1
 echo "== test suite (ASan+UBSan build)"
 (cd build-asan && ctest --output-on-failure -j 2) || status=1
+echo "== verify-only build: verify's suites and the nm lint (lint/t_nm)"
+(cd build-verify-only && ctest --output-on-failure -j 2) || status=1
 exit $status
