@@ -458,71 +458,6 @@ add_code(json_t *deps, const char *dir, int explicit, struct err *e)
 	return 0;
 }
 
-static int
-params(json_t *ext, const struct run_opts *o, json_t **commit_doc,
-       struct err *e)
-{
-	json_t *pub = json_object(), *priv = json_object();
-	json_t *salts = json_object();
-	char c[65], salt[65], name[256];
-	size_t i, len;
-	int rc = 0;
-
-	for (i = 0; i < o->params.n; i++) {
-		const char *eq = strchr(o->params.v[i], '=');
-		len = (size_t)(eq - o->params.v[i]);
-		snprintf(name, sizeof(name), "%.*s", (int)len, o->params.v[i]);
-		rc = jsonio_set(pub, name, json_string(eq + 1), e);
-		if (rc != 0)
-			break;
-	}
-	for (i = 0; rc == 0 && i < o->privates.n; i++) {
-		const char *eq = strchr(o->privates.v[i], '=');
-		len = (size_t)(eq - o->privates.v[i]);
-		snprintf(name, sizeof(name), "%.*s", (int)len,
-			 o->privates.v[i]);
-		rc = training_commit(c, salt, name, eq + 1, e);
-		if (rc != 0)
-			break;
-		rc = jsonio_set(priv, name, json_pack("{s:s}", "sha256", c), e);
-		if (rc == 0)
-			rc = jsonio_set(salts, name,
-					json_pack("{s:s, s:s, s:s}", "salt",
-						  salt, "value", eq + 1,
-						  "commitment", c),
-					e);
-	}
-	OPENSSL_cleanse(salt, sizeof(salt));
-	OPENSSL_cleanse(name, sizeof(name));
-	if (rc == 0)
-		rc = jsonio_set(ext, "parameters", json_incref(pub), e);
-	if (rc == 0)
-		rc = jsonio_set(ext, "privateParameters", json_incref(priv), e);
-	json_decref(pub);
-	json_decref(priv);
-	*commit_doc = salts;
-	return rc;
-}
-
-/* Wipes the salts and values in the commitments document, then frees it. */
-static void
-salts_free(json_t *salts)
-{
-	const char *name, *field;
-	json_t *entry, *v;
-
-	json_object_foreach(salts, name, entry)
-	{
-		json_object_foreach(entry, field, v)
-		{
-			if (json_is_string(v))
-				OPENSSL_cleanse((char *)json_string_value(v),
-						json_string_length(v));
-		}
-	}
-	json_decref(salts);
-}
-
 /*
  * SPEC-OUT-3: the --private-params file, owner-only, one K=V a line
  * (empty lines skipped); the pointers into *buf go to o->privates.
@@ -584,14 +519,13 @@ static int
 write_commitments(const char *path, json_t *salts, const char *invocation,
 		  struct err *e)
 {
-	json_t *doc = json_pack("{s:i, s:s, s:s, s:O}", "version", 1,
-				"invocationId", invocation, "scheme",
-				"sha256(salt || name || \"=\" || value)",
-				"parameters", salts);
+	json_t *doc = NULL;
 	char *text = NULL;
-	size_t len;
-	int rc = jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, e);
+	size_t len = 0;
+	int rc = training_commitments_doc(&doc, salts, invocation, e);
 
+	if (rc == 0)
+		rc = jsonio_dump(&text, &len, doc, JSONIO_PRETTY_FLAGS, e);
 	if (rc == 0) {
 		text[len] = '\n';
 		rc = file_write_atomic(path, text, len + 1, 0600, 0, e);
@@ -768,43 +702,6 @@ hash_outputs(json_t *subjects, json_t *files, json_t *unchanged,
 	return 0;
 }
 
-static json_t *
-internal_params(const struct proc_result *res, const char *seed, json_t *files,
-		json_t *unchanged)
-{
-	json_t *host = NULL, *acc = NULL;
-	json_t *in = json_object();
-	int rc = 0;
-
-	if (in == NULL ||
-	    (json_array_size(files) > 0 &&
-	     jsonio_set(in, "outputFiles", json_incref(files), NULL) != 0) ||
-	    (json_array_size(unchanged) > 0 &&
-	     jsonio_set(in, "unchangedOutputs", json_incref(unchanged), NULL) !=
-		 0)) {
-		json_decref(in);
-		return NULL;
-	}
-
-	if (hostinfo_collect(&host, NULL) == 0)
-		rc = jsonio_set(in, "host", host, NULL);
-	if (rc == 0 && hostinfo_accelerators(&acc, NULL) == 0)
-		rc = jsonio_set(in, "accelerators", acc, NULL);
-	if (rc == 0 && seed != NULL)
-		rc = jsonio_set(in, "seed", json_string(seed), NULL);
-	if (rc == 0 && res->exited)
-		rc = jsonio_set(in, "exitStatus", json_integer(res->exit_code),
-				NULL);
-	else if (rc == 0)
-		rc = jsonio_set(in, "terminatedBySignal",
-				json_integer(res->signal), NULL);
-	if (rc != 0) {
-		json_decref(in);
-		return NULL;
-	}
-	return in;
-}
-
 /*
  * SPEC-TPM-6, SPEC-TPM-15: the quote binds the whole statement st as it
  * will be signed (in is its internalParameters), the quote left out.
@@ -979,7 +876,8 @@ cmd_run(int argc, char **argv)
 	if (rc == 0)
 		rc = config_list(ext, deps, &o, &e);
 	if (rc == 0)
-		rc = params(ext, &o, &salts, &e);
+		rc = training_params(ext, &salts, o.params.v, o.params.n,
+				     o.privates.v, o.privates.n, &e);
 	if (rc == 0)
 		rc =
 		    training_env(&env, &redacted, envp, o.envs.v, o.envs.n, &e);
@@ -1053,8 +951,8 @@ cmd_run(int argc, char **argv)
 		rc = byproducts(byp, &o, &res, &e);
 	if (rc == 0 && o.privates.n > 0)
 		rc = write_commitments(o.commitments, salts, invocation, &e);
-	if (rc == 0 &&
-	    (in = internal_params(&res, o.seed, files, unchanged)) == NULL)
+	if (rc == 0 && (in = training_internal_params(&res, o.seed, files,
+						      unchanged)) == NULL)
 		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
 	if (rc != 0)
 		goto out;
@@ -1096,7 +994,7 @@ out:
 	json_decref(byp);
 	json_decref(env);
 	json_decref(redacted);
-	salts_free(salts);
+	training_commitments_free(salts);
 	secret_free(pbuf, plen);
 	json_decref(cmd);
 	json_decref(in);

@@ -1,7 +1,12 @@
-/* Environment and parameter rules for training provenance (training.h). */
+/*
+ * Training provenance (training.h): the environment and parameter rules,
+ * the parameters and salted commitments that go into the predicate, and
+ * its internal parameters.
+ */
 #include "predicates/training.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -10,6 +15,7 @@
 #include <strings.h>
 
 #include "lib/hex.h"
+#include "lib/hostinfo.h"
 #include "lib/jsonio.h"
 
 /* SPEC-RUN-2: recorded when set, unless they look secret. */
@@ -183,4 +189,127 @@ training_commit_check(const char *commitment, const char *salt_hex,
 	    commit_with(got, salt, name, value) != 0)
 		return -1;
 	return strcasecmp(got, commitment) == 0 ? 0 : -1;
+}
+
+/* The K of "K=V" (checked by the caller: an '=' is there) into name. */
+static void
+kv_name(char *name, size_t cap, const char *kv, const char **value)
+{
+	const char *eq = strchr(kv, '=');
+
+	snprintf(name, cap, "%.*s", (int)(eq - kv), kv);
+	*value = eq + 1;
+}
+
+int
+training_params(json_t *ext, json_t **commitments, const char *const *pub,
+		size_t npub, const char *const *priv, size_t npriv,
+		struct err *e)
+{
+	json_t *pubo = json_object(), *privo = json_object();
+	json_t *salts = json_object();
+	char c[65], salt[65], name[256];
+	const char *value;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < npub; i++) {
+		kv_name(name, sizeof(name), pub[i], &value);
+		rc = jsonio_set(pubo, name, json_string(value), e);
+		if (rc != 0)
+			break;
+	}
+	for (i = 0; rc == 0 && i < npriv; i++) {
+		kv_name(name, sizeof(name), priv[i], &value);
+		rc = training_commit(c, salt, name, value, e);
+		if (rc != 0)
+			break;
+		rc =
+		    jsonio_set(privo, name, json_pack("{s:s}", "sha256", c), e);
+		if (rc == 0)
+			rc = jsonio_set(salts, name,
+					json_pack("{s:s, s:s, s:s}", "salt",
+						  salt, "value", value,
+						  "commitment", c),
+					e);
+	}
+	OPENSSL_cleanse(salt, sizeof(salt));
+	OPENSSL_cleanse(name, sizeof(name));
+	if (rc == 0)
+		rc = jsonio_set(ext, "parameters", json_incref(pubo), e);
+	if (rc == 0)
+		rc =
+		    jsonio_set(ext, "privateParameters", json_incref(privo), e);
+	json_decref(pubo);
+	json_decref(privo);
+	*commitments = salts;
+	return rc;
+}
+
+void
+training_commitments_free(json_t *salts)
+{
+	const char *name, *field;
+	json_t *entry, *v;
+
+	json_object_foreach(salts, name, entry)
+	{
+		json_object_foreach(entry, field, v)
+		{
+			if (json_is_string(v))
+				OPENSSL_cleanse((char *)json_string_value(v),
+						json_string_length(v));
+		}
+	}
+	json_decref(salts);
+}
+
+int
+training_commitments_doc(json_t **out, json_t *salts, const char *invocation,
+			 struct err *e)
+{
+	*out = json_pack("{s:i, s:s, s:s, s:O}", "version", 1, "invocationId",
+			 invocation, "scheme",
+			 "sha256(salt || name || \"=\" || value)", "parameters",
+			 salts);
+	if (*out == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	return 0;
+}
+
+json_t *
+training_internal_params(const struct proc_result *res, const char *seed,
+			 json_t *files, json_t *unchanged)
+{
+	json_t *host = NULL, *acc = NULL;
+	json_t *in = json_object();
+	int rc = 0;
+
+	if (in == NULL ||
+	    (json_array_size(files) > 0 &&
+	     jsonio_set(in, "outputFiles", json_incref(files), NULL) != 0) ||
+	    (json_array_size(unchanged) > 0 &&
+	     jsonio_set(in, "unchangedOutputs", json_incref(unchanged), NULL) !=
+		 0)) {
+		json_decref(in);
+		return NULL;
+	}
+
+	if (hostinfo_collect(&host, NULL) == 0)
+		rc = jsonio_set(in, "host", host, NULL);
+	if (rc == 0 && hostinfo_accelerators(&acc, NULL) == 0)
+		rc = jsonio_set(in, "accelerators", acc, NULL);
+	if (rc == 0 && seed != NULL)
+		rc = jsonio_set(in, "seed", json_string(seed), NULL);
+	if (rc == 0 && res->exited)
+		rc = jsonio_set(in, "exitStatus", json_integer(res->exit_code),
+				NULL);
+	else if (rc == 0)
+		rc = jsonio_set(in, "terminatedBySignal",
+				json_integer(res->signal), NULL);
+	if (rc != 0) {
+		json_decref(in);
+		return NULL;
+	}
+	return in;
 }

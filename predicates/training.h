@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "lib/err.h"
+#include "lib/proc.h"
 
 #define TRAINING_BUILD_TYPE "https://mlattest.dev/buildtypes/training/v1"
 #define TRAINING_DEFAULT_BUILDER "https://mlattest.dev/builders/attest-run/v1"
@@ -47,5 +48,36 @@ int training_commit(char *commitment, char *salt_hex, const char *name,
 /* Recomputes a commitment from a salt (hex) for checking; 0 when equal. */
 int training_commit_check(const char *commitment, const char *salt_hex,
 			  const char *name, const char *value);
+
+/*
+ * SPEC-RUN-4: sets ext's "parameters" (pub, "K=V" strings) and
+ * "privateParameters" (priv, "K=V": each a salted commitment). K is at
+ * most 255 bytes and every string holds an '=' (the caller checked).
+ * *commitments is always a new object (name: salt, value, commitment),
+ * freed with training_commitments_free, also on failure.
+ */
+int training_params(json_t *ext, json_t **commitments, const char *const *pub,
+		    size_t npub, const char *const *priv, size_t npriv,
+		    struct err *e);
+
+/* Wipes the salts and values of a commitments object, then frees it. */
+void training_commitments_free(json_t *salts);
+
+/*
+ * The --commitments document (version, invocationId, scheme, parameters:
+ * salts, referenced not copied): *out is new.
+ */
+int training_commitments_doc(json_t **out, json_t *salts,
+			     const char *invocation, struct err *e);
+
+/*
+ * The predicate's internalParameters: outputFiles and unchangedOutputs
+ * (when not empty, referenced), host and accelerator facts, the seed (may
+ * be NULL) and how the command ended. A new object, NULL when out of
+ * memory.
+ */
+json_t *training_internal_params(const struct proc_result *res,
+				 const char *seed, json_t *files,
+				 json_t *unchanged);
 
 #endif
