@@ -1,10 +1,11 @@
 /*
  * verify compare: two training runs side by side. Each bundle holds one
  * training provenance and the evaluations of its model, every attestation
- * verified under the given keys. The claimed inputs must be the same
- * (datasets and inputs, base model and container by digest, code commit,
- * public parameters, configs, command line, seed); the models may differ
- * (training is not deterministic); each metric on the same eval datasets
+ * verified under the given keys. This file loads and picks the evidence
+ * and prints; the comparison itself is predicates/compare.c. The claimed inputs
+ * must be the same (datasets and inputs, base model and container by digest,
+ * code commit, public parameters, configs, command line, seed); the models may
+ * differ (training is not deterministic); each metric on the same eval datasets
  * must agree within its tolerance. Private parameters are salted
  * commitments, different in every run: they are named and skipped.
  */
@@ -21,6 +22,7 @@
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "lib/text.h"
+#include "predicates/compare.h"
 #include "predicates/evaluation.h"
 #include "predicates/types.h"
 #include "verify/evidence.h"
@@ -76,77 +78,28 @@ struct cmp {
 	json_t *lines; /* [{kind, text}], what say printed */
 };
 
-/* Any JSON value, compact and escaped. */
-static void
-sb_json(struct textbuf *b, const json_t *v)
-{
-	char *text = NULL;
-	size_t len;
-
-	if (json_is_string(v)) {
-		textbuf_esc(b, json_string_value(v), 200);
-	} else if (v != NULL &&
-		   jsonio_dump(&text, &len, v, JSONIO_FLAGS | JSON_ENCODE_ANY,
-			       NULL) == 0) {
-		textbuf_esc(b, text, 200);
-	} else {
-		textbuf_add(b, "(none)");
-	}
-	free(text);
-}
-
-static const char *
-rd_name(const json_t *rd)
-{
-	const char *name = jsonio_str(rd, "name");
-
-	return name != NULL ? name : jsonio_str(rd, "uri");
-}
-
-/* "name sha256:0123456789abcdef...", or the whole digest when full. */
-static void
-sb_rd(struct textbuf *b, const json_t *rd, int full)
-{
-	const json_t *d = json_object_get(rd, "digest"), *v;
-	const char *alg = "sha256", *k, *val = jsonio_str(d, "sha256");
-	char head[17];
-
-	textbuf_esc(b, rd_name(rd), 100);
-	json_object_foreach((json_t *)d, k, v)
-	{
-		if (val != NULL)
-			break;
-		if (json_is_string(v)) {
-			alg = k;
-			val = json_string_value(v);
-		}
-	}
-	if (val == NULL) {
-		textbuf_add(b, " (no digest)");
-		return;
-	}
-	snprintf(head, sizeof(head), "%s", val);
-	textbuf_add(b, " ");
-	textbuf_esc(b, alg, 32);
-	textbuf_add(b, ":");
-	textbuf_esc(b, full ? val : head, 200);
-	textbuf_add(b, "%s", !full && strlen(val) > 16 ? "..." : "");
-}
-
 /* One result line; DIFFERS lines are the divergences. */
 static void
-say(struct cmp *c, const char *what, const struct textbuf *b)
+say_text(void *arg, const char *what, const char *text)
 {
+	struct cmp *c = arg;
+
 	if (strcmp(what, "DIFFERS") == 0)
 		c->diffs++;
-	verify_print(stdout, "%-8s %s\n", what, b->s);
+	verify_print(stdout, "%-8s %s\n", what, text);
 	if (c->lines != NULL &&
 	    jsonio_append(c->lines,
-			  json_pack("{s:s, s:s}", "kind", what, "text", b->s),
+			  json_pack("{s:s, s:s}", "kind", what, "text", text),
 			  NULL) != 0) {
 		json_decref(c->lines);
 		c->lines = NULL;
 	}
+}
+
+static void
+say(struct cmp *c, const char *what, const struct textbuf *b)
+{
+	say_text(c, what, b->s);
 }
 
 static int
@@ -244,17 +197,6 @@ parse(struct compare_opts *o, int argc, char **argv, struct err *e)
 }
 
 static int
-rd_same(const json_t *a, const json_t *b)
-{
-	const json_t *da = json_object_get(a, "digest");
-	const json_t *db = json_object_get(b, "digest");
-
-	if (digestset_has_acceptable(da) && digestset_has_acceptable(db))
-		return digestset_match(da, db);
-	return da != NULL && json_equal((json_t *)da, (json_t *)db);
-}
-
-static int
 subject_of(const struct evidence_item *it, const struct evidence_item *prov)
 {
 	const json_t *subs = statement_subjects(prov->st);
@@ -265,23 +207,6 @@ subject_of(const struct evidence_item *it, const struct evidence_item *prov)
 			it, json_object_get(json_array_get(subs, i), "digest")))
 			return 1;
 	return 0;
-}
-
-static int
-same_datasets(const json_t *a, const json_t *b)
-{
-	size_t i, j;
-
-	if (json_array_size(a) != json_array_size(b))
-		return 0;
-	for (i = 0; i < json_array_size(a); i++) {
-		for (j = 0; j < json_array_size(b); j++)
-			if (rd_same(json_array_get(a, i), json_array_get(b, j)))
-				break;
-		if (j == json_array_size(b))
-			return 0;
-	}
-	return 1;
 }
 
 static const char *
@@ -302,7 +227,7 @@ superseded(const struct side *s, size_t i)
 
 	for (j = 0; j < s->nevals; j++) {
 		if (j == i ||
-		    !same_datasets(
+		    !compare_same_datasets(
 			di, json_object_get(s->evals[j]->pred, "datasets")))
 			continue;
 		c = strcmp(finished(s->evals[j]), finished(s->evals[i]));
@@ -372,299 +297,10 @@ pick(struct cmp *c, struct side *s, struct err *e)
 	return 0;
 }
 
-/* The resolved dependencies whose role is one of roles (a new array). */
-static json_t *
-deps_with_role(const struct side *s, const char *const *roles)
-{
-	const json_t *deps = json_object_get(s->bd, "resolvedDependencies");
-	json_t *out = json_array();
-	const char *role;
-	size_t i, j;
-
-	for (i = 0; i < json_array_size(deps); i++) {
-		role = jsonio_str(
-		    json_object_get(json_array_get(deps, i), "annotations"),
-		    "role");
-		for (j = 0; role != NULL && roles[j] != NULL; j++)
-			if (strcmp(role, roles[j]) == 0 &&
-			    jsonio_append(out,
-					  json_incref(json_array_get(deps, i)),
-					  NULL) != 0) {
-				json_decref(out);
-				return NULL;
-			}
-	}
-	return out;
-}
-
-/* Pairs resource descriptors by digest, then by name; names the rest. */
-static void
-compare_rds(struct cmp *c, const char *what, const json_t *a, const json_t *b)
-{
-	size_t na = json_array_size(a), nb = json_array_size(b), i, j;
-	unsigned char *ua = calloc(na + 1, 1), *ub = calloc(nb + 1, 1);
-	struct textbuf s;
-
-	if (ua == NULL || ub == NULL) {
-		c->undecided = 1;
-		goto out;
-	}
-	for (i = 0; i < na; i++)
-		for (j = 0; !ua[i] && j < nb; j++)
-			if (!ub[j] && rd_same(json_array_get(a, i),
-					      json_array_get(b, j))) {
-				ua[i] = ub[j] = 1;
-				memset(&s, 0, sizeof(s));
-				textbuf_add(&s, "%s ", what);
-				sb_rd(&s, json_array_get(a, i), 0);
-				say(c, "SAME", &s);
-			}
-	for (i = 0; i < na; i++) {
-		const char *name = rd_name(json_array_get(a, i));
-		for (j = 0; !ua[i] && name != NULL && j < nb; j++) {
-			const char *nm = rd_name(json_array_get(b, j));
-			if (ub[j] || nm == NULL || strcmp(name, nm) != 0)
-				continue;
-			ua[i] = ub[j] = 1;
-			memset(&s, 0, sizeof(s));
-			textbuf_add(&s, "%s differs: A ", what);
-			sb_rd(&s, json_array_get(a, i), 1);
-			textbuf_add(&s, ", B ");
-			sb_rd(&s, json_array_get(b, j), 1);
-			say(c, "DIFFERS", &s);
-		}
-	}
-	for (i = 0; i < na + nb; i++) {
-		if (i < na ? ua[i] : ub[i - na])
-			continue;
-		memset(&s, 0, sizeof(s));
-		textbuf_add(&s, "%s only in %s: ", what, i < na ? "A" : "B");
-		sb_rd(&s,
-		      i < na ? json_array_get(a, i) : json_array_get(b, i - na),
-		      1);
-		say(c, "DIFFERS", &s);
-	}
-out:
-	free(ua);
-	free(ub);
-}
-
-static void
-compare_roles(struct cmp *c, const char *what, const char *const *roles)
-{
-	json_t *a = deps_with_role(&c->s[0], roles);
-	json_t *b = deps_with_role(&c->s[1], roles);
-
-	if (a == NULL || b == NULL)
-		c->undecided = 1; /* out of memory: compare nothing */
-	else
-		compare_rds(c, what, a, b);
-	json_decref(a);
-	json_decref(b);
-}
-
-/* Two JSON objects member by member (parameters). */
-static void
-compare_members(struct cmp *c, const char *what, const json_t *a,
-		const json_t *b)
-{
-	const char *k;
-	json_t *va, *vb;
-	struct textbuf s;
-	int side;
-
-	for (side = 0; side < 2; side++)
-		json_object_foreach((json_t *)(side ? b : a), k, va)
-		{
-			vb = json_object_get(side ? a : b, k);
-			if (side && vb != NULL)
-				continue;
-			memset(&s, 0, sizeof(s));
-			textbuf_add(&s, "%s ", what);
-			textbuf_esc(&s, k, 100);
-			if (vb == NULL) {
-				textbuf_add(&s,
-					    " only in %s: ", side ? "B" : "A");
-				sb_json(&s, va);
-			} else if (!json_equal(va, vb)) {
-				textbuf_add(&s, ": A ");
-				sb_json(&s, va);
-				textbuf_add(&s, ", B ");
-				sb_json(&s, vb);
-			} else {
-				textbuf_add(&s, "=");
-				sb_json(&s, va);
-			}
-			say(c,
-			    vb != NULL && json_equal(va, vb) ? "SAME"
-							     : "DIFFERS",
-			    &s);
-		}
-}
-
-/* Private parameters: salted, so equal values never look equal. */
-static void
-skip_private(struct cmp *c)
-{
-	const json_t *p;
-	const char *k;
-	json_t *v;
-	struct textbuf s;
-	size_t i, n = 0;
-
-	memset(&s, 0, sizeof(s));
-	textbuf_add(&s,
-		    "private parameters are salted commitments and cannot be "
-		    "compared across runs:");
-	for (i = 0; i < 2; i++) {
-		p = json_object_get(c->s[i].ext, "privateParameters");
-		textbuf_add(&s, " %s {", c->s[i].tag);
-		json_object_foreach((json_t *)p, k, v)
-		{
-			textbuf_add(&s, "%s", n++ ? " " : "");
-			textbuf_esc(&s, k, 100);
-		}
-		textbuf_add(&s, "}");
-		n = 0;
-	}
-	if (json_object_size(
-		json_object_get(c->s[0].ext, "privateParameters")) +
-		json_object_size(
-		    json_object_get(c->s[1].ext, "privateParameters")) >
-	    0)
-		say(c, "SKIPPED", &s);
-}
-
-static void
-compare_value(struct cmp *c, const char *what, const json_t *a, const json_t *b)
-{
-	struct textbuf s;
-
-	if (a == NULL && b == NULL)
-		return;
-	memset(&s, 0, sizeof(s));
-	textbuf_add(&s, "%s: ", what);
-	if (a != NULL && b != NULL && json_equal((json_t *)a, (json_t *)b)) {
-		sb_json(&s, a);
-		say(c, "SAME", &s);
-		return;
-	}
-	textbuf_add(&s, "A ");
-	sb_json(&s, a);
-	textbuf_add(&s, ", B ");
-	sb_json(&s, b);
-	say(c, "DIFFERS", &s);
-}
-
-/* Facts that do not decide but an auditor should see. */
-static void
-notes(struct cmp *c)
-{
-	static const char *const code[] = {"code", NULL};
-	const json_t *st;
-	struct textbuf s;
-	json_t *deps;
-	size_t i, j;
-
-	for (i = 0; i < 2; i++) {
-		deps = deps_with_role(&c->s[i], code);
-		if (deps == NULL)
-			c->undecided = 1;
-		for (j = 0; j < json_array_size(deps); j++)
-			if (json_is_true(json_object_get(
-				json_object_get(json_array_get(deps, j),
-						"annotations"),
-				"dirty"))) {
-				memset(&s, 0, sizeof(s));
-				textbuf_add(&s,
-					    "%s: the code tree had uncommitted "
-					    "changes; its commit does not pin "
-					    "the code",
-					    c->s[i].tag);
-				say(c, "NOTE", &s);
-			}
-		json_decref(deps);
-		st = json_object_get(
-		    json_object_get(c->s[i].bd, "internalParameters"),
-		    "exitStatus");
-		if (!json_is_integer(st) || json_integer_value(st) != 0) {
-			memset(&s, 0, sizeof(s));
-			textbuf_add(&s,
-				    "%s: the training command did not exit 0 (",
-				    c->s[i].tag);
-			sb_json(&s, st);
-			textbuf_add(&s, ")");
-			say(c, "NOTE", &s);
-		}
-	}
-}
-
-static void
-compare_inputs(struct cmp *c)
-{
-	static const char *const inputs[] = {"dataset", "input", NULL};
-	static const char *const base[] = {"base-model", NULL};
-	static const char *const code[] = {"code", NULL};
-	static const char *const image[] = {"container-image", NULL};
-	const json_t *ea = c->s[0].ext, *eb = c->s[1].ext;
-
-	compare_roles(c, "input", inputs);
-	compare_roles(c, "base-model", base);
-	compare_roles(c, "code", code);
-	compare_roles(c, "container-image", image);
-	compare_members(c, "param", json_object_get(ea, "parameters"),
-			json_object_get(eb, "parameters"));
-	skip_private(c);
-	compare_rds(c, "config", json_object_get(ea, "configs"),
-		    json_object_get(eb, "configs"));
-	compare_value(c, "command", json_object_get(ea, "command"),
-		      json_object_get(eb, "command"));
-	compare_value(
-	    c, "seed",
-	    json_object_get(json_object_get(c->s[0].bd, "internalParameters"),
-			    "seed"),
-	    json_object_get(json_object_get(c->s[1].bd, "internalParameters"),
-			    "seed"));
-	notes(c);
-}
-
-/* Models may differ: reported, never a divergence. */
-static void
-compare_models(struct cmp *c)
-{
-	const json_t *a = statement_subjects(c->s[0].prov->st);
-	const json_t *b = statement_subjects(c->s[1].prov->st);
-	struct textbuf s;
-	size_t i, side;
-
-	if (same_datasets(a, b)) {
-		for (i = 0; i < json_array_size(a); i++) {
-			memset(&s, 0, sizeof(s));
-			textbuf_add(&s, "model ");
-			sb_rd(&s, json_array_get(a, i), 0);
-			say(c, "SAME", &s);
-		}
-		return;
-	}
-	memset(&s, 0, sizeof(s));
-	textbuf_add(&s,
-		    "the models differ (training need not be deterministic; "
-		    "not a divergence)");
-	say(c, "INFO", &s);
-	for (side = 0; side < 2; side++) {
-		const json_t *subs = side ? b : a;
-		for (i = 0; i < json_array_size(subs); i++) {
-			memset(&s, 0, sizeof(s));
-			textbuf_add(&s, "%s model ", side ? "B" : "A");
-			sb_rd(&s, json_array_get(subs, i), 1);
-			say(c, "INFO", &s);
-		}
-	}
-}
-
 static double
-tolerance_for(struct cmp *c, const char *name)
+tolerance_for(void *arg, const char *name)
 {
+	struct cmp *c = arg;
 	size_t i;
 
 	for (i = 0; i < c->o.ntols; i++)
@@ -674,108 +310,6 @@ tolerance_for(struct cmp *c, const char *name)
 			return c->o.tols[i].delta;
 		}
 	return 0;
-}
-
-static void
-sb_datasets(struct textbuf *s, const json_t *ds)
-{
-	sb_rd(s, json_array_get(ds, 0), 0);
-	if (json_array_size(ds) > 1)
-		textbuf_add(s, " and %zu more", json_array_size(ds) - 1);
-}
-
-static void
-compare_metrics(struct cmp *c, const struct evidence_item *ea,
-		const struct evidence_item *eb)
-{
-	const json_t *ds = json_object_get(ea->pred, "datasets");
-	const json_t *ma = json_object_get(ea->pred, "metrics");
-	const json_t *mb = json_object_get(eb->pred, "metrics");
-	const char *k;
-	json_t *va, *vb;
-	double x, y, d, tol;
-	struct textbuf s;
-	int side;
-
-	for (side = 0; side < 2; side++)
-		json_object_foreach((json_t *)(side ? mb : ma), k, va)
-		{
-			vb = json_object_get(side ? ma : mb, k);
-			if (side && vb != NULL)
-				continue;
-			memset(&s, 0, sizeof(s));
-			textbuf_add(&s, "metric ");
-			textbuf_esc(&s, k, 100);
-			if (vb == NULL) {
-				textbuf_add(&s, " only in %s (%.10g) on ",
-					    side ? "B" : "A",
-					    json_number_value(va));
-				sb_datasets(&s, ds);
-				say(c, "DIFFERS", &s);
-				continue;
-			}
-			x = json_number_value(va);
-			y = json_number_value(vb);
-			d = fabs(x - y);
-			tol = tolerance_for(c, k);
-			/* Rounding slack in proportion to a non-zero
-			 * tolerance; 0 means equal. */
-			textbuf_add(
-			    &s, ": A %.10g, B %.10g, |diff| %.3g %s %g on ", x,
-			    y, d, d <= tol * (1 + 1e-9) ? "<=" : ">", tol);
-			sb_datasets(&s, ds);
-			say(c, d <= tol * (1 + 1e-9) ? "SAME" : "DIFFERS", &s);
-		}
-}
-
-static void
-compare_evals(struct cmp *c)
-{
-	struct side *a = &c->s[0], *b = &c->s[1];
-	unsigned char *used = calloc(b->nevals + 1, 1);
-	struct textbuf s;
-	size_t i, j;
-
-	if (used == NULL) {
-		c->undecided = 1;
-		return;
-	}
-	for (i = 0; i < a->nevals; i++) {
-		const json_t *da =
-		    json_object_get(a->evals[i]->pred, "datasets");
-		for (j = 0; j < b->nevals; j++)
-			if (!used[j] &&
-			    same_datasets(da, json_object_get(b->evals[j]->pred,
-							      "datasets")))
-				break;
-		if (j < b->nevals) {
-			used[j] = 1;
-			compare_metrics(c, a->evals[i], b->evals[j]);
-			continue;
-		}
-		memset(&s, 0, sizeof(s));
-		textbuf_add(&s, "evaluation only in A, on ");
-		sb_datasets(&s, da);
-		say(c, "DIFFERS", &s);
-	}
-	for (j = 0; j < b->nevals; j++) {
-		if (used[j])
-			continue;
-		memset(&s, 0, sizeof(s));
-		textbuf_add(&s, "evaluation only in B, on ");
-		sb_datasets(&s, json_object_get(b->evals[j]->pred, "datasets"));
-		say(c, "DIFFERS", &s);
-	}
-	free(used);
-	for (i = 0; i < 2; i++)
-		if (c->s[i].nevals == 0) {
-			memset(&s, 0, sizeof(s));
-			textbuf_add(&s,
-				    "%s: no verified evaluation of its model",
-				    c->s[i].tag);
-			say(c, "UNDECIDED", &s);
-			c->undecided = 1;
-		}
 }
 
 static int
@@ -806,6 +340,44 @@ load(struct cmp *c, struct side *s, struct err *e)
 		c->rejected = 1;
 	}
 	return pick(c, s, e);
+}
+
+/* The two runs through predicates/compare, each line through say. */
+static void
+compare_runs(struct cmp *c)
+{
+	struct compare_ctx cc;
+	size_t i, j;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.say = say_text;
+	cc.tolerance = tolerance_for;
+	cc.arg = c;
+	for (i = 0; i < 2; i++) {
+		const struct side *s = &c->s[i];
+		struct compare_run *r = &cc.run[i];
+
+		r->tag = s->tag;
+		r->bd = s->bd;
+		r->ext = s->ext;
+		r->subjects = statement_subjects(s->prov->st);
+		r->evals = calloc(s->nevals + 1, sizeof(const json_t *));
+		if (r->evals == NULL) {
+			c->undecided = 1; /* out of memory: compare nothing */
+			goto out;
+		}
+		for (j = 0; j < s->nevals; j++)
+			r->evals[j] = s->evals[j]->pred;
+		r->nevals = s->nevals;
+	}
+	compare_training(&cc);
+	compare_models(&cc);
+	compare_evals(&cc);
+	if (cc.undecided)
+		c->undecided = 1;
+out:
+	free(cc.run[0].evals);
+	free(cc.run[1].evals);
 }
 
 static const char *
@@ -903,9 +475,7 @@ cmd_compare(int argc, char **argv)
 	}
 	if (rc == 0 && c.s[0].prov != NULL && c.s[1].prov != NULL &&
 	    !c.undecided) {
-		compare_inputs(&c);
-		compare_models(&c);
-		compare_evals(&c);
+		compare_runs(&c);
 	}
 	if (rc == 0)
 		rc = write_json(&c, &jo, verdict(&c), &e);
