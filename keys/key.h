@@ -89,7 +89,8 @@ int key_load_private_der(struct key **out, const unsigned char *der, size_t len,
 
 /*
  * A backend keeps the private key outside this process's EVP keys (the
- * TPM: keys/tpm_key.c, PKCS#11: keys/pkcs11.c). sign has key_sign's contract; free releases ctx.
+ * TPM: keys/tpm_key.c, PKCS#11: keys/pkcs11.c). sign has key_sign's contract;
+ * free releases ctx.
  */
 struct key_backend {
 	int (*sign)(unsigned char **sig, size_t *siglen, void *ctx,
