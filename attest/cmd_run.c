@@ -32,7 +32,7 @@
 #include "lib/statement.h"
 #include "lib/treestat.h"
 #include "lib/tsa.h"
-#include "attest/link.h"
+#include "attest/intoto_link.h"
 #include "predicates/filelist.h"
 #include "predicates/resource.h"
 #include "predicates/training.h"
@@ -121,7 +121,7 @@ static const struct opt_def run_opts[] = {
     {OPT_INTOTO_LINK, "in-toto-link", 0, "DIR",
      "also write a signed in-toto 0.9 link to DIR/STEP.KEYID8.link"},
     {OPT_STEP, "step", 0, "NAME",
-     "step name of the link (default " LINK_DEFAULT_STEP ")"},
+     "step name of the link (default " INTOTO_LINK_DEFAULT_STEP ")"},
     {OPT_ALLOW_UNCHANGED, "allow-unchanged-output", 0, NULL,
      "attest outputs the command left as they were (recorded)"},
     KEYOPT_ROWS,
@@ -882,10 +882,11 @@ cmd_run(int argc, char **argv)
 		rc =
 		    training_env(&env, &redacted, envp, o.envs.v, o.envs.n, &e);
 	if (rc == 0 && o.link_dir != NULL)
-		rc = link_check(o.step ? o.step : LINK_DEFAULT_STEP, k, &e);
+		rc = intoto_link_check(
+		    o.step ? o.step : INTOTO_LINK_DEFAULT_STEP, k, &e);
 	if (rc == 0 && o.link_dir != NULL)
-		rc = link_artifacts(&materials, o.inputs.v, o.inputs.n, 0,
-				    &o.dopts, &e);
+		rc = intoto_link_artifacts(&materials, o.inputs.v, o.inputs.n,
+					   0, &o.dopts, &e);
 	if (rc == 0)
 		rc = snapshot_before(&snap, &o.outputs, &e);
 	if (rc != 0)
@@ -977,10 +978,10 @@ cmd_run(int argc, char **argv)
 		rc = emit_statement_tsa(st, "provenance", k, o.format, o.tsa,
 					o.bundle, o.force, &e);
 	if (rc == 0 && o.link_dir != NULL)
-		rc = link_emit(o.link_dir, o.step ? o.step : LINK_DEFAULT_STEP,
-			       o.cmd, (size_t)o.ncmd, materials, o.outputs.v,
-			       o.outputs.n, &o.dopts,
-			       res.exited ? res.exit_code : -res.signal, k, &e);
+		rc = intoto_link_emit(
+		    o.link_dir, o.step ? o.step : INTOTO_LINK_DEFAULT_STEP,
+		    o.cmd, (size_t)o.ncmd, materials, o.outputs.v, o.outputs.n,
+		    &o.dopts, res.exited ? res.exit_code : -res.signal, k, &e);
 out:
 	snapshots_clear(&snap);
 	json_decref(files);

@@ -18,24 +18,24 @@
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/jsonio.h"
-#include "attest/link.h"
+#include "attest/intoto_link.h"
 #include "predicates/resource.h"
 
 #define LINK_MAX_PATH (2 * DIGEST_MAX_PATH + 2)
 
 int
-link_check_step(const char *step, struct err *e)
+intoto_link_check_step(const char *step, struct err *e)
 {
 	size_t n = step ? strlen(step) : 0;
 
 	/* SPEC-LINK-6: the name becomes a file name. */
-	if (n == 0 || n > LINK_MAX_STEP || step[0] == '.' ||
+	if (n == 0 || n > INTOTO_LINK_MAX_STEP || step[0] == '.' ||
 	    strspn(step, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 			 "0123456789._-") != n)
 		return err_set(e, EXIT_USAGE,
 			       "--step: expected 1..%d of [A-Za-z0-9._-], not "
 			       "starting with '.'",
-			       LINK_MAX_STEP);
+			       INTOTO_LINK_MAX_STEP);
 	return 0;
 }
 
@@ -104,8 +104,8 @@ public_value(json_t **out, const char **keytype, const char **scheme,
 }
 
 int
-link_pubkey(json_t **out, char keyid[LINK_KEYID_LEN + 1], const struct key *k,
-	    struct err *e)
+intoto_link_pubkey(json_t **out, char keyid[INTOTO_LINK_KEYID_LEN + 1],
+		   const struct key *k, struct err *e)
 {
 	const char *keytype = NULL, *scheme = NULL;
 	unsigned char d[SHA256_LEN];
@@ -138,14 +138,14 @@ link_pubkey(json_t **out, char keyid[LINK_KEYID_LEN + 1], const struct key *k,
 }
 
 int
-link_check(const char *step, const struct key *k, struct err *e)
+intoto_link_check(const char *step, const struct key *k, struct err *e)
 {
-	char keyid[LINK_KEYID_LEN + 1];
+	char keyid[INTOTO_LINK_KEYID_LEN + 1];
 	json_t *pub = NULL;
-	int rc = link_check_step(step, e);
+	int rc = intoto_link_check_step(step, e);
 
 	if (rc == 0)
-		rc = link_pubkey(&pub, keyid, k, e);
+		rc = intoto_link_pubkey(&pub, keyid, k, e);
 	json_decref(pub);
 	return rc;
 }
@@ -221,8 +221,9 @@ add_tree(json_t *arts, const struct tree *t, struct err *e)
 }
 
 int
-link_artifacts(json_t **out, const char *const *paths, size_t n,
-	       int skip_missing, const struct digest_opts *d, struct err *e)
+intoto_link_artifacts(json_t **out, const char *const *paths, size_t n,
+		      int skip_missing, const struct digest_opts *d,
+		      struct err *e)
 {
 	json_t *arts = json_object();
 	struct stat st;
@@ -250,9 +251,9 @@ link_artifacts(json_t **out, const char *const *paths, size_t n,
 }
 
 json_t *
-link_signed_new(const char *step, char *const *argv, size_t argc,
-		const json_t *materials, const json_t *products,
-		long long return_value)
+intoto_link_signed_new(const char *step, char *const *argv, size_t argc,
+		       const json_t *materials, const json_t *products,
+		       long long return_value)
 {
 	json_t *cmd = json_array();
 	size_t i;
@@ -272,8 +273,8 @@ link_signed_new(const char *step, char *const *argv, size_t argc,
 }
 
 int
-link_sign(json_t **out, char keyid[LINK_KEYID_LEN + 1], const json_t *signed_,
-	  const struct key *k, struct err *e)
+intoto_link_sign(json_t **out, char keyid[INTOTO_LINK_KEYID_LEN + 1],
+		 const json_t *signed_, const struct key *k, struct err *e)
 {
 	unsigned char *sig = NULL;
 	char *canon = NULL, *hex = NULL;
@@ -282,7 +283,7 @@ link_sign(json_t **out, char keyid[LINK_KEYID_LEN + 1], const json_t *signed_,
 	int rc;
 
 	*out = NULL;
-	rc = link_pubkey(&pub, keyid, k, e);
+	rc = intoto_link_pubkey(&pub, keyid, k, e);
 	if (rc == 0)
 		rc = canonjson_dump(&canon, &len, signed_, e);
 	/* SPEC-LINK-3: Ed25519 signs the bytes; ECDSA P-256 signs their
@@ -330,22 +331,25 @@ write_link(const char *dir, const char *step, const char *keyid,
 }
 
 int
-link_emit(const char *dir, const char *step, char *const *argv, size_t argc,
-	  const json_t *materials, const char *const *outputs, size_t n_outputs,
-	  const struct digest_opts *d, long long return_value,
-	  const struct key *k, struct err *e)
+intoto_link_emit(const char *dir, const char *step, char *const *argv,
+		 size_t argc, const json_t *materials,
+		 const char *const *outputs, size_t n_outputs,
+		 const struct digest_opts *d, long long return_value,
+		 const struct key *k, struct err *e)
 {
-	char keyid[LINK_KEYID_LEN + 1];
+	char keyid[INTOTO_LINK_KEYID_LEN + 1];
 	json_t *products = NULL, *sgn = NULL, *mb = NULL;
-	int rc = link_check_step(step, e);
+	int rc = intoto_link_check_step(step, e);
 
 	if (rc == 0)
-		rc = link_artifacts(&products, outputs, n_outputs, 1, d, e);
-	if (rc == 0 && (sgn = link_signed_new(step, argv, argc, materials,
-					      products, return_value)) == NULL)
+		rc = intoto_link_artifacts(&products, outputs, n_outputs, 1, d,
+					   e);
+	if (rc == 0 &&
+	    (sgn = intoto_link_signed_new(step, argv, argc, materials, products,
+					  return_value)) == NULL)
 		rc = err_set(e, EXIT_UNDECIDED, "cannot build the link");
 	if (rc == 0)
-		rc = link_sign(&mb, keyid, sgn, k, e);
+		rc = intoto_link_sign(&mb, keyid, sgn, k, e);
 	if (rc == 0)
 		rc = write_link(dir, step, keyid, mb, e);
 	if (rc != 0)

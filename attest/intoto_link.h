@@ -4,8 +4,8 @@
  * "signed":{"_type":"link",...}} with a securesystemslib signature over
  * the canonical JSON of "signed". Ed25519 and ECDSA P-256 keys only.
  */
-#ifndef MLATTEST_ATTEST_LINK_H
-#define MLATTEST_ATTEST_LINK_H
+#ifndef MLATTEST_ATTEST_INTOTO_LINK_H
+#define MLATTEST_ATTEST_INTOTO_LINK_H
 
 #include <jansson.h>
 #include <stddef.h>
@@ -14,21 +14,21 @@
 #include "lib/digest.h"
 #include "lib/err.h"
 
-#define LINK_DEFAULT_STEP "train"
-#define LINK_MAX_STEP 128 /* bytes in a step name */
-#define LINK_KEYID_LEN 64
+#define INTOTO_LINK_DEFAULT_STEP "train"
+#define INTOTO_LINK_MAX_STEP 128 /* bytes in a step name */
+#define INTOTO_LINK_KEYID_LEN 64
 
 /*
- * Checks a step name (SPEC-LINK-6: 1..LINK_MAX_STEP bytes of
+ * Checks a step name (SPEC-LINK-6: 1..INTOTO_LINK_MAX_STEP bytes of
  * [A-Za-z0-9._-], not starting with '.'); else EXIT_USAGE.
  */
-int link_check_step(const char *step, struct err *e);
+int intoto_link_check_step(const char *step, struct err *e);
 
 /*
  * Checks before the command runs that a link can be made: the step name
- * (link_check_step) and the key type (link_pubkey).
+ * (intoto_link_check_step) and the key type (intoto_link_pubkey).
  */
-int link_check(const char *step, const struct key *k, struct err *e);
+int intoto_link_check(const char *step, const struct key *k, struct err *e);
 
 /*
  * The securesystemslib public key of k (SPEC-LINK-3): {"keytype",
@@ -36,8 +36,8 @@ int link_check(const char *step, const struct key *k, struct err *e);
  * reference) and its keyid, lowercase hex, into keyid. Keys other than
  * Ed25519 and ECDSA P-256 are EXIT_USAGE.
  */
-int link_pubkey(json_t **out, char keyid[LINK_KEYID_LEN + 1],
-		const struct key *k, struct err *e);
+int intoto_link_pubkey(json_t **out, char keyid[INTOTO_LINK_KEYID_LEN + 1],
+		       const struct key *k, struct err *e);
 
 /*
  * Hashes each path (a file or a directory) into *out, a new object
@@ -45,34 +45,35 @@ int link_pubkey(json_t **out, char keyid[LINK_KEYID_LEN + 1],
  * names them). With skip_missing, paths that do not exist are left out.
  * Errors are digest_tree's.
  */
-int link_artifacts(json_t **out, const char *const *paths, size_t n,
-		   int skip_missing, const struct digest_opts *d,
-		   struct err *e);
+int intoto_link_artifacts(json_t **out, const char *const *paths, size_t n,
+			  int skip_missing, const struct digest_opts *d,
+			  struct err *e);
 
 /*
  * The "signed" part of a link (SPEC-LINK-2) into *out (new reference).
  * materials and products are copied. NULL when out of memory.
  */
-json_t *link_signed_new(const char *step, char *const *argv, size_t argc,
-			const json_t *materials, const json_t *products,
-			long long return_value);
+json_t *intoto_link_signed_new(const char *step, char *const *argv, size_t argc,
+			       const json_t *materials, const json_t *products,
+			       long long return_value);
 
 /*
  * Signs sig over the canonical JSON of signed_ with k into the metablock
  * *out (new reference); keyid receives k's keyid.
  */
-int link_sign(json_t **out, char keyid[LINK_KEYID_LEN + 1],
-	      const json_t *signed_, const struct key *k, struct err *e);
+int intoto_link_sign(json_t **out, char keyid[INTOTO_LINK_KEYID_LEN + 1],
+		     const json_t *signed_, const struct key *k, struct err *e);
 
 /*
  * Hashes the outputs (missing ones left out), builds and signs the link
  * and writes it atomically to dir/<step>.<keyid[:8]>.link (SPEC-LINK-5);
- * dir is created when missing. materials come from link_artifacts before
+ * dir is created when missing. materials come from intoto_link_artifacts before
  * the command ran.
  */
-int link_emit(const char *dir, const char *step, char *const *argv, size_t argc,
-	      const json_t *materials, const char *const *outputs,
-	      size_t n_outputs, const struct digest_opts *d,
-	      long long return_value, const struct key *k, struct err *e);
+int intoto_link_emit(const char *dir, const char *step, char *const *argv,
+		     size_t argc, const json_t *materials,
+		     const char *const *outputs, size_t n_outputs,
+		     const struct digest_opts *d, long long return_value,
+		     const struct key *k, struct err *e);
 
 #endif
