@@ -47,20 +47,6 @@ int emit_statement_tsa(const json_t *statement, const char *src,
 		       struct err *e);
 
 /*
- * For each dataset attestation bundle, finds the dataset statements whose
- * subject matches a resource descriptor in rds (an array of RDs with an
- * "annotations" object) and marks it role "dataset" with the dataset's
- * name and the sha256 of the attestation line. A bundle that matches
- * nothing is EXIT_REJECTED (the data changed since it was attested).
- * Matching needs a name-binding digest (SPEC-DIG-4). A resource linked to a
- * shard-mode attestation is hashed again with its shard size (d, as the
- * resource was hashed otherwise) and takes that digest set (SPEC-TREE-2).
- */
-struct digest_opts;
-int attest_link_datasets(json_t *rds, const char *const *bundles, size_t n,
-			 const struct digest_opts *d, struct err *e);
-
-/*
  * The subject for ARTIFACT: a path (file sha256 or tree digests, following
  * symlinks into links_within when not NULL, SPEC-LINK-7) or "sha256:HEX"
  * naming a model without reading it.

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "attest/attest.h"
+#include "attest/dataset_link.h"
 #include "keys/keyopt.h"
 #include "keys/tpm.h"
 #include "lib/fileio.h"
@@ -267,8 +268,8 @@ hash_datasets(json_t **out, const struct eval_opts *o, struct err *e)
 		tree_clear(&t);
 	}
 	if (rc == 0 && o->ndsatts > 0)
-		rc = attest_link_datasets(arr, o->dsatts, o->ndsatts, &o->dopts,
-					  e);
+		rc = dataset_link_resources(arr, o->dsatts, o->ndsatts,
+					    &o->dopts, e);
 	if (rc != 0) {
 		json_decref(arr);
 		return rc;

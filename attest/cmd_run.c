@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "attest/attest.h"
+#include "attest/dataset_link.h"
 #include "keys/keyopt.h"
 #include "keys/tpmquote.h"
 #include "keys/tpm.h"
@@ -867,8 +868,8 @@ cmd_run(int argc, char **argv)
 	if (rc == 0)
 		rc = hash_list(inputs, &o.inputs, "input", &o.dopts, NULL, &e);
 	if (rc == 0)
-		rc = attest_link_datasets(inputs, o.datasets.v, o.datasets.n,
-					  &o.dopts, &e);
+		rc = dataset_link_resources(inputs, o.datasets.v, o.datasets.n,
+					    &o.dopts, &e);
 	if (rc == 0 && o.base_model != NULL) {
 		struct list bm = {&o.base_model, 1};
 		rc = hash_list(deps, &bm, "base-model", &o.dopts, NULL, &e);

@@ -1,4 +1,6 @@
 /* Linking resources to the dataset attestations that name them. */
+#include "attest/dataset_link.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,8 +132,8 @@ dataset_statement(const struct bundle_entry *ent)
 
 /* SPEC-RUN-5: each dataset attestation must name one of the resources. */
 int
-attest_link_datasets(json_t *rds, const char *const *bundles, size_t n,
-		     const struct digest_opts *dopts, struct err *e)
+dataset_link_resources(json_t *rds, const char *const *bundles, size_t n,
+		       const struct digest_opts *dopts, struct err *e)
 {
 	unsigned char d[SHA256_LEN];
 	char hex[SHA256_HEX_LEN + 1];
