@@ -19,6 +19,7 @@
 #include "lib/opt.h"
 #include "lib/statement.h"
 #include "predicates/approval.h"
+#include "predicates/intake.h"
 #include "predicates/types.h"
 
 enum {

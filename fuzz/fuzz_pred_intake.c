@@ -2,7 +2,7 @@
 #include "fuzz/fuzz.h"
 
 #include "lib/jsonio.h"
-#include "predicates/approval.h"
+#include "predicates/intake.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

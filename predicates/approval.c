@@ -1,4 +1,4 @@
-/* approval/v1 and intake/v1 predicates (see approval.h). */
+/* approval/v1 predicates and the list helpers (see approval.h). */
 #include "predicates/approval.h"
 
 #include <string.h>
@@ -9,10 +9,6 @@
 const char *const approval_stages[] = {"staging", "production", "retired",
 				       NULL};
 const char *const approval_decisions[] = {"approve", "reject", NULL};
-const char *const intake_sourcings[] = {"open-weights", "api", "vendor",
-					"internal", NULL};
-const char *const intake_risk_tiers[] = {"low", "medium", "high", "critical",
-					 NULL};
 
 int
 pred_in_list(const char *s, const char *const *list)
@@ -37,8 +33,8 @@ pred_in_list_json(const char *s, const json_t *arr)
 	return 0;
 }
 
-static int
-time_ok(const json_t *pred, const char *key, int required)
+int
+pred_time_ok(const json_t *pred, const char *key, int required)
 {
 	const char *s = jsonio_str(pred, key);
 	time_t t;
@@ -67,33 +63,9 @@ pred_approval_check(const json_t *pred, const char *src, struct err *e)
 		return err_set(e, EXIT_REJECTED,
 			       "%s: approval needs a known stage and decision",
 			       src);
-	if (!time_ok(pred, "approvedOn", 1) || !time_ok(pred, "expiresOn", 0))
+	if (!pred_time_ok(pred, "approvedOn", 1) ||
+	    !pred_time_ok(pred, "expiresOn", 0))
 		return err_set(e, EXIT_REJECTED,
 			       "%s: approval times must be RFC 3339", src);
-	return 0;
-}
-
-int
-pred_intake_check(const json_t *pred, const char *src, struct err *e)
-{
-	static const char *const keys[] = {
-	    "source",	   "sourcing",	 "riskTier", "license",
-	    "evaluations", "reviewedOn", "reviewer", NULL};
-	int rc;
-
-	if (!json_is_object(pred))
-		return err_set(e, EXIT_REJECTED, "%s: no intake predicate",
-			       src);
-	rc = jsonio_only_keys(pred, keys, src, e);
-	if (rc != 0)
-		return rc;
-	if (!pred_in_list(jsonio_str(pred, "sourcing"), intake_sourcings) ||
-	    !pred_in_list(jsonio_str(pred, "riskTier"), intake_risk_tiers))
-		return err_set(
-		    e, EXIT_REJECTED,
-		    "%s: intake needs a known sourcing and risk tier", src);
-	if (!time_ok(pred, "reviewedOn", 1))
-		return err_set(e, EXIT_REJECTED,
-			       "%s: reviewedOn must be RFC 3339", src);
 	return 0;
 }

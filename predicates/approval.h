@@ -1,7 +1,7 @@
 /*
- * Predicates approval/v1 and intake/v1 (spec/predicates/approval.md,
- * spec/predicates/intake.md): a reviewer's sign-off on one model digest
- * for one stage, and the governance review of a base model.
+ * Predicate approval/v1 (spec/predicates/approval.md): a reviewer's
+ * sign-off on one model digest for one stage; and the list and time
+ * helpers the approval and intake predicates share.
  */
 #ifndef MLATTEST_PREDICATES_APPROVAL_H
 #define MLATTEST_PREDICATES_APPROVAL_H
@@ -12,8 +12,6 @@
 
 extern const char *const approval_stages[];
 extern const char *const approval_decisions[];
-extern const char *const intake_sourcings[];
-extern const char *const intake_risk_tiers[];
 
 /* 1 when s is in the NULL-terminated list. */
 int pred_in_list(const char *s, const char *const *list);
@@ -21,8 +19,12 @@ int pred_in_list(const char *s, const char *const *list);
 /* 1 when s equals a string of the JSON array arr. */
 int pred_in_list_json(const char *s, const json_t *arr);
 
-/* Validate predicates read from verified statements. */
+/*
+ * 1 when pred's key is an RFC 3339 time, or (required 0) is absent.
+ */
+int pred_time_ok(const json_t *pred, const char *key, int required);
+
+/* Validates an approval predicate read from a verified statement. */
 int pred_approval_check(const json_t *pred, const char *src, struct err *e);
-int pred_intake_check(const json_t *pred, const char *src, struct err *e);
 
 #endif

@@ -23,6 +23,7 @@
 #include "lib/opt.h"
 #include "lib/text.h"
 #include "predicates/approval.h"
+#include "predicates/intake.h"
 #include "predicates/dataset.h"
 #include "predicates/evaluation.h"
 #include "predicates/resource.h"

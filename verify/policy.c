@@ -13,6 +13,7 @@
 #include "lib/jsonio.h"
 #include "lib/opt.h"
 #include "predicates/approval.h"
+#include "predicates/intake.h"
 #include "predicates/dataset.h"
 
 static int
