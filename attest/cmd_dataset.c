@@ -22,7 +22,7 @@
 #include "lib/statement.h"
 #include "predicates/dataset.h"
 #include "predicates/filelist.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 #include "predicates/types.h"
 
 enum {
@@ -340,7 +340,7 @@ load_quality(struct dataset_info *info, const char *path, struct err *e)
 	if (rc == 0)
 		rc = hash_sha256(d, text, len, e);
 	if (rc == 0)
-		info->quality_rd = rd_sha256(path, d);
+		info->quality_rd = tree_rd_sha256(path, d);
 	free(text);
 	return rc;
 }

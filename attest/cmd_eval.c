@@ -24,7 +24,7 @@
 #include "lib/proc.h"
 #include "lib/statement.h"
 #include "predicates/evaluation.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 #include "predicates/types.h"
 
 enum {

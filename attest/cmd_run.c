@@ -35,7 +35,7 @@
 #include "lib/tsa.h"
 #include "attest/intoto_link.h"
 #include "predicates/filelist.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 #include "predicates/training.h"
 #include "predicates/types.h"
 
@@ -747,10 +747,11 @@ byproducts(json_t *out, const struct run_opts *o, const struct proc_result *res,
 	if (o->logs == NULL)
 		return 0;
 	snprintf(path, sizeof(path), "%s/stdout.log", o->logs);
-	rc = jsonio_append(out, rd_sha256(path, res->stdout_sha256), e);
+	rc = jsonio_append(out, tree_rd_sha256(path, res->stdout_sha256), e);
 	snprintf(path, sizeof(path), "%s/stderr.log", o->logs);
 	if (rc == 0)
-		rc = jsonio_append(out, rd_sha256(path, res->stderr_sha256), e);
+		rc = jsonio_append(out,
+				   tree_rd_sha256(path, res->stderr_sha256), e);
 	return rc;
 }
 
@@ -947,7 +948,8 @@ cmd_run(int argc, char **argv)
 		/* SPEC-RUN-6: a failed run without outputs names its
 		 * invocation, so the failure is still on record. */
 		hash_sha256(d, invocation, strlen(invocation), NULL);
-		rc = jsonio_append(subjects, rd_sha256("_failed-run", d), &e);
+		rc = jsonio_append(subjects, tree_rd_sha256("_failed-run", d),
+				   &e);
 	}
 	if (rc == 0)
 		rc = byproducts(byp, &o, &res, &e);

@@ -11,7 +11,7 @@
 #include "lib/hex.h"
 #include "lib/jsonio.h"
 #include "lib/statement.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 #include "predicates/types.h"
 
 static int

@@ -19,7 +19,7 @@
 #include "lib/hex.h"
 #include "lib/jsonio.h"
 #include "attest/intoto_link.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 
 #define LINK_MAX_PATH (2 * DIGEST_MAX_PATH + 2)
 

@@ -4,7 +4,7 @@
 #include "attest/attest.h"
 #include "lib/digest.h"
 #include "lib/hex.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 
 int
 attest_subject(json_t **out, const char *artifact, const char *links_within,

@@ -10,7 +10,7 @@
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/jsonio.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 
 /* Where a large manifest goes: beside the bundle, named by its digest so
  * two runs never overwrite each other's manifest. */
@@ -74,7 +74,7 @@ filelist_attach(json_t *obj, const struct digest_manifest *m,
 	if (rc != 0)
 		goto out;
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	if (jsonio_set(obj, "manifestRef", rd_sha256(base, d), NULL) != 0)
+	if (jsonio_set(obj, "manifestRef", tree_rd_sha256(base, d), NULL) != 0)
 		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 	else
 		snprintf(written, cap, "%s", path);

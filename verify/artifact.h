@@ -13,7 +13,7 @@
 
 #include "lib/err.h"
 #include "lib/statement.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 
 #define ARTIFACT_MAX_LISTED 10000 /* paths per kind kept in "nearest" */
 #define ARTIFACT_SHOWN 50	  /* paths per kind printed */

@@ -23,7 +23,7 @@
 #include "lib/text.h"
 #include "predicates/dataset.h"
 #include "predicates/filelist.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 #include "predicates/types.h"
 #include "verify/evidence.h"
 #include "verify/jsonout.h"

@@ -26,7 +26,7 @@
 #include "predicates/intake.h"
 #include "predicates/dataset.h"
 #include "predicates/evaluation.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 #include "predicates/types.h"
 #include "verify/artifact.h"
 #include "verify/jsonout.h"

@@ -8,7 +8,7 @@
 #include "lib/hex.h"
 #include "lib/jsonio.h"
 #include "lib/text.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 
 enum inside { INSIDE_NO, INSIDE_FILE, INSIDE_TREE, INSIDE_ERROR };
 

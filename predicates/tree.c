@@ -1,5 +1,5 @@
-/* Resource descriptors for files and trees (see resource.h). */
-#include "predicates/resource.h"
+/* Resource descriptors for files and trees (see tree.h). */
+#include "predicates/tree.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -184,7 +184,7 @@ tree_descriptor(const struct tree *t)
 }
 
 json_t *
-rd_sha256(const char *name, const unsigned char digest[32])
+tree_rd_sha256(const char *name, const unsigned char digest[32])
 {
 	char hex[65];
 

@@ -4,8 +4,8 @@
  * OMS root under "sha256" (as OpenSSF Model Signing records it) and the
  * in-toto dirHash under "dirHash" (SPEC-TREE-1).
  */
-#ifndef MLATTEST_PREDICATES_RESOURCE_H
-#define MLATTEST_PREDICATES_RESOURCE_H
+#ifndef MLATTEST_PREDICATES_TREE_H
+#define MLATTEST_PREDICATES_TREE_H
 
 #include <jansson.h>
 
@@ -50,6 +50,6 @@ json_t *tree_digestset(const struct tree *t);
 json_t *tree_descriptor(const struct tree *t);
 
 /* {"name": name, "digest": {"sha256": hex}} for bytes already hashed. */
-json_t *rd_sha256(const char *name, const unsigned char digest[32]);
+json_t *tree_rd_sha256(const char *name, const unsigned char digest[32]);
 
 #endif
