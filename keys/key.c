@@ -208,7 +208,7 @@ key_read_pem(unsigned char **buf, size_t *len, const char *path, struct err *e)
 }
 
 void
-key_free_secret(unsigned char *buf, size_t len)
+key_secret_free(unsigned char *buf, size_t len)
 {
 	secret_free(buf, len);
 }
@@ -260,7 +260,7 @@ key_load_public(struct key **out, const char *path, struct err *e)
 	if (rc != 0)
 		return rc;
 	rc = key_load_public_pem(out, (char *)pem, len, path, e);
-	key_free_secret(pem, len);
+	key_secret_free(pem, len);
 	return rc;
 }
 

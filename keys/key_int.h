@@ -54,7 +54,7 @@ int key_no_passphrase(char *buf, int size, int rwflag, void *u);
 int key_read_pem(unsigned char **buf, size_t *len, const char *path,
 		 struct err *e);
 
-void key_free_secret(unsigned char *buf, size_t len);
+void key_secret_free(unsigned char *buf, size_t len);
 
 const char *key_md_for(enum key_type t);
 

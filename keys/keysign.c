@@ -125,7 +125,7 @@ load_pem_file(struct key **out, const char *ref, const char *passfile,
 	rc = key_wrap(out, pkey, 1, ref, e);
 out:
 	BIO_free(bio);
-	key_free_secret(pem, len);
+	key_secret_free(pem, len);
 	return rc;
 }
 

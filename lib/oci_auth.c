@@ -122,7 +122,7 @@ oci_wipe_free(char *s)
 }
 
 void
-oci_reg_free(struct reg *c)
+oci_reg_clear(struct reg *c)
 {
 	http_free(c->h);
 	oci_wipe_free(c->userpass);

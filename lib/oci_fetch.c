@@ -299,6 +299,6 @@ oci_fetch(struct bundle **out, const char *ref, const struct oci_opts *o,
 	}
 	bundle_free(f.b);
 	free(f.seen);
-	oci_reg_free(&f.c);
+	oci_reg_clear(&f.c);
 	return rc;
 }

@@ -61,7 +61,8 @@ int oci_media_ok(const char *m);
 int oci_digest_of(char out[OCI_DIGEST_MAX], const void *buf, size_t len,
 		  struct err *e);
 
-void oci_reg_free(struct reg *c);
+/* Releases what c holds (c itself is the caller's); NULL members are fine. */
+void oci_reg_clear(struct reg *c);
 
 int oci_reg_open(struct reg *c, const char *refstr, const struct oci_opts *o,
 		 struct err *e);

@@ -582,6 +582,6 @@ oci_push(const char *ref, const struct bundle *b, const struct oci_opts *o,
 		rc = push_referrers(&c, image, picks, n, e);
 	json_decref(image);
 	free(picks);
-	oci_reg_free(&c);
+	oci_reg_clear(&c);
 	return rc;
 }
