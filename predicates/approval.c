@@ -5,6 +5,7 @@
 
 #include "lib/ids.h"
 #include "lib/jsonio.h"
+#include "predicates/types.h"
 
 const char *const approval_stages[] = {"staging", "production", "retired",
 				       NULL};
@@ -47,15 +48,19 @@ pred_time_ok(const json_t *pred, const char *key, int required)
 int
 pred_approval_check(const json_t *pred, const char *src, struct err *e)
 {
-	static const char *const keys[] = {
-	    "stage",	  "decision",  "reason", "approver",
-	    "approvedOn", "expiresOn", NULL};
+	json_t *v[6];
+	json_error_t je;
 	int rc;
 
 	if (!json_is_object(pred))
 		return err_set(e, EXIT_REJECTED, "%s: no approval predicate",
 			       src);
-	rc = jsonio_only_keys(pred, keys, src, e);
+	rc = json_unpack_ex((json_t *)pred, &je, JSON_STRICT,
+			    "{s?o, s?o, s?o, s?o, s?o, s?o}", "stage", &v[0],
+			    "decision", &v[1], "reason", &v[2], "approver",
+			    &v[3], "approvedOn", &v[4], "expiresOn", &v[5]) == 0
+		 ? 0
+		 : pred_unpack_fail(&je, src, e);
 	if (rc != 0)
 		return rc;
 	if (!pred_in_list(jsonio_str(pred, "stage"), approval_stages) ||

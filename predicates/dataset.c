@@ -5,6 +5,7 @@
 
 #include "lib/ids.h"
 #include "lib/jsonio.h"
+#include "predicates/types.h"
 
 const char *const dataset_classifications[] = {
     "public", "internal", "confidential", "restricted", NULL,
@@ -98,15 +99,19 @@ pred_dataset_build(json_t **out, const struct dataset_info *info,
 static int
 check_content(const json_t *c, size_t i, const char *src, struct err *e)
 {
-	static const char *const keys[] = {"name",  "digest",	"files",
-					   "bytes", "manifest", "manifestRef",
-					   NULL};
+	json_t *v[6];
+	json_error_t je;
 	int rc;
 
 	if (!json_is_object(c))
 		return err_set(e, EXIT_REJECTED,
 			       "%s: contents[%zu] is not an object", src, i);
-	rc = jsonio_only_keys(c, keys, src, e);
+	rc = json_unpack_ex((json_t *)c, &je, JSON_STRICT,
+			    "{s?o, s?o, s?o, s?o, s?o, s?o}", "name", &v[0],
+			    "digest", &v[1], "files", &v[2], "bytes", &v[3],
+			    "manifest", &v[4], "manifestRef", &v[5]) == 0
+		 ? 0
+		 : pred_unpack_fail(&je, src, e);
 	if (rc != 0)
 		return rc;
 	if (!json_is_string(json_object_get(c, "name")) ||
@@ -129,11 +134,8 @@ check_content(const json_t *c, size_t i, const char *src, struct err *e)
 int
 pred_dataset_check(const json_t *pred, const char *src, struct err *e)
 {
-	static const char *const keys[] = {
-	    "name",    "version",	"license",    "classification",
-	    "pii",     "sources",	"transform",  "files",
-	    "bytes",   "hashing",	"contents",   "parents",
-	    "quality", "qualityReport", "attestedOn", NULL};
+	json_t *v[15];
+	json_error_t je;
 	const json_t *contents = json_object_get(pred, "contents");
 	const char *cls = jsonio_str(pred, "classification");
 	size_t i;
@@ -142,7 +144,17 @@ pred_dataset_check(const json_t *pred, const char *src, struct err *e)
 	if (!json_is_object(pred))
 		return err_set(e, EXIT_REJECTED, "%s: no dataset predicate",
 			       src);
-	rc = jsonio_only_keys(pred, keys, src, e);
+	rc = json_unpack_ex((json_t *)pred, &je, JSON_STRICT,
+			    "{s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, "
+			    "s?o, s?o, s?o, s?o, s?o, s?o}",
+			    "name", &v[0], "version", &v[1], "license", &v[2],
+			    "classification", &v[3], "pii", &v[4], "sources",
+			    &v[5], "transform", &v[6], "files", &v[7], "bytes",
+			    &v[8], "hashing", &v[9], "contents", &v[10],
+			    "parents", &v[11], "quality", &v[12],
+			    "qualityReport", &v[13], "attestedOn", &v[14]) == 0
+		 ? 0
+		 : pred_unpack_fail(&je, src, e);
 	if (rc != 0)
 		return rc;
 	if (jsonio_str(pred, "name") == NULL)

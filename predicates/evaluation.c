@@ -8,6 +8,7 @@
 
 #include "lib/fileio.h"
 #include "lib/jsonio.h"
+#include "predicates/types.h"
 #include "lib/text.h"
 
 const char *const eval_roles[] = {"test", "validation", "adversarial",
@@ -241,17 +242,23 @@ check_datasets(const json_t *ds, const char *src, struct err *e)
 int
 pred_eval_check(const json_t *pred, const char *src, struct err *e)
 {
-	static const char *const keys[] = {
-	    "model",	  "datasets",	"harness",   "metrics",
-	    "thresholds", "result",	"startedOn", "finishedOn",
-	    "command",	  "exitStatus", NULL};
+	json_t *v[10];
+	json_error_t je;
 	const char *result = jsonio_str(pred, "result");
 	int rc;
 
 	if (!json_is_object(pred))
 		return err_set(e, EXIT_REJECTED, "%s: no evaluation predicate",
 			       src);
-	rc = jsonio_only_keys(pred, keys, src, e);
+	rc =
+	    json_unpack_ex((json_t *)pred, &je, JSON_STRICT,
+			   "{s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o, s?o}",
+			   "model", &v[0], "datasets", &v[1], "harness", &v[2],
+			   "metrics", &v[3], "thresholds", &v[4], "result",
+			   &v[5], "startedOn", &v[6], "finishedOn", &v[7],
+			   "command", &v[8], "exitStatus", &v[9]) == 0
+		? 0
+		: pred_unpack_fail(&je, src, e);
 	if (rc == 0)
 		rc = check_datasets(json_object_get(pred, "datasets"), src, e);
 	if (rc == 0)

@@ -2,6 +2,7 @@
 #include "predicates/intake.h"
 
 #include "lib/jsonio.h"
+#include "predicates/types.h"
 #include "predicates/approval.h"
 
 const char *const intake_sourcings[] = {"open-weights", "api", "vendor",
@@ -12,15 +13,20 @@ const char *const intake_risk_tiers[] = {"low", "medium", "high", "critical",
 int
 pred_intake_check(const json_t *pred, const char *src, struct err *e)
 {
-	static const char *const keys[] = {
-	    "source",	   "sourcing",	 "riskTier", "license",
-	    "evaluations", "reviewedOn", "reviewer", NULL};
+	json_t *v[7];
+	json_error_t je;
 	int rc;
 
 	if (!json_is_object(pred))
 		return err_set(e, EXIT_REJECTED, "%s: no intake predicate",
 			       src);
-	rc = jsonio_only_keys(pred, keys, src, e);
+	rc = json_unpack_ex((json_t *)pred, &je, JSON_STRICT,
+			    "{s?o, s?o, s?o, s?o, s?o, s?o, s?o}", "source",
+			    &v[0], "sourcing", &v[1], "riskTier", &v[2],
+			    "license", &v[3], "evaluations", &v[4],
+			    "reviewedOn", &v[5], "reviewer", &v[6]) == 0
+		 ? 0
+		 : pred_unpack_fail(&je, src, e);
 	if (rc != 0)
 		return rc;
 	if (!pred_in_list(jsonio_str(pred, "sourcing"), intake_sourcings) ||

@@ -14,6 +14,7 @@
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/jsonio.h"
+#include "predicates/types.h"
 #include "lib/statement.h"
 
 struct oms_res {
@@ -355,9 +356,8 @@ static int
 parse_serialization(struct oms_signed *s, const json_t *ser, const char *src,
 		    struct err *e)
 {
-	static const char *const keys[] = {"method",	     "hash_type",
-					   "allow_symlinks", "ignore_paths",
-					   "shard_size",     NULL};
+	json_t *v[5];
+	json_error_t je;
 	const char *method = jsonio_str(ser, "method");
 	const char *ht = jsonio_str(ser, "hash_type");
 	const json_t *as = json_object_get(ser, "allow_symlinks");
@@ -369,7 +369,12 @@ parse_serialization(struct oms_signed *s, const json_t *ser, const char *src,
 
 	if (!json_is_object(ser))
 		return err_set(e, EXIT_REJECTED, "%s: no serialization", src);
-	rc = jsonio_only_keys(ser, keys, src, e);
+	rc = json_unpack_ex((json_t *)ser, &je, JSON_STRICT,
+			    "{s?o, s?o, s?o, s?o, s?o}", "method", &v[0],
+			    "hash_type", &v[1], "allow_symlinks", &v[2],
+			    "ignore_paths", &v[3], "shard_size", &v[4]) == 0
+		 ? 0
+		 : pred_unpack_fail(&je, src, e);
 	if (rc != 0)
 		return rc;
 	if (ht == NULL || strcmp(ht, "sha256") != 0)
@@ -419,7 +424,8 @@ static int
 parse_resources(struct oms_signed *s, const json_t *arr, const char *src,
 		struct err *e)
 {
-	static const char *const keys[] = {"name", "algorithm", "digest", NULL};
+	json_t *v[3];
+	json_error_t je;
 	const json_t *r;
 	const char *d, *alg;
 	size_t i;
@@ -439,7 +445,11 @@ parse_resources(struct oms_signed *s, const json_t *arr, const char *src,
 			return err_set(e, EXIT_REJECTED,
 				       "%s: resource %zu is not an object", src,
 				       i);
-		rc = jsonio_only_keys(r, keys, src, e);
+		rc = json_unpack_ex((json_t *)r, &je, JSON_STRICT,
+				    "{s?o, s?o, s?o}", "name", &v[0],
+				    "algorithm", &v[1], "digest", &v[2]) == 0
+			 ? 0
+			 : pred_unpack_fail(&je, src, e);
 		if (rc != 0)
 			return rc;
 		s->res[i].name = jsonio_str(r, "name");
@@ -505,7 +515,8 @@ int
 oms_signed_parse(struct oms_signed **out, const json_t *statement,
 		 const char *src, struct err *e)
 {
-	static const char *const pkeys[] = {"resources", "serialization", NULL};
+	json_t *v[2];
+	json_error_t je;
 	const json_t *subj = json_object_get(statement, "subject");
 	const json_t *pred = json_object_get(statement, "predicate");
 	const json_t *dig;
@@ -534,7 +545,10 @@ oms_signed_parse(struct oms_signed **out, const json_t *statement,
 	if (s == NULL)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	s->st = json_incref((json_t *)statement);
-	rc = jsonio_only_keys(pred, pkeys, src, e);
+	rc = json_unpack_ex((json_t *)pred, &je, JSON_STRICT, "{s?o, s?o}",
+			    "resources", &v[0], "serialization", &v[1]) == 0
+		 ? 0
+		 : pred_unpack_fail(&je, src, e);
 	if (rc == 0)
 		rc = parse_serialization(
 		    s, json_object_get(pred, "serialization"), src, e);

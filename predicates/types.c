@@ -30,3 +30,18 @@ pred_short_name(const char *type)
 			return known[i].name;
 	return NULL;
 }
+
+int
+pred_unpack_fail(const json_error_t *je, const char *src, struct err *e)
+{
+	static const char left[] = "left unpacked: ";
+	const char *k = strstr(je->text, left);
+	size_t n;
+
+	if (k == NULL)
+		return err_set(e, EXIT_REJECTED, "%s: %s", src, je->text);
+	k += sizeof(left) - 1;
+	n = strcspn(k, ",");
+	return err_set(e, EXIT_REJECTED, "%s: unknown field \"%.*s\"", src,
+		       (int)n, k);
+}

@@ -5,6 +5,10 @@
 #ifndef MLATTEST_PREDICATES_TYPES_H
 #define MLATTEST_PREDICATES_TYPES_H
 
+#include <jansson.h>
+
+#include "lib/err.h"
+
 #define PRED_PREFIX "https://mlattest.dev/attestation/"
 #define PRED_DATASET PRED_PREFIX "dataset/v1"
 #define PRED_EVALUATION PRED_PREFIX "evaluation/v1"
@@ -18,5 +22,12 @@
 /* A short name for a known predicate type ("dataset", "provenance"...),
  * or NULL when the type is not one we know. */
 const char *pred_short_name(const char *type);
+
+/*
+ * The error of a strict json_unpack_ex (JSON_STRICT) over a predicate
+ * object from src: EXIT_REJECTED, naming the first member the format did
+ * not list as "src: unknown field "NAME"", else jansson's text.
+ */
+int pred_unpack_fail(const json_error_t *je, const char *src, struct err *e);
 
 #endif
