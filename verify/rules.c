@@ -17,6 +17,7 @@
 #include "predicates/approval.h"
 #include "predicates/dataset.h"
 #include "predicates/evaluation.h"
+#include "predicates/intake.h"
 #include "predicates/types.h"
 #include "verify/artifact.h"
 #include "verify/overlap.h"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys/envelope.h"
 #include "keys/keyset.h"
 #include "lib/bundle.h"
 #include "lib/dsse.h"

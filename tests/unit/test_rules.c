@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "keys/envelope.h"
 #include "keys/keyset.h"
 #include "lib/bundle.h"
 #include "lib/dsse.h"
