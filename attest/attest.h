@@ -10,11 +10,16 @@
 
 #include "keys/key.h"
 #include "lib/err.h"
+#include "lib/opt.h"
 
 enum emit_format { EMIT_DSSE, EMIT_SIGSTORE };
 
 /* Parses "dsse" or "sigstore" (-EXIT_USAGE otherwise). */
 int emit_format_parse(enum emit_format *out, const char *s, struct err *e);
+
+/* The --format row's handler: emit_format_parse into the row's field. */
+int emit_format_opt(void *opts, const struct opt_spec *row, const char *val,
+		    struct err *e);
 
 /*
  * Checks, before any work, that --bundle path (NULL: stdout) can be

@@ -33,6 +33,14 @@ emit_format_parse(enum emit_format *out, const char *s, struct err *e)
 	return 0;
 }
 
+int
+emit_format_opt(void *opts, const struct opt_spec *row, const char *val,
+		struct err *e)
+{
+	return emit_format_parse(
+	    (enum emit_format *)(void *)((char *)opts + row->off), val, e);
+}
+
 /* A suggested .jsonl name for path: x.json -> x.intoto.jsonl. */
 static void
 jsonl_name(char *out, size_t cap, const char *path)

@@ -33,6 +33,24 @@
 	}
 
 /*
+ * The same rows for opt_parse, filling member M (a struct key_load_opts)
+ * of the options struct T.
+ */
+#define KEYOPT_SPECS(T, M)                                                     \
+	{.type = OPT_STRING,                                                   \
+	 .name = "passphrase-file",                                            \
+	 .off = offsetof(T, M.passphrase_file),                                \
+	 .argname = "FILE",                                                    \
+	 .help = "passphrase of an encrypted key file (mode 0600; default "    \
+		 "$" KEYOPT_PASSPHRASE_ENV ")"},                               \
+	{                                                                      \
+		.type = OPT_STRING, .name = "pkcs11-module",                   \
+		.off = offsetof(T, M.pkcs11_module), .argname = "PATH",        \
+		.help = "PKCS#11 module for a pkcs11: KEYREF without "         \
+			"module-path"                                          \
+	}
+
+/*
  * Records val in o when id is one of KEYOPT_ROWS: returns 1 then, else 0.
  */
 int keyopt_set(struct key_load_opts *o, int id, const char *val);

@@ -178,3 +178,348 @@ opt_long(long *out, const char *s, long min, long max, const char *what,
 	*out = v;
 	return 0;
 }
+
+/* ---- option rows (opt_parse, opt_synopsis) ---- */
+
+static void *
+field(void *opts, size_t off)
+{
+	return (char *)opts + off;
+}
+
+static int
+is_option(const struct opt_spec *r)
+{
+	return r->type != OPT_OPERAND && r->type != OPT_OPERANDS &&
+	       r->type != OPT_REST;
+}
+
+static int
+takes_value(const struct opt_spec *r)
+{
+	return r->type != OPT_FLAG && !(r->type == OPT_CALL && !r->argname);
+}
+
+/* The tokenizer's table: id i + 1 for row i, options only. */
+static int
+defs_from_rows(struct opt_def *defs, const struct opt_spec *rows, struct err *e)
+{
+	size_t i, n = 0;
+
+	for (i = 0; rows[i].type != OPT_END; i++) {
+		if (i >= OPT_MAX_ROWS)
+			return err_set(e, EXIT_UNDECIDED, "more than %d rows",
+				       OPT_MAX_ROWS);
+		if (!is_option(&rows[i]))
+			continue;
+		defs[n].id = (int)i + 1;
+		defs[n].name = rows[i].name;
+		defs[n].shortname = rows[i].shortname;
+		defs[n].argname =
+		    takes_value(&rows[i])
+			? (rows[i].argname ? rows[i].argname : "VALUE")
+			: NULL;
+		defs[n].help = rows[i].help;
+		n++;
+	}
+	memset(&defs[n], 0, sizeof(defs[n]));
+	return 0;
+}
+
+static int
+list_push(void *opts, const struct opt_spec *r, const char *val, int argc,
+	  struct err *e)
+{
+	const char ***v = field(opts, r->off);
+	size_t *n = field(opts, r->noff);
+
+	if (*v == NULL) {
+		*v = calloc((size_t)argc, sizeof(**v));
+		if (*v == NULL)
+			return err_set(e, EXIT_UNDECIDED, "out of memory");
+		*n = 0;
+	}
+	(*v)[(*n)++] = val;
+	return 0;
+}
+
+/* "a, b or c" */
+static void
+choices_text(char *buf, size_t cap, const char *const *c)
+{
+	size_t used = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; c[i] != NULL; i++)
+		put(buf, cap, &used, "%s%s",
+		    i == 0	       ? ""
+		    : c[i + 1] == NULL ? " or "
+				       : ", ",
+		    c[i]);
+}
+
+static int
+set_choice(void *opts, const struct opt_spec *r, const char *val, struct err *e)
+{
+	char list[256];
+	size_t i;
+
+	for (i = 0; r->choices[i] != NULL; i++)
+		if (strcmp(r->choices[i], val) == 0) {
+			*(const char **)field(opts, r->off) = r->choices[i];
+			return 0;
+		}
+	choices_text(list, sizeof(list), r->choices);
+	return err_set(e, EXIT_USAGE, "--%s: expected %s, got \"%s\"", r->name,
+		       list, val);
+}
+
+static int
+set_number(void *opts, const struct opt_spec *r, const char *val, struct err *e)
+{
+	char what[80];
+	long v;
+	int rc;
+
+	snprintf(what, sizeof(what), "--%s", r->name);
+	rc = opt_long(&v, val, r->min, r->max, what, e);
+	if (rc != 0)
+		return rc;
+	if (r->type == OPT_UINT)
+		*(unsigned *)field(opts, r->off) = (unsigned)v;
+	else
+		*(long *)field(opts, r->off) = v;
+	return 0;
+}
+
+static int
+set_option(void *opts, const struct opt_spec *r, const char *val, int argc,
+	   unsigned char *seen, struct err *e)
+{
+	if ((r->flags & OPT_ONCE) && *seen)
+		return err_set(e, EXIT_USAGE, "one --%s at a time", r->name);
+	*seen = 1;
+	switch (r->type) {
+	case OPT_FLAG:
+		*(int *)field(opts, r->off) = 1;
+		return 0;
+	case OPT_STRING:
+		*(const char **)field(opts, r->off) = val;
+		return 0;
+	case OPT_LIST:
+		return list_push(opts, r, val, argc, e);
+	case OPT_LONG:
+	case OPT_UINT:
+		return set_number(opts, r, val, e);
+	case OPT_CHOICE:
+		return set_choice(opts, r, val, e);
+	case OPT_CALL:
+		return r->fn(opts, r, val, e);
+	default:
+		return err_set(e, EXIT_UNDECIDED, "bad row --%s", r->name);
+	}
+}
+
+static const struct opt_spec *
+find_type(const struct opt_spec *rows, enum opt_type t)
+{
+	for (; rows->type != OPT_END; rows++)
+		if (rows->type == t)
+			return rows;
+	return NULL;
+}
+
+static int
+usage_error(const struct opt_cmd *cmd, const char *operand, struct err *e)
+{
+	char syn[ERR_MSG_MAX];
+
+	opt_synopsis(syn, sizeof(syn), cmd);
+	if (operand == NULL)
+		return err_set(e, EXIT_USAGE, "usage: %s", syn);
+	return err_set(e, EXIT_USAGE,
+		       "unexpected \"%s\": put the command after -- (usage: "
+		       "%s)",
+		       operand, syn);
+}
+
+static int
+set_operand(void *opts, const struct opt_cmd *cmd, const char *val, int argc,
+	    unsigned char *seen, struct err *e)
+{
+	const struct opt_spec *r, *last = NULL;
+
+	for (r = cmd->rows; r->type != OPT_END; r++) {
+		if (r->type == OPT_OPERANDS) {
+			seen[r - cmd->rows] = 1;
+			return list_push(opts, r, val, argc, e);
+		}
+		if (r->type != OPT_OPERAND)
+			continue;
+		last = r;
+		if (!seen[r - cmd->rows]) {
+			seen[r - cmd->rows] = 1;
+			*(const char **)field(opts, r->off) = val;
+			return 0;
+		}
+	}
+	if (last != NULL)
+		return err_set(e, EXIT_USAGE, "one %s at a time", last->help);
+	if (find_type(cmd->rows, OPT_REST) != NULL)
+		return usage_error(cmd, val, e);
+	return err_set(e, EXIT_USAGE, "unexpected operand \"%s\"", val);
+}
+
+static int
+check_required(const struct opt_cmd *cmd, const unsigned char *seen,
+	       struct err *e)
+{
+	const struct opt_spec *r;
+
+	for (r = cmd->rows; r->type != OPT_END; r++)
+		if ((r->flags & OPT_REQUIRED) && !seen[r - cmd->rows])
+			return usage_error(cmd, NULL, e);
+	return 0;
+}
+
+int
+opt_parse(void *opts, const struct opt_cmd *cmd, int argc, char **argv,
+	  struct err *e)
+{
+	struct opt_def defs[OPT_MAX_ROWS + 1];
+	unsigned char seen[OPT_MAX_ROWS];
+	const struct opt_spec *rest = find_type(cmd->rows, OPT_REST);
+	struct opt_iter it;
+	const char *val;
+	int id, rc;
+
+	memset(seen, 0, sizeof(seen));
+	rc = defs_from_rows(defs, cmd->rows, e);
+	if (rc != 0)
+		return rc;
+	opt_init(&it, argc, argv);
+	it.keep_rest = rest != NULL;
+	while ((rc = opt_next(&it, defs, &id, &val, e)) == 1) {
+		if (id == OPT_HELP)
+			return 1;
+		if (id == OPT_POSITIONAL)
+			rc = set_operand(opts, cmd, val, argc, seen, e);
+		else
+			rc = set_option(opts, &cmd->rows[id - 1], val, argc,
+					&seen[id - 1], e);
+		if (rc != 0)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	if (rest != NULL) {
+		*(char ***)field(opts, rest->off) = it.rest;
+		*(int *)field(opts, rest->noff) = it.nrest;
+		seen[rest - cmd->rows] = it.nrest > 0;
+	}
+	return check_required(cmd, seen, e);
+}
+
+/* The synopsis words of one row ("[--bundle FILE]..."). */
+static void
+row_words(char *w, size_t cap, const struct opt_spec *r)
+{
+	int req = (r->flags & OPT_REQUIRED) != 0;
+	char one[128];
+
+	if (r->usage != NULL) {
+		snprintf(w, cap, "%s", r->usage);
+		return;
+	}
+	switch (r->type) {
+	case OPT_OPERAND:
+		snprintf(w, cap, req ? "%s" : "[%s]", r->argname);
+		return;
+	case OPT_OPERANDS:
+		snprintf(w, cap, req ? "%s..." : "[%s...]", r->argname);
+		return;
+	case OPT_REST:
+		snprintf(w, cap, req ? "-- %s" : "[-- %s]", r->argname);
+		return;
+	default:
+		break;
+	}
+	if (takes_value(r))
+		snprintf(one, sizeof(one), "--%s %s", r->name,
+			 r->argname ? r->argname : "VALUE");
+	else
+		snprintf(one, sizeof(one), "--%s", r->name);
+	if (r->type == OPT_LIST)
+		snprintf(w, cap, req ? "%s [%s]..." : "[%s]...", one, one);
+	else
+		snprintf(w, cap, req ? "%s" : "[%s]", one);
+}
+
+static void
+synopsis_pass(char *buf, size_t cap, size_t *used, size_t *col,
+	      const struct opt_cmd *cmd, int options)
+{
+	const struct opt_spec *r;
+	char w[256];
+	size_t len;
+
+	for (r = cmd->rows; r->type != OPT_END; r++) {
+		if ((r->flags & OPT_HIDDEN) || is_option(r) != options)
+			continue;
+		row_words(w, sizeof(w), r);
+		len = strlen(w);
+		if (*col + 1 + len > 80) {
+			put(buf, cap, used, "\n       %s", w);
+			*col = 7 + len;
+		} else {
+			put(buf, cap, used, " %s", w);
+			*col += 1 + len;
+		}
+	}
+}
+
+size_t
+opt_synopsis(char *buf, size_t cap, const struct opt_cmd *cmd)
+{
+	size_t used = 0, col;
+
+	if (cap > 0)
+		buf[0] = '\0';
+	put(buf, cap, &used, "%s", cmd->name);
+	col = 7 + strlen(cmd->name);
+	synopsis_pass(buf, cap, &used, &col, cmd, 1);
+	synopsis_pass(buf, cap, &used, &col, cmd, 0);
+	return used;
+}
+
+size_t
+opt_cmd_usage(char *buf, size_t cap, const struct opt_cmd *cmd)
+{
+	const struct opt_spec *r;
+	char left[64], sh[8];
+	size_t used = 0, n;
+
+	if (cap > 0)
+		buf[0] = '\0';
+	put(buf, cap, &used, "usage: ");
+	n = opt_synopsis(used < cap ? buf + used : NULL,
+			 used < cap ? cap - used : 0, cmd);
+	used += n;
+	put(buf, cap, &used, "\n");
+	if (cmd->about != NULL)
+		put(buf, cap, &used, "\n%s\n", cmd->about);
+	put(buf, cap, &used, "\noptions:\n");
+	for (r = cmd->rows; r->type != OPT_END; r++) {
+		if ((r->flags & OPT_HIDDEN) || !is_option(r))
+			continue;
+		snprintf(sh, sizeof(sh), r->shortname ? "-%c, " : "    ",
+			 r->shortname);
+		snprintf(left, sizeof(left), "%s--%s%s%s", sh, r->name,
+			 takes_value(r) ? " " : "",
+			 takes_value(r) ? (r->argname ? r->argname : "VALUE")
+					: "");
+		put(buf, cap, &used, "  %-28s %s\n", left, r->help);
+	}
+	put(buf, cap, &used, "  %-28s %s\n", "-h, --help", "show this help");
+	return used;
+}

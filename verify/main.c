@@ -33,6 +33,21 @@ static const struct command commands[] = {
 };
 
 void
+opt_cmd_help(FILE *f, const struct opt_cmd *cmd)
+{
+	size_t len = opt_cmd_usage(NULL, 0, cmd);
+	char *buf = malloc(len + 1);
+
+	if (buf == NULL) {
+		fprintf(f, "usage: %s\n", cmd->name);
+		return;
+	}
+	opt_cmd_usage(buf, len + 1, cmd);
+	fputs(buf, f);
+	free(buf);
+}
+
+void
 opt_help(FILE *f, const char *synopsis, const char *about,
 	 const struct opt_def *defs)
 {
