@@ -1,4 +1,5 @@
 /* attest sign: sign an in-toto Statement the user wrote. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,28 +10,8 @@
 #include "lib/jsonio.h"
 #include "lib/opt.h"
 
-enum { OPT_KEY = 1, OPT_FORMAT, OPT_BUNDLE, OPT_TSA, OPT_FORCE };
-
-static const struct opt_def sign_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF",
-     "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed="},
-    {OPT_FORMAT, "format", 'f', "FMT",
-     "dsse (default: bare DSSE envelope) or sigstore (bundle v0.3)"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE",
-     "write here; *.jsonl gets one line appended (default: stdout)"},
-    {OPT_FORCE, "force", 0, NULL,
-     "replace an existing --bundle whose name does not end in .jsonl"},
-    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define SIGN_SYNOPSIS                                                          \
-	"attest sign --key KEYREF [--format dsse|sigstore] [--bundle FILE] "   \
-	"[--tsa URL] STATEMENT.json"
-
 struct sign_opts {
-	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
+	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *key;
 	enum emit_format format;
 	const char *bundle;
@@ -39,52 +20,59 @@ struct sign_opts {
 	int force; /* replace a --bundle that is not .jsonl */
 };
 
+static const struct opt_spec sign_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct sign_opts, key),
+     .argname = "KEYREF",
+     .help = "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed=",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_CALL,
+     .name = "format",
+     .shortname = 'f',
+     .off = offsetof(struct sign_opts, format),
+     .argname = "FMT",
+     .help = "dsse (default: bare DSSE envelope) or sigstore (bundle v0.3)",
+     .fn = emit_format_opt},
+    {.type = OPT_STRING,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct sign_opts, bundle),
+     .argname = "FILE",
+     .help = "write here; *.jsonl gets one line appended (default: stdout)"},
+    {.type = OPT_FLAG,
+     .name = "force",
+     .off = offsetof(struct sign_opts, force),
+     .help = "replace an existing --bundle whose name does not end in .jsonl"},
+    {.type = OPT_STRING,
+     .name = "tsa",
+     .off = offsetof(struct sign_opts, tsa),
+     .argname = "URL",
+     .help = "RFC 3161 timestamp from this TSA (sigstore)"},
+    KEYOPT_SPECS(struct sign_opts, ko),
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct sign_opts, statement),
+     .argname = "STATEMENT.json",
+     .help = "statement",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd sign_cmd = {
+    "attest sign",
+    "Sign an in-toto Statement (v1 or v0.1) read from a file or - for stdin.",
+    sign_rows};
+
 static int
 parse(struct sign_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	int id, rc;
+	int rc = opt_parse(o, &sign_cmd, argc, argv, e);
 
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, sign_opts, &id, &val, e)) == 1) {
-		if (keyopt_set(&o->ko, id, val))
-			continue;
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, SIGN_SYNOPSIS,
-				 "Sign an in-toto Statement (v1 or v0.1) read "
-				 "from a file or - for stdin.",
-				 sign_opts);
-			return 1;
-		case OPT_KEY:
-			o->key = val;
-			break;
-		case OPT_FORMAT:
-			rc = emit_format_parse(&o->format, val, e);
-			if (rc != 0)
-				return rc;
-			break;
-		case OPT_BUNDLE:
-			o->bundle = val;
-			break;
-		case OPT_FORCE:
-			o->force = 1;
-			break;
-		case OPT_TSA:
-			o->tsa = val;
-			break;
-		default:
-			if (o->statement != NULL)
-				return err_set(e, EXIT_USAGE,
-					       "one statement at a time");
-			o->statement = val;
-		}
-	}
-	if (rc < 0)
+	if (rc == 1)
+		opt_cmd_help(stdout, &sign_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->key == NULL || o->statement == NULL)
-		return err_set(e, EXIT_USAGE, "usage: %s", SIGN_SYNOPSIS);
 	/* Refuse before any work is done, not after. */
 	return emit_bundle_check(o->bundle, o->force, e);
 }
