@@ -370,6 +370,12 @@ set_operand(void *opts, const struct opt_cmd *cmd, const char *val, int argc,
 	return err_set(e, EXIT_USAGE, "unexpected operand \"%s\"", val);
 }
 
+int
+opt_usage_error(const struct opt_cmd *cmd, struct err *e)
+{
+	return usage_error(cmd, NULL, e);
+}
+
 static int
 check_required(const struct opt_cmd *cmd, const unsigned char *seen,
 	       struct err *e)

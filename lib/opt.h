@@ -137,6 +137,9 @@ size_t opt_synopsis(char *buf, size_t cap, const struct opt_cmd *cmd);
 /* Formats the whole --help text of cmd, like opt_synopsis. */
 size_t opt_cmd_usage(char *buf, size_t cap, const struct opt_cmd *cmd);
 
+/* Records "usage: SYNOPSIS" in e; returns -EXIT_USAGE. */
+int opt_usage_error(const struct opt_cmd *cmd, struct err *e);
+
 /* Prints opt_cmd_usage to f (defined by each program). */
 void opt_cmd_help(FILE *f, const struct opt_cmd *cmd);
 

@@ -6,6 +6,7 @@
  * rule was evaluated and held (SPEC-POL-1).
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,50 +38,81 @@
 #include "verify/verify.h"
 #include "verify/vsa.h"
 
-enum {
-	OPT_POLICY = 1,
-	OPT_BUNDLE,
-	OPT_FROM,
-	OPT_INSECURE,
-	OPT_JSON,
-	OPT_VSA_KEY,
-	OPT_VSA,
-	OPT_QUIET,
-	OPT_LINKS_WITHIN
-};
-
-static const struct opt_def policy_opts[] = {
-    {OPT_POLICY, "policy", 'p', "POLICY.json", "the admission policy"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE", "evidence bundle; repeatable"},
-    {OPT_FROM, "from", 0, "REF",
-     "also fetch the attestations of REGISTRY/REPO@sha256:HEX; repeatable"},
-    {OPT_INSECURE, "insecure", 0, NULL,
-     "plain http for --from; only for loopback registries"},
-    {OPT_JSON, "json", 0, "FILE",
-     "also write the report as JSON; - for stdout (text then on stderr)"},
-    {OPT_VSA_KEY, "vsa-key", 0, "KEYREF",
-     "sign a SLSA Verification Summary with this key"},
-    {OPT_VSA, "vsa", 0, "FILE", "where the signed VSA goes"},
-    {OPT_QUIET, "quiet", 'q', NULL, "print only the verdict"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define POLICY_SYNOPSIS                                                        \
-	"verify policy --policy POLICY.json --bundle FILE [--bundle "          \
-	"FILE]...\n"                                                           \
-	"       [--json FILE] [--vsa-key KEYREF --vsa FILE] "                  \
-	"[--follow-links-within DIR]\n       ARTIFACT|sha256:HEX"
-
 struct policy_opts {
-	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
+	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *policy, *json, *vsa_key, *vsa, *artifact, *links_within;
 	const char **bundles, **froms;
 	size_t nbundles, nfroms;
 	int quiet, insecure;
 };
+
+static const struct opt_spec policy_rows[] = {
+    {.type = OPT_STRING,
+     .name = "policy",
+     .shortname = 'p',
+     .off = offsetof(struct policy_opts, policy),
+     .argname = "POLICY.json",
+     .help = "the admission policy",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_LIST,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct policy_opts, bundles),
+     .noff = offsetof(struct policy_opts, nbundles),
+     .argname = "FILE",
+     .help = "evidence bundle; repeatable"},
+    {.type = OPT_LIST,
+     .name = "from",
+     .off = offsetof(struct policy_opts, froms),
+     .noff = offsetof(struct policy_opts, nfroms),
+     .argname = "REF",
+     .help = "also fetch the attestations of REGISTRY/REPO@sha256:HEX; "
+	     "repeatable"},
+    {.type = OPT_FLAG,
+     .name = "insecure",
+     .off = offsetof(struct policy_opts, insecure),
+     .help = "plain http for --from; only for loopback registries"},
+    {.type = OPT_STRING,
+     .name = "json",
+     .off = offsetof(struct policy_opts, json),
+     .argname = "FILE",
+     .help = "also write the report as JSON; - for stdout (text then on "
+	     "stderr)"},
+    {.type = OPT_STRING,
+     .name = "vsa-key",
+     .off = offsetof(struct policy_opts, vsa_key),
+     .argname = "KEYREF",
+     .help = "sign a SLSA Verification Summary with this key"},
+    {.type = OPT_STRING,
+     .name = "vsa",
+     .off = offsetof(struct policy_opts, vsa),
+     .argname = "FILE",
+     .help = "where the signed VSA goes"},
+    {.type = OPT_FLAG,
+     .name = "quiet",
+     .shortname = 'q',
+     .off = offsetof(struct policy_opts, quiet),
+     .help = "print only the verdict"},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct policy_opts, links_within),
+     .argname = "DIR",
+     .help = "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    KEYOPT_SPECS(struct policy_opts, ko),
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct policy_opts, artifact),
+     .argname = "ARTIFACT|sha256:HEX",
+     .help = "ARTIFACT",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd policy_cmd = {
+    "verify policy",
+    "Admit (exit 0) or deny (exit 1) ARTIFACT under the policy; 3 when\n"
+    "it cannot decide. Only attestations signed by the key of the role\n"
+    "they are used for count. At least one --bundle or --from.",
+    policy_rows};
 
 /* What one run of the command holds; the rules hold the rest. */
 struct pctx {
@@ -97,66 +129,14 @@ struct pctx {
 static int
 parse(struct policy_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	int id, rc;
+	int rc = opt_parse(o, &policy_cmd, argc, argv, e);
 
-	o->bundles = calloc((size_t)argc, sizeof(char *));
-	o->froms = calloc((size_t)argc, sizeof(char *));
-	if (o->bundles == NULL || o->froms == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, policy_opts, &id, &val, e)) == 1) {
-		if (keyopt_set(&o->ko, id, val))
-			continue;
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, POLICY_SYNOPSIS,
-				 "Admit (exit 0) or deny (exit 1) ARTIFACT "
-				 "under the policy; 3 when\nit cannot decide. "
-				 "Only attestations signed by the key of the "
-				 "role\nthey are used for count.",
-				 policy_opts);
-			return 1;
-		case OPT_POLICY:
-			o->policy = val;
-			break;
-		case OPT_BUNDLE:
-			o->bundles[o->nbundles++] = val;
-			break;
-		case OPT_FROM:
-			o->froms[o->nfroms++] = val;
-			break;
-		case OPT_INSECURE:
-			o->insecure = 1;
-			break;
-		case OPT_JSON:
-			o->json = val;
-			break;
-		case OPT_VSA_KEY:
-			o->vsa_key = val;
-			break;
-		case OPT_VSA:
-			o->vsa = val;
-			break;
-		case OPT_QUIET:
-			o->quiet = 1;
-			break;
-		case OPT_LINKS_WITHIN:
-			o->links_within = val;
-			break;
-		default:
-			if (o->artifact != NULL)
-				return err_set(e, EXIT_USAGE,
-					       "one ARTIFACT at a time");
-			o->artifact = val;
-		}
-	}
-	if (rc < 0)
+	if (rc == 1)
+		opt_cmd_help(stdout, &policy_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->policy == NULL || o->nbundles + o->nfroms == 0 ||
-	    o->artifact == NULL)
-		return err_set(e, EXIT_USAGE, "usage: %s", POLICY_SYNOPSIS);
+	if (o->nbundles + o->nfroms == 0)
+		return opt_usage_error(&policy_cmd, e);
 	if ((o->vsa == NULL) != (o->vsa_key == NULL))
 		return err_set(e, EXIT_USAGE,
 			       "--vsa and --vsa-key go together");
