@@ -4,6 +4,7 @@
  * was sourced, the risk tier assigned, its licence and the evaluations it
  * passed.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,44 +23,8 @@
 #include "predicates/intake.h"
 #include "predicates/types.h"
 
-enum {
-	OPT_KEY = 1,
-	OPT_SOURCE,
-	OPT_SOURCING,
-	OPT_RISK,
-	OPT_LICENSE,
-	OPT_EVAL,
-	OPT_BUNDLE,
-	OPT_TSA,
-	OPT_FORMAT,
-	OPT_FORCE,
-};
-
-static const struct opt_def intake_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF", "the reviewer's signing key"},
-    {OPT_SOURCE, "source", 0, "URI", "where the model came from"},
-    {OPT_SOURCING, "sourcing", 0, "S", "open-weights, api, vendor or internal"},
-    {OPT_RISK, "risk-tier", 0, "T", "low, medium, high or critical"},
-    {OPT_LICENSE, "license", 0, "SPDX-ID", "the model's licence"},
-    {OPT_EVAL, "eval", 0, "BUNDLE",
-     "evaluation attestation of this model; repeatable"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE",
-     "write here; *.jsonl gets one line appended (default: stdout)"},
-    {OPT_FORCE, "force", 0, NULL,
-     "replace an existing --bundle whose name does not end in .jsonl"},
-    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
-    {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define INTAKE_SYNOPSIS                                                        \
-	"attest intake --key KEYREF --source URI --sourcing S --risk-tier T\n" \
-	"       [--license SPDX-ID] [--eval BUNDLE]... [--bundle FILE] "       \
-	"MODEL_PATH|sha256:HEX"
-
 struct intake_opts {
-	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
+	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *key, *source, *sourcing, *risk, *license, *bundle, *tsa,
 	    *model;
 	const char **evals;
@@ -68,81 +33,89 @@ struct intake_opts {
 	int force; /* replace a --bundle that is not .jsonl */
 };
 
+static const struct opt_spec intake_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct intake_opts, key),
+     .argname = "KEYREF",
+     .help = "the reviewer's signing key",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_STRING,
+     .name = "source",
+     .off = offsetof(struct intake_opts, source),
+     .argname = "URI",
+     .help = "where the model came from",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_CHOICE,
+     .name = "sourcing",
+     .off = offsetof(struct intake_opts, sourcing),
+     .argname = "S",
+     .help = "open-weights, api, vendor or internal",
+     .flags = OPT_REQUIRED,
+     .choices = intake_sourcings},
+    {.type = OPT_CHOICE,
+     .name = "risk-tier",
+     .off = offsetof(struct intake_opts, risk),
+     .argname = "T",
+     .help = "low, medium, high or critical",
+     .flags = OPT_REQUIRED,
+     .choices = intake_risk_tiers},
+    {.type = OPT_STRING,
+     .name = "license",
+     .off = offsetof(struct intake_opts, license),
+     .argname = "SPDX-ID",
+     .help = "the model's licence"},
+    {.type = OPT_LIST,
+     .name = "eval",
+     .off = offsetof(struct intake_opts, evals),
+     .noff = offsetof(struct intake_opts, nevals),
+     .argname = "BUNDLE",
+     .help = "evaluation attestation of this model; repeatable"},
+    {.type = OPT_STRING,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct intake_opts, bundle),
+     .argname = "FILE",
+     .help = "write here; *.jsonl gets one line appended (default: stdout)"},
+    {.type = OPT_FLAG,
+     .name = "force",
+     .off = offsetof(struct intake_opts, force),
+     .help = "replace an existing --bundle whose name does not end in .jsonl"},
+    {.type = OPT_STRING,
+     .name = "tsa",
+     .off = offsetof(struct intake_opts, tsa),
+     .argname = "URL",
+     .help = "RFC 3161 timestamp from this TSA (sigstore)"},
+    {.type = OPT_CALL,
+     .name = "format",
+     .shortname = 'f',
+     .off = offsetof(struct intake_opts, format),
+     .argname = "FMT",
+     .help = "dsse (default) or sigstore",
+     .fn = emit_format_opt},
+    KEYOPT_SPECS(struct intake_opts, ko),
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct intake_opts, model),
+     .argname = "MODEL_PATH|sha256:HEX",
+     .help = "MODEL_PATH",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd intake_cmd = {
+    "attest intake", "Sign the governance review of a base model.",
+    intake_rows};
+
 static int
 parse(struct intake_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	int id, rc;
+	int rc = opt_parse(o, &intake_cmd, argc, argv, e);
 
-	o->evals = calloc((size_t)argc, sizeof(char *));
-	if (o->evals == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, intake_opts, &id, &val, e)) == 1) {
-		if (keyopt_set(&o->ko, id, val))
-			continue;
-		rc = 0;
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, INTAKE_SYNOPSIS,
-				 "Sign the governance review of a base model.",
-				 intake_opts);
-			return 1;
-		case OPT_KEY:
-			o->key = val;
-			break;
-		case OPT_SOURCE:
-			o->source = val;
-			break;
-		case OPT_SOURCING:
-			o->sourcing = val;
-			break;
-		case OPT_RISK:
-			o->risk = val;
-			break;
-		case OPT_LICENSE:
-			o->license = val;
-			break;
-		case OPT_EVAL:
-			o->evals[o->nevals++] = val;
-			break;
-		case OPT_BUNDLE:
-			o->bundle = val;
-			break;
-		case OPT_FORCE:
-			o->force = 1;
-			break;
-		case OPT_TSA:
-			o->tsa = val;
-			break;
-		case OPT_FORMAT:
-			rc = emit_format_parse(&o->format, val, e);
-			break;
-		default:
-			if (o->model != NULL)
-				return err_set(e, EXIT_USAGE,
-					       "one MODEL_PATH at a time");
-			o->model = val;
-		}
-		if (rc != 0)
-			return rc;
-	}
-	if (rc < 0)
+	if (rc == 1)
+		opt_cmd_help(stdout, &intake_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->key == NULL || o->source == NULL || o->sourcing == NULL ||
-	    o->risk == NULL || o->model == NULL)
-		return err_set(e, EXIT_USAGE, "usage: %s", INTAKE_SYNOPSIS);
-	if (!pred_in_list(o->sourcing, intake_sourcings))
-		return err_set(e, EXIT_USAGE,
-			       "--sourcing: expected open-weights, api, vendor "
-			       "or internal, got \"%s\"",
-			       o->sourcing);
-	if (!pred_in_list(o->risk, intake_risk_tiers))
-		return err_set(e, EXIT_USAGE,
-			       "--risk-tier: expected low, medium, high or "
-			       "critical, got \"%s\"",
-			       o->risk);
 	/* Refuse before any work is done, not after. */
 	return emit_bundle_check(o->bundle, o->force, e);
 }
