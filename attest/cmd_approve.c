@@ -3,6 +3,7 @@
  * for one stage. Each approver signs with their own key; approvals live
  * side by side in one .intoto.jsonl.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,45 +18,8 @@
 #include "predicates/approval.h"
 #include "predicates/types.h"
 
-enum {
-	OPT_KEY = 1,
-	OPT_STAGE,
-	OPT_DECISION,
-	OPT_REASON,
-	OPT_EXPIRES,
-	OPT_BUNDLE,
-	OPT_TSA,
-	OPT_FORMAT,
-	OPT_FORCE,
-	OPT_LINKS_WITHIN,
-};
-
-static const struct opt_def approve_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF", "the approver's signing key"},
-    {OPT_STAGE, "stage", 's', "STAGE", "staging, production or retired"},
-    {OPT_DECISION, "decision", 0, "D", "approve (default) or reject"},
-    {OPT_REASON, "reason", 0, "TEXT", "why"},
-    {OPT_EXPIRES, "expires", 0, "DURATION",
-     "approval lapses after this long, e.g. 720h or 30d"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE",
-     "write here; *.jsonl gets one line appended (default: stdout)"},
-    {OPT_FORCE, "force", 0, NULL,
-     "replace an existing --bundle whose name does not end in .jsonl"},
-    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
-    {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define APPROVE_SYNOPSIS                                                       \
-	"attest approve --key KEYREF --stage staging|production|retired\n"     \
-	"       [--decision approve|reject] [--reason TEXT] [--expires "       \
-	"DURATION]\n       [--bundle FILE] ARTIFACT|sha256:HEX"
-
 struct approve_opts {
-	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
+	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *key, *stage, *decision, *reason, *expires, *bundle, *tsa;
 	const char *artifact, *links_within;
 	enum emit_format format;
@@ -63,87 +27,105 @@ struct approve_opts {
 };
 
 static int
+expires_opt(void *opts, const struct opt_spec *row, const char *val,
+	    struct err *e)
+{
+	long long secs;
+
+	if (ids_parse_duration(&secs, val) != 0)
+		return err_set(e, EXIT_USAGE,
+			       "--expires: expected a duration such as 720h, "
+			       "30d or 1h30m, got \"%s\"",
+			       val);
+	*(const char **)(void *)((char *)opts + row->off) = val;
+	return 0;
+}
+
+static const struct opt_spec approve_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct approve_opts, key),
+     .argname = "KEYREF",
+     .help = "the approver's signing key",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_CHOICE,
+     .name = "stage",
+     .shortname = 's',
+     .off = offsetof(struct approve_opts, stage),
+     .argname = "STAGE",
+     .help = "staging, production or retired",
+     .flags = OPT_REQUIRED,
+     .choices = approval_stages},
+    {.type = OPT_CHOICE,
+     .name = "decision",
+     .off = offsetof(struct approve_opts, decision),
+     .argname = "D",
+     .help = "approve (default) or reject",
+     .choices = approval_decisions},
+    {.type = OPT_STRING,
+     .name = "reason",
+     .off = offsetof(struct approve_opts, reason),
+     .argname = "TEXT",
+     .help = "why"},
+    {.type = OPT_CALL,
+     .name = "expires",
+     .off = offsetof(struct approve_opts, expires),
+     .argname = "DURATION",
+     .help = "approval lapses after this long, e.g. 720h or 30d",
+     .fn = expires_opt},
+    {.type = OPT_STRING,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct approve_opts, bundle),
+     .argname = "FILE",
+     .help = "write here; *.jsonl gets one line appended (default: stdout)"},
+    {.type = OPT_FLAG,
+     .name = "force",
+     .off = offsetof(struct approve_opts, force),
+     .help = "replace an existing --bundle whose name does not end in .jsonl"},
+    {.type = OPT_STRING,
+     .name = "tsa",
+     .off = offsetof(struct approve_opts, tsa),
+     .argname = "URL",
+     .help = "RFC 3161 timestamp from this TSA (sigstore)"},
+    {.type = OPT_CALL,
+     .name = "format",
+     .shortname = 'f',
+     .off = offsetof(struct approve_opts, format),
+     .argname = "FMT",
+     .help = "dsse (default) or sigstore",
+     .fn = emit_format_opt},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct approve_opts, links_within),
+     .argname = "DIR",
+     .help = "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    KEYOPT_SPECS(struct approve_opts, ko),
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct approve_opts, artifact),
+     .argname = "ARTIFACT|sha256:HEX",
+     .help = "ARTIFACT",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd approve_cmd = {
+    "attest approve",
+    "Sign an approval (or rejection) of one model digest for one stage.",
+    approve_rows};
+
+static int
 parse(struct approve_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	long long secs;
-	int id, rc;
+	int rc = opt_parse(o, &approve_cmd, argc, argv, e);
 
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, approve_opts, &id, &val, e)) == 1) {
-		if (keyopt_set(&o->ko, id, val))
-			continue;
-		rc = 0;
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, APPROVE_SYNOPSIS,
-				 "Sign an approval (or rejection) of one model "
-				 "digest for one stage.",
-				 approve_opts);
-			return 1;
-		case OPT_KEY:
-			o->key = val;
-			break;
-		case OPT_STAGE:
-			o->stage = val;
-			break;
-		case OPT_DECISION:
-			o->decision = val;
-			break;
-		case OPT_REASON:
-			o->reason = val;
-			break;
-		case OPT_EXPIRES:
-			if (ids_parse_duration(&secs, val) != 0)
-				return err_set(
-				    e, EXIT_USAGE,
-				    "--expires: expected a duration "
-				    "such as 720h, 30d or 1h30m, got "
-				    "\"%s\"",
-				    val);
-			o->expires = val;
-			break;
-		case OPT_BUNDLE:
-			o->bundle = val;
-			break;
-		case OPT_FORCE:
-			o->force = 1;
-			break;
-		case OPT_TSA:
-			o->tsa = val;
-			break;
-		case OPT_FORMAT:
-			rc = emit_format_parse(&o->format, val, e);
-			break;
-		case OPT_LINKS_WITHIN:
-			o->links_within = val;
-			break;
-		default:
-			if (o->artifact != NULL)
-				return err_set(e, EXIT_USAGE,
-					       "one ARTIFACT at a time");
-			o->artifact = val;
-		}
-		if (rc != 0)
-			return rc;
-	}
-	if (rc < 0)
+	if (rc == 1)
+		opt_cmd_help(stdout, &approve_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->key == NULL || o->stage == NULL || o->artifact == NULL)
-		return err_set(e, EXIT_USAGE, "usage: %s", APPROVE_SYNOPSIS);
-	if (!pred_in_list(o->stage, approval_stages))
-		return err_set(e, EXIT_USAGE,
-			       "--stage: expected staging, "
-			       "production or retired, got \"%s\"",
-			       o->stage);
 	if (o->decision == NULL)
 		o->decision = "approve";
-	if (!pred_in_list(o->decision, approval_decisions))
-		return err_set(e, EXIT_USAGE,
-			       "--decision: expected approve or "
-			       "reject, got \"%s\"",
-			       o->decision);
 	/* Refuse before any work is done, not after. */
 	return emit_bundle_check(o->bundle, o->force, e);
 }
