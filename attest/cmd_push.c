@@ -3,6 +3,7 @@
  * OCI registry (cosign .att tag and OCI 1.1 referrers; spec/oci.md).
  */
 #include <openssl/crypto.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -13,67 +14,55 @@
 #include "lib/oci.h"
 #include "lib/opt.h"
 
-enum { OPT_BUNDLE = 1, OPT_INSECURE, OPT_USER };
-
-static const struct opt_def push_opts[] = {
-    {OPT_BUNDLE, "bundle", 'b', "FILE",
-     "attestations to push (.intoto.jsonl, envelope or Sigstore bundle)"},
-    {OPT_INSECURE, "insecure", 0, NULL,
-     "plain http; only for loopback registries"},
-    {OPT_USER, "auth-file", 0, "FILE",
-     "registry credentials USER:PASS, first line of FILE (or $" OCI_AUTH_ENV
-     ")"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define PUSH_SYNOPSIS                                                          \
-	"attest push [--insecure] [--auth-file FILE] --bundle FILE "           \
-	"REGISTRY/REPO@sha256:HEX"
-
 struct push_opts {
 	const char *bundle, *ref, *auth_file;
 	struct oci_opts oci;
 };
 
+static const struct opt_spec push_rows[] = {
+    {.type = OPT_STRING,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct push_opts, bundle),
+     .argname = "FILE",
+     .help =
+	 "attestations to push (.intoto.jsonl, envelope or Sigstore bundle)",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_FLAG,
+     .name = "insecure",
+     .off = offsetof(struct push_opts, oci.insecure),
+     .help = "plain http; only for loopback registries"},
+    {.type = OPT_STRING,
+     .name = "auth-file",
+     .off = offsetof(struct push_opts, auth_file),
+     .argname = "FILE",
+     .help =
+	 "registry credentials USER:PASS, first line of FILE (or $" OCI_AUTH_ENV
+	 ")"},
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct push_opts, ref),
+     .argname = "REGISTRY/REPO@sha256:HEX",
+     .help = "image reference",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd push_cmd = {
+    "attest push",
+    "Push the attestations whose subject is the image digest to its registry: "
+    "the\ncosign tag sha256-HEX.att and OCI 1.1 referrers. Credentials: "
+    "--auth-file or\n$" OCI_AUTH_ENV "=USER:PASS (never on the command line).",
+    push_rows};
+
 static int
 parse(struct push_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	int id, rc;
+	int rc = opt_parse(o, &push_cmd, argc, argv, e);
 
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, push_opts, &id, &val, e)) == 1) {
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, PUSH_SYNOPSIS,
-				 "Push the attestations whose subject is the "
-				 "image digest to its registry: the\ncosign "
-				 "tag sha256-HEX.att and OCI 1.1 referrers. "
-				 "Credentials: --auth-file or\n$" OCI_AUTH_ENV
-				 "=USER:PASS (never on the command line).",
-				 push_opts);
-			return 1;
-		case OPT_BUNDLE:
-			o->bundle = val;
-			break;
-		case OPT_INSECURE:
-			o->oci.insecure = 1;
-			break;
-		case OPT_USER:
-			o->auth_file = val;
-			break;
-		default:
-			if (o->ref != NULL)
-				return err_set(e, EXIT_USAGE,
-					       "one image reference at a time");
-			o->ref = val;
-		}
-	}
-	if (rc < 0)
+	if (rc == 1)
+		opt_cmd_help(stdout, &push_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->bundle == NULL || o->ref == NULL)
-		return err_set(e, EXIT_USAGE, "usage: %s", PUSH_SYNOPSIS);
 	return 0;
 }
 
