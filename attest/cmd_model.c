@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,39 +24,8 @@
 #include "lib/opt.h"
 #include "predicates/oms.h"
 
-enum {
-	OPT_KEY = 1,
-	OPT_SIG,
-	OPT_SHARD,
-	OPT_IGNORE,
-	OPT_SYMLINKS,
-	OPT_LINKS_WITHIN
-};
-
-static const struct opt_def model_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF",
-     "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed="},
-    {OPT_SIG, "signature", 's', "FILE",
-     "write the bundle here (default: MODEL_DIR/model.sig)"},
-    {OPT_SHARD, "shard-size", 0, "N",
-     "hash files in shards of N bytes (method \"shards\")"},
-    {OPT_IGNORE, "ignore", 'i', "PATH",
-     "leave out this path (relative to MODEL_DIR); repeatable"},
-    {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
-     "follow symlinks to files inside MODEL_DIR"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define MODEL_SYNOPSIS                                                         \
-	"attest model --key KEYREF [--signature FILE] [--shard-size N] "       \
-	"[--ignore PATH]... [--allow-symlinks]\n       "                       \
-	"[--follow-links-within DIR] MODEL_DIR"
-
 struct model_opts {
-	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
+	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *key, *sig, *model, *links_within;
 	const char **ignore; /* defaults, the signature, then --ignore */
 	size_t nignore;
@@ -65,12 +35,90 @@ struct model_opts {
 };
 
 static int
+shard_opt(void *opts, const struct opt_spec *row, const char *val,
+	  struct err *e)
+{
+	struct model_opts *o = opts;
+	long v;
+	int rc =
+	    opt_long(&v, val, 1, (long)OMS_MAX_SHARD_SIZE, "--shard-size", e);
+
+	(void)row;
+	if (rc == 0)
+		o->shard_size = (unsigned long long)v;
+	return rc;
+}
+
+/* After the defaults and the signature's slot that parse puts first. */
+static int
+ignore_opt(void *opts, const struct opt_spec *row, const char *val,
+	   struct err *e)
+{
+	struct model_opts *o = opts;
+
+	(void)row;
+	if (oms_path_check(val, "--ignore", e) != 0)
+		return -(e->code = EXIT_USAGE);
+	o->ignore[o->nignore++] = val;
+	return 0;
+}
+
+static const struct opt_spec model_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct model_opts, key),
+     .argname = "KEYREF",
+     .help = "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed=",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_STRING,
+     .name = "signature",
+     .shortname = 's',
+     .off = offsetof(struct model_opts, sig),
+     .argname = "FILE",
+     .help = "write the bundle here (default: MODEL_DIR/model.sig)"},
+    {.type = OPT_CALL,
+     .name = "shard-size",
+     .off = offsetof(struct model_opts, shard_size),
+     .argname = "N",
+     .help = "hash files in shards of N bytes (method \"shards\")",
+     .fn = shard_opt},
+    {.type = OPT_CALL,
+     .name = "ignore",
+     .shortname = 'i',
+     .off = offsetof(struct model_opts, ignore),
+     .argname = "PATH",
+     .help = "leave out this path (relative to MODEL_DIR); repeatable",
+     .flags = OPT_MANY,
+     .fn = ignore_opt},
+    {.type = OPT_FLAG,
+     .name = "allow-symlinks",
+     .off = offsetof(struct model_opts, allow_symlinks),
+     .help = "follow symlinks to files inside MODEL_DIR"},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct model_opts, links_within),
+     .argname = "DIR",
+     .help = "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    KEYOPT_SPECS(struct model_opts, ko),
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct model_opts, model),
+     .argname = "MODEL_DIR",
+     .help = "MODEL_DIR",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd model_cmd = {
+    "attest model",
+    "Sign MODEL_DIR as an OpenSSF Model Signing v1.0 bundle (model_signing's "
+    "key method).",
+    model_rows};
+
+static int
 parse(struct model_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	long v;
-	int id, rc;
+	int rc;
 
 	o->ignore =
 	    calloc((size_t)argc + OMS_N_DEFAULT_IGNORE + 1, sizeof(char *));
@@ -79,52 +127,11 @@ parse(struct model_opts *o, int argc, char **argv, struct err *e)
 	for (; o->nignore < OMS_N_DEFAULT_IGNORE; o->nignore++)
 		o->ignore[o->nignore] = digest_meta_paths[o->nignore];
 	o->nignore++; /* the signature's slot, filled below */
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, model_opts, &id, &val, e)) == 1) {
-		if (keyopt_set(&o->ko, id, val))
-			continue;
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, MODEL_SYNOPSIS,
-				 "Sign MODEL_DIR as an OpenSSF Model Signing "
-				 "v1.0 bundle (model_signing's key method).",
-				 model_opts);
-			return 1;
-		case OPT_KEY:
-			o->key = val;
-			break;
-		case OPT_SIG:
-			o->sig = val;
-			break;
-		case OPT_SHARD:
-			rc = opt_long(&v, val, 1, (long)OMS_MAX_SHARD_SIZE,
-				      "--shard-size", e);
-			if (rc != 0)
-				return rc;
-			o->shard_size = (unsigned long long)v;
-			break;
-		case OPT_IGNORE:
-			if (oms_path_check(val, "--ignore", e) != 0)
-				return -(e->code = EXIT_USAGE);
-			o->ignore[o->nignore++] = val;
-			break;
-		case OPT_SYMLINKS:
-			o->allow_symlinks = 1;
-			break;
-		case OPT_LINKS_WITHIN:
-			o->links_within = val;
-			break;
-		default:
-			if (o->model != NULL)
-				return err_set(e, EXIT_USAGE,
-					       "one MODEL_DIR at a time");
-			o->model = val;
-		}
-	}
-	if (rc < 0)
+	rc = opt_parse(o, &model_cmd, argc, argv, e);
+	if (rc == 1)
+		opt_cmd_help(stdout, &model_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->key == NULL || o->model == NULL)
-		return err_set(e, EXIT_USAGE, "usage: %s", MODEL_SYNOPSIS);
 	if (o->sig == NULL) {
 		oms_default_signature(o->sigbuf, sizeof(o->sigbuf), o->model);
 		o->sig = o->sigbuf;

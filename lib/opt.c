@@ -455,7 +455,7 @@ row_words(char *w, size_t cap, const struct opt_spec *r)
 			 r->argname ? r->argname : "VALUE");
 	else
 		snprintf(one, sizeof(one), "--%s", r->name);
-	if (r->type == OPT_LIST)
+	if (r->type == OPT_LIST || (r->flags & OPT_MANY))
 		snprintf(w, cap, req ? "%s [%s]..." : "[%s]...", one, one);
 	else
 		snprintf(w, cap, req ? "%s" : "[%s]", one);

@@ -82,6 +82,7 @@ enum opt_type {
 #define OPT_REQUIRED 0x1 /* missing: "usage: SYNOPSIS" */
 #define OPT_ONCE 0x2	 /* given twice: "one X at a time" */
 #define OPT_HIDDEN 0x4	 /* parsed, never shown */
+#define OPT_MANY 0x8	 /* an OPT_CALL row that may repeat: "[--x X]..." */
 
 struct opt_spec;
 
@@ -120,9 +121,10 @@ struct opt_cmd {
  * option: unknown, a missing value, a bad number or choice, given twice
  * under OPT_ONCE, a missing OPT_REQUIRED row ("usage: SYNOPSIS"), an
  * operand the rows have no place for; -EXIT_UNDECIDED when out of memory.
- * Lists are arrays of argc pointers the caller frees with free(); they
- * and every string point into argv. Fields the rows do not name, and
- * those of options not given, are left as the caller set them.
+ * Lists are arrays of argc pointers the caller frees with free() (a list
+ * the caller set before keeps its entries and must have room for argc
+ * more); they and every string point into argv. Fields the rows do not name,
+ * and those of options not given, are left as the caller set them.
  */
 int opt_parse(void *opts, const struct opt_cmd *cmd, int argc, char **argv,
 	      struct err *e);
