@@ -6,6 +6,7 @@
  * (spec/predicates/oms.md).
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,30 +24,54 @@
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 
-enum { OPT_KEY = 1, OPT_SIG, OPT_UNSIGNED, OPT_JSON, OPT_LINKS_WITHIN };
-
-static const struct opt_def vmodel_opts[] = {
-    {OPT_KEY, "key", 'k', "PUB", "the signer's public key (PEM)"},
-    {OPT_SIG, "signature", 's', "FILE",
-     "the bundle (default: MODEL_DIR/model.sig)"},
-    {OPT_UNSIGNED, "ignore-unsigned", 0, NULL,
-     "accept files that the signature does not list"},
-    {OPT_JSON, "json", 0, "FILE",
-     "also write the result as JSON; - for stdout (text then on stderr)"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define VMODEL_SYNOPSIS                                                        \
-	"verify model --key PUB [--signature FILE] [--ignore-unsigned] "       \
-	"[--json FILE]\n       [--follow-links-within DIR] MODEL_DIR"
-
 struct vmodel_opts {
 	const char *key, *sig, *model, *json, *links_within;
 	int ignore_unsigned;
 	char sigbuf[PATH_MAX];
 };
+
+static const struct opt_spec vmodel_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct vmodel_opts, key),
+     .argname = "PUB",
+     .help = "the signer's public key (PEM)",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_STRING,
+     .name = "signature",
+     .shortname = 's',
+     .off = offsetof(struct vmodel_opts, sig),
+     .argname = "FILE",
+     .help = "the bundle (default: MODEL_DIR/model.sig)"},
+    {.type = OPT_FLAG,
+     .name = "ignore-unsigned",
+     .off = offsetof(struct vmodel_opts, ignore_unsigned),
+     .help = "accept files that the signature does not list"},
+    {.type = OPT_STRING,
+     .name = "json",
+     .off = offsetof(struct vmodel_opts, json),
+     .argname = "FILE",
+     .help =
+	 "also write the result as JSON; - for stdout (text then on stderr)"},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct vmodel_opts, links_within),
+     .argname = "DIR",
+     .help = "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct vmodel_opts, model),
+     .argname = "MODEL_DIR",
+     .help = "MODEL_DIR",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd vmodel_cmd = {
+    "verify model",
+    "Check an OpenSSF Model Signing v1.0 signature (key method) against "
+    "MODEL_DIR;\nname every missing, changed and extra file.",
+    vmodel_rows};
 
 /* What the walk over the fresh tree found. */
 struct scan {
@@ -62,46 +87,12 @@ struct scan {
 static int
 parse(struct vmodel_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	int id, rc;
+	int rc = opt_parse(o, &vmodel_cmd, argc, argv, e);
 
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, vmodel_opts, &id, &val, e)) == 1) {
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, VMODEL_SYNOPSIS,
-				 "Check an OpenSSF Model Signing v1.0 "
-				 "signature (key method) against MODEL_DIR;\n"
-				 "name every missing, changed and extra file.",
-				 vmodel_opts);
-			return 1;
-		case OPT_KEY:
-			o->key = val;
-			break;
-		case OPT_SIG:
-			o->sig = val;
-			break;
-		case OPT_UNSIGNED:
-			o->ignore_unsigned = 1;
-			break;
-		case OPT_JSON:
-			o->json = val;
-			break;
-		case OPT_LINKS_WITHIN:
-			o->links_within = val;
-			break;
-		default:
-			if (o->model != NULL)
-				return err_set(e, EXIT_USAGE,
-					       "one MODEL_DIR at a time");
-			o->model = val;
-		}
-	}
-	if (rc < 0)
+	if (rc == 1)
+		opt_cmd_help(stdout, &vmodel_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->key == NULL || o->model == NULL)
-		return err_set(e, EXIT_USAGE, "usage: %s", VMODEL_SYNOPSIS);
 	if (o->sig == NULL) {
 		oms_default_signature(o->sigbuf, sizeof(o->sigbuf), o->model);
 		o->sig = o->sigbuf;

@@ -5,6 +5,7 @@
  * hashed as a tree, or sha256:HEX; SPEC-VER-7) and, with --policy, made
  * under that policy file.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,69 +21,65 @@
 #include "verify/verify.h"
 #include "verify/vsa.h"
 
-enum { OPT_KEY = 1, OPT_ARTIFACT, OPT_POLICY, OPT_LINKS_WITHIN };
-
-static const struct opt_def vsa_opts[] = {
-    {OPT_KEY, "key", 'k', "PUB", "trusted gate public key (PEM); repeatable"},
-    {OPT_ARTIFACT, "artifact", 'a', "PATH",
-     "the model the VSA must be about: file, directory or sha256:HEX"},
-    {OPT_POLICY, "policy", 0, "POLICY.json",
-     "the VSA must have been made under this policy file"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "an --artifact directory's symlinks may point to files anywhere under "
-     "DIR (e.g. a HF cache)"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define VSA_SYNOPSIS                                                           \
-	"verify vsa --key PUB [--key PUB]... --artifact PATH|sha256:HEX "      \
-	"[--policy POLICY.json] [--follow-links-within DIR] VSA..."
-
 struct vsa_opts {
 	const char **keys, **files;
 	size_t nkeys, nfiles;
 	const char *artifact, *policy, *links_within;
 };
 
+static const struct opt_spec vsa_rows[] = {
+    {.type = OPT_LIST,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct vsa_opts, keys),
+     .noff = offsetof(struct vsa_opts, nkeys),
+     .argname = "PUB",
+     .help = "trusted gate public key (PEM); repeatable",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_STRING,
+     .name = "artifact",
+     .shortname = 'a',
+     .off = offsetof(struct vsa_opts, artifact),
+     .argname = "PATH",
+     .help = "the model the VSA must be about: file, directory or sha256:HEX",
+     .flags = OPT_REQUIRED | OPT_ONCE,
+     .usage = "--artifact PATH|sha256:HEX"},
+    {.type = OPT_STRING,
+     .name = "policy",
+     .off = offsetof(struct vsa_opts, policy),
+     .argname = "POLICY.json",
+     .help = "the VSA must have been made under this policy file"},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct vsa_opts, links_within),
+     .argname = "DIR",
+     .help =
+	 "an --artifact directory's symlinks may point to files anywhere under "
+	 "DIR (e.g. a HF cache)"},
+    {.type = OPT_OPERANDS,
+     .off = offsetof(struct vsa_opts, files),
+     .noff = offsetof(struct vsa_opts, nfiles),
+     .argname = "VSA",
+     .help = "VSA",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd vsa_cmd = {
+    "verify vsa",
+    "Check a gate's SLSA Verification Summary: signed by a trusted "
+    "key,\nverificationResult PASSED, about ARTIFACT, under POLICY.",
+    vsa_rows};
+
 static int
 parse(struct vsa_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	int id, rc;
+	int rc = opt_parse(o, &vsa_cmd, argc, argv, e);
 
-	o->keys = calloc((size_t)argc, sizeof(char *));
-	o->files = calloc((size_t)argc, sizeof(char *));
-	if (o->keys == NULL || o->files == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, vsa_opts, &id, &val, e)) == 1) {
-		if (id == OPT_HELP) {
-			opt_help(stdout, VSA_SYNOPSIS,
-				 "Check a gate's SLSA Verification Summary: "
-				 "signed by a trusted key,\nverificationResult "
-				 "PASSED, about ARTIFACT, under POLICY.",
-				 vsa_opts);
-			return 1;
-		} else if (id == OPT_KEY) {
-			o->keys[o->nkeys++] = val;
-		} else if (id == OPT_ARTIFACT) {
-			if (o->artifact != NULL)
-				return err_set(e, EXIT_USAGE,
-					       "one --artifact at a time");
-			o->artifact = val;
-		} else if (id == OPT_POLICY) {
-			o->policy = val;
-		} else if (id == OPT_LINKS_WITHIN) {
-			o->links_within = val;
-		} else {
-			o->files[o->nfiles++] = val;
-		}
-	}
-	if (rc < 0)
+	if (rc == 1)
+		opt_cmd_help(stdout, &vsa_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->nkeys == 0 || o->artifact == NULL || o->nfiles == 0)
-		return err_set(e, EXIT_USAGE, "usage: %s", VSA_SYNOPSIS);
 	return 0;
 }
 
