@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,38 +30,7 @@
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 
-enum {
-	OPT_KEY = 1,
-	OPT_BUNDLE,
-	OPT_ONLY,
-	OPT_JOBS,
-	OPT_JSON,
-	OPT_LINKS_WITHIN,
-	OPT_MAX_LIST
-};
-
 #define VDATASET_MAX_LIST_DEFAULT 50
-
-static const struct opt_def vdataset_opts[] = {
-    {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE",
-     "the dataset attestation(s); repeatable, all are read"},
-    {OPT_ONLY, "only", 0, "PATH",
-     "check only this file or directory (relative to PATH); repeatable"},
-    {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
-    {OPT_JSON, "json", 0, "FILE",
-     "also write the result as JSON; - for stdout (text then on stderr)"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
-    {OPT_MAX_LIST, "max-list", 0, "N",
-     "print at most N differing files (default 50; all in --json)"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define VDATASET_SYNOPSIS                                                      \
-	"verify dataset --key PUB [--key PUB]... --bundle FILE [--bundle "     \
-	"FILE]...\n       [--only PATH]... [-j N] [--json FILE] [--max-list "  \
-	"N] [--follow-links-within DIR] PATH"
 
 struct vdataset_opts {
 	const char **keys, **only, **bundles;
@@ -69,6 +39,82 @@ struct vdataset_opts {
 	unsigned jobs;
 	size_t max_list;
 };
+
+static int
+max_list_opt(void *opts, const struct opt_spec *row, const char *val,
+	     struct err *e)
+{
+	long v;
+	int rc = opt_long(&v, val, 0, DIGEST_MAX_ENTRIES, "--max-list", e);
+
+	(void)row;
+	if (rc == 0)
+		((struct vdataset_opts *)opts)->max_list = (size_t)v;
+	return rc;
+}
+
+static const struct opt_spec vdataset_rows[] = {
+    {.type = OPT_LIST,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct vdataset_opts, keys),
+     .noff = offsetof(struct vdataset_opts, nkeys),
+     .argname = "PUB",
+     .help = "trusted public key (PEM); repeatable",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_LIST,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct vdataset_opts, bundles),
+     .noff = offsetof(struct vdataset_opts, nbundles),
+     .argname = "FILE",
+     .help = "the dataset attestation(s); repeatable, all are read",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_LIST,
+     .name = "only",
+     .off = offsetof(struct vdataset_opts, only),
+     .noff = offsetof(struct vdataset_opts, nonly),
+     .argname = "PATH",
+     .help =
+	 "check only this file or directory (relative to PATH); repeatable"},
+    {.type = OPT_UINT,
+     .name = "jobs",
+     .shortname = 'j',
+     .off = offsetof(struct vdataset_opts, jobs),
+     .argname = "N",
+     .help = "hashing threads (default: all CPUs)",
+     .min = 1,
+     .max = DIGEST_MAX_JOBS},
+    {.type = OPT_STRING,
+     .name = "json",
+     .off = offsetof(struct vdataset_opts, json),
+     .argname = "FILE",
+     .help =
+	 "also write the result as JSON; - for stdout (text then on stderr)"},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct vdataset_opts, links_within),
+     .argname = "DIR",
+     .help = "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    {.type = OPT_CALL,
+     .name = "max-list",
+     .off = offsetof(struct vdataset_opts, max_list),
+     .argname = "N",
+     .help = "print at most N differing files (default 50; all in --json)",
+     .fn = max_list_opt},
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct vdataset_opts, path),
+     .argname = "PATH",
+     .help = "PATH",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd vdataset_cmd = {
+    "verify dataset",
+    "Re-hash PATH and check it against a signed dataset attestation;\nreport "
+    "every added, removed and changed file.",
+    vdataset_rows};
 
 /* A verified dataset statement's contents entry. */
 struct candidate {
@@ -90,66 +136,14 @@ struct hashed {
 static int
 parse(struct vdataset_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	long v;
-	int id, rc;
+	int rc;
 
-	o->keys = calloc((size_t)argc, sizeof(char *));
-	o->only = calloc((size_t)argc, sizeof(char *));
-	o->bundles = calloc((size_t)argc, sizeof(char *));
 	o->max_list = VDATASET_MAX_LIST_DEFAULT;
-	if (o->keys == NULL || o->only == NULL || o->bundles == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, vdataset_opts, &id, &val, e)) == 1) {
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, VDATASET_SYNOPSIS,
-				 "Re-hash PATH and check it against a signed "
-				 "dataset attestation;\nreport every added, "
-				 "removed and changed file.",
-				 vdataset_opts);
-			return 1;
-		case OPT_KEY:
-			o->keys[o->nkeys++] = val;
-			break;
-		case OPT_BUNDLE:
-			o->bundles[o->nbundles++] = val;
-			break;
-		case OPT_ONLY:
-			o->only[o->nonly++] = val;
-			break;
-		case OPT_JSON:
-			o->json = val;
-			break;
-		case OPT_JOBS:
-			rc = opt_long(&v, val, 1, DIGEST_MAX_JOBS, "--jobs", e);
-			if (rc != 0)
-				return rc;
-			o->jobs = (unsigned)v;
-			break;
-		case OPT_MAX_LIST:
-			rc = opt_long(&v, val, 0, DIGEST_MAX_ENTRIES,
-				      "--max-list", e);
-			if (rc != 0)
-				return rc;
-			o->max_list = (size_t)v;
-			break;
-		case OPT_LINKS_WITHIN:
-			o->links_within = val;
-			break;
-		default:
-			if (o->path != NULL)
-				return err_set(e, EXIT_USAGE,
-					       "one PATH at a time");
-			o->path = val;
-		}
-	}
-	if (rc < 0)
+	rc = opt_parse(o, &vdataset_cmd, argc, argv, e);
+	if (rc == 1)
+		opt_cmd_help(stdout, &vdataset_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->nkeys == 0 || o->nbundles == 0 || o->path == NULL)
-		return err_set(e, EXIT_USAGE, "usage: %s", VDATASET_SYNOPSIS);
 	return 0;
 }
 
