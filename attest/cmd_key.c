@@ -3,6 +3,7 @@
  * seal software keys to a TPM.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,81 +16,6 @@
 #include "lib/fileio.h"
 #include "lib/opt.h"
 
-enum {
-	OPT_TYPE = 1,
-	OPT_OUT,
-	OPT_TCTI,
-	OPT_HANDLE,
-	OPT_PCRS,
-	OPT_RESTRICTED,
-	OPT_ENCRYPT,
-	OPT_PKCS11,
-	OPT_KEY,
-};
-
-static const struct opt_def generate_opts[] = {
-    {OPT_TYPE, "type", 't', "TYPE",
-     "ecdsa-p256 (default), ecdsa-p384, ecdsa-p521 or ed25519"},
-    {OPT_OUT, "out", 'o', "NAME",
-     "write NAME.key (PKCS#8 PEM, 0600) and NAME.pub (SPKI PEM)"},
-    {OPT_ENCRYPT, "encrypt", 0, NULL,
-     "encrypt NAME.key (AES-256, scrypt) with the --passphrase-file"},
-    {OPT_PKCS11, "pkcs11", 0, "URI",
-     "create the key pair on this PKCS#11 token instead (prints the SPKI, "
-     "or writes NAME.pub with --out)"},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-static int put_pem(const char *pem, size_t len, struct err *e);
-
-#define TCTI_HELP "TPM to use (default: $" TPM_TCTI_ENV "; never guessed)"
-
-static const struct opt_def public_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF", "the key (or give KEYREF as operand)"},
-    {OPT_TCTI, "tcti", 0, "STR", TCTI_HELP},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-static const struct opt_def tpm_create_opts[] = {
-    {OPT_TCTI, "tcti", 0, "STR", TCTI_HELP},
-    {OPT_HANDLE, "handle", 0, "0x81XXXXXX",
-     "persist the key at this owner handle"},
-    {OPT_OUT, "out", 'o', "FILE",
-     "or write it as a blob file only this TPM can load (0600)"},
-    {OPT_PCRS, "pcrs", 0, "SPEC",
-     "sign only while these PCRs keep their current values, e.g. "
-     "sha256:16,23"},
-    {OPT_RESTRICTED, "restricted", 0, NULL,
-     "make an attestation key (quotes only, never signs statements)"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-static const struct opt_def tpm_seal_opts[] = {
-    {OPT_TCTI, "tcti", 0, "STR", TCTI_HELP},
-    {OPT_PCRS, "pcrs", 0, "SPEC", "PCRs whose current values unseal it"},
-    {OPT_OUT, "out", 'o', "FILE", "sealed key file to write (0600)"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define GENERATE_SYNOPSIS                                                      \
-	"attest key generate [--type TYPE] --out NAME [--encrypt "             \
-	"--passphrase-file FILE]\n       attest key generate [--type TYPE] "   \
-	"--pkcs11 URI [--pkcs11-module PATH] [--out NAME]"
-#define PUBLIC_SYNOPSIS                                                        \
-	"attest key public [--tcti STR] [--passphrase-file FILE] "             \
-	"[--pkcs11-module PATH] KEYREF"
-#define TPM_CREATE_SYNOPSIS                                                    \
-	"attest key tpm-create [--tcti STR] (--handle 0x81XXXXXX | --out "     \
-	"FILE)\n       [--pcrs SPEC] [--restricted]"
-#define TPM_SEAL_SYNOPSIS                                                      \
-	"attest key tpm-seal [--tcti STR] --pcrs SPEC --out FILE KEY.pem"
-#define ALL_SYNOPSES                                                           \
-	GENERATE_SYNOPSIS "\n       " PUBLIC_SYNOPSIS                          \
-			  "\n       " TPM_CREATE_SYNOPSIS                      \
-			  "\n       " TPM_SEAL_SYNOPSIS
-
 struct generate_opts {
 	struct key_load_opts ko;
 	enum key_type type;
@@ -97,6 +23,173 @@ struct generate_opts {
 	const char *pkcs11;
 	int encrypt;
 };
+
+struct public_opts {
+	struct key_load_opts ko;
+	const char *ref;
+};
+
+struct seal_opts {
+	const char *tcti, *pcrs, *out, *in;
+};
+
+static int put_pem(const char *pem, size_t len, struct err *e);
+
+static int
+type_opt(void *opts, const struct opt_spec *row, const char *val, struct err *e)
+{
+	struct generate_opts *o = opts;
+
+	(void)row;
+	if (key_type_parse(&o->type, val) != 0 || o->type == KEY_RSA)
+		return err_set(e, EXIT_USAGE, "--type: unknown key type \"%s\"",
+			       val);
+	return 0;
+}
+
+static int handle_opt(void *opts, const struct opt_spec *row, const char *val,
+		      struct err *e);
+
+#define TCTI_HELP "TPM to use (default: $" TPM_TCTI_ENV "; never guessed)"
+
+static const struct opt_spec generate_rows[] = {
+    {.type = OPT_CALL,
+     .name = "type",
+     .shortname = 't',
+     .argname = "TYPE",
+     .help = "ecdsa-p256 (default), ecdsa-p384, ecdsa-p521 or ed25519",
+     .fn = type_opt},
+    {.type = OPT_STRING,
+     .name = "out",
+     .shortname = 'o',
+     .off = offsetof(struct generate_opts, out),
+     .argname = "NAME",
+     .help = "write NAME.key (PKCS#8 PEM, 0600) and NAME.pub (SPKI PEM)"},
+    {.type = OPT_FLAG,
+     .name = "encrypt",
+     .off = offsetof(struct generate_opts, encrypt),
+     .help = "encrypt NAME.key (AES-256, scrypt) with the --passphrase-file"},
+    {.type = OPT_STRING,
+     .name = "pkcs11",
+     .off = offsetof(struct generate_opts, pkcs11),
+     .argname = "URI",
+     .help = "create the key pair on this PKCS#11 token instead (prints the "
+	     "SPKI, or writes NAME.pub with --out)"},
+    KEYOPT_SPECS(struct generate_opts, ko),
+    {.type = OPT_END},
+};
+
+static const struct opt_spec public_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct public_opts, ref),
+     .argname = "KEYREF",
+     .help = "the key (or give KEYREF as operand)"},
+    {.type = OPT_STRING,
+     .name = "tcti",
+     .off = offsetof(struct public_opts, ko.tcti),
+     .argname = "STR",
+     .help = TCTI_HELP},
+    KEYOPT_SPECS(struct public_opts, ko),
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct public_opts, ref),
+     .argname = "KEYREF",
+     .help = "KEYREF",
+     .usage = "KEYREF"},
+    {.type = OPT_END},
+};
+
+static const struct opt_spec tpm_create_rows[] = {
+    {.type = OPT_STRING,
+     .name = "tcti",
+     .off = offsetof(struct tpm_create_opts, tcti),
+     .argname = "STR",
+     .help = TCTI_HELP},
+    {.type = OPT_CALL,
+     .name = "handle",
+     .off = offsetof(struct tpm_create_opts, handle),
+     .argname = "0x81XXXXXX",
+     .help = "persist the key at this owner handle",
+     .fn = handle_opt},
+    {.type = OPT_STRING,
+     .name = "out",
+     .shortname = 'o',
+     .off = offsetof(struct tpm_create_opts, out),
+     .argname = "FILE",
+     .help = "or write it as a blob file only this TPM can load (0600)"},
+    {.type = OPT_STRING,
+     .name = "pcrs",
+     .off = offsetof(struct tpm_create_opts, pcrs),
+     .argname = "SPEC",
+     .help = "sign only while these PCRs keep their current values, e.g. "
+	     "sha256:16,23"},
+    {.type = OPT_FLAG,
+     .name = "restricted",
+     .off = offsetof(struct tpm_create_opts, restricted),
+     .help = "make an attestation key (quotes only, never signs "
+	     "statements)"},
+    {.type = OPT_END},
+};
+
+static const struct opt_spec tpm_seal_rows[] = {
+    {.type = OPT_STRING,
+     .name = "tcti",
+     .off = offsetof(struct seal_opts, tcti),
+     .argname = "STR",
+     .help = TCTI_HELP},
+    {.type = OPT_STRING,
+     .name = "pcrs",
+     .off = offsetof(struct seal_opts, pcrs),
+     .argname = "SPEC",
+     .help = "PCRs whose current values unseal it",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_STRING,
+     .name = "out",
+     .shortname = 'o',
+     .off = offsetof(struct seal_opts, out),
+     .argname = "FILE",
+     .help = "sealed key file to write (0600)",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct seal_opts, in),
+     .argname = "KEY.pem",
+     .help = "KEY.pem",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd key_cmds_opt[] = {
+    {"attest key generate", "Generate a signing key pair.", generate_rows},
+    {"attest key public", "Print the public key of KEYREF as SPKI PEM.",
+     public_rows},
+    {"attest key tpm-create",
+     "Create an ECC P-256 signing key inside the TPM; print its SPKI PEM on "
+     "stdout\nand its KEYREF on stderr.",
+     tpm_create_rows},
+    {"attest key tpm-seal",
+     "Seal a software private key (e.g. Ed25519) to the TPM under a PCR "
+     "policy;\nsign with it as tpm:sealed=FILE. Prints its SPKI PEM on "
+     "stdout.",
+     tpm_seal_rows},
+};
+
+#define GENERATE_CMD (&key_cmds_opt[0])
+#define PUBLIC_CMD (&key_cmds_opt[1])
+#define TPM_CREATE_CMD (&key_cmds_opt[2])
+#define TPM_SEAL_CMD (&key_cmds_opt[3])
+
+/* opt_parse for a key subcommand: 1 after printing --help. */
+static int
+key_parse(void *o, const struct opt_cmd *cmd, int argc, char **argv,
+	  struct err *e)
+{
+	int rc = opt_parse(o, cmd, argc, argv, e);
+
+	if (rc == 1)
+		opt_cmd_help(stdout, cmd);
+	return rc;
+}
 
 /* Writes k's private half to path, encrypted when o asks for it. */
 static int
@@ -148,47 +241,19 @@ key_generate_cmd(int argc, char **argv)
 	char keypath[PATH_MAX], pubpath[PATH_MAX];
 	struct err e = ERR_INIT;
 	struct key *k = NULL;
-	struct opt_iter it;
+	char syn[ERR_MSG_MAX];
 	char *pem = NULL;
-	const char *val;
 	size_t len;
-	int id, rc;
+	int rc;
 
 	o.ko = *attest_key_env();
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, generate_opts, &id, &val, &e)) == 1) {
-		if (keyopt_set(&o.ko, id, val))
-			continue;
-		if (id == OPT_ENCRYPT) {
-			o.encrypt = 1;
-		} else if (id == OPT_PKCS11) {
-			o.pkcs11 = val;
-		} else if (id == OPT_HELP) {
-			opt_help(stdout, GENERATE_SYNOPSIS,
-				 "Generate a signing key pair.", generate_opts);
-			return EXIT_PASS;
-		} else if (id == OPT_TYPE) {
-			if (key_type_parse(&o.type, val) != 0 ||
-			    o.type == KEY_RSA) {
-				err_set(&e, EXIT_USAGE,
-					"--type: unknown key "
-					"type \"%s\"",
-					val);
-				return attest_fail(&e);
-			}
-		} else if (id == OPT_OUT) {
-			o.out = val;
-		} else {
-			err_set(&e, EXIT_USAGE, "unexpected argument \"%s\"",
-				val);
-			return attest_fail(&e);
-		}
-	}
-	if (rc < 0)
-		return attest_fail(&e);
+	rc = key_parse(&o, GENERATE_CMD, argc, argv, &e);
+	if (rc != 0)
+		return rc == 1 ? EXIT_PASS : attest_fail(&e);
 	if (o.out == NULL && o.pkcs11 == NULL) {
+		opt_synopsis(syn, sizeof(syn), GENERATE_CMD);
 		err_set(&e, EXIT_USAGE, "--out NAME is required (usage: %s)",
-			GENERATE_SYNOPSIS);
+			syn);
 		return attest_fail(&e);
 	}
 	if (o.encrypt && (o.pkcs11 != NULL || o.ko.passphrase_file == NULL)) {
@@ -231,48 +296,28 @@ key_generate_cmd(int argc, char **argv)
 static int
 key_public_cmd(int argc, char **argv)
 {
+	struct public_opts o = {KEY_LOAD_OPTS_INIT, NULL};
+	char syn[ERR_MSG_MAX];
 	struct err e = ERR_INIT;
-	struct key_load_opts ko = *attest_key_env();
-	const char *ref = NULL, *val;
 	struct key *k = NULL;
-	struct opt_iter it;
 	char *pem = NULL;
 	size_t len;
-	int id, rc;
+	int rc;
 
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, public_opts, &id, &val, &e)) == 1) {
-		if (keyopt_set(&ko, id, val))
-			continue;
-		if (id == OPT_HELP) {
-			opt_help(stdout, PUBLIC_SYNOPSIS,
-				 "Print the public key of KEYREF as SPKI PEM.",
-				 public_opts);
-			return EXIT_PASS;
-		}
-		if (id == OPT_TCTI) {
-			ko.tcti = val;
-			continue;
-		}
-		if (ref != NULL) {
-			err_set(&e, EXIT_USAGE, "one KEYREF only (usage: %s)",
-				PUBLIC_SYNOPSIS);
-			return attest_fail(&e);
-		}
-		ref = val;
-	}
-	if (rc < 0)
-		return attest_fail(&e);
-	if (ref == NULL) {
-		err_set(&e, EXIT_USAGE, "KEYREF is required (usage: %s)",
-			PUBLIC_SYNOPSIS);
+	o.ko = *attest_key_env();
+	rc = key_parse(&o, PUBLIC_CMD, argc, argv, &e);
+	if (rc != 0)
+		return rc == 1 ? EXIT_PASS : attest_fail(&e);
+	if (o.ref == NULL) {
+		opt_synopsis(syn, sizeof(syn), PUBLIC_CMD);
+		err_set(&e, EXIT_USAGE, "KEYREF is required (usage: %s)", syn);
 		return attest_fail(&e);
 	}
-	rc = key_load_private_opts(&k, ref, &ko, &e);
+	rc = key_load_private_opts(&k, o.ref, &o.ko, &e);
 	if ((rc == -EXIT_REJECTED || rc == -EXIT_USAGE) &&
-	    strncmp(ref, "tpm:", 4) != 0 && !p11uri_is(ref) &&
+	    strncmp(o.ref, "tpm:", 4) != 0 && !p11uri_is(o.ref) &&
 	    strstr(e.msg, "passphrase") == NULL)
-		rc = key_load_public(&k, ref, &e);
+		rc = key_load_public(&k, o.ref, &e);
 	if (rc == 0)
 		rc = key_public_pem(&pem, &len, k, &e);
 	if (rc == 0 && fwrite(pem, 1, len, stdout) != len)
@@ -292,11 +337,13 @@ put_pem(const char *pem, size_t len, struct err *e)
 }
 
 static int
-parse_handle_opt(uint32_t *out, const char *val, struct err *e)
+handle_opt(void *opts, const struct opt_spec *row, const char *val,
+	   struct err *e)
 {
 	char *end;
 	unsigned long v;
 
+	(void)row;
 	if (strncmp(val, "0x", 2) != 0 || strlen(val) > 10 ||
 	    strspn(val + 2, "0123456789abcdefABCDEF") != strlen(val + 2))
 		v = 0;
@@ -307,7 +354,7 @@ parse_handle_opt(uint32_t *out, const char *val, struct err *e)
 			       "--handle: expected 0x81000000-0x817fffff, got "
 			       "\"%.20s\"",
 			       val);
-	*out = (uint32_t)v;
+	((struct tpm_create_opts *)opts)->handle = (uint32_t)v;
 	return 0;
 }
 
@@ -317,41 +364,12 @@ key_tpm_create_cmd(int argc, char **argv)
 	struct tpm_create_opts o = {NULL, 0, NULL, NULL, 0};
 	struct err e = ERR_INIT;
 	char *keyref = NULL, *pem = NULL;
-	struct opt_iter it;
-	const char *val;
 	size_t len = 0;
-	int id, rc;
+	int rc;
 
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, tpm_create_opts, &id, &val, &e)) == 1) {
-		rc = 0;
-		if (id == OPT_HELP) {
-			opt_help(stdout, TPM_CREATE_SYNOPSIS,
-				 "Create an ECC P-256 signing key inside the "
-				 "TPM; print its SPKI PEM on stdout\nand its "
-				 "KEYREF on stderr.",
-				 tpm_create_opts);
-			return EXIT_PASS;
-		} else if (id == OPT_TCTI) {
-			o.tcti = val;
-		} else if (id == OPT_HANDLE) {
-			rc = parse_handle_opt(&o.handle, val, &e);
-		} else if (id == OPT_OUT) {
-			o.out = val;
-		} else if (id == OPT_PCRS) {
-			o.pcrs = val;
-		} else if (id == OPT_RESTRICTED) {
-			o.restricted = 1;
-		} else {
-			rc = err_set(&e, EXIT_USAGE,
-				     "unexpected argument \"%s\" (usage: %s)",
-				     val, TPM_CREATE_SYNOPSIS);
-		}
-		if (rc != 0)
-			return attest_fail(&e);
-	}
-	if (rc < 0)
-		return attest_fail(&e);
+	rc = key_parse(&o, TPM_CREATE_CMD, argc, argv, &e);
+	if (rc != 0)
+		return rc == 1 ? EXIT_PASS : attest_fail(&e);
 	if (o.tcti == NULL)
 		o.tcti = getenv(TPM_TCTI_ENV);
 	rc = tpm_create(&keyref, &pem, &len, &o, &e);
@@ -367,52 +385,24 @@ key_tpm_create_cmd(int argc, char **argv)
 static int
 key_tpm_seal_cmd(int argc, char **argv)
 {
-	const char *tcti = NULL, *pcrs = NULL, *out = NULL, *in = NULL, *val;
+	struct seal_opts o = {NULL, NULL, NULL, NULL};
 	struct err e = ERR_INIT;
-	struct opt_iter it;
 	char *pem = NULL;
 	size_t len = 0;
-	int id, rc;
+	int rc;
 
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, tpm_seal_opts, &id, &val, &e)) == 1) {
-		if (id == OPT_HELP) {
-			opt_help(stdout, TPM_SEAL_SYNOPSIS,
-				 "Seal a software private key (e.g. Ed25519) "
-				 "to the TPM under a PCR policy;\nsign with it "
-				 "as tpm:sealed=FILE. Prints its SPKI PEM on "
-				 "stdout.",
-				 tpm_seal_opts);
-			return EXIT_PASS;
-		} else if (id == OPT_TCTI) {
-			tcti = val;
-		} else if (id == OPT_PCRS) {
-			pcrs = val;
-		} else if (id == OPT_OUT) {
-			out = val;
-		} else if (in == NULL) {
-			in = val;
-		} else {
-			err_set(&e, EXIT_USAGE, "one KEY.pem only (usage: %s)",
-				TPM_SEAL_SYNOPSIS);
-			return attest_fail(&e);
-		}
-	}
-	if (rc < 0)
-		return attest_fail(&e);
-	if (in == NULL || out == NULL || pcrs == NULL) {
-		err_set(&e, EXIT_USAGE, "usage: %s", TPM_SEAL_SYNOPSIS);
-		return attest_fail(&e);
-	}
-	rc = tpm_seal(&pem, &len, tcti ? tcti : getenv(TPM_TCTI_ENV), pcrs, in,
-		      out, &e);
+	rc = key_parse(&o, TPM_SEAL_CMD, argc, argv, &e);
+	if (rc != 0)
+		return rc == 1 ? EXIT_PASS : attest_fail(&e);
+	rc = tpm_seal(&pem, &len, o.tcti ? o.tcti : getenv(TPM_TCTI_ENV),
+		      o.pcrs, o.in, o.out, &e);
 	if (rc == 0)
 		rc = put_pem(pem, len, &e);
 	if (rc == 0)
 		attest_print(stderr,
 			     "attest: sealed %s as tpm:sealed=%s; %s itself is "
 			     "still on disk\n",
-			     in, out, in);
+			     o.in, o.out, o.in);
 	free(pem);
 	return rc == 0 ? EXIT_PASS : attest_fail(&e);
 }
@@ -427,6 +417,19 @@ static const struct {
     {"tpm-seal", key_tpm_seal_cmd},
 };
 
+/* The four synopses, one a line, after "usage: ". */
+static void
+key_usage(FILE *f)
+{
+	char syn[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(key_cmds_opt) / sizeof(key_cmds_opt[0]); i++) {
+		opt_synopsis(syn, sizeof(syn), &key_cmds_opt[i]);
+		attest_print(f, "%s%s\n", i == 0 ? "usage: " : "       ", syn);
+	}
+}
+
 int
 cmd_key(int argc, char **argv)
 {
@@ -438,9 +441,10 @@ cmd_key(int argc, char **argv)
 			return key_cmds[i].fn(argc - 1, argv + 1);
 	if (argc >= 2 &&
 	    (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		attest_print(stdout, "usage: %s\n", ALL_SYNOPSES);
+		key_usage(stdout);
 		return EXIT_PASS;
 	}
-	attest_print(stderr, "attest: usage: %s\n", ALL_SYNOPSES);
+	attest_print(stderr, "attest: ");
+	key_usage(stderr);
 	return EXIT_USAGE;
 }

@@ -367,7 +367,7 @@ set_operand(void *opts, const struct opt_cmd *cmd, const char *val, int argc,
 		return err_set(e, EXIT_USAGE, "one %s at a time", last->help);
 	if (find_type(cmd->rows, OPT_REST) != NULL)
 		return usage_error(cmd, val, e);
-	return err_set(e, EXIT_USAGE, "unexpected operand \"%s\"", val);
+	return err_set(e, EXIT_USAGE, "unexpected argument \"%s\"", val);
 }
 
 int
@@ -474,7 +474,7 @@ synopsis_pass(char *buf, size_t cap, size_t *used, size_t *col,
 			continue;
 		row_words(w, sizeof(w), r);
 		len = strlen(w);
-		if (*col + 1 + len > 80) {
+		if (*col + 1 + len > 79) {
 			put(buf, cap, used, "\n       %s", w);
 			*col = 7 + len;
 		} else {
