@@ -4,6 +4,7 @@
  * or merge slices from several machines into one.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,98 +26,8 @@
 #include "predicates/tree.h"
 #include "predicates/types.h"
 
-enum {
-	OPT_KEY = 1,
-	OPT_NAME,
-	OPT_VERSION,
-	OPT_LICENSE,
-	OPT_CLASS,
-	OPT_PII,
-	OPT_SOURCE,
-	OPT_PARENT,
-	OPT_TRANSFORM,
-	OPT_QUALITY,
-	OPT_BUNDLE,
-	OPT_TSA,
-	OPT_FORMAT,
-	OPT_JOBS,
-	OPT_SHARD_SIZE,
-	OPT_SYMLINKS,
-	OPT_FROM_MANIFEST,
-	OPT_LINKS_WITHIN,
-	OPT_SHARD_OF,
-	OPT_SHARDS,
-	OPT_OUT,
-	OPT_MERGE,
-	OPT_FORCE,
-};
-
-static const struct opt_def dataset_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF",
-     "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed="},
-    {OPT_NAME, "name", 'n', "NAME", "dataset name (required)"},
-    {OPT_VERSION, "version", 0, "V", "dataset version"},
-    {OPT_LICENSE, "license", 0, "SPDX-ID", "licence of the data"},
-    {OPT_CLASS, "classification", 0, "CLASS",
-     "public, internal, confidential or restricted"},
-    {OPT_PII, "pii", 0, NULL, "the data holds personal information"},
-    {OPT_SOURCE, "source", 0, "URI", "where the data came from; repeatable"},
-    {OPT_PARENT, "parent", 0, "BUNDLE",
-     "dataset attestation of a parent dataset; repeatable"},
-    {OPT_TRANSFORM, "transform", 0, "TEXT",
-     "how this dataset was made from its parents"},
-    {OPT_QUALITY, "quality", 0, "FILE",
-     "JSON object of quality-check results to bind in"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE",
-     "write here; *.jsonl gets one line appended (default: stdout)"},
-    {OPT_FORCE, "force", 0, NULL,
-     "replace an existing --bundle whose name does not end in .jsonl"},
-    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
-    {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
-    {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
-    {OPT_SHARD_SIZE, "shard-size", 0, "BYTES",
-     "hash files in OMS shards of this size (one big file uses all cores)"},
-    {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
-     "hash symlinks to files inside the tree (refused by default)"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
-    {OPT_FROM_MANIFEST, "from-manifest", 0, "FILE",
-     "use a (merged) manifest instead of hashing; needs one PATH"},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-static const struct opt_def manifest_opts[] = {
-    {OPT_OUT, "out", 'o', "FILE", "manifest file to write (required)"},
-    {OPT_SHARD_OF, "shard-of", 0, "I/N|auto",
-     "hash only slice I of N (0 <= I < N) into a partial manifest, or the "
-     "slice of this Slurm array task or Kubernetes Indexed Job pod"},
-    {OPT_SHARDS, "shards", 0, "N",
-     "with --shard-of auto: the slice count (a Kubernetes Job's "
-     "completions)"},
-    {OPT_MERGE, "merge", 0, NULL,
-     "merge the partial manifests given as arguments"},
-    {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
-    {OPT_SHARD_SIZE, "shard-size", 0, "BYTES", "OMS shard size"},
-    {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
-     "hash symlinks to files inside the tree"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define DATASET_SYNOPSIS                                                       \
-	"attest dataset --key KEYREF --name NAME [--version V] [--license "    \
-	"SPDX-ID]\n       [--classification CLASS] [--pii] [--source URI]... " \
-	"[--parent BUNDLE]...\n       [--transform TEXT] [--quality FILE] "    \
-	"[--bundle FILE] [--format FMT] [-j N]\n       [--shard-size BYTES] "  \
-	"[--allow-symlinks] [--follow-links-within DIR]\n       "              \
-	"[--from-manifest FILE] PATH..."
-#define MANIFEST_SYNOPSIS                                                      \
-	"attest manifest [--shard-of I/N|auto [--shards N]] [-j N] --out "     \
-	"FILE PATH\n"                                                          \
-	"       attest manifest --merge --out FILE PART..."
-
 struct dataset_opts {
-	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
+	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *key, *bundle, *tsa, *quality, *from_manifest;
 	enum emit_format format;
 	struct dataset_info info;
@@ -126,131 +37,238 @@ struct dataset_opts {
 	int force; /* replace a --bundle that is not .jsonl */
 };
 
+struct manifest_opts {
+	struct digest_opts d;
+	const char *out, *slice; /* --shard-of I/N or auto */
+	long shards;
+	const char **args;
+	size_t nargs;
+	int merge;
+};
+
 static int
-parse_size(unsigned long long *out, const char *s, const char *what,
-	   struct err *e)
+class_opt(void *opts, const struct opt_spec *row, const char *val,
+	  struct err *e)
+{
+	(void)row;
+	if (!pred_dataset_classification_ok(val))
+		return err_set(e, EXIT_USAGE,
+			       "--classification: expected public, internal, "
+			       "confidential or restricted, got \"%s\"",
+			       val);
+	((struct dataset_opts *)opts)->info.classification = val;
+	return 0;
+}
+
+/* The row's field is an unsigned long long. */
+static int
+shard_size_opt(void *opts, const struct opt_spec *row, const char *val,
+	       struct err *e)
 {
 	long v;
-	int rc = opt_long(&v, s, 1, 1L << 62, what, e);
+	int rc = opt_long(&v, val, 1, 1L << 62, "--shard-size", e);
 
-	*out = (unsigned long long)v;
+	if (rc == 0)
+		*(unsigned long long *)(void *)((char *)opts + row->off) =
+		    (unsigned long long)v;
 	return rc;
 }
 
-/* Options both commands share; returns 1 when id was one of them. */
-static int
-common_opt(struct digest_opts *d, int id, const char *val, int *rc,
-	   struct err *e)
-{
-	long v;
+static const struct opt_spec dataset_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct dataset_opts, key),
+     .argname = "KEYREF",
+     .help = "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed=",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_STRING,
+     .name = "name",
+     .shortname = 'n',
+     .off = offsetof(struct dataset_opts, info.name),
+     .argname = "NAME",
+     .help = "dataset name (required)",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_STRING,
+     .name = "version",
+     .off = offsetof(struct dataset_opts, info.version),
+     .argname = "V",
+     .help = "dataset version"},
+    {.type = OPT_STRING,
+     .name = "license",
+     .off = offsetof(struct dataset_opts, info.license),
+     .argname = "SPDX-ID",
+     .help = "licence of the data"},
+    {.type = OPT_CALL,
+     .name = "classification",
+     .off = offsetof(struct dataset_opts, info.classification),
+     .argname = "CLASS",
+     .help = "public, internal, confidential or restricted",
+     .fn = class_opt},
+    {.type = OPT_FLAG,
+     .name = "pii",
+     .off = offsetof(struct dataset_opts, info.pii),
+     .help = "the data holds personal information"},
+    {.type = OPT_LIST,
+     .name = "source",
+     .off = offsetof(struct dataset_opts, sources),
+     .noff = offsetof(struct dataset_opts, info.nsources),
+     .argname = "URI",
+     .help = "where the data came from; repeatable"},
+    {.type = OPT_LIST,
+     .name = "parent",
+     .off = offsetof(struct dataset_opts, parents),
+     .noff = offsetof(struct dataset_opts, nparents),
+     .argname = "BUNDLE",
+     .help = "dataset attestation of a parent dataset; repeatable"},
+    {.type = OPT_STRING,
+     .name = "transform",
+     .off = offsetof(struct dataset_opts, info.transform),
+     .argname = "TEXT",
+     .help = "how this dataset was made from its parents"},
+    {.type = OPT_STRING,
+     .name = "quality",
+     .off = offsetof(struct dataset_opts, quality),
+     .argname = "FILE",
+     .help = "JSON object of quality-check results to bind in"},
+    {.type = OPT_STRING,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct dataset_opts, bundle),
+     .argname = "FILE",
+     .help = "write here; *.jsonl gets one line appended (default: stdout)"},
+    {.type = OPT_FLAG,
+     .name = "force",
+     .off = offsetof(struct dataset_opts, force),
+     .help = "replace an existing --bundle whose name does not end in .jsonl"},
+    {.type = OPT_STRING,
+     .name = "tsa",
+     .off = offsetof(struct dataset_opts, tsa),
+     .argname = "URL",
+     .help = "RFC 3161 timestamp from this TSA (sigstore)"},
+    {.type = OPT_CALL,
+     .name = "format",
+     .shortname = 'f',
+     .off = offsetof(struct dataset_opts, format),
+     .argname = "FMT",
+     .help = "dsse (default) or sigstore",
+     .fn = emit_format_opt},
+    {.type = OPT_UINT,
+     .name = "jobs",
+     .shortname = 'j',
+     .off = offsetof(struct dataset_opts, dopts.jobs),
+     .argname = "N",
+     .help = "hashing threads (default: all CPUs)",
+     .min = 1,
+     .max = DIGEST_MAX_JOBS},
+    {.type = OPT_CALL,
+     .name = "shard-size",
+     .off = offsetof(struct dataset_opts, dopts.shard_size),
+     .argname = "BYTES",
+     .help =
+	 "hash files in OMS shards of this size (one big file uses all cores)",
+     .fn = shard_size_opt},
+    {.type = OPT_FLAG,
+     .name = "allow-symlinks",
+     .off = offsetof(struct dataset_opts, dopts.allow_symlinks),
+     .help = "hash symlinks to files inside the tree (refused by default)"},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct dataset_opts, dopts.links_within),
+     .argname = "DIR",
+     .help = "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    {.type = OPT_STRING,
+     .name = "from-manifest",
+     .off = offsetof(struct dataset_opts, from_manifest),
+     .argname = "FILE",
+     .help = "use a (merged) manifest instead of hashing; needs one PATH"},
+    KEYOPT_SPECS(struct dataset_opts, ko),
+    {.type = OPT_OPERANDS,
+     .off = offsetof(struct dataset_opts, paths),
+     .noff = offsetof(struct dataset_opts, npaths),
+     .argname = "PATH",
+     .help = "PATH",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
 
-	*rc = 0;
-	if (id == OPT_JOBS) {
-		*rc = opt_long(&v, val, 1, DIGEST_MAX_JOBS, "--jobs", e);
-		d->jobs = (unsigned)v;
-	} else if (id == OPT_SHARD_SIZE) {
-		*rc = parse_size(&d->shard_size, val, "--shard-size", e);
-	} else if (id == OPT_SYMLINKS) {
-		d->allow_symlinks = 1;
-	} else if (id == OPT_LINKS_WITHIN) {
-		d->links_within = val;
-	} else {
-		return 0;
-	}
-	return 1;
-}
+static const struct opt_cmd dataset_cmd = {
+    "attest dataset",
+    "Sign a dataset/v1 statement: one subject per PATH (file sha256, or "
+    "tree\nOMS root and dirHash), with its file manifest.",
+    dataset_rows};
+
+static const struct opt_spec manifest_rows[] = {
+    {.type = OPT_STRING,
+     .name = "out",
+     .shortname = 'o',
+     .off = offsetof(struct manifest_opts, out),
+     .argname = "FILE",
+     .help = "manifest file to write (required)",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_STRING,
+     .name = "shard-of",
+     .off = offsetof(struct manifest_opts, slice),
+     .argname = "I/N|auto",
+     .help =
+	 "hash only slice I of N (0 <= I < N) into a partial manifest, or "
+	 "the slice of this Slurm array task or Kubernetes Indexed Job pod"},
+    {.type = OPT_LONG,
+     .name = "shards",
+     .off = offsetof(struct manifest_opts, shards),
+     .argname = "N",
+     .help = "with --shard-of auto: the slice count (a Kubernetes Job's "
+	     "completions)",
+     .min = 1,
+     .max = DIGEST_MAX_SLICES},
+    {.type = OPT_FLAG,
+     .name = "merge",
+     .off = offsetof(struct manifest_opts, merge),
+     .help = "merge the partial manifests given as arguments"},
+    {.type = OPT_UINT,
+     .name = "jobs",
+     .shortname = 'j',
+     .off = offsetof(struct manifest_opts, d.jobs),
+     .argname = "N",
+     .help = "hashing threads (default: all CPUs)",
+     .min = 1,
+     .max = DIGEST_MAX_JOBS},
+    {.type = OPT_CALL,
+     .name = "shard-size",
+     .off = offsetof(struct manifest_opts, d.shard_size),
+     .argname = "BYTES",
+     .help = "OMS shard size",
+     .fn = shard_size_opt},
+    {.type = OPT_FLAG,
+     .name = "allow-symlinks",
+     .off = offsetof(struct manifest_opts, d.allow_symlinks),
+     .help = "hash symlinks to files inside the tree"},
+    {.type = OPT_OPERANDS,
+     .off = offsetof(struct manifest_opts, args),
+     .noff = offsetof(struct manifest_opts, nargs),
+     .argname = "PATH",
+     .help = "PATH",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd manifest_cmd = {
+    "attest manifest",
+    "Hash a tree (or slice I of N of it) into a manifest, or merge the "
+    "slices\nhashed on several machines into the manifest one run would "
+    "give.",
+    manifest_rows};
 
 static int
 dataset_parse(struct dataset_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	int id, rc;
+	int rc = opt_parse(o, &dataset_cmd, argc, argv, e);
 
-	o->sources = calloc((size_t)argc, sizeof(char *));
-	o->parents = calloc((size_t)argc, sizeof(char *));
-	o->paths = calloc((size_t)argc, sizeof(char *));
-	if (o->sources == NULL || o->parents == NULL || o->paths == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	o->info.sources = o->sources;
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, dataset_opts, &id, &val, e)) == 1) {
-		if (keyopt_set(&o->ko, id, val))
-			continue;
-		if (common_opt(&o->dopts, id, val, &rc, e)) {
-			if (rc != 0)
-				return rc;
-			continue;
-		}
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, DATASET_SYNOPSIS,
-				 "Sign a dataset/v1 statement: one subject per "
-				 "PATH (file sha256, or tree\nOMS root and "
-				 "dirHash), with its file manifest.",
-				 dataset_opts);
-			return 1;
-		case OPT_KEY:
-			o->key = val;
-			break;
-		case OPT_NAME:
-			o->info.name = val;
-			break;
-		case OPT_VERSION:
-			o->info.version = val;
-			break;
-		case OPT_LICENSE:
-			o->info.license = val;
-			break;
-		case OPT_CLASS:
-			if (!pred_dataset_classification_ok(val))
-				return err_set(e, EXIT_USAGE,
-					       "--classification: expected "
-					       "public, internal, confidential "
-					       "or restricted, got \"%s\"",
-					       val);
-			o->info.classification = val;
-			break;
-		case OPT_PII:
-			o->info.pii = 1;
-			break;
-		case OPT_SOURCE:
-			o->sources[o->info.nsources++] = val;
-			break;
-		case OPT_PARENT:
-			o->parents[o->nparents++] = val;
-			break;
-		case OPT_TRANSFORM:
-			o->info.transform = val;
-			break;
-		case OPT_QUALITY:
-			o->quality = val;
-			break;
-		case OPT_BUNDLE:
-			o->bundle = val;
-			break;
-		case OPT_FORCE:
-			o->force = 1;
-			break;
-		case OPT_TSA:
-			o->tsa = val;
-			break;
-		case OPT_FORMAT:
-			rc = emit_format_parse(&o->format, val, e);
-			if (rc != 0)
-				return rc;
-			break;
-		case OPT_FROM_MANIFEST:
-			o->from_manifest = val;
-			break;
-		default:
-			o->paths[o->npaths++] = val;
-		}
-	}
-	if (rc < 0)
+	if (rc == 1)
+		opt_cmd_help(stdout, &dataset_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->key == NULL || o->info.name == NULL || o->npaths == 0)
-		return err_set(e, EXIT_USAGE, "usage: %s", DATASET_SYNOPSIS);
+	o->info.sources = o->sources;
 	if (o->from_manifest != NULL && o->npaths != 1)
 		return err_set(e, EXIT_USAGE,
 			       "--from-manifest takes exactly one PATH");
@@ -483,7 +501,7 @@ write_manifest(const struct digest_manifest *m, const char *out, struct err *e)
 }
 
 static int
-merge_parts(const char *out, char **paths, size_t n, struct err *e)
+merge_parts(const char *out, const char *const *paths, size_t n, struct err *e)
 {
 	struct digest_manifest **parts = calloc(n, sizeof(*parts));
 	struct digest_manifest *m = NULL;
@@ -508,66 +526,35 @@ merge_parts(const char *out, char **paths, size_t n, struct err *e)
 int
 cmd_manifest(int argc, char **argv)
 {
-	struct digest_opts d = DIGEST_OPTS_INIT;
+	struct manifest_opts o = {DIGEST_OPTS_INIT, NULL, NULL, 0, NULL, 0, 0};
 	struct digest_manifest *m = NULL;
-	char **args = calloc((size_t)argc, sizeof(char *));
-	const char *out = NULL, *slice = NULL, *val;
 	struct err e = ERR_INIT;
 	struct progress p;
-	struct opt_iter it;
-	size_t nargs = 0;
-	long shards = 0;
-	int id, rc, merge = 0;
+	int rc = opt_parse(&o, &manifest_cmd, argc, argv, &e);
 
-	if (args == NULL)
-		return EXIT_UNDECIDED;
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, manifest_opts, &id, &val, &e)) == 1) {
-		if (common_opt(&d, id, val, &rc, &e)) {
-			if (rc != 0)
-				break;
-		} else if (id == OPT_HELP) {
-			opt_help(stdout, MANIFEST_SYNOPSIS,
-				 "Hash a tree (or slice I of N of it) into a "
-				 "manifest, or merge the slices\nhashed on "
-				 "several machines into the manifest one run "
-				 "would give.",
-				 manifest_opts);
-			free(args);
-			return EXIT_PASS;
-		} else if (id == OPT_OUT) {
-			out = val;
-		} else if (id == OPT_SHARD_OF) {
-			slice = val;
-		} else if (id == OPT_SHARDS) {
-			rc = opt_long(&shards, val, 1, DIGEST_MAX_SLICES,
-				      "--shards", &e);
-			if (rc != 0)
-				break;
-		} else if (id == OPT_MERGE) {
-			merge = 1;
-		} else {
-			args[nargs++] = (char *)val;
-		}
+	if (rc == 1) {
+		opt_cmd_help(stdout, &manifest_cmd);
+		free(o.args);
+		return EXIT_PASS;
 	}
-	if (rc == 0 && (out == NULL || nargs == 0 || (!merge && nargs != 1)))
-		rc = err_set(&e, EXIT_USAGE, "usage: %s", MANIFEST_SYNOPSIS);
-	if (rc == 0 && shards != 0 && slice == NULL)
+	if (rc == 0 && !o.merge && o.nargs != 1)
+		rc = opt_usage_error(&manifest_cmd, &e);
+	if (rc == 0 && o.shards != 0 && o.slice == NULL)
 		rc = err_set(&e, EXIT_USAGE,
 			     "--shards goes with --shard-of auto");
-	if (rc == 0 && slice != NULL)
-		rc = slice_parse(&d.slice_index, &d.slice_count, slice, shards,
-				 sched_env, &e);
-	if (rc == 0 && merge) {
-		rc = merge_parts(out, args, nargs, &e);
+	if (rc == 0 && o.slice != NULL)
+		rc = slice_parse(&o.d.slice_index, &o.d.slice_count, o.slice,
+				 o.shards, sched_env, &e);
+	if (rc == 0 && o.merge) {
+		rc = merge_parts(o.out, o.args, o.nargs, &e);
 	} else if (rc == 0) {
-		progress_attach(&p, &d, args[0]);
-		rc = digest_tree(&m, args[0], &d, &e);
+		progress_attach(&p, &o.d, o.args[0]);
+		rc = digest_tree(&m, o.args[0], &o.d, &e);
 		progress_done(&p);
 		if (rc == 0)
-			rc = write_manifest(m, out, &e);
+			rc = write_manifest(m, o.out, &e);
 	}
 	digest_manifest_free(m);
-	free(args);
+	free(o.args);
 	return rc == 0 ? EXIT_PASS : attest_fail(&e);
 }
