@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,67 +28,11 @@
 #include "predicates/tree.h"
 #include "predicates/types.h"
 
-enum {
-	OPT_KEY = 1,
-	OPT_MODEL,
-	OPT_DATASET,
-	OPT_ROLE,
-	OPT_DSATT,
-	OPT_HARNESS,
-	OPT_METRICS,
-	OPT_THRESHOLD,
-	OPT_TEST_RESULT,
-	OPT_BUNDLE,
-	OPT_TSA,
-	OPT_FORMAT,
-	OPT_JOBS,
-	OPT_FORCE,
-	OPT_LINKS_WITHIN,
-};
-
-static const struct opt_def eval_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF",
-     "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed="},
-    {OPT_MODEL, "model", 'm', "PATH", "the model evaluated (the subject)"},
-    {OPT_DATASET, "dataset", 'd', "PATH",
-     "eval dataset (file or directory); repeatable"},
-    {OPT_ROLE, "dataset-role", 'r', "ROLE",
-     "role of the --dataset options that follow: test (default), "
-     "validation, adversarial, fairness"},
-    {OPT_DSATT, "dataset-attestation", 0, "BUNDLE",
-     "dataset attestation naming an eval dataset; repeatable"},
-    {OPT_HARNESS, "harness", 0, "PATH|URI",
-     "evaluation code: a git work tree, a file or directory, or a URI"},
-    {OPT_METRICS, "metrics", 0, "FILE",
-     "JSON object of name -> number (written by CMD when one is given)"},
-    {OPT_THRESHOLD, "threshold", 't', "EXPR",
-     "e.g. 'accuracy>=0.9' (ops >= > <= < ==); repeatable"},
-    {OPT_TEST_RESULT, "also-test-result", 0, NULL,
-     "also emit an in-toto test-result v0.1 statement"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE",
-     "write here; *.jsonl gets one line appended (default: stdout)"},
-    {OPT_FORCE, "force", 0, NULL,
-     "replace an existing --bundle whose name does not end in .jsonl"},
-    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
-    {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
-    {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define EVAL_SYNOPSIS                                                          \
-	"attest eval --key KEYREF --model PATH --dataset PATH "                \
-	"[--dataset-role ROLE]\n       [--dataset-attestation BUNDLE]... "     \
-	"[--harness PATH|URI] --metrics FILE\n       [--threshold "            \
-	"'NAME>=X']... [--also-test-result] [--bundle FILE] [-- CMD "          \
-	"[ARG]...]"
-
 struct eval_opts {
-	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
+	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *key, *model, *harness, *metrics, *bundle, *tsa;
 	const char **datasets, **roles, **dsatts;
+	const char *role; /* of the --dataset options that follow */
 	size_t ndatasets, ndsatts, nthresholds;
 	struct threshold *thresholds;
 	int test_result;
@@ -98,107 +43,168 @@ struct eval_opts {
 	int force; /* replace a --bundle that is not .jsonl */
 };
 
+/* Each --dataset takes the --dataset-role given before it. */
+static int
+dataset_opt(void *opts, const struct opt_spec *row, const char *val,
+	    struct err *e)
+{
+	struct eval_opts *o = opts;
+
+	(void)row;
+	(void)e;
+	o->roles[o->ndatasets] = o->role;
+	o->datasets[o->ndatasets++] = val;
+	return 0;
+}
+
+static int
+role_opt(void *opts, const struct opt_spec *row, const char *val, struct err *e)
+{
+	(void)row;
+	if (!eval_role_ok(val))
+		return err_set(e, EXIT_USAGE,
+			       "--dataset-role: expected test, validation, "
+			       "adversarial or fairness, got \"%s\"",
+			       val);
+	((struct eval_opts *)opts)->role = val;
+	return 0;
+}
+
+static int
+threshold_opt(void *opts, const struct opt_spec *row, const char *val,
+	      struct err *e)
+{
+	struct eval_opts *o = opts;
+
+	(void)row;
+	return eval_threshold_parse(&o->thresholds[o->nthresholds++], val, e);
+}
+
+static const struct opt_spec eval_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct eval_opts, key),
+     .argname = "KEYREF",
+     .help = "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed=",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_STRING,
+     .name = "model",
+     .shortname = 'm',
+     .off = offsetof(struct eval_opts, model),
+     .argname = "PATH",
+     .help = "the model evaluated (the subject)",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_CALL,
+     .name = "dataset",
+     .shortname = 'd',
+     .off = offsetof(struct eval_opts, datasets),
+     .argname = "PATH",
+     .help = "eval dataset (file or directory); repeatable",
+     .flags = OPT_REQUIRED | OPT_MANY,
+     .fn = dataset_opt},
+    {.type = OPT_CALL,
+     .name = "dataset-role",
+     .shortname = 'r',
+     .off = offsetof(struct eval_opts, role),
+     .argname = "ROLE",
+     .help = "role of the --dataset options that follow: test (default), "
+	     "validation, adversarial, fairness",
+     .fn = role_opt},
+    {.type = OPT_LIST,
+     .name = "dataset-attestation",
+     .off = offsetof(struct eval_opts, dsatts),
+     .noff = offsetof(struct eval_opts, ndsatts),
+     .argname = "BUNDLE",
+     .help = "dataset attestation naming an eval dataset; repeatable"},
+    {.type = OPT_STRING,
+     .name = "harness",
+     .off = offsetof(struct eval_opts, harness),
+     .argname = "PATH|URI",
+     .help = "evaluation code: a git work tree, a file or directory, or a URI"},
+    {.type = OPT_STRING,
+     .name = "metrics",
+     .off = offsetof(struct eval_opts, metrics),
+     .argname = "FILE",
+     .help = "JSON object of name -> number (written by CMD when one is given)",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_CALL,
+     .name = "threshold",
+     .shortname = 't',
+     .off = offsetof(struct eval_opts, thresholds),
+     .argname = "EXPR",
+     .help = "e.g. 'accuracy>=0.9' (ops >= > <= < ==); repeatable",
+     .flags = OPT_MANY,
+     .fn = threshold_opt},
+    {.type = OPT_FLAG,
+     .name = "also-test-result",
+     .off = offsetof(struct eval_opts, test_result),
+     .help = "also emit an in-toto test-result v0.1 statement"},
+    {.type = OPT_STRING,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct eval_opts, bundle),
+     .argname = "FILE",
+     .help = "write here; *.jsonl gets one line appended (default: stdout)"},
+    {.type = OPT_FLAG,
+     .name = "force",
+     .off = offsetof(struct eval_opts, force),
+     .help = "replace an existing --bundle whose name does not end in .jsonl"},
+    {.type = OPT_STRING,
+     .name = "tsa",
+     .off = offsetof(struct eval_opts, tsa),
+     .argname = "URL",
+     .help = "RFC 3161 timestamp from this TSA (sigstore)"},
+    {.type = OPT_CALL,
+     .name = "format",
+     .shortname = 'f',
+     .off = offsetof(struct eval_opts, format),
+     .argname = "FMT",
+     .help = "dsse (default) or sigstore",
+     .fn = emit_format_opt},
+    {.type = OPT_UINT,
+     .name = "jobs",
+     .shortname = 'j',
+     .off = offsetof(struct eval_opts, dopts.jobs),
+     .argname = "N",
+     .help = "hashing threads (default: all CPUs)",
+     .min = 1,
+     .max = DIGEST_MAX_JOBS},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct eval_opts, dopts.links_within),
+     .argname = "DIR",
+     .help = "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    KEYOPT_SPECS(struct eval_opts, ko),
+    {.type = OPT_REST,
+     .off = offsetof(struct eval_opts, cmd),
+     .noff = offsetof(struct eval_opts, ncmd),
+     .argname = "CMD [ARG]..."},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd eval_cmd = {
+    "attest eval",
+    "Sign the metrics of a model on eval datasets, with thresholds.\nExit 0 "
+    "when all thresholds hold, 1 when one fails (still attested).",
+    eval_rows};
+
 static int
 parse(struct eval_opts *o, int argc, char **argv, struct err *e)
 {
-	const char *role = "test", *val;
-	struct opt_iter it;
-	long v;
-	int id, rc;
+	int rc;
 
+	o->role = "test";
 	o->datasets = calloc((size_t)argc, sizeof(char *));
 	o->roles = calloc((size_t)argc, sizeof(char *));
-	o->dsatts = calloc((size_t)argc, sizeof(char *));
 	o->thresholds = calloc((size_t)argc, sizeof(*o->thresholds));
-	if (!o->datasets || !o->roles || !o->dsatts || !o->thresholds)
+	if (!o->datasets || !o->roles || !o->thresholds)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	opt_init(&it, argc, argv);
-	it.keep_rest = 1;
-	while ((rc = opt_next(&it, eval_opts, &id, &val, e)) == 1) {
-		if (keyopt_set(&o->ko, id, val))
-			continue;
-		rc = 0;
-		switch (id) {
-		case OPT_HELP:
-			opt_help(
-			    stdout, EVAL_SYNOPSIS,
-			    "Sign the metrics of a model on eval datasets, "
-			    "with thresholds.\nExit 0 when all thresholds "
-			    "hold, 1 when one fails (still attested).",
-			    eval_opts);
-			return 1;
-		case OPT_KEY:
-			o->key = val;
-			break;
-		case OPT_MODEL:
-			o->model = val;
-			break;
-		case OPT_DATASET:
-			o->roles[o->ndatasets] = role;
-			o->datasets[o->ndatasets++] = val;
-			break;
-		case OPT_ROLE:
-			if (!eval_role_ok(val))
-				return err_set(e, EXIT_USAGE,
-					       "--dataset-role: expected test, "
-					       "validation, adversarial or "
-					       "fairness, got \"%s\"",
-					       val);
-			role = val;
-			break;
-		case OPT_DSATT:
-			o->dsatts[o->ndsatts++] = val;
-			break;
-		case OPT_HARNESS:
-			o->harness = val;
-			break;
-		case OPT_METRICS:
-			o->metrics = val;
-			break;
-		case OPT_THRESHOLD:
-			rc = eval_threshold_parse(
-			    &o->thresholds[o->nthresholds++], val, e);
-			break;
-		case OPT_TEST_RESULT:
-			o->test_result = 1;
-			break;
-		case OPT_BUNDLE:
-			o->bundle = val;
-			break;
-		case OPT_FORCE:
-			o->force = 1;
-			break;
-		case OPT_TSA:
-			o->tsa = val;
-			break;
-		case OPT_FORMAT:
-			rc = emit_format_parse(&o->format, val, e);
-			break;
-		case OPT_JOBS:
-			rc = opt_long(&v, val, 1, DIGEST_MAX_JOBS, "--jobs", e);
-			o->dopts.jobs = (unsigned)v;
-			break;
-		case OPT_LINKS_WITHIN:
-			o->dopts.links_within = val;
-			break;
-		default:
-			return err_set(e, EXIT_USAGE,
-				       "unexpected \"%s\" (usage: %s)", val,
-				       EVAL_SYNOPSIS);
-		}
-		if (rc != 0)
-			return rc;
-	}
-	if (rc < 0)
+	rc = opt_parse(o, &eval_cmd, argc, argv, e);
+	if (rc == 1)
+		opt_cmd_help(stdout, &eval_cmd);
+	if (rc != 0)
 		return rc;
-	o->cmd = it.rest;
-	o->ncmd = it.nrest;
-	if (o->key == NULL || o->model == NULL || o->ndatasets == 0 ||
-	    o->metrics == NULL)
-		return err_set(e, EXIT_USAGE,
-			       "--key, --model, --dataset and --metrics are "
-			       "required (usage: %s)",
-			       EVAL_SYNOPSIS);
 	if (o->test_result && o->bundle != NULL &&
 	    !str_has_suffix(o->bundle, ".jsonl"))
 		return err_set(e, EXIT_USAGE,
