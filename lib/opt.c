@@ -181,6 +181,9 @@ opt_long(long *out, const char *s, long min, long max, const char *what,
 
 /* ---- option rows (opt_parse, opt_synopsis) ---- */
 
+static size_t synopsis(char *buf, size_t cap, const struct opt_cmd *cmd,
+		       int compact);
+
 static void *
 field(void *opts, size_t off)
 {
@@ -334,7 +337,9 @@ usage_error(const struct opt_cmd *cmd, const char *operand, struct err *e)
 {
 	char syn[ERR_MSG_MAX];
 
-	opt_synopsis(syn, sizeof(syn), cmd);
+	/* A synopsis too long for the message: the required part. */
+	if (opt_synopsis(syn, sizeof(syn), cmd) + 80 > sizeof(syn))
+		synopsis(syn, sizeof(syn), cmd, 1);
 	if (operand == NULL)
 		return err_set(e, EXIT_USAGE, "usage: %s", syn);
 	return err_set(e, EXIT_USAGE,
@@ -461,31 +466,46 @@ row_words(char *w, size_t cap, const struct opt_spec *r)
 		snprintf(w, cap, req ? "%s" : "[%s]", one);
 }
 
+/* Appends " w", or a new line indented under "usage: " past column 79. */
+static void
+put_word(char *buf, size_t cap, size_t *used, size_t *col, const char *w)
+{
+	size_t len = strlen(w);
+
+	if (*col + 1 + len > 79) {
+		put(buf, cap, used, "\n       %s", w);
+		*col = 7 + len;
+	} else {
+		put(buf, cap, used, " %s", w);
+		*col += 1 + len;
+	}
+}
+
+/* compact: the required rows only, the rest as one "[OPTIONS]". */
 static void
 synopsis_pass(char *buf, size_t cap, size_t *used, size_t *col,
-	      const struct opt_cmd *cmd, int options)
+	      const struct opt_cmd *cmd, int options, int compact)
 {
 	const struct opt_spec *r;
+	int skipped = 0;
 	char w[256];
-	size_t len;
 
 	for (r = cmd->rows; r->type != OPT_END; r++) {
 		if ((r->flags & OPT_HIDDEN) || is_option(r) != options)
 			continue;
-		row_words(w, sizeof(w), r);
-		len = strlen(w);
-		if (*col + 1 + len > 79) {
-			put(buf, cap, used, "\n       %s", w);
-			*col = 7 + len;
-		} else {
-			put(buf, cap, used, " %s", w);
-			*col += 1 + len;
+		if (compact && options && !(r->flags & OPT_REQUIRED)) {
+			skipped = 1;
+			continue;
 		}
+		row_words(w, sizeof(w), r);
+		put_word(buf, cap, used, col, w);
 	}
+	if (skipped)
+		put_word(buf, cap, used, col, "[OPTIONS]");
 }
 
-size_t
-opt_synopsis(char *buf, size_t cap, const struct opt_cmd *cmd)
+static size_t
+synopsis(char *buf, size_t cap, const struct opt_cmd *cmd, int compact)
 {
 	size_t used = 0, col;
 
@@ -493,9 +513,15 @@ opt_synopsis(char *buf, size_t cap, const struct opt_cmd *cmd)
 		buf[0] = '\0';
 	put(buf, cap, &used, "%s", cmd->name);
 	col = 7 + strlen(cmd->name);
-	synopsis_pass(buf, cap, &used, &col, cmd, 1);
-	synopsis_pass(buf, cap, &used, &col, cmd, 0);
+	synopsis_pass(buf, cap, &used, &col, cmd, 1, compact);
+	synopsis_pass(buf, cap, &used, &col, cmd, 0, compact);
 	return used;
+}
+
+size_t
+opt_synopsis(char *buf, size_t cap, const struct opt_cmd *cmd)
+{
+	return synopsis(buf, cap, cmd, 0);
 }
 
 size_t

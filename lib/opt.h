@@ -119,7 +119,9 @@ struct opt_cmd {
  * name) under cmd's rows. Returns 0, 1 when -h/--help was given (the caller
  * prints opt_cmd_help and exits 0), or -EXIT_USAGE with e naming the
  * option: unknown, a missing value, a bad number or choice, given twice
- * under OPT_ONCE, a missing OPT_REQUIRED row ("usage: SYNOPSIS"), an
+ * under OPT_ONCE, a missing OPT_REQUIRED row ("usage: SYNOPSIS"; a
+ * synopsis too long for struct err gives only its required rows and
+ * "[OPTIONS]"), an
  * operand the rows have no place for; -EXIT_UNDECIDED when out of memory.
  * Lists are arrays of argc pointers the caller frees with free() (a list
  * the caller set before keeps its entries and must have room for argc
