@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,109 +40,13 @@
 #include "predicates/training.h"
 #include "predicates/types.h"
 
-enum {
-	OPT_KEY = 1,
-	OPT_INPUT,
-	OPT_OUTPUT,
-	OPT_DATASET,
-	OPT_BASE_MODEL,
-	OPT_PARAM,
-	OPT_PRIVATE,
-	OPT_PRIVATES,
-	OPT_COMMITMENTS,
-	OPT_CONFIG,
-	OPT_ENV,
-	OPT_SEED,
-	OPT_BUILDER,
-	OPT_IMAGE,
-	OPT_CODE,
-	OPT_LOGS,
-	OPT_BUNDLE,
-	OPT_TSA,
-	OPT_FORMAT,
-	OPT_JOBS,
-	OPT_SYMLINKS,
-	OPT_LINKS_WITHIN,
-	OPT_TPM_QUOTE,
-	OPT_TPM_AK,
-	OPT_PCRS,
-	OPT_TCTI,
-	OPT_INTOTO_LINK,
-	OPT_STEP,
-	OPT_FORCE,
-	OPT_ALLOW_UNCHANGED,
-};
-
-static const struct opt_def run_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF",
-     "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed="},
-    {OPT_INPUT, "input", 'i', "PATH",
-     "file or directory read by the command; repeatable"},
-    {OPT_OUTPUT, "output", 'o', "PATH",
-     "file or directory the command writes (a subject); repeatable"},
-    {OPT_DATASET, "dataset", 'd', "BUNDLE",
-     "dataset attestation; its root must equal an --input; repeatable"},
-    {OPT_BASE_MODEL, "base-model", 0, "PATH", "model fine-tuned from"},
-    {OPT_PARAM, "param", 'p', "K=V", "hyperparameter to record; repeatable"},
-    {OPT_PRIVATES, "private-params", 0, "FILE",
-     "K=V lines (a 0600 file) recorded only as salted commitments"},
-    {OPT_PRIVATE, "private-param", 0, "K=V",
-     "refused: argv is visible to others; use --private-params"},
-    {OPT_COMMITMENTS, "commitments", 0, "FILE",
-     "where the salts of --private-params go (0600; keep it)"},
-    {OPT_CONFIG, "config", 'c', "FILE",
-     "configuration file, recorded by digest; repeatable"},
-    {OPT_ENV, "env", 'e', "NAME",
-     "also record this environment variable; repeatable"},
-    {OPT_SEED, "seed", 0, "SEED",
-     "random seed; recorded and exported to the command as " TRAINING_SEED_ENV},
-    {OPT_BUILDER, "builder-id", 0, "URI",
-     "builder id (default " TRAINING_DEFAULT_BUILDER ")"},
-    {OPT_IMAGE, "image", 0, "REF@sha256:HEX", "container image it ran in"},
-    {OPT_CODE, "code", 0, "DIR",
-     "git work tree of the training code (default: the current dir)"},
-    {OPT_LOGS, "capture-logs", 0, "DIR",
-     "also write stdout/stderr to DIR/stdout.log, DIR/stderr.log"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE",
-     "write here; *.jsonl gets one line appended (default: stdout)"},
-    {OPT_FORCE, "force", 0, NULL,
-     "replace an existing --bundle whose name does not end in .jsonl"},
-    {OPT_TSA, "tsa", 0, "URL", "RFC 3161 timestamp from this TSA (sigstore)"},
-    {OPT_FORMAT, "format", 'f', "FMT", "dsse (default) or sigstore"},
-    {OPT_JOBS, "jobs", 'j', "N", "hashing threads (default: all CPUs)"},
-    {OPT_SYMLINKS, "allow-symlinks", 0, NULL,
-     "hash symlinks to files inside input/output trees"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "in input/output trees, follow symlinks to files anywhere under DIR"},
-    {OPT_TPM_QUOTE, "tpm-quote", 0, NULL,
-     "record a TPM2_Quote bound to the subjects (needs --tpm-ak, --pcrs)"},
-    {OPT_TPM_AK, "tpm-ak", 0, "KEYREF", "TPM key that signs the quote"},
-    {OPT_PCRS, "pcrs", 0, "SPEC", "PCRs to quote, e.g. sha256:0,7,16"},
-    {OPT_TCTI, "tcti", 0, "STR",
-     "TPM for tpm: keys (default: $" TPM_TCTI_ENV ")"},
-    {OPT_INTOTO_LINK, "in-toto-link", 0, "DIR",
-     "also write a signed in-toto 0.9 link to DIR/STEP.KEYID8.link"},
-    {OPT_STEP, "step", 0, "NAME",
-     "step name of the link (default " INTOTO_LINK_DEFAULT_STEP ")"},
-    {OPT_ALLOW_UNCHANGED, "allow-unchanged-output", 0, NULL,
-     "attest outputs the command left as they were (recorded)"},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define RUN_SYNOPSIS                                                           \
-	"attest run --key KEYREF [--input PATH]... --output PATH... "          \
-	"[--dataset BUNDLE]...\n       [--param K=V]... [--private-params "    \
-	"FILE --commitments FILE] [--config FILE]...\n       [--bundle FILE] " \
-	"[OPTIONS] -- CMD [ARG]..."
-
 struct list {
 	const char **v;
 	size_t n;
 };
 
 struct run_opts {
-	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
+	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *key, *base_model, *commitments, *seed, *builder, *image;
 	const char *private_params;
 	const char *code, *logs, *bundle, *tsa;
@@ -195,151 +100,241 @@ check_unique(const struct run_opts *o, const char *v, const char *what,
 }
 
 static int
+param_opt(void *opts, const struct opt_spec *row, const char *val,
+	  struct err *e)
+{
+	struct run_opts *o = opts;
+	int rc = check_kv(val, "--param", e);
+
+	(void)row;
+	if (rc == 0)
+		rc = check_unique(o, val, "--param", e);
+	push(&o->params, val);
+	return rc;
+}
+
+/* SPEC-OUT-3 */
+static int
+private_param_opt(void *opts, const struct opt_spec *row, const char *val,
+		  struct err *e)
+{
+	(void)opts;
+	(void)row;
+	(void)val;
+	return err_set(e, EXIT_USAGE,
+		       "--private-param: values in argv are visible to every "
+		       "user (/proc/PID/cmdline); put K=V lines in a 0600 "
+		       "file and pass --private-params FILE");
+}
+
+static const struct opt_spec run_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct run_opts, key),
+     .argname = "KEYREF",
+     .help = "signing key: PEM file, pkcs11: URI or tpm:handle=|blob=|sealed=",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_LIST,
+     .name = "input",
+     .shortname = 'i',
+     .off = offsetof(struct run_opts, inputs.v),
+     .noff = offsetof(struct run_opts, inputs.n),
+     .argname = "PATH",
+     .help = "file or directory read by the command; repeatable"},
+    {.type = OPT_LIST,
+     .name = "output",
+     .shortname = 'o',
+     .off = offsetof(struct run_opts, outputs.v),
+     .noff = offsetof(struct run_opts, outputs.n),
+     .argname = "PATH",
+     .help = "file or directory the command writes (a subject); repeatable",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_LIST,
+     .name = "dataset",
+     .shortname = 'd',
+     .off = offsetof(struct run_opts, datasets.v),
+     .noff = offsetof(struct run_opts, datasets.n),
+     .argname = "BUNDLE",
+     .help = "dataset attestation; its root must equal an --input; repeatable"},
+    {.type = OPT_STRING,
+     .name = "base-model",
+     .off = offsetof(struct run_opts, base_model),
+     .argname = "PATH",
+     .help = "model fine-tuned from"},
+    {.type = OPT_CALL,
+     .name = "param",
+     .shortname = 'p',
+     .off = offsetof(struct run_opts, params),
+     .argname = "K=V",
+     .help = "hyperparameter to record; repeatable",
+     .flags = OPT_MANY,
+     .fn = param_opt},
+    {.type = OPT_STRING,
+     .name = "private-params",
+     .off = offsetof(struct run_opts, private_params),
+     .argname = "FILE",
+     .help = "K=V lines (a 0600 file) recorded only as salted commitments"},
+    {.type = OPT_CALL,
+     .name = "private-param",
+     .off = offsetof(struct run_opts, privates),
+     .argname = "K=V",
+     .help = "refused: argv is visible to others; use --private-params",
+     .flags = OPT_HIDDEN,
+     .fn = private_param_opt},
+    {.type = OPT_STRING,
+     .name = "commitments",
+     .off = offsetof(struct run_opts, commitments),
+     .argname = "FILE",
+     .help = "where the salts of --private-params go (0600; keep it)"},
+    {.type = OPT_LIST,
+     .name = "config",
+     .shortname = 'c',
+     .off = offsetof(struct run_opts, configs.v),
+     .noff = offsetof(struct run_opts, configs.n),
+     .argname = "FILE",
+     .help = "configuration file, recorded by digest; repeatable"},
+    {.type = OPT_LIST,
+     .name = "env",
+     .shortname = 'e',
+     .off = offsetof(struct run_opts, envs.v),
+     .noff = offsetof(struct run_opts, envs.n),
+     .argname = "NAME",
+     .help = "also record this environment variable; repeatable"},
+    {.type = OPT_STRING,
+     .name = "seed",
+     .off = offsetof(struct run_opts, seed),
+     .argname = "SEED",
+     .help = "random seed; recorded and exported to the command "
+	     "as " TRAINING_SEED_ENV},
+    {.type = OPT_STRING,
+     .name = "builder-id",
+     .off = offsetof(struct run_opts, builder),
+     .argname = "URI",
+     .help = "builder id (default " TRAINING_DEFAULT_BUILDER ")"},
+    {.type = OPT_STRING,
+     .name = "image",
+     .off = offsetof(struct run_opts, image),
+     .argname = "REF@sha256:HEX",
+     .help = "container image it ran in"},
+    {.type = OPT_STRING,
+     .name = "code",
+     .off = offsetof(struct run_opts, code),
+     .argname = "DIR",
+     .help = "git work tree of the training code (default: the current dir)"},
+    {.type = OPT_STRING,
+     .name = "capture-logs",
+     .off = offsetof(struct run_opts, logs),
+     .argname = "DIR",
+     .help = "also write stdout/stderr to DIR/stdout.log, DIR/stderr.log"},
+    {.type = OPT_STRING,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct run_opts, bundle),
+     .argname = "FILE",
+     .help = "write here; *.jsonl gets one line appended (default: stdout)"},
+    {.type = OPT_FLAG,
+     .name = "force",
+     .off = offsetof(struct run_opts, force),
+     .help = "replace an existing --bundle whose name does not end in .jsonl"},
+    {.type = OPT_STRING,
+     .name = "tsa",
+     .off = offsetof(struct run_opts, tsa),
+     .argname = "URL",
+     .help = "RFC 3161 timestamp from this TSA (sigstore)"},
+    {.type = OPT_CALL,
+     .name = "format",
+     .shortname = 'f',
+     .off = offsetof(struct run_opts, format),
+     .argname = "FMT",
+     .help = "dsse (default) or sigstore",
+     .fn = emit_format_opt},
+    {.type = OPT_UINT,
+     .name = "jobs",
+     .shortname = 'j',
+     .off = offsetof(struct run_opts, dopts.jobs),
+     .argname = "N",
+     .help = "hashing threads (default: all CPUs)",
+     .min = 1,
+     .max = DIGEST_MAX_JOBS},
+    {.type = OPT_FLAG,
+     .name = "allow-symlinks",
+     .off = offsetof(struct run_opts, dopts.allow_symlinks),
+     .help = "hash symlinks to files inside input/output trees"},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct run_opts, dopts.links_within),
+     .argname = "DIR",
+     .help =
+	 "in input/output trees, follow symlinks to files anywhere under DIR"},
+    {.type = OPT_FLAG,
+     .name = "tpm-quote",
+     .off = offsetof(struct run_opts, tpm_quote),
+     .help =
+	 "record a TPM2_Quote bound to the subjects (needs --tpm-ak, --pcrs)"},
+    {.type = OPT_STRING,
+     .name = "tpm-ak",
+     .off = offsetof(struct run_opts, tpm_ak),
+     .argname = "KEYREF",
+     .help = "TPM key that signs the quote"},
+    {.type = OPT_STRING,
+     .name = "pcrs",
+     .off = offsetof(struct run_opts, pcrs),
+     .argname = "SPEC",
+     .help = "PCRs to quote, e.g. sha256:0,7,16"},
+    {.type = OPT_STRING,
+     .name = "tcti",
+     .off = offsetof(struct run_opts, tcti),
+     .argname = "STR",
+     .help = "TPM for tpm: keys (default: $" TPM_TCTI_ENV ")"},
+    {.type = OPT_STRING,
+     .name = "in-toto-link",
+     .off = offsetof(struct run_opts, link_dir),
+     .argname = "DIR",
+     .help = "also write a signed in-toto 0.9 link to DIR/STEP.KEYID8.link"},
+    {.type = OPT_STRING,
+     .name = "step",
+     .off = offsetof(struct run_opts, step),
+     .argname = "NAME",
+     .help = "step name of the link (default " INTOTO_LINK_DEFAULT_STEP ")"},
+    {.type = OPT_FLAG,
+     .name = "allow-unchanged-output",
+     .off = offsetof(struct run_opts, allow_unchanged),
+     .help = "attest outputs the command left as they were (recorded)"},
+    KEYOPT_SPECS(struct run_opts, ko),
+    {.type = OPT_REST,
+     .off = offsetof(struct run_opts, cmd),
+     .noff = offsetof(struct run_opts, ncmd),
+     .argname = "CMD [ARG]...",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd run_cmd = {
+    "attest run",
+    "Run a training command and sign SLSA Provenance v1 about its "
+    "outputs.\nExits with the command's status (128+N when killed by "
+    "signal N, 127 when it\ncannot be started).",
+    run_rows};
+
+static int
 parse(struct run_opts *o, int argc, char **argv, struct err *e)
 {
 	struct list *lists[] = {&o->inputs, &o->outputs,  &o->datasets,
 				&o->params, &o->privates, &o->configs,
 				&o->envs};
-	struct opt_iter it;
-	const char *val;
 	size_t i;
-	long v;
-	int id, rc;
+	int rc;
 
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		if ((lists[i]->v = calloc((size_t)argc, sizeof(char *))) ==
 		    NULL)
 			return err_set(e, EXIT_UNDECIDED, "out of memory");
-	opt_init(&it, argc, argv);
-	it.keep_rest = 1;
-	while ((rc = opt_next(&it, run_opts, &id, &val, e)) == 1) {
-		if (keyopt_set(&o->ko, id, val))
-			continue;
-		rc = 0;
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, RUN_SYNOPSIS,
-				 "Run a training command and sign SLSA "
-				 "Provenance v1 about its outputs.\nExits with "
-				 "the command's status (128+N when killed by "
-				 "signal N, 127 when it\ncannot be started).",
-				 run_opts);
-			return 1;
-		case OPT_KEY:
-			o->key = val;
-			break;
-		case OPT_INPUT:
-			push(&o->inputs, val);
-			break;
-		case OPT_OUTPUT:
-			push(&o->outputs, val);
-			break;
-		case OPT_DATASET:
-			push(&o->datasets, val);
-			break;
-		case OPT_BASE_MODEL:
-			o->base_model = val;
-			break;
-		case OPT_PARAM:
-			rc = check_kv(val, "--param", e);
-			if (rc == 0)
-				rc = check_unique(o, val, "--param", e);
-			push(&o->params, val);
-			break;
-		case OPT_PRIVATE: /* SPEC-OUT-3 */
-			rc =
-			    err_set(e, EXIT_USAGE,
-				    "--private-param: values in argv are "
-				    "visible to every user (/proc/PID/cmdline);"
-				    " put K=V lines in a 0600 file and pass "
-				    "--private-params FILE");
-			break;
-		case OPT_PRIVATES:
-			o->private_params = val;
-			break;
-		case OPT_COMMITMENTS:
-			o->commitments = val;
-			break;
-		case OPT_CONFIG:
-			push(&o->configs, val);
-			break;
-		case OPT_ENV:
-			push(&o->envs, val);
-			break;
-		case OPT_SEED:
-			o->seed = val;
-			break;
-		case OPT_BUILDER:
-			o->builder = val;
-			break;
-		case OPT_IMAGE:
-			o->image = val;
-			break;
-		case OPT_CODE:
-			o->code = val;
-			break;
-		case OPT_LOGS:
-			o->logs = val;
-			break;
-		case OPT_BUNDLE:
-			o->bundle = val;
-			break;
-		case OPT_FORCE:
-			o->force = 1;
-			break;
-		case OPT_TSA:
-			o->tsa = val;
-			break;
-		case OPT_FORMAT:
-			rc = emit_format_parse(&o->format, val, e);
-			break;
-		case OPT_JOBS:
-			rc = opt_long(&v, val, 1, DIGEST_MAX_JOBS, "--jobs", e);
-			o->dopts.jobs = (unsigned)v;
-			break;
-		case OPT_SYMLINKS:
-			o->dopts.allow_symlinks = 1;
-			break;
-		case OPT_LINKS_WITHIN:
-			o->dopts.links_within = val;
-			break;
-		case OPT_TPM_QUOTE:
-			o->tpm_quote = 1;
-			break;
-		case OPT_TPM_AK:
-			o->tpm_ak = val;
-			break;
-		case OPT_PCRS:
-			o->pcrs = val;
-			break;
-		case OPT_TCTI:
-			o->tcti = val;
-			break;
-		case OPT_INTOTO_LINK:
-			o->link_dir = val;
-			break;
-		case OPT_STEP:
-			o->step = val;
-			break;
-		case OPT_ALLOW_UNCHANGED:
-			o->allow_unchanged = 1;
-			break;
-		default:
-			return err_set(
-			    e, EXIT_USAGE,
-			    "unexpected \"%s\": put the command after "
-			    "-- (usage: %s)",
-			    val, RUN_SYNOPSIS);
-		}
-		if (rc != 0)
-			return rc;
-	}
-	if (rc < 0)
+	rc = opt_parse(o, &run_cmd, argc, argv, e);
+	if (rc == 1)
+		opt_cmd_help(stdout, &run_cmd);
+	if (rc != 0)
 		return rc;
-	o->cmd = it.rest;
-	o->ncmd = it.nrest;
-	if (o->key == NULL || o->outputs.n == 0 || o->ncmd == 0)
-		return err_set(e, EXIT_USAGE, "usage: %s", RUN_SYNOPSIS);
 	if (o->tpm_quote != (o->tpm_ak != NULL) ||
 	    o->tpm_quote != (o->pcrs != NULL))
 		return err_set(e, EXIT_USAGE,
