@@ -323,6 +323,19 @@ set_option(void *opts, const struct opt_spec *r, const char *val, int argc,
 	}
 }
 
+/* An OPT_PEEK row: its handler may take the next word (returns 1). */
+static int
+peek_option(void *opts, const struct opt_spec *r, struct opt_iter *it,
+	    struct err *e)
+{
+	const char *next = it->i < it->argc ? it->argv[it->i] : NULL;
+	int rc = r->fn(opts, r, next, e);
+
+	if (rc == 1)
+		it->i++;
+	return rc > 0 ? 0 : rc;
+}
+
 static const struct opt_spec *
 find_type(const struct opt_spec *rows, enum opt_type t)
 {
@@ -387,9 +400,17 @@ check_required(const struct opt_cmd *cmd, const unsigned char *seen,
 {
 	const struct opt_spec *r;
 
-	for (r = cmd->rows; r->type != OPT_END; r++)
-		if ((r->flags & OPT_REQUIRED) && !seen[r - cmd->rows])
+	char syn[ERR_MSG_MAX];
+
+	for (r = cmd->rows; r->type != OPT_END; r++) {
+		if (!(r->flags & OPT_REQUIRED) || seen[r - cmd->rows])
+			continue;
+		if (r->missing == NULL)
 			return usage_error(cmd, NULL, e);
+		opt_synopsis(syn, sizeof(syn), cmd);
+		return err_set(e, EXIT_USAGE, "%s (usage: %s)", r->missing,
+			       syn);
+	}
 	return 0;
 }
 
@@ -415,6 +436,8 @@ opt_parse(void *opts, const struct opt_cmd *cmd, int argc, char **argv,
 			return 1;
 		if (id == OPT_POSITIONAL)
 			rc = set_operand(opts, cmd, val, argc, seen, e);
+		else if (cmd->rows[id - 1].flags & OPT_PEEK)
+			rc = peek_option(opts, &cmd->rows[id - 1], &it, e);
 		else
 			rc = set_option(opts, &cmd->rows[id - 1], val, argc,
 					&seen[id - 1], e);
