@@ -9,6 +9,7 @@
  * --from the attestations come from an OCI registry and each must also
  * name the image as a subject (SPEC-OCI-10).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,43 +32,6 @@
 #include "verify/verify.h"
 #include "verify/vsa.h"
 
-enum {
-	OPT_KEY = 1,
-	OPT_ARTIFACT,
-	OPT_JSON,
-	OPT_FROM,
-	OPT_INSECURE,
-	OPT_TSA_CERT,
-	OPT_REQUIRE_TS,
-	OPT_LINKS_WITHIN
-};
-
-static const struct opt_def verify_opts[] = {
-    {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
-    {OPT_ARTIFACT, "artifact", 'a', "PATH",
-     "file, directory (tree) or sha256:HEX that must be a verified "
-     "subject; repeatable"},
-    {OPT_JSON, "json", 0, NULL,
-     "print a JSON report on stdout (also --json -); text then on stderr"},
-    {OPT_FROM, "from", 0, "REF",
-     "fetch the attestations for REGISTRY/REPO@sha256:HEX; repeatable"},
-    {OPT_INSECURE, "insecure", 0, NULL,
-     "with --from: plain http, loopback registries only"},
-    {OPT_TSA_CERT, "tsa-cert", 0, "CHAIN.pem",
-     "trusted TSA certificates (root included); checks RFC 3161 timestamps"},
-    {OPT_REQUIRE_TS, "require-timestamp", 0, NULL,
-     "reject attestations without a timestamp checked by --tsa-cert"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "an --artifact directory's symlinks may point to files anywhere under "
-     "DIR (e.g. a HF cache)"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define VERIFY_SYNOPSIS                                                        \
-	"verify --key PUB [--key PUB]... [--artifact PATH]... [--json] "       \
-	"[--insecure] [--from REF]... [--tsa-cert CHAIN.pem "                  \
-	"[--require-timestamp]] [--follow-links-within DIR] [BUNDLE...]"
-
 struct verify_opts {
 	const char **keys, **artifacts, **bundles, **froms;
 	size_t nkeys, nartifacts, nbundles, nfroms;
@@ -75,6 +39,84 @@ struct verify_opts {
 	const char *tsa_cert;
 	const char *links_within;
 };
+
+/* SPEC-OUT-2: a bare --json has always meant stdout; "--json -" too. */
+static int
+json_opt(void *opts, const struct opt_spec *row, const char *next,
+	 struct err *e)
+{
+	(void)row;
+	(void)e;
+	((struct verify_opts *)opts)->json = 1;
+	return next != NULL && jsonout_is_stdout(next);
+}
+
+static const struct opt_spec verify_rows[] = {
+    {.type = OPT_LIST,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct verify_opts, keys),
+     .noff = offsetof(struct verify_opts, nkeys),
+     .argname = "PUB",
+     .help = "trusted public key (PEM); repeatable",
+     .flags = OPT_REQUIRED,
+     .missing = "at least one --key is required"},
+    {.type = OPT_LIST,
+     .name = "artifact",
+     .shortname = 'a',
+     .off = offsetof(struct verify_opts, artifacts),
+     .noff = offsetof(struct verify_opts, nartifacts),
+     .argname = "PATH",
+     .help = "file, directory (tree) or sha256:HEX that must be a verified "
+	     "subject; repeatable"},
+    {.type = OPT_CALL,
+     .name = "json",
+     .off = offsetof(struct verify_opts, json),
+     .help =
+	 "print a JSON report on stdout (also --json -); text then on stderr",
+     .flags = OPT_PEEK,
+     .fn = json_opt},
+    {.type = OPT_LIST,
+     .name = "from",
+     .off = offsetof(struct verify_opts, froms),
+     .noff = offsetof(struct verify_opts, nfroms),
+     .argname = "REF",
+     .help = "fetch the attestations for REGISTRY/REPO@sha256:HEX; repeatable"},
+    {.type = OPT_FLAG,
+     .name = "insecure",
+     .off = offsetof(struct verify_opts, insecure),
+     .help = "with --from: plain http, loopback registries only"},
+    {.type = OPT_STRING,
+     .name = "tsa-cert",
+     .off = offsetof(struct verify_opts, tsa_cert),
+     .argname = "CHAIN.pem",
+     .help = "trusted TSA certificates (root included); checks RFC 3161 "
+	     "timestamps"},
+    {.type = OPT_FLAG,
+     .name = "require-timestamp",
+     .off = offsetof(struct verify_opts, require_ts),
+     .help = "reject attestations without a timestamp checked by --tsa-cert"},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct verify_opts, links_within),
+     .argname = "DIR",
+     .help =
+	 "an --artifact directory's symlinks may point to files anywhere under "
+	 "DIR (e.g. a HF cache)"},
+    {.type = OPT_OPERANDS,
+     .off = offsetof(struct verify_opts, bundles),
+     .noff = offsetof(struct verify_opts, nbundles),
+     .argname = "BUNDLE",
+     .help = "BUNDLE"},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd verify_cmd = {
+    "verify",
+    "Check that every attestation in the bundles (and fetched with --from) "
+    "is\nsigned by a trusted key and that each artifact is a subject of a "
+    "verified statement.",
+    verify_rows};
 
 /* A statement that passed every check, kept for artifact matching. */
 struct verified {
@@ -106,59 +148,15 @@ report_add(struct run *r, json_t *arr, json_t *row)
 static int
 parse(struct verify_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
 	struct oci_ref ref;
-	const char *val;
+	char syn[ERR_MSG_MAX];
 	size_t i;
-	int id, rc;
+	int rc = opt_parse(o, &verify_cmd, argc, argv, e);
 
-	o->keys = calloc((size_t)argc, sizeof(char *));
-	o->artifacts = calloc((size_t)argc, sizeof(char *));
-	o->bundles = calloc((size_t)argc, sizeof(char *));
-	o->froms = calloc((size_t)argc, sizeof(char *));
-	if (o->keys == NULL || o->artifacts == NULL || o->bundles == NULL ||
-	    o->froms == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, verify_opts, &id, &val, e)) == 1) {
-		if (id == OPT_HELP) {
-			opt_help(stdout, VERIFY_SYNOPSIS,
-				 "Check that every attestation in the bundles "
-				 "(and fetched with --from) is\nsigned by a "
-				 "trusted key and that each "
-				 "artifact is a subject of a verified "
-				 "statement.",
-				 verify_opts);
-			return 1;
-		} else if (id == OPT_KEY) {
-			o->keys[o->nkeys++] = val;
-		} else if (id == OPT_ARTIFACT) {
-			o->artifacts[o->nartifacts++] = val;
-		} else if (id == OPT_JSON) {
-			/* SPEC-OUT-2: a bare --json has always meant stdout. */
-			o->json = 1;
-			if (it.i < it.argc && jsonout_is_stdout(it.argv[it.i]))
-				it.i++;
-		} else if (id == OPT_FROM) {
-			o->froms[o->nfroms++] = val;
-		} else if (id == OPT_INSECURE) {
-			o->insecure = 1;
-		} else if (id == OPT_TSA_CERT) {
-			o->tsa_cert = val;
-		} else if (id == OPT_REQUIRE_TS) {
-			o->require_ts = 1;
-		} else if (id == OPT_LINKS_WITHIN) {
-			o->links_within = val;
-		} else {
-			o->bundles[o->nbundles++] = val;
-		}
-	}
-	if (rc < 0)
+	if (rc == 1)
+		opt_cmd_help(stdout, &verify_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->nkeys == 0)
-		return err_set(e, EXIT_USAGE,
-			       "at least one --key is required (usage: %s)",
-			       VERIFY_SYNOPSIS);
 	for (i = 0; i < o->nfroms; i++) {
 		rc = oci_ref_parse(&ref, o->froms[i], e);
 		if (rc == 0 && o->insecure && !ref.loopback)
@@ -169,12 +167,12 @@ parse(struct verify_opts *o, int argc, char **argv, struct err *e)
 		if (rc != 0)
 			return rc;
 	}
-	if (o->nbundles == 0 && o->nfroms == 0)
-		return err_set(e, EXIT_USAGE,
-			       "at least one BUNDLE or --from is required "
-			       "(usage: %s)",
-			       VERIFY_SYNOPSIS);
-	return 0;
+	if (o->nbundles > 0 || o->nfroms > 0)
+		return 0;
+	opt_synopsis(syn, sizeof(syn), &verify_cmd);
+	return err_set(e, EXIT_USAGE,
+		       "at least one BUNDLE or --from is required (usage: %s)",
+		       syn);
 }
 
 static void
