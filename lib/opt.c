@@ -368,6 +368,9 @@ set_operand(void *opts, const struct opt_cmd *cmd, const char *val, int argc,
 	const struct opt_spec *r, *last = NULL;
 
 	for (r = cmd->rows; r->type != OPT_END; r++) {
+		if ((r->type == OPT_OPERAND || r->type == OPT_OPERANDS) &&
+		    r->fn != NULL)
+			return r->fn(opts, r, val, e);
 		if (r->type == OPT_OPERANDS) {
 			seen[r - cmd->rows] = 1;
 			return list_push(opts, r, val, argc, e);

@@ -82,9 +82,10 @@ enum opt_type {
 #define OPT_REQUIRED 0x1 /* missing: "usage: SYNOPSIS" */
 #define OPT_ONCE 0x2	 /* given twice: "one X at a time" */
 #define OPT_HIDDEN 0x4	 /* parsed, never shown */
-#define OPT_PEEK 0x10 /* an OPT_CALL flag row sees the next word; 1 takes it   \
-		       */
-#define OPT_MANY 0x8  /* an OPT_CALL row that may repeat: "[--x X]..." */
+#define OPT_PEEK                                                               \
+	0x10	     /* an OPT_CALL flag row sees the next word; 1 takes it    \
+		      */
+#define OPT_MANY 0x8 /* an OPT_CALL row that may repeat: "[--x X]..." */
 
 struct opt_spec;
 
@@ -103,7 +104,7 @@ struct opt_spec {
 	size_t noff;	     /* OPT_LIST, OPT_OPERANDS, OPT_REST: count */
 	long min, max;	     /* OPT_LONG, OPT_UINT */
 	const char *const *choices; /* OPT_CHOICE, NULL-terminated */
-	opt_call_fn fn;		    /* OPT_CALL; with OPT_FLAG val is NULL */
+	opt_call_fn fn;	     /* OPT_CALL; or an operand row's own handler */
 	const char *usage;   /* the synopsis words, when not "--name ARG" */
 	const char *missing; /* OPT_REQUIRED: "MISSING (usage: SYNOPSIS)" */
 };
