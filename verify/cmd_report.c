@@ -8,6 +8,7 @@
  * only and every attestation is marked UNVERIFIED.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,30 +33,6 @@
 #define REPORT_MAX_SUBJECTS_SHOWN 10
 #define REPORT_MAX_METRICS_SHOWN 8
 
-enum { OPT_KEY = 1, OPT_BUNDLE, OPT_FORMAT, OPT_JSON };
-
-static const struct opt_def report_opts[] = {
-    {OPT_KEY, "key", 'k', "PUB",
-     "trusted public key (PEM); repeatable; with none, nothing is "
-     "verified"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE", "attestations to report; repeatable"},
-    {OPT_FORMAT, "format", 'f', "FMT",
-     "text (default), json, dot; cyclonedx, html or markdown (with "
-     "--policy; spec/bom.md)"},
-    {OPT_JSON, "json", 0, "FILE",
-     "also write the JSON report; - for stdout (text then on stderr)"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define REPORT_SYNOPSIS                                                        \
-	"verify report [--key PUB]... --bundle FILE [--bundle FILE]... "       \
-	"[--format text|json|dot] [--json FILE]\n"                             \
-	"       verify report --format cyclonedx|html|markdown "               \
-	"[--spec-version 1.6|1.7] "                                            \
-	"[-o FILE] [--sign KEYREF]\n"                                          \
-	"             --policy POLICY.json --bundle FILE|--from REF... "       \
-	"ARTIFACT"
-
 enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_DOT };
 
 struct report_opts {
@@ -64,6 +41,89 @@ struct report_opts {
 	enum report_format format;
 	const char *json;
 };
+
+static int
+key_opt(void *opts, const struct opt_spec *row, const char *val, struct err *e)
+{
+	struct report_opts *o = opts;
+
+	(void)row;
+	if (o->nkeys == REPORT_MAX_KEYS)
+		return err_set(e, EXIT_USAGE, "more than %d --key options",
+			       REPORT_MAX_KEYS);
+	o->keys[o->nkeys++] = val;
+	return 0;
+}
+
+static int
+format_opt(void *opts, const struct opt_spec *row, const char *val,
+	   struct err *e)
+{
+	static const char *const names[] = {"text", "json", "dot"};
+	size_t i;
+
+	(void)row;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(val, names[i]) == 0) {
+			((struct report_opts *)opts)->format =
+			    (enum report_format)i;
+			return 0;
+		}
+	return err_set(e, EXIT_USAGE,
+		       "--format: expected text, json or dot, got \"%s\"", val);
+}
+
+static int operand_opt(void *opts, const struct opt_spec *row, const char *val,
+		       struct err *e);
+
+static const struct opt_spec report_rows[] = {
+    {.type = OPT_CALL,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct report_opts, keys),
+     .argname = "PUB",
+     .help = "trusted public key (PEM); repeatable; with none, nothing is "
+	     "verified",
+     .flags = OPT_MANY,
+     .fn = key_opt},
+    {.type = OPT_LIST,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct report_opts, bundles),
+     .noff = offsetof(struct report_opts, nbundles),
+     .argname = "FILE",
+     .help = "attestations to report; repeatable",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_CALL,
+     .name = "format",
+     .shortname = 'f',
+     .off = offsetof(struct report_opts, format),
+     .argname = "FMT",
+     .help = "text (default), json, dot; cyclonedx, html or markdown (with "
+	     "--policy; spec/bom.md)",
+     .fn = format_opt},
+    {.type = OPT_STRING,
+     .name = "json",
+     .off = offsetof(struct report_opts, json),
+     .argname = "FILE",
+     .help = "also write the JSON report; - for stdout (text then on stderr)"},
+    {.type = OPT_OPERAND,
+     .argname = "BUNDLE",
+     .help = "BUNDLE",
+     .flags = OPT_HIDDEN,
+     .fn = operand_opt},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd report_cmd = {
+    "verify report",
+    "List every attestation of the bundles (source, signer, type, subjects, "
+    "times)\nand the lineage datasets -> training runs -> models -> "
+    "evaluations, approvals.\nWithout --key nothing is verified and every "
+    "attestation is marked UNVERIFIED.\nExit 0 when the report was produced; 1 "
+    "when a --key was given and some\nattestation does not verify under any of "
+    "them.",
+    report_rows};
 
 struct report {
 	struct report_opts o;
@@ -302,68 +362,33 @@ sb_art(struct textbuf *b, const struct art *t)
 static int
 parse(struct report_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	int id, rc;
+	int rc;
 
 	o->keys = calloc((size_t)argc, sizeof(char *));
-	o->bundles = calloc((size_t)argc, sizeof(char *));
-	if (o->keys == NULL || o->bundles == NULL)
+	if (o->keys == NULL)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, report_opts, &id, &val, e)) == 1) {
-		switch (id) {
-		case OPT_HELP:
-			opt_help(
-			    stdout, REPORT_SYNOPSIS,
-			    "List every attestation of the bundles (source, "
-			    "signer, type, subjects, times)\nand the lineage "
-			    "datasets -> training runs -> models -> "
-			    "evaluations, approvals.\nWithout --key nothing "
-			    "is verified and every attestation is marked "
-			    "UNVERIFIED.\nExit 0 when the report was "
-			    "produced; 1 when a --key was given and some\n"
-			    "attestation does not verify under any of them.",
-			    report_opts);
-			return 1;
-		case OPT_KEY:
-			if (o->nkeys == REPORT_MAX_KEYS)
-				return err_set(e, EXIT_USAGE,
-					       "more than %d --key options",
-					       REPORT_MAX_KEYS);
-			o->keys[o->nkeys++] = val;
-			break;
-		case OPT_BUNDLE:
-			o->bundles[o->nbundles++] = val;
-			break;
-		case OPT_JSON:
-			o->json = val;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(val, "text") == 0)
-				o->format = FORMAT_TEXT;
-			else if (strcmp(val, "json") == 0)
-				o->format = FORMAT_JSON;
-			else if (strcmp(val, "dot") == 0)
-				o->format = FORMAT_DOT;
-			else
-				return err_set(e, EXIT_USAGE,
-					       "--format: expected text, json "
-					       "or dot, got \"%s\"",
-					       val);
-			break;
-		default:
-			return err_set(e, EXIT_USAGE,
-				       "unexpected \"%s\": bundles go after "
-				       "--bundle (usage: %s)",
-				       val, REPORT_SYNOPSIS);
-		}
-	}
-	if (rc < 0)
+	rc = opt_parse(o, &report_cmd, argc, argv, e);
+	if (rc == 1)
+		opt_cmd_help(stdout, &report_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->nbundles == 0)
-		return err_set(e, EXIT_USAGE, "usage: %s", REPORT_SYNOPSIS);
 	return 0;
+}
+
+/* Bundles are named by --bundle, never as operands. */
+static int
+operand_opt(void *opts, const struct opt_spec *row, const char *val,
+	    struct err *e)
+{
+	char syn[ERR_MSG_MAX];
+
+	(void)opts;
+	(void)row;
+	opt_synopsis(syn, sizeof(syn), &report_cmd);
+	return err_set(e, EXIT_USAGE,
+		       "unexpected \"%s\": bundles go after --bundle (usage: "
+		       "%s)",
+		       val, syn);
 }
 
 static void
