@@ -345,6 +345,9 @@ find_type(const struct opt_spec *rows, enum opt_type t)
 	return NULL;
 }
 
+static const struct opt_spec *find_type(const struct opt_spec *rows,
+					enum opt_type t);
+
 static int
 usage_error(const struct opt_cmd *cmd, const char *operand, struct err *e)
 {
@@ -355,9 +358,12 @@ usage_error(const struct opt_cmd *cmd, const char *operand, struct err *e)
 		synopsis(syn, sizeof(syn), cmd, 1);
 	if (operand == NULL)
 		return err_set(e, EXIT_USAGE, "usage: %s", syn);
-	return err_set(e, EXIT_USAGE,
-		       "unexpected \"%s\": put the command after -- (usage: "
-		       "%s)",
+	if (find_type(cmd->rows, OPT_REST) != NULL)
+		return err_set(e, EXIT_USAGE,
+			       "unexpected \"%s\": put the command after -- "
+			       "(usage: %s)",
+			       operand, syn);
+	return err_set(e, EXIT_USAGE, "unexpected argument \"%s\" (usage: %s)",
 		       operand, syn);
 }
 
@@ -386,9 +392,7 @@ set_operand(void *opts, const struct opt_cmd *cmd, const char *val, int argc,
 	}
 	if (last != NULL)
 		return err_set(e, EXIT_USAGE, "one %s at a time", last->help);
-	if (find_type(cmd->rows, OPT_REST) != NULL)
-		return usage_error(cmd, val, e);
-	return err_set(e, EXIT_USAGE, "unexpected argument \"%s\"", val);
+	return usage_error(cmd, val, e);
 }
 
 int

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,24 +30,6 @@
 #include "verify/jsonout.h"
 #include "verify/verify.h"
 
-enum { OPT_KEY = 1, OPT_BUNDLE, OPT_TOLERANCE, OPT_JSON };
-
-static const struct opt_def compare_opts[] = {
-    {OPT_KEY, "key", 'k', "PUB", "trusted public key (PEM); repeatable"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE",
-     "a run's provenance and evaluations; exactly twice (A, then B)"},
-    {OPT_TOLERANCE, "tolerance", 't', "NAME=DELTA",
-     "metric NAME may differ by at most DELTA (absolute); default 0; "
-     "repeatable"},
-    {OPT_JSON, "json", 0, "FILE",
-     "also write the result as JSON; - for stdout (text then on stderr)"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define COMPARE_SYNOPSIS                                                       \
-	"verify compare --key PUB [--key PUB]... --bundle A --bundle B "       \
-	"[--tolerance NAME=DELTA]... [--json FILE]"
-
 struct tolerance {
 	const char *name;
 	size_t len;
@@ -59,6 +42,89 @@ struct compare_opts {
 	size_t nkeys, nbundles, ntols;
 	struct tolerance *tols;
 };
+
+static int parse_tolerance(struct compare_opts *o, const char *s,
+			   struct err *e);
+
+static int
+key_opt(void *opts, const struct opt_spec *row, const char *val, struct err *e)
+{
+	struct compare_opts *o = opts;
+
+	(void)row;
+	if (o->nkeys == EVIDENCE_MAX_KEYS)
+		return err_set(e, EXIT_USAGE, "more than %d --key options",
+			       EVIDENCE_MAX_KEYS);
+	o->keys[o->nkeys++] = val;
+	return 0;
+}
+
+static int
+bundle_opt(void *opts, const struct opt_spec *row, const char *val,
+	   struct err *e)
+{
+	struct compare_opts *o = opts;
+
+	(void)row;
+	if (o->nbundles == 2)
+		return err_set(e, EXIT_USAGE,
+			       "--bundle: exactly two (A and B)");
+	o->bundles[o->nbundles++] = val;
+	return 0;
+}
+
+static int
+tolerance_opt(void *opts, const struct opt_spec *row, const char *val,
+	      struct err *e)
+{
+	(void)row;
+	return parse_tolerance(opts, val, e);
+}
+
+static const struct opt_spec compare_rows[] = {
+    {.type = OPT_CALL,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct compare_opts, keys),
+     .argname = "PUB",
+     .help = "trusted public key (PEM); repeatable",
+     .flags = OPT_REQUIRED | OPT_MANY,
+     .fn = key_opt},
+    {.type = OPT_CALL,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct compare_opts, bundles),
+     .argname = "FILE",
+     .help = "a run's provenance and evaluations; exactly twice (A, then B)",
+     .flags = OPT_REQUIRED,
+     .fn = bundle_opt,
+     .usage = "--bundle A --bundle B"},
+    {.type = OPT_CALL,
+     .name = "tolerance",
+     .shortname = 't',
+     .off = offsetof(struct compare_opts, tols),
+     .argname = "NAME=DELTA",
+     .help = "metric NAME may differ by at most DELTA (absolute); default 0; "
+	     "repeatable",
+     .flags = OPT_MANY,
+     .fn = tolerance_opt},
+    {.type = OPT_STRING,
+     .name = "json",
+     .off = offsetof(struct compare_opts, json),
+     .argname = "FILE",
+     .help =
+	 "also write the result as JSON; - for stdout (text then on stderr)"},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd compare_cmd = {
+    "verify compare",
+    "Compare two training runs: their claimed inputs must be the same and "
+    "the\nmetrics of their models on the same eval datasets must agree within "
+    "tolerance.\nEvery attestation in A and B must verify under the keys. Exit "
+    "0 consistent,\n1 divergent (or an attestation does not verify), 3 could "
+    "not decide.",
+    compare_rows};
 
 struct side {
 	const char *tag, *path;
@@ -137,62 +203,19 @@ parse_tolerance(struct compare_opts *o, const char *s, struct err *e)
 static int
 parse(struct compare_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	int id, rc;
+	int rc;
 
 	o->keys = calloc((size_t)argc, sizeof(char *));
 	o->tols = calloc((size_t)argc, sizeof(*o->tols));
 	if (o->keys == NULL || o->tols == NULL)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, compare_opts, &id, &val, e)) == 1) {
-		rc = 0;
-		switch (id) {
-		case OPT_HELP:
-			opt_help(
-			    stdout, COMPARE_SYNOPSIS,
-			    "Compare two training runs: their claimed "
-			    "inputs must be the same and the\nmetrics of "
-			    "their models on the same eval datasets must "
-			    "agree within tolerance.\nEvery attestation in "
-			    "A and B must verify under the keys. Exit 0 "
-			    "consistent,\n1 divergent (or an attestation "
-			    "does not verify), 3 could not decide.",
-			    compare_opts);
-			return 1;
-		case OPT_KEY:
-			if (o->nkeys == EVIDENCE_MAX_KEYS)
-				return err_set(e, EXIT_USAGE,
-					       "more than %d --key options",
-					       EVIDENCE_MAX_KEYS);
-			o->keys[o->nkeys++] = val;
-			break;
-		case OPT_BUNDLE:
-			if (o->nbundles == 2)
-				return err_set(e, EXIT_USAGE,
-					       "--bundle: exactly two (A and "
-					       "B)");
-			o->bundles[o->nbundles++] = val;
-			break;
-		case OPT_TOLERANCE:
-			rc = parse_tolerance(o, val, e);
-			break;
-		case OPT_JSON:
-			o->json = val;
-			break;
-		default:
-			return err_set(e, EXIT_USAGE,
-				       "unexpected \"%s\" (usage: %s)", val,
-				       COMPARE_SYNOPSIS);
-		}
-		if (rc != 0)
-			return rc;
-	}
-	if (rc < 0)
+	rc = opt_parse(o, &compare_cmd, argc, argv, e);
+	if (rc == 1)
+		opt_cmd_help(stdout, &compare_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->nkeys == 0 || o->nbundles != 2)
-		return err_set(e, EXIT_USAGE, "usage: %s", COMPARE_SYNOPSIS);
+	if (o->nbundles != 2)
+		return opt_usage_error(&compare_cmd, e);
 	return 0;
 }
 
