@@ -9,18 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int
-keyopt_set(struct key_load_opts *o, int id, const char *val)
-{
-	if (id == KEYOPT_PASSPHRASE_FILE)
-		o->passphrase_file = val;
-	else if (id == KEYOPT_PKCS11_MODULE)
-		o->pkcs11_module = val;
-	else
-		return 0;
-	return 1;
-}
-
 void
 keyopt_secret_free(char *s, size_t len)
 {

@@ -18,23 +18,9 @@
 
 #define KEYOPT_MAX_SECRET ((size_t)1024) /* a passphrase or PIN file */
 
-/* Option ids, above any command's own. */
-#define KEYOPT_PASSPHRASE_FILE 900
-#define KEYOPT_PKCS11_MODULE 901
-
-/* The rows to put in a command's option table. */
-#define KEYOPT_ROWS                                                            \
-	{KEYOPT_PASSPHRASE_FILE, "passphrase-file", 0, "FILE",                 \
-	 "passphrase of an encrypted key file (mode 0600; default "            \
-	 "$" KEYOPT_PASSPHRASE_ENV ")"},                                       \
-	{                                                                      \
-		KEYOPT_PKCS11_MODULE, "pkcs11-module", 0, "PATH",              \
-		    "PKCS#11 module for a pkcs11: KEYREF without module-path"  \
-	}
-
 /*
- * The same rows for opt_parse, filling member M (a struct key_load_opts)
- * of the options struct T.
+ * The rows to put in a command's option table, filling member M (a struct
+ * key_load_opts) of the options struct T.
  */
 #define KEYOPT_SPECS(T, M)                                                     \
 	{.type = OPT_STRING,                                                   \
@@ -49,11 +35,6 @@
 		.help = "PKCS#11 module for a pkcs11: KEYREF without "         \
 			"module-path"                                          \
 	}
-
-/*
- * Records val in o when id is one of KEYOPT_ROWS: returns 1 then, else 0.
- */
-int keyopt_set(struct key_load_opts *o, int id, const char *val);
 
 /*
  * Reads the secret in file path (what names it in messages: "passphrase

@@ -54,11 +54,6 @@ int opt_next(struct opt_iter *it, const struct opt_def *defs, int *id,
 size_t opt_usage(char *buf, size_t cap, const char *synopsis, const char *about,
 		 const struct opt_def *defs);
 
-/* Prints opt_usage to f (defined by each program: library code never
- * prints). */
-void opt_help(FILE *f, const char *synopsis, const char *about,
-	      const struct opt_def *defs);
-
 /*
  * Option rows: what opt_parse fills and what --help prints. A command
  * describes its options struct with one const table of rows, each naming

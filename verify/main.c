@@ -47,22 +47,6 @@ opt_cmd_help(FILE *f, const struct opt_cmd *cmd)
 	free(buf);
 }
 
-void
-opt_help(FILE *f, const char *synopsis, const char *about,
-	 const struct opt_def *defs)
-{
-	size_t len = opt_usage(NULL, 0, synopsis, about, defs);
-	char *buf = malloc(len + 1);
-
-	if (buf == NULL) {
-		fprintf(f, "usage: %s\n", synopsis);
-		return;
-	}
-	opt_usage(buf, len + 1, synopsis, about, defs);
-	fputs(buf, f);
-	free(buf);
-}
-
 /* Key-loading defaults from the environment, read once by main. */
 static struct key_load_opts key_env = KEY_LOAD_OPTS_INIT;
 
