@@ -122,7 +122,8 @@ static const struct opt_cmd report_cmd = {
     "evaluations, approvals.\nWithout --key nothing is verified and every "
     "attestation is marked UNVERIFIED.\nExit 0 when the report was produced; 1 "
     "when a --key was given and some\nattestation does not verify under any of "
-    "them.",
+    "them.\n--format cyclonedx, html or markdown: see verify report --format "
+    "cyclonedx --help.",
     report_rows};
 
 struct report {
