@@ -461,6 +461,16 @@ opt_parse(void *opts, const struct opt_cmd *cmd, int argc, char **argv,
 	return check_required(cmd, seen, e);
 }
 
+/* Appends "a|b|c" to buf. */
+static void
+join_choices(char *buf, size_t cap, const char *const *c)
+{
+	size_t used = strlen(buf), i;
+
+	for (i = 0; c[i] != NULL; i++)
+		put(buf, cap, &used, "%s%s", i ? "|" : "", c[i]);
+}
+
 /* The synopsis words of one row ("[--bundle FILE]..."). */
 static void
 row_words(char *w, size_t cap, const struct opt_spec *r)
@@ -485,7 +495,10 @@ row_words(char *w, size_t cap, const struct opt_spec *r)
 	default:
 		break;
 	}
-	if (takes_value(r))
+	if (r->type == OPT_CHOICE) {
+		snprintf(one, sizeof(one), "--%s ", r->name);
+		join_choices(one, sizeof(one), r->choices);
+	} else if (takes_value(r))
 		snprintf(one, sizeof(one), "--%s %s", r->name,
 			 r->argname ? r->argname : "VALUE");
 	else
