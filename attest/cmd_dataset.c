@@ -256,7 +256,8 @@ static const struct opt_cmd manifest_cmd = {
     "attest manifest",
     "Hash a tree (or slice I of N of it) into a manifest, or merge the "
     "slices\nhashed on several machines into the manifest one run would "
-    "give.",
+    "give: with --merge\nthe PATHs are the partial manifests, otherwise "
+    "one PATH is hashed.",
     manifest_rows};
 
 static int

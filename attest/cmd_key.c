@@ -160,12 +160,15 @@ static const struct opt_spec tpm_seal_rows[] = {
 };
 
 static const struct opt_cmd key_cmds_opt[] = {
-    {"attest key generate", "Generate a signing key pair.", generate_rows},
+    {"attest key generate",
+     "Generate a signing key pair: into NAME.key and NAME.pub with --out "
+     "NAME,\nor on a PKCS#11 token with --pkcs11 URI (--out then optional).",
+     generate_rows},
     {"attest key public", "Print the public key of KEYREF as SPKI PEM.",
      public_rows},
     {"attest key tpm-create",
      "Create an ECC P-256 signing key inside the TPM; print its SPKI PEM on "
-     "stdout\nand its KEYREF on stderr.",
+     "stdout\nand its KEYREF on stderr. Exactly one of --handle and --out.",
      tpm_create_rows},
     {"attest key tpm-seal",
      "Seal a software private key (e.g. Ed25519) to the TPM under a PCR "
