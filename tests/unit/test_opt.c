@@ -2,9 +2,12 @@
  * lib/opt: long options ("--x v" and "--x=v"), short options, flags,
  * operands, "--" and the words after it, help, and the usage errors
  * (unknown option, missing value, value given to a flag); --help output
- * comes from the same table; opt_long's range checks.
+ * comes from the same table; opt_long's range checks. Then option rows:
+ * opt_parse with each row type and each usage error (a tampered twin
+ * after each accept row), and the synopsis and help printed from them.
  */
 #include <check.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +222,343 @@ START_TEST(test_opt_long)
 }
 END_TEST
 
+/* ---- option rows: opt_parse, opt_synopsis, opt_cmd_usage ---- */
+
+struct t_opts {
+	const char *name, *choice, *called, *operand, *once;
+	const char **list, **files;
+	size_t nlist, nfiles;
+	int flag, peeked, hidden;
+	long num;
+	unsigned jobs;
+	char **rest;
+	int nrest;
+};
+
+static const char *const colors[] = {"red", "green", "blue", NULL};
+
+static int
+t_call(void *opts, const struct opt_spec *row, const char *val, struct err *e)
+{
+	(void)row;
+	if (strcmp(val, "bad") == 0)
+		return err_set(e, EXIT_USAGE, "--call: bad call");
+	((struct t_opts *)opts)->called = val;
+	return 0;
+}
+
+/* Takes the next word when it is "-". */
+static int
+t_peek(void *opts, const struct opt_spec *row, const char *next, struct err *e)
+{
+	(void)row;
+	(void)e;
+	((struct t_opts *)opts)->peeked = 1;
+	return next != NULL && strcmp(next, "-") == 0;
+}
+
+#define T_COMMON                                                               \
+	{.type = OPT_STRING,                                                   \
+	 .name = "name",                                                       \
+	 .shortname = 'n',                                                     \
+	 .off = offsetof(struct t_opts, name),                                 \
+	 .argname = "NAME",                                                    \
+	 .help = "the name",                                                   \
+	 .flags = OPT_REQUIRED},                                               \
+	    {.type = OPT_FLAG,                                                 \
+	     .name = "flag",                                                   \
+	     .off = offsetof(struct t_opts, flag),                             \
+	     .help = "a flag"},                                                \
+	    {.type = OPT_LIST,                                                 \
+	     .name = "list",                                                   \
+	     .shortname = 'l',                                                 \
+	     .off = offsetof(struct t_opts, list),                             \
+	     .noff = offsetof(struct t_opts, nlist),                           \
+	     .argname = "ITEM",                                                \
+	     .help = "an item; repeatable"},                                   \
+	    {.type = OPT_LONG,                                                 \
+	     .name = "num",                                                    \
+	     .off = offsetof(struct t_opts, num),                              \
+	     .argname = "N",                                                   \
+	     .help = "a number",                                               \
+	     .min = -3,                                                        \
+	     .max = 10},                                                       \
+	    {.type = OPT_UINT,                                                 \
+	     .name = "jobs",                                                   \
+	     .shortname = 'j',                                                 \
+	     .off = offsetof(struct t_opts, jobs),                             \
+	     .argname = "N",                                                   \
+	     .help = "threads",                                                \
+	     .min = 1,                                                         \
+	     .max = 64},                                                       \
+	    {.type = OPT_CHOICE,                                               \
+	     .name = "color",                                                  \
+	     .off = offsetof(struct t_opts, choice),                           \
+	     .argname = "C",                                                   \
+	     .help = "a colour",                                               \
+	     .choices = colors},                                               \
+	    {.type = OPT_CALL,                                                 \
+	     .name = "call",                                                   \
+	     .argname = "V",                                                   \
+	     .help = "calls back",                                             \
+	     .flags = OPT_MANY,                                                \
+	     .fn = t_call},                                                    \
+	    {.type = OPT_CALL,                                                 \
+	     .name = "json",                                                   \
+	     .help = "peeks",                                                  \
+	     .flags = OPT_PEEK,                                                \
+	     .fn = t_peek},                                                    \
+	    {.type = OPT_STRING,                                               \
+	     .name = "once",                                                   \
+	     .off = offsetof(struct t_opts, once),                             \
+	     .argname = "X",                                                   \
+	     .help = "at most once",                                           \
+	     .flags = OPT_ONCE},                                               \
+	{                                                                      \
+		.type = OPT_FLAG, .name = "secret",                            \
+		.off = offsetof(struct t_opts, hidden), .help = "hidden",      \
+		.flags = OPT_HIDDEN                                            \
+	}
+
+static const struct opt_spec one_rows[] = {
+    T_COMMON,
+    {.type = OPT_OPERAND,
+     .off = offsetof(struct t_opts, operand),
+     .argname = "OP",
+     .help = "OP",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_spec many_rows[] = {
+    T_COMMON,
+    {.type = OPT_OPERANDS,
+     .off = offsetof(struct t_opts, files),
+     .noff = offsetof(struct t_opts, nfiles),
+     .argname = "FILE",
+     .help = "FILE"},
+    {.type = OPT_END},
+};
+
+static const struct opt_spec rest_rows[] = {
+    T_COMMON,
+    {.type = OPT_REST,
+     .off = offsetof(struct t_opts, rest),
+     .noff = offsetof(struct t_opts, nrest),
+     .argname = "CMD [ARG]...",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
+static const struct opt_spec missing_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .off = offsetof(struct t_opts, name),
+     .argname = "PUB",
+     .help = "the key",
+     .flags = OPT_REQUIRED,
+     .missing = "at least one --key is required"},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd t_cmds[] = {
+    {"t one", "One operand.", one_rows},
+    {"t many", NULL, many_rows},
+    {"t rest", NULL, rest_rows},
+    {"t key", NULL, missing_rows},
+};
+
+/*
+ * cmd indexes t_cmds; want is the dump of the filled struct, "HELP" for
+ * rc 1, or "ERR" with errword a part of the message. Each accept row has
+ * its tampered twin right after it.
+ */
+struct prow {
+	int cmd;
+	const char *argv[10];
+	const char *want;
+	const char *errword;
+};
+
+static const struct prow prows[] = {
+    {0, {"--name", "x", "op"}, "n=x op=op", NULL},
+    {0, {"--name"}, "ERR", "option --name needs a value NAME"},
+    {0, {"-n", "x", "op"}, "n=x op=op", NULL},
+    {0, {"op"}, "ERR", "usage: t one --name NAME"},
+    {0, {"--name=x", "--flag", "op"}, "n=x f=1 op=op", NULL},
+    {0, {"--name=x", "--flag=1", "op"}, "ERR", "option --flag takes no value"},
+    {0, {"-n", "x", "-l", "a", "--list=b", "op"}, "n=x l=a,b op=op", NULL},
+    {0, {"-n", "x", "op", "-l"}, "ERR", "option --list needs a value ITEM"},
+    {0, {"-n", "x", "--num", "-3", "op"}, "n=x num=-3 op=op", NULL},
+    {0,
+     {"-n", "x", "--num", "11", "op"},
+     "ERR",
+     "--num: expected an integer from -3 to 10, got \"11\""},
+    {0, {"-n", "x", "--num=10", "op"}, "n=x num=10 op=op", NULL},
+    {0,
+     {"-n", "x", "--num=5x", "op"},
+     "ERR",
+     "--num: expected an integer from -3 to 10, got \"5x\""},
+    {0, {"-n", "x", "-j", "64", "op"}, "n=x j=64 op=op", NULL},
+    {0,
+     {"-n", "x", "-j", "0", "op"},
+     "ERR",
+     "--jobs: expected an integer from 1 to 64, got \"0\""},
+    {0, {"-n", "x", "--color", "blue", "op"}, "n=x c=blue op=op", NULL},
+    {0,
+     {"-n", "x", "--color", "Blue", "op"},
+     "ERR",
+     "--color: expected red, green or blue, got \"Blue\""},
+    {0, {"-n", "x", "--call", "v", "op"}, "n=x k=v op=op", NULL},
+    {0, {"-n", "x", "--call", "bad", "op"}, "ERR", "--call: bad call"},
+    {0, {"-n", "x", "--json", "-", "op"}, "n=x p=1 op=op", NULL},
+    {0, {"-n", "x", "--json", "op", "-"}, "ERR", "one OP at a time"},
+    {0, {"-n", "x", "--once", "a", "op"}, "n=x o=a op=op", NULL},
+    {0,
+     {"-n", "x", "--once", "a", "--once", "b", "op"},
+     "ERR",
+     "one --once at a time"},
+    {0, {"-n", "x", "--secret", "op"}, "n=x h=1 op=op", NULL},
+    {0,
+     {"-n", "x", "--secret=1", "op"},
+     "ERR",
+     "option --secret takes no value"},
+    {0, {"-n", "x", "--", "--flag"}, "n=x op=--flag", NULL},
+    {0, {"-n", "x", "--flag"}, "ERR", "usage: t one --name NAME"},
+    {0, {"-n", "x", "op", "--bogus"}, "ERR", "unknown option --bogus"},
+    {0, {"--nam", "x", "op"}, "ERR", "unknown option --nam"},
+    {0, {"-n", "x", "op", "op2"}, "ERR", "one OP at a time"},
+    {0, {"op", "--help", "--bogus"}, "HELP", NULL},
+    {0, {"--bogus", "--help"}, "ERR", "unknown option --bogus"},
+    {1, {"-n", "x", "a", "b", "-"}, "n=x fs=a,b,- op=-", NULL},
+    {1, {"a", "b"}, "ERR", "usage: t many --name NAME"},
+    {1, {"-n", "x"}, "n=x op=-", NULL},
+    {2, {"-n", "x", "--", "cmd", "--flag"}, "n=x r=cmd,--flag op=-", NULL},
+    {2,
+     {"-n", "x", "cmd", "--", "y"},
+     "ERR",
+     "unexpected \"cmd\": put the command after -- (usage: t rest"},
+    {2, {"-n", "x", "--"}, "ERR", "usage: t rest --name NAME"},
+    {3, {"--key", "k"}, "n=k op=-", NULL},
+    {3, {"k"}, "ERR", "unexpected argument \"k\" (usage: t key --key PUB)"},
+    {3, {NULL}, "ERR", "at least one --key is required (usage: t key"},
+};
+
+static void
+t_dump(char *buf, size_t cap, const struct t_opts *o)
+{
+	size_t used = 0, i;
+
+#define T_PUT(...)                                                             \
+	(used += (size_t)snprintf(buf + used, used < cap ? cap - used : 0,     \
+				  __VA_ARGS__))
+	T_PUT("n=%s", o->name ? o->name : "-");
+	if (o->flag)
+		T_PUT(" f=1");
+	for (i = 0; i < o->nlist; i++)
+		T_PUT("%s%s", i ? "," : " l=", o->list[i]);
+	if (o->num != 99)
+		T_PUT(" num=%ld", o->num);
+	if (o->jobs != 0)
+		T_PUT(" j=%u", o->jobs);
+	if (o->choice)
+		T_PUT(" c=%s", o->choice);
+	if (o->called)
+		T_PUT(" k=%s", o->called);
+	if (o->peeked)
+		T_PUT(" p=1");
+	if (o->once)
+		T_PUT(" o=%s", o->once);
+	if (o->hidden)
+		T_PUT(" h=1");
+	for (i = 0; i < o->nfiles; i++)
+		T_PUT("%s%s", i ? "," : " fs=", o->files[i]);
+	for (i = 0; i < (size_t)o->nrest; i++)
+		T_PUT("%s%s", i ? "," : " r=", o->rest[i]);
+	T_PUT(" op=%s", o->operand ? o->operand : "-");
+#undef T_PUT
+}
+
+START_TEST(test_parse_rows)
+{
+	const struct prow *r = &prows[_i];
+	struct t_opts o;
+	struct err e = ERR_INIT;
+	char *argv[12], got[512];
+	int argc = 1, rc;
+
+	memset(&o, 0, sizeof(o));
+	o.num = 99;
+	argv[0] = "t";
+	while (argc < 11 && r->argv[argc - 1] != NULL) {
+		argv[argc] = (char *)r->argv[argc - 1];
+		argc++;
+	}
+	argv[argc] = NULL;
+	rc = opt_parse(&o, &t_cmds[r->cmd], argc, argv, &e);
+	if (strcmp(r->want, "HELP") == 0) {
+		ck_assert_int_eq(rc, 1);
+	} else if (strcmp(r->want, "ERR") == 0) {
+		ck_assert_int_eq(rc, -EXIT_USAGE);
+		ck_assert_int_eq(e.code, EXIT_USAGE);
+		ck_assert_msg(strstr(e.msg, r->errword) != NULL,
+			      "row %d: \"%s\" lacks \"%s\"", _i, e.msg,
+			      r->errword);
+	} else {
+		ck_assert_msg(rc == 0, "row %d: %s", _i, e.msg);
+		t_dump(got, sizeof(got), &o);
+		ck_assert_msg(strcmp(got, r->want) == 0, "row %d: %s != %s", _i,
+			      got, r->want);
+	}
+	free(o.list);
+	free(o.files);
+}
+END_TEST
+
+/* The synopsis and the help come from the rows; hidden rows are not in. */
+START_TEST(test_synopsis)
+{
+	char syn[1024], *help;
+	size_t len;
+
+	opt_synopsis(syn, sizeof(syn), &t_cmds[0]);
+	ck_assert_str_eq(syn, "t one --name NAME [--flag] [--list ITEM]... "
+			      "[--num N] [--jobs N]\n"
+			      "       [--color red|green|blue] [--call V]... "
+			      "[--json] [--once X] OP");
+	opt_synopsis(syn, sizeof(syn), &t_cmds[2]);
+	ck_assert_ptr_nonnull(strstr(syn, " -- CMD [ARG]..."));
+	opt_synopsis(syn, sizeof(syn), &t_cmds[1]);
+	ck_assert_ptr_nonnull(strstr(syn, " [FILE...]"));
+	len = opt_cmd_usage(NULL, 0, &t_cmds[0]);
+	help = malloc(len + 1);
+	ck_assert_ptr_nonnull(help);
+	ck_assert_uint_eq(opt_cmd_usage(help, len + 1, &t_cmds[0]), len);
+	ck_assert_int_eq(strncmp(help, "usage: t one --name NAME", 24), 0);
+	ck_assert_ptr_nonnull(strstr(help, "\nOne operand.\n"));
+	ck_assert_ptr_nonnull(strstr(help, "  -n, --name NAME"));
+	ck_assert_ptr_nonnull(strstr(help, "      --flag   "));
+	ck_assert_ptr_nonnull(strstr(help, "  -j, --jobs N"));
+	ck_assert_ptr_nonnull(strstr(help, "-h, --help"));
+	ck_assert_ptr_null(strstr(help, "secret"));
+	ck_assert_ptr_null(strstr(help, "--flag V"));
+	free(help);
+}
+END_TEST
+
+/* A required row not given: "usage: SYNOPSIS", the same as opt_usage_error. */
+START_TEST(test_usage_error)
+{
+	struct err e = ERR_INIT;
+	char syn[1024];
+
+	ck_assert_int_eq(opt_usage_error(&t_cmds[0], &e), -EXIT_USAGE);
+	opt_synopsis(syn, sizeof(syn), &t_cmds[0]);
+	ck_assert_int_eq(strncmp(e.msg, "usage: ", 7), 0);
+	ck_assert_str_eq(e.msg + 7, syn);
+}
+END_TEST
+
 static Suite *
 opt_suite(void)
 {
@@ -231,6 +571,10 @@ opt_suite(void)
 	tcase_add_test(tc, test_help);
 	tcase_add_loop_test(tc, test_opt_long, 0,
 			    sizeof(long_rows) / sizeof(long_rows[0]));
+	tcase_add_loop_test(tc, test_parse_rows, 0,
+			    sizeof(prows) / sizeof(prows[0]));
+	tcase_add_test(tc, test_synopsis);
+	tcase_add_test(tc, test_usage_error);
 	suite_add_tcase(s, tc);
 	return s;
 }
