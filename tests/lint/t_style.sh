@@ -75,8 +75,8 @@ hits=$(grep -nE '\b(realloc|reallocarray|OPENSSL_realloc)[[:space:]]*\(' $prog_f
 print_allow='
 verify/print.c:verify_print
 attest/emit.c:attest_print
-verify/main.c:opt_help
-attest/main.c:opt_help
+verify/main.c:opt_cmd_help
+attest/main.c:opt_cmd_help
 verify/main.c:usage
 attest/main.c:usage
 verify/cmd_report.c:emit_json
@@ -88,7 +88,7 @@ attest/progress.c:draw
 attest/progress.c:progress_done
 '
 # verify_print, attest_print: they are the print functions.
-# opt_help, usage: --help text from static strings and option tables.
+# opt_cmd_help, usage: --help text from static strings and option rows.
 # emit_json: a JSON document written whole (JSON_ENSURE_ASCII), not a line.
 # bom.c split: verify bom --help text; emit: the BOM, HTML or Markdown
 # document written whole (its own escaping, spec/bom.md), not a line.
