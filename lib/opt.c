@@ -194,7 +194,7 @@ static int
 is_option(const struct opt_spec *r)
 {
 	return r->type != OPT_OPERAND && r->type != OPT_OPERANDS &&
-	       r->type != OPT_REST;
+	       r->type != OPT_REST && r->type != OPT_PASS;
 }
 
 static int
@@ -377,7 +377,7 @@ set_operand(void *opts, const struct opt_cmd *cmd, const char *val, int argc,
 		if ((r->type == OPT_OPERAND || r->type == OPT_OPERANDS) &&
 		    r->fn != NULL)
 			return r->fn(opts, r, val, e);
-		if (r->type == OPT_OPERANDS) {
+		if (r->type == OPT_OPERANDS || r->type == OPT_PASS) {
 			seen[r - cmd->rows] = 1;
 			return list_push(opts, r, val, argc, e);
 		}
@@ -421,6 +421,24 @@ check_required(const struct opt_cmd *cmd, const unsigned char *seen,
 	return 0;
 }
 
+/* The word opt_next just refused names no option of defs (else: a value
+ * was missing or given to a flag). */
+static int
+unknown_word(const struct opt_iter *it, const struct opt_def *defs)
+{
+	const char *w = it->argv[it->i - 1], *eq;
+	size_t len;
+
+	if (w[0] != '-' || w[1] == '\0')
+		return 0;
+	if (w[1] != '-')
+		return find_short(defs, w[1]) == NULL || w[2] != '\0';
+	eq = strchr(w + 2, '=');
+	len = eq ? (size_t)(eq - w - 2) : strlen(w + 2);
+	return strcmp(w, "--help") != 0 && strncmp(w, "--help=", 7) != 0 &&
+	       find_long(defs, w + 2, len) == NULL;
+}
+
 int
 opt_parse(void *opts, const struct opt_cmd *cmd, int argc, char **argv,
 	  struct err *e)
@@ -428,17 +446,29 @@ opt_parse(void *opts, const struct opt_cmd *cmd, int argc, char **argv,
 	struct opt_def defs[OPT_MAX_ROWS + 1];
 	unsigned char seen[OPT_MAX_ROWS];
 	const struct opt_spec *rest = find_type(cmd->rows, OPT_REST);
+	const struct opt_spec *pass = find_type(cmd->rows, OPT_PASS);
 	struct opt_iter it;
 	const char *val;
-	int id, rc;
+	int id, rc, i;
 
 	memset(seen, 0, sizeof(seen));
 	rc = defs_from_rows(defs, cmd->rows, e);
 	if (rc != 0)
 		return rc;
 	opt_init(&it, argc, argv);
-	it.keep_rest = rest != NULL;
-	while ((rc = opt_next(&it, defs, &id, &val, e)) == 1) {
+	it.keep_rest = rest != NULL || pass != NULL;
+	for (;;) {
+		rc = opt_next(&it, defs, &id, &val, e);
+		if (rc < 0 && pass != NULL && unknown_word(&it, defs)) {
+			err_clear(e);
+			seen[pass - cmd->rows] = 1;
+			rc = list_push(opts, pass, it.argv[it.i - 1], argc, e);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		if (rc != 1)
+			break;
 		if (id == OPT_HELP)
 			return 1;
 		if (id == OPT_POSITIONAL)
@@ -453,6 +483,12 @@ opt_parse(void *opts, const struct opt_cmd *cmd, int argc, char **argv,
 	}
 	if (rc < 0)
 		return rc;
+	for (i = 0; pass != NULL && it.dashdash && i <= it.nrest; i++) {
+		rc = list_push(opts, pass, i == 0 ? "--" : it.rest[i - 1], argc,
+			       e);
+		if (rc != 0)
+			return rc;
+	}
 	if (rest != NULL) {
 		*(char ***)field(opts, rest->off) = it.rest;
 		*(int *)field(opts, rest->noff) = it.nrest;
@@ -487,6 +523,7 @@ row_words(char *w, size_t cap, const struct opt_spec *r)
 		snprintf(w, cap, req ? "%s" : "[%s]", r->argname);
 		return;
 	case OPT_OPERANDS:
+	case OPT_PASS:
 		snprintf(w, cap, req ? "%s..." : "[%s...]", r->argname);
 		return;
 	case OPT_REST:

@@ -72,6 +72,8 @@ enum opt_type {
 	OPT_OPERAND,  /* one operand: const char * field */
 	OPT_OPERANDS, /* every operand: const char ** at off, size_t at noff */
 	OPT_REST,     /* the words after "--": char ** at off, int at noff */
+	OPT_PASS,     /* for a wrapper: every word no other row takes, "--"
+			 and what follows included, in order, as OPT_LIST */
 };
 
 #define OPT_REQUIRED 0x1 /* missing: "usage: SYNOPSIS" */
