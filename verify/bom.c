@@ -6,6 +6,7 @@
  */
 #include "verify/bom.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +19,74 @@
 #include "lib/fileio.h"
 #include "lib/ids.h"
 #include "lib/jsonio.h"
+#include "lib/opt.h"
 #include "lib/statement.h"
 #include "predicates/types.h"
 #include "verify/policyrun.h"
 #include "verify/verify.h"
 
 #define BOM_PREDICATE "https://cyclonedx.org/bom"
-#define BOM_SYNOPSIS                                                           \
-	"verify report --format cyclonedx|html|markdown [--spec-version "      \
-	"1.6|1.7] [-o FILE] "                                                  \
-	"[--sign KEYREF]\n       --policy POLICY.json --bundle FILE|--from "   \
-	"REF... ARTIFACT|sha256:HEX"
-
 struct bom_opts {
 	const char *format, *spec, *out, *sign;
+	const char **pass; /* verify policy's options and operands */
+	size_t npass;
 };
+
+static const char *const bom_formats[] = {"cyclonedx", "html", "markdown",
+					  NULL};
+static int
+spec_opt(void *opts, const struct opt_spec *row, const char *val, struct err *e)
+{
+	(void)row;
+	if (strcmp(val, "1.6") != 0 && strcmp(val, "1.7") != 0)
+		return err_set(e, EXIT_USAGE,
+			       "--spec-version %s: expected 1.6 or 1.7", val);
+	((struct bom_opts *)opts)->spec = val;
+	return 0;
+}
+
+static const struct opt_spec bom_rows[] = {
+    {.type = OPT_CHOICE,
+     .name = "format",
+     .shortname = 'f',
+     .off = offsetof(struct bom_opts, format),
+     .argname = "FMT",
+     .help = "cyclonedx (an ML-BOM), html or markdown (a report page)",
+     .flags = OPT_REQUIRED,
+     .choices = bom_formats},
+    {.type = OPT_CALL,
+     .name = "spec-version",
+     .argname = "V",
+     .help = "1.6 (default) or 1.7",
+     .fn = spec_opt},
+    {.type = OPT_STRING,
+     .name = "output",
+     .shortname = 'o',
+     .off = offsetof(struct bom_opts, out),
+     .argname = "FILE",
+     .help = "write the BOM here atomically (default: stdout)"},
+    {.type = OPT_STRING,
+     .name = "sign",
+     .off = offsetof(struct bom_opts, sign),
+     .argname = "KEYREF",
+     .help = "wrap the BOM in a signed in-toto statement"},
+    {.type = OPT_PASS,
+     .off = offsetof(struct bom_opts, pass),
+     .noff = offsetof(struct bom_opts, npass),
+     .argname = "POLICY-OPTIONS",
+     .flags = OPT_REQUIRED,
+     .usage = "--policy POLICY.json (--bundle FILE | --from REF)...\n"
+	      "       ARTIFACT|sha256:HEX"},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd bom_cmd = {
+    "verify report",
+    "A CycloneDX ML-BOM of ARTIFACT, or a report page (html, markdown), made "
+    "only\nfrom the attestations verify policy verified and counted under "
+    "POLICY.json\n(spec/bom.md). The other options are verify policy's. Exit "
+    "status: the verdict's\n(0 admit, 1 deny, 3 undecided).",
+    bom_rows};
 
 /* The value of --format in argv, NULL when none. */
 static const char *
@@ -65,70 +119,19 @@ bom_wanted(int argc, char **argv)
 
 /* Takes this file's options out of argv; the rest are verify policy's. */
 static int
-split(struct bom_opts *o, int *argc, char **argv, struct err *e)
+split(struct bom_opts *o, int argc, char **argv, struct err *e)
 {
-	static const char *const mine[] = {
-	    "--format", "-f", "--spec-version", "-o", "--output", "--sign"};
-	const char **slot[] = {&o->format, &o->format, &o->spec,
-			       &o->out,	   &o->out,    &o->sign};
-	int i, n = 1, k;
+	int rc = opt_parse(o, &bom_cmd, argc, argv, e);
 
-	for (i = 1; i < *argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			while (i < *argc)
-				argv[n++] = argv[i++];
-			break;
-		}
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			printf(
-			    "usage: %s\n\n%s", BOM_SYNOPSIS,
-			    "A CycloneDX ML-BOM of ARTIFACT, or a report page "
-			    "(html, markdown), made only\nfrom the "
-			    "attestations verify policy verified and counted "
-			    "under POLICY.json\n(spec/bom.md). The other "
-			    "options are verify policy's. Exit "
-			    "status: the verdict's (0 admit, 1 deny, 3 "
-			    "undecided).\n\noptions:\n"
-			    "      --spec-version V         1.6 (default) "
-			    "or 1.7\n"
-			    "  -o, --output FILE            write the BOM "
-			    "here atomically (default: stdout)\n"
-			    "      --sign KEYREF            wrap the BOM in "
-			    "a signed in-toto statement\n");
-			return 1;
-		}
-		for (k = 0; k < 6; k++) {
-			size_t l = strlen(mine[k]);
-			if (strcmp(argv[i], mine[k]) == 0) {
-				if (i + 1 >= *argc)
-					return err_set(e, EXIT_USAGE,
-						       "%s needs a value",
-						       mine[k]);
-				*slot[k] = argv[++i];
-				break;
-			}
-			if (mine[k][1] == '-' &&
-			    strncmp(argv[i], mine[k], l) == 0 &&
-			    argv[i][l] == '=') {
-				*slot[k] = argv[i] + l + 1;
-				break;
-			}
-		}
-		if (k == 6)
-			argv[n++] = argv[i];
-	}
-	*argc = n;
-	argv[n] = NULL;
+	if (rc == 1)
+		opt_cmd_help(stdout, &bom_cmd);
+	if (rc != 0)
+		return rc;
 	if (o->spec == NULL)
 		o->spec = "1.6";
 	if (o->sign != NULL && strcmp(o->format, "cyclonedx") != 0)
 		return err_set(e, EXIT_USAGE,
 			       "--sign goes with --format cyclonedx");
-	if (strcmp(o->spec, "1.6") != 0 && strcmp(o->spec, "1.7") != 0)
-		return err_set(e, EXIT_USAGE,
-			       "--spec-version %s: expected 1.6 or 1.7",
-			       o->spec);
 	return 0;
 }
 
@@ -722,28 +725,27 @@ cmd_bom(int argc, char **argv)
 {
 	struct bom_opts o;
 	struct err e = ERR_INIT;
-	char **args = calloc((size_t)argc + 1, sizeof(char *));
-	int i, rc;
+	char **args = NULL;
+	size_t i;
+	int rc;
 
-	if (args == NULL) {
-		err_set(&e, EXIT_UNDECIDED, "out of memory");
-		return verify_fail(&e);
-	}
-	for (i = 0; i < argc; i++)
-		args[i] = argv[i];
 	memset(&o, 0, sizeof(o));
-	rc = split(&o, &argc, args, &e);
+	rc = split(&o, argc, argv, &e);
 	if (rc == 1) {
-		free(args);
+		free(o.pass);
 		return EXIT_PASS;
 	}
-	if (rc == 0 && argc <= 1)
-		rc = err_set(&e, EXIT_USAGE, "usage: %s", BOM_SYNOPSIS);
+	if (rc == 0 && (args = calloc(o.npass + 2, sizeof(char *))) == NULL)
+		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
 	if (rc != 0) {
-		free(args);
+		free(o.pass);
 		return verify_fail(&e);
 	}
-	rc = policy_run(argc, args, sink, &o);
+	args[0] = argv[0];
+	for (i = 0; i < o.npass; i++)
+		args[i + 1] = (char *)o.pass[i];
+	rc = policy_run((int)o.npass + 1, args, sink, &o);
 	free(args);
+	free(o.pass);
 	return rc;
 }
