@@ -361,11 +361,26 @@ static const struct opt_spec missing_rows[] = {
     {.type = OPT_END},
 };
 
+/* A wrapper: what its rows do not take goes through, in order. */
+static const struct opt_spec pass_rows[] = {
+    {.type = OPT_STRING,
+     .name = "name",
+     .shortname = 'n',
+     .off = offsetof(struct t_opts, name),
+     .argname = "NAME",
+     .help = "the name"},
+    {.type = OPT_PASS,
+     .off = offsetof(struct t_opts, files),
+     .noff = offsetof(struct t_opts, nfiles),
+     .argname = "ARGS",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_END},
+};
+
 static const struct opt_cmd t_cmds[] = {
-    {"t one", "One operand.", one_rows},
-    {"t many", NULL, many_rows},
-    {"t rest", NULL, rest_rows},
-    {"t key", NULL, missing_rows},
+    {"t one", "One operand.", one_rows}, {"t many", NULL, many_rows},
+    {"t rest", NULL, rest_rows},	 {"t key", NULL, missing_rows},
+    {"t pass", NULL, pass_rows},
 };
 
 /*
@@ -442,6 +457,12 @@ static const struct prow prows[] = {
     {3, {"--key", "k"}, "n=k op=-", NULL},
     {3, {"k"}, "ERR", "unexpected argument \"k\" (usage: t key --key PUB)"},
     {3, {NULL}, "ERR", "at least one --key is required (usage: t key"},
+    {4,
+     {"-p", "x", "--name=a", "--policy", "p", "-bf", "--", "-n", "y"},
+     "n=a fs=-p,x,--policy,p,-bf,--,-n,y op=-",
+     NULL},
+    {4, {"-p", "x", "--name"}, "ERR", "option --name needs a value NAME"},
+    {4, {"-n", "a"}, "ERR", "usage: t pass [--name NAME] ARGS..."},
 };
 
 static void
