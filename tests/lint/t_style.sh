@@ -80,7 +80,6 @@ attest/main.c:opt_cmd_help
 verify/main.c:usage
 attest/main.c:usage
 verify/cmd_report.c:emit_json
-verify/bom.c:split
 verify/bom.c:emit
 attest/cmd_key.c:key_public_cmd
 attest/cmd_key.c:put_pem
@@ -90,7 +89,7 @@ attest/progress.c:progress_done
 # verify_print, attest_print: they are the print functions.
 # opt_cmd_help, usage: --help text from static strings and option rows.
 # emit_json: a JSON document written whole (JSON_ENSURE_ASCII), not a line.
-# bom.c split: verify bom --help text; emit: the BOM, HTML or Markdown
+# bom.c emit: the BOM, HTML or Markdown
 # document written whole (its own escaping, spec/bom.md), not a line.
 # key_public_cmd, put_pem: PEM file contents written to standard output.
 # progress.c: the bare \r and \033[K that redraw the progress line on a TTY.
