@@ -731,20 +731,19 @@ cmd_bom(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	rc = split(&o, argc, argv, &e);
-	if (rc == 1) {
-		free(o.pass);
-		return EXIT_PASS;
+	if (rc == 0) {
+		args = calloc(o.npass + 2, sizeof(char *));
+		if (args == NULL)
+			rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
 	}
-	if (rc == 0 && (args = calloc(o.npass + 2, sizeof(char *))) == NULL)
-		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
-	if (rc != 0) {
-		free(o.pass);
-		return verify_fail(&e);
+	if (rc == 0) {
+		args[0] = argv[0];
+		for (i = 0; i < o.npass; i++)
+			args[i + 1] = (char *)o.pass[i];
+		rc = policy_run((int)o.npass + 1, args, sink, &o);
+	} else {
+		rc = rc == 1 ? EXIT_PASS : verify_fail(&e);
 	}
-	args[0] = argv[0];
-	for (i = 0; i < o.npass; i++)
-		args[i + 1] = (char *)o.pass[i];
-	rc = policy_run((int)o.npass + 1, args, sink, &o);
 	free(args);
 	free(o.pass);
 	return rc;
