@@ -1,8 +1,11 @@
 /*
- * Command-line options from one table: the same table parses argv and
- * prints --help, so the two never disagree. Long options take their value
- * as "--name value" or "--name=value"; "--" ends the options and the rest
- * is kept verbatim (for wrapped commands).
+ * Command-line options from one table: a command's option rows (struct
+ * opt_spec) fill its options struct through opt_parse and print its
+ * synopsis and --help, so the two never disagree. Long options take their
+ * value as "--name value" or "--name=value", never abbreviated; "--" ends
+ * the options and the rest is kept verbatim (for wrapped commands). Under
+ * opt_parse is a getopt-style tokenizer (struct opt_def, opt_next) with
+ * no global state.
  */
 #ifndef MLATTEST_LIB_OPT_H
 #define MLATTEST_LIB_OPT_H
