@@ -506,7 +506,7 @@ out:
 	jsonout_close(&jo);
 	json_decref(c.lines);
 	for (i = 0; i < 2; i++) {
-		evidence_free(&c.s[i].ev);
+		evidence_clear(&c.s[i].ev);
 		free(c.s[i].evals);
 	}
 	keyset_free(c.ks);

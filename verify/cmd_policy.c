@@ -382,7 +382,7 @@ policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
 	json_decref(c.artifact);
 	json_decref(c.uncounted);
 	jsonout_close(&jo);
-	evidence_free(&c.ev);
+	evidence_clear(&c.ev);
 	policy_free(p);
 	free(o.bundles);
 	free(o.froms);

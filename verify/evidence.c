@@ -397,12 +397,12 @@ evidence_load_sources(struct evidence *ev, const struct evidence_sources *src,
 	if (rc == 0)
 		rc = evidence_finish(ev, e);
 	if (rc != 0)
-		evidence_free(ev);
+		evidence_clear(ev);
 	return rc;
 }
 
 void
-evidence_free(struct evidence *ev)
+evidence_clear(struct evidence *ev)
 {
 	size_t i;
 

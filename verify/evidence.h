@@ -163,7 +163,8 @@ int evidence_fetch(struct bundle **out, const char *ref, int insecure,
 /* Builds the subject index; evidence_load calls it itself. */
 int evidence_finish(struct evidence *ev, struct err *e);
 
-void evidence_free(struct evidence *ev);
+/* Releases what ev holds (not ev, which is the caller's) and zeroes it. */
+void evidence_clear(struct evidence *ev);
 
 /*
  * The items with a subject matching digests (a DigestSet), each once, in

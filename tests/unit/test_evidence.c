@@ -264,7 +264,7 @@ START_TEST(test_load_states)
 	free(list);
 	json_decref(about_a);
 	json_decref(about_b);
-	evidence_free(&ev);
+	evidence_clear(&ev);
 }
 END_TEST
 

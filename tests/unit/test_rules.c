@@ -337,7 +337,7 @@ static void
 done(struct rules_run *run, struct evidence *ev, json_t *art)
 {
 	rules_clear(run);
-	evidence_free(ev);
+	evidence_clear(ev);
 	json_decref(art);
 }
 
