@@ -63,6 +63,13 @@ MinJobAge=600
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
+	# slurmd always starts its cgroup plugin, even with proctrack/linuxproc
+	# and task/none; pointing cgroup/v1 at an empty directory keeps it off
+	# the host's cgroups, and lets it start where /sys is not mounted (a
+	# chroot).
+	mkdir -p "$d/cgroup"
+	printf 'CgroupPlugin=cgroup/v1\nCgroupMountpoint=%s\nCgroupAutomount=no\n' \
+		"$d/cgroup" >"$d/cgroup.conf"
 	export SLURM_CONF=$d/slurm.conf
 	slurmctld -c -f "$SLURM_CONF" || { echo "slurmctld did not start" >&2; return 1; }
 	slurmd -f "$SLURM_CONF" || { echo "slurmd did not start" >&2; return 1; }
