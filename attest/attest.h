@@ -11,6 +11,7 @@
 #include "keys/key.h"
 #include "lib/err.h"
 #include "lib/opt.h"
+#include "lib/s3.h"
 
 enum emit_format { EMIT_DSSE, EMIT_SIGSTORE };
 
@@ -82,6 +83,10 @@ char *const *attest_caller_env(void);
  * let their options override. Borrowed.
  */
 const struct key_load_opts *attest_key_env(void);
+
+/* Object store credentials' sources main read from the environment
+ * (AWS_ACCESS_KEY_ID, ..., HOME; lib/s3). Borrowed. */
+const struct s3_env *attest_s3_env(void);
 
 int cmd_key(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

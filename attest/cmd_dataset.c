@@ -35,6 +35,8 @@ struct dataset_opts {
 	size_t nparents, npaths;
 	struct digest_opts dopts;
 	int force; /* replace a --bundle that is not .jsonl */
+	const char *s3_endpoint;
+	struct s3_config s3; /* for s3:// paths */
 };
 
 struct manifest_opts {
@@ -44,6 +46,7 @@ struct manifest_opts {
 	const char **args;
 	size_t nargs;
 	int merge;
+	const char *s3_endpoint;
 };
 
 static int
@@ -182,6 +185,12 @@ static const struct opt_spec dataset_rows[] = {
      .off = offsetof(struct dataset_opts, from_manifest),
      .argname = "FILE",
      .help = "use a (merged) manifest instead of hashing; needs one PATH"},
+    {.type = OPT_STRING,
+     .name = "s3-endpoint",
+     .off = offsetof(struct dataset_opts, s3_endpoint),
+     .argname = "URL",
+     .help =
+	 "object store for s3:// paths (default: AWS; http only to loopback)"},
     KEYOPT_SPECS(struct dataset_opts, ko),
     {.type = OPT_OPERANDS,
      .off = offsetof(struct dataset_opts, paths),
@@ -243,6 +252,12 @@ static const struct opt_spec manifest_rows[] = {
      .name = "allow-symlinks",
      .off = offsetof(struct manifest_opts, d.allow_symlinks),
      .help = "hash symlinks to files inside the tree"},
+    {.type = OPT_STRING,
+     .name = "s3-endpoint",
+     .off = offsetof(struct manifest_opts, s3_endpoint),
+     .argname = "URL",
+     .help =
+	 "object store for s3:// paths (default: AWS; http only to loopback)"},
     {.type = OPT_OPERANDS,
      .off = offsetof(struct manifest_opts, args),
      .noff = offsetof(struct manifest_opts, nargs),
@@ -431,7 +446,10 @@ cmd_dataset(int argc, char **argv)
 	rc = dataset_parse(&o, argc, argv, &e);
 	if (rc != 0)
 		goto out;
-	rc = key_load_private_opts(&k, o.key, &o.ko, &e);
+	rc = s3_attach(&o.dopts, &o.s3, attest_s3_env(), o.s3_endpoint, o.paths,
+		       o.npaths, &e);
+	if (rc == 0)
+		rc = key_load_private_opts(&k, o.key, &o.ko, &e);
 	if (rc == 0 && o.nparents > 0)
 		rc =
 		    collect_parents(&o.info.parents, o.parents, o.nparents, &e);
@@ -473,6 +491,7 @@ out:
 	json_decref(o.info.quality);
 	json_decref(o.info.quality_rd);
 	key_free(k);
+	s3_config_clear(&o.s3);
 	free(o.sources);
 	free(o.parents);
 	free(o.paths);
@@ -527,11 +546,16 @@ merge_parts(const char *out, const char *const *paths, size_t n, struct err *e)
 int
 cmd_manifest(int argc, char **argv)
 {
-	struct manifest_opts o = {DIGEST_OPTS_INIT, NULL, NULL, 0, NULL, 0, 0};
+	struct manifest_opts o = {
+	    DIGEST_OPTS_INIT, NULL, NULL, 0, NULL, 0, 0, NULL};
 	struct digest_manifest *m = NULL;
 	struct err e = ERR_INIT;
+	struct s3_config s3;
 	struct progress p;
-	int rc = opt_parse(&o, &manifest_cmd, argc, argv, &e);
+	int rc;
+
+	memset(&s3, 0, sizeof(s3));
+	rc = opt_parse(&o, &manifest_cmd, argc, argv, &e);
 
 	if (rc == 1) {
 		opt_cmd_help(stdout, &manifest_cmd);
@@ -549,6 +573,10 @@ cmd_manifest(int argc, char **argv)
 	if (rc == 0 && o.merge) {
 		rc = merge_parts(o.out, o.args, o.nargs, &e);
 	} else if (rc == 0) {
+		rc = s3_attach(&o.d, &s3, attest_s3_env(), o.s3_endpoint,
+			       o.args, 1, &e);
+	}
+	if (rc == 0 && !o.merge) {
 		progress_attach(&p, &o.d, o.args[0]);
 		rc = digest_tree(&m, o.args[0], &o.d, &e);
 		progress_done(&p);
@@ -556,6 +584,7 @@ cmd_manifest(int argc, char **argv)
 			rc = write_manifest(m, o.out, &e);
 	}
 	digest_manifest_free(m);
+	s3_config_clear(&s3);
 	free(o.args);
 	return rc == 0 ? EXIT_PASS : attest_fail(&e);
 }

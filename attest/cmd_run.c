@@ -51,7 +51,8 @@ struct run_opts {
 	const char *private_params;
 	const char *code, *logs, *bundle, *tsa;
 	const char *tpm_ak, *pcrs, *tcti;
-	const char *link_dir, *step;
+	const char *link_dir, *step, *s3_endpoint;
+	struct s3_config s3; /* for s3:// inputs */
 	int tpm_quote, allow_unchanged;
 	enum emit_format format;
 	struct list inputs, outputs, datasets, params, privates, configs, envs;
@@ -301,6 +302,12 @@ static const struct opt_spec run_rows[] = {
      .name = "allow-unchanged-output",
      .off = offsetof(struct run_opts, allow_unchanged),
      .help = "attest outputs the command left as they were (recorded)"},
+    {.type = OPT_STRING,
+     .name = "s3-endpoint",
+     .off = offsetof(struct run_opts, s3_endpoint),
+     .argname = "URL",
+     .help =
+	 "object store for s3:// inputs (default: AWS; http only to loopback)"},
     KEYOPT_SPECS(struct run_opts, ko),
     {.type = OPT_REST,
      .off = offsetof(struct run_opts, cmd),
@@ -840,6 +847,9 @@ cmd_run(int argc, char **argv)
 	memset(&res, 0, sizeof(res));
 	memset(&snap, 0, sizeof(snap));
 	rc = parse(&o, argc, argv, &e);
+	if (rc == 0)
+		rc = s3_attach(&o.dopts, &o.s3, attest_s3_env(), o.s3_endpoint,
+			       o.inputs.v, o.inputs.n, &e);
 	if (rc == 0 && o.private_params != NULL)
 		rc = privates_load(&o, &pbuf, &plen, &e);
 	if (rc != 0)
@@ -999,6 +1009,7 @@ out:
 	json_decref(in);
 	key_free(k);
 	key_free(ak);
+	s3_config_clear(&o.s3);
 	free(o.inputs.v);
 	free(o.outputs.v);
 	free(o.datasets.v);

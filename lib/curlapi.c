@@ -52,6 +52,14 @@ load(void)
 	*(void **)&api.url_set = sym(lib, "curl_url_set");
 	*(void **)&api.url_get = sym(lib, "curl_url_get");
 	*(void **)&api.free = sym(lib, "curl_free");
+	*(void **)&api.multi_init = sym(lib, "curl_multi_init");
+	*(void **)&api.multi_add_handle = sym(lib, "curl_multi_add_handle");
+	*(void **)&api.multi_remove_handle =
+	    sym(lib, "curl_multi_remove_handle");
+	*(void **)&api.multi_perform = sym(lib, "curl_multi_perform");
+	*(void **)&api.multi_poll = sym(lib, "curl_multi_poll");
+	*(void **)&api.multi_info_read = sym(lib, "curl_multi_info_read");
+	*(void **)&api.multi_cleanup = sym(lib, "curl_multi_cleanup");
 }
 
 const struct curl_api *

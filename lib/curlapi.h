@@ -32,6 +32,14 @@ struct curl_api {
 	CURLUcode (*url_get)(CURLU *u, CURLUPart part, char **out,
 			     unsigned int flags);
 	void (*free)(void *p);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_add_handle)(CURLM *m, CURL *c);
+	CURLMcode (*multi_remove_handle)(CURLM *m, CURL *c);
+	CURLMcode (*multi_perform)(CURLM *m, int *running);
+	CURLMcode (*multi_poll)(CURLM *m, struct curl_waitfd *extra,
+				unsigned int n, int timeout_ms, int *numfds);
+	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
+	CURLMcode (*multi_cleanup)(CURLM *m);
 };
 
 /*

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "lib/manifest_int.h"
+#include "lib/s3.h"
+#include "lib/text.h"
 #include "lib/walk.h"
 
 #define SHOWN_MAX 256
@@ -472,6 +474,8 @@ digest_tree(struct digest_manifest **out, const char *root,
 	int rc;
 
 	*out = NULL;
+	if (strncmp(root, S3_URL_PREFIX, strlen(S3_URL_PREFIX)) == 0)
+		return s3_tree(out, root, o, e);
 	if ((rc = check_opts(o, &buf_size, e)) != 0)
 		goto out;
 	threads = o->jobs ? o->jobs : default_jobs();
@@ -508,4 +512,141 @@ out:
 	walk_release(&w);
 	digest_manifest_free(m);
 	return rc;
+}
+
+/* --- fed from elsewhere (lib/s3) ---------------------------------------- */
+
+int
+digest_listed(struct digest_manifest **out, struct walk *w,
+	      const struct digest_opts *o, struct err *e)
+{
+	size_t buf_size;
+	int rc;
+
+	*out = NULL;
+	if ((rc = check_opts(o, &buf_size, e)) != 0)
+		return rc;
+	return manifest_from_walk(out, w, o, e);
+}
+
+struct digest_feed {
+	struct digest_manifest *m;
+	struct job *jobs;
+	size_t njobs;
+	EVP_MD *md;
+	EVP_MD_CTX **ctx; /* one per slot */
+	size_t *unit;	  /* the unit each slot hashes */
+	uint64_t *got;	  /* bytes fed to each slot */
+	unsigned slots;
+};
+
+void
+digest_feed_free(struct digest_feed *f)
+{
+	unsigned i;
+
+	if (f == NULL)
+		return;
+	for (i = 0; f->ctx != NULL && i < f->slots; i++)
+		EVP_MD_CTX_free(f->ctx[i]);
+	free(f->ctx);
+	free(f->unit);
+	free(f->got);
+	free(f->jobs);
+	EVP_MD_free(f->md);
+	free(f);
+}
+
+int
+digest_feed_new(struct digest_feed **out, struct digest_manifest *m,
+		unsigned slots, struct err *e)
+{
+	struct digest_feed *f = calloc(1, sizeof(*f));
+	unsigned i;
+	int rc;
+
+	*out = NULL;
+	if (f == NULL || slots == 0 || slots > DIGEST_MAX_JOBS) {
+		free(f);
+		return f == NULL
+			   ? err_set(e, EXIT_UNDECIDED, "out of memory")
+			   : err_set(e, EXIT_USAGE, "bad slot count %u", slots);
+	}
+	f->m = m;
+	f->slots = slots;
+	if ((rc = make_jobs(&f->jobs, &f->njobs, m, e)) != 0) {
+		digest_feed_free(f);
+		return rc;
+	}
+	f->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	f->ctx = calloc(slots, sizeof(*f->ctx));
+	f->unit = calloc(slots, sizeof(*f->unit));
+	f->got = calloc(slots, sizeof(*f->got));
+	for (i = 0; f->ctx != NULL && i < slots; i++)
+		f->ctx[i] = EVP_MD_CTX_new();
+	if (f->md == NULL || f->ctx == NULL || f->unit == NULL ||
+	    f->got == NULL || f->ctx[slots - 1] == NULL) {
+		digest_feed_free(f);
+		return err_ossl(e, EXIT_UNDECIDED, "sha256");
+	}
+	*out = f;
+	return 0;
+}
+
+size_t
+digest_feed_units(const struct digest_feed *f)
+{
+	return f->njobs;
+}
+
+void
+digest_feed_unit(const struct digest_feed *f, size_t k, size_t *file,
+		 unsigned long long *off, unsigned long long *len)
+{
+	const struct job *j = &f->jobs[k];
+
+	*file = j->file;
+	*off = (unsigned long long)j->shard * f->m->shard_size;
+	*len = j->len;
+}
+
+int
+digest_feed_start(struct digest_feed *f, unsigned slot, size_t k, struct err *e)
+{
+	f->unit[slot] = k;
+	f->got[slot] = 0;
+	if (EVP_DigestInit_ex(f->ctx[slot], f->md, NULL) != 1)
+		return err_ossl(e, EXIT_UNDECIDED, "sha256");
+	return 0;
+}
+
+int
+digest_feed_bytes(struct digest_feed *f, unsigned slot, const void *p, size_t n)
+{
+	const struct job *j = &f->jobs[f->unit[slot]];
+
+	if (n > j->len - f->got[slot])
+		return -1;
+	f->got[slot] += n;
+	return EVP_DigestUpdate(f->ctx[slot], p, n) == 1 ? 0 : -1;
+}
+
+int
+digest_feed_end(struct digest_feed *f, unsigned slot, struct err *e)
+{
+	const struct job *j = &f->jobs[f->unit[slot]];
+	struct entry *en = &f->m->v[j->file];
+	unsigned char *out =
+	    f->m->shard_size ? f->m->shards[en->shard0 + j->shard] : en->sha;
+	char shown[SHOWN_MAX];
+
+	if (f->got[slot] != j->len) {
+		text_escape(shown, sizeof(shown), en->path);
+		return err_set(e, EXIT_UNDECIDED, "%s: %llu of %llu bytes read",
+			       shown, (unsigned long long)f->got[slot],
+			       (unsigned long long)j->len);
+	}
+	if (EVP_DigestFinal_ex(f->ctx[slot], out, NULL) != 1)
+		return err_ossl(e, EXIT_UNDECIDED, "sha256");
+	return 0;
 }

@@ -50,6 +50,8 @@ typedef void (*digest_progress_fn)(void *arg, unsigned long long units_done,
 				   unsigned long long units_total,
 				   unsigned long long bytes_total);
 
+struct s3_config;
+
 struct digest_opts {
 	/* Threads, for the walk and for hashing; 0 means the number of
 	 * online CPUs (hashing a warm cache is CPU-bound, so more threads than
@@ -97,12 +99,15 @@ struct digest_opts {
 	 * inode seen when the link was resolved; after reading, the link must
 	 * still resolve to it, else EXIT_UNDECIDED. NULL: off. */
 	const char *links_within;
+	/* The object store for s3:// roots (lib/s3); NULL: such a root is
+	 * EXIT_USAGE. Borrowed. */
+	const struct s3_config *s3;
 };
 
 #define DIGEST_OPTS_INIT                                                       \
 	{                                                                      \
 		0, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, NULL,    \
-		    NULL                                                       \
+		    NULL, NULL                                                 \
 	}
 
 /*
@@ -118,9 +123,38 @@ struct digest_opts {
  * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS where the kernel has it and must be
  * the inode the walk saw. Memory: about 120 bytes per file plus its path
  * while hashing and 64 plus its path in the manifest, 32 per shard,
- * buf_size per worker; files are never read whole.
+ * buf_size per worker; files are never read whole. A root starting
+ * with "s3://" is an object store prefix read through opts->s3
+ * (s3_tree, lib/s3).
  */
 int digest_tree(struct digest_manifest **out, const char *root,
 		const struct digest_opts *opts, struct err *e);
+
+/*
+ * For trees read elsewhere (lib/s3). digest_listed: the manifest of the
+ * files in w (walk_add_listed, walk_finish_listed), slices applied as
+ * digest_tree applies them, its digests still unset. A feed then hashes
+ * its units (whole files, or shards in shard mode; largest first), each
+ * in one of slots (1..DIGEST_MAX_JOBS) in flight at once: start, bytes
+ * in order, end. digest_feed_bytes returns -1 past the unit's length;
+ * digest_feed_end refuses a short unit (EXIT_UNDECIDED naming the path)
+ * and stores the digest into m. Every unit must end before m is used.
+ */
+struct walk;
+struct digest_feed;
+int digest_listed(struct digest_manifest **out, struct walk *w,
+		  const struct digest_opts *o, struct err *e);
+int digest_feed_new(struct digest_feed **out, struct digest_manifest *m,
+		    unsigned slots, struct err *e);
+size_t digest_feed_units(const struct digest_feed *f);
+/* Unit k: index of its file in m, and its byte range. */
+void digest_feed_unit(const struct digest_feed *f, size_t k, size_t *file,
+		      unsigned long long *off, unsigned long long *len);
+int digest_feed_start(struct digest_feed *f, unsigned slot, size_t k,
+		      struct err *e);
+int digest_feed_bytes(struct digest_feed *f, unsigned slot, const void *p,
+		      size_t n);
+int digest_feed_end(struct digest_feed *f, unsigned slot, struct err *e);
+void digest_feed_free(struct digest_feed *f);
 
 #endif

@@ -290,20 +290,16 @@ set_protocols(struct setter *t, int plain)
 	}
 }
 
-/* SPEC-OCI-12, SPEC-TSA-3: every option is checked; one refused is an
- * error, never a request made without it. */
-static CURLcode
-setup(struct http *h, const char *url, const struct http_req *req,
-      struct curl_slist *hdrs, struct sink *s)
+CURLcode
+http_easy_base(const struct curl_api *api, CURL *c, int plain, char *errbuf,
+	       CURLoption *bad)
 {
-	struct setter t = {h->api, h->curl, CURLE_OK, CURLOPT_URL};
+	struct setter t = {api, c, CURLE_OK, CURLOPT_URL};
 
-	h->api->easy_reset(h->curl);
-	set_ptr(&t, CURLOPT_ERRORBUFFER, h->errbuf);
-	set_ptr(&t, CURLOPT_URL, url);
-	set_protocols(&t, h->plain);
+	set_ptr(&t, CURLOPT_ERRORBUFFER, errbuf);
+	set_protocols(&t, plain);
 	set_long(&t, CURLOPT_DISALLOW_USERNAME_IN_URL, 1L);
-	set_long(&t, CURLOPT_FOLLOWLOCATION, 0L); /* http_do follows */
+	set_long(&t, CURLOPT_FOLLOWLOCATION, 0L); /* callers follow */
 	set_long(&t, CURLOPT_UNRESTRICTED_AUTH, 0L);
 	set_long(&t, CURLOPT_SSL_VERIFYPEER, 1L);
 	set_long(&t, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -313,14 +309,29 @@ setup(struct http *h, const char *url, const struct http_req *req,
 	set_long(&t, CURLOPT_LOW_SPEED_TIME, HTTP_LOW_SPEED_TIME);
 	set_long(&t, CURLOPT_NOSIGNAL, 1L);
 	set_ptr(&t, CURLOPT_USERAGENT, "mlattest/" MLATTEST_VERSION);
+	if (plain)
+		set_ptr(&t, CURLOPT_NOPROXY, "*");
+	*bad = t.bad;
+	return t.rc;
+}
+
+/* SPEC-OCI-12, SPEC-TSA-3: every option is checked; one refused is an
+ * error, never a request made without it. */
+static CURLcode
+setup(struct http *h, const char *url, const struct http_req *req,
+      struct curl_slist *hdrs, struct sink *s)
+{
+	struct setter t = {h->api, h->curl, CURLE_OK, CURLOPT_URL};
+
+	h->api->easy_reset(h->curl);
+	t.rc = http_easy_base(h->api, h->curl, h->plain, h->errbuf, &t.bad);
+	set_ptr(&t, CURLOPT_URL, url);
 	set_ptr(&t, CURLOPT_HTTPHEADER, hdrs);
 	set_fn(&t, CURLOPT_WRITEFUNCTION, on_body);
 	set_ptr(&t, CURLOPT_WRITEDATA, s);
 	set_fn(&t, CURLOPT_HEADERFUNCTION, on_header);
 	set_ptr(&t, CURLOPT_HEADERDATA, s);
 	set_off(&t, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
-	if (h->plain)
-		set_ptr(&t, CURLOPT_NOPROXY, "*");
 	if (strcmp(req->method, "HEAD") == 0) {
 		set_long(&t, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(req->method, "GET") != 0) {

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include <curl/curl.h>
+
 #include "lib/err.h"
 #include "lib/url.h"
 
@@ -82,6 +84,19 @@ int http_do(struct http_resp *out, struct http *h, const struct http_req *req,
 	    struct err *e);
 
 void http_resp_clear(struct http_resp *r);
+
+/*
+ * The transport options every request of this project carries, set on c
+ * (SPEC-OCI-12): https only with peer and host verification, or http to
+ * loopback only (plain, with no proxy); no user name in URLs, no
+ * redirects followed by libcurl, no credentials to another host, the
+ * connect and total timeouts, the low-speed limit, no signals, the user
+ * agent, and errbuf (CURL_ERROR_SIZE bytes) as the error buffer. The
+ * first option libcurl refuses is returned with *bad naming it; the
+ * caller must not send the request then.
+ */
+CURLcode http_easy_base(const struct curl_api *api, CURL *c, int plain,
+			char *errbuf, CURLoption *bad);
 void http_free(struct http *h);
 
 #endif

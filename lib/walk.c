@@ -1034,3 +1034,124 @@ walk_recheck(const struct walk *w, size_t i, struct err *e)
 	return err_set(e, EXIT_UNDECIDED,
 		       "%s: symbolic link changed during hashing", buf);
 }
+
+/* --- listings (lib/s3) ------------------------------------------------ */
+
+/* 1 when p or one of its parent directories is in list. */
+static int
+listed_under(const char *p, size_t len, const char *const *list, size_t n)
+{
+	size_t i, l;
+
+	for (i = 0; i < n; i++) {
+		l = strlen(list[i]);
+		if (l <= len && memcmp(p, list[i], l) == 0 &&
+		    (l == len || p[l] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+skipped(const char *p, size_t len, const struct digest_opts *o)
+{
+	size_t top = strcspn(p, "/");
+	char first[DIGEST_MAX_PATH + 1];
+
+	memcpy(first, p, top);
+	first[top] = '\0';
+	if (meta_path(first))
+		return 1;
+	if (listed_under(p, len, o->ignore, o->n_ignore))
+		return 1;
+	return o->n_only > 0 && !listed_under(p, len, o->only, o->n_only);
+}
+
+int
+walk_add_listed(struct walk *w, const char *path, size_t len, uint64_t size,
+		const struct digest_opts *o, struct err *e)
+{
+	char buf[WALK_SHOWN_MAX];
+	struct walk_file *f;
+
+	if (!walk_path_ok(path, len))
+		return err_set(
+		    e, EXIT_REJECTED,
+		    "%s: not a relative path inside the tree (empty, "
+		    "\".\" or \"..\" components, control characters "
+		    "or not UTF-8)",
+		    shown(buf, sizeof(buf), w->root, path));
+	if (skipped(path, len, o))
+		return 0;
+	if (w->n >= DIGEST_MAX_ENTRIES)
+		return err_set(e, EXIT_REJECTED, "%s: more than %d files",
+			       w->root, DIGEST_MAX_ENTRIES);
+	if (grow((void **)&w->files, &w->cap, w->n + 1, sizeof(*f)) != 0 ||
+	    grow((void **)&w->names, &w->names_cap, w->names_len + len + 1,
+		 1) != 0)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	f = &w->files[w->n++];
+	memset(f, 0, sizeof(*f));
+	f->u.off = w->names_len;
+	f->size = size;
+	f->path_len = (uint32_t)len;
+	memcpy(w->names + w->names_len, path, len);
+	w->names[w->names_len + len] = '\0';
+	w->names_len += len + 1;
+	w->bytes += size;
+	return 0;
+}
+
+static int
+cmp_path_key(const void *key, const void *elem)
+{
+	const struct walk_file *x = key, *y = elem;
+
+	return cmp_file(x, y);
+}
+
+/* A name that is a file and, by a longer key, a directory too. */
+static int
+also_directory(const struct walk *w, size_t i)
+{
+	const struct walk_file *f = &w->files[i];
+	struct walk_file probe;
+	size_t k;
+
+	for (k = 0; k < f->path_len; k++) {
+		if (f->u.path[k] != '/')
+			continue;
+		probe.u.path = f->u.path;
+		probe.path_len = (uint32_t)k;
+		if (bsearch(&probe, w->files, w->n, sizeof(*w->files),
+			    cmp_path_key) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+int
+walk_finish_listed(struct walk *w, const struct digest_opts *o, struct err *e)
+{
+	char buf[WALK_SHOWN_MAX];
+	size_t i;
+	int rc;
+
+	if ((rc = check_list(o->ignore, o->n_ignore, "ignore", e)) != 0 ||
+	    (rc = check_list(o->only, o->n_only, "only", e)) != 0)
+		return rc;
+	finish(w);
+	for (i = 0; i < w->n; i++) {
+		if (i > 0 && cmp_file(&w->files[i - 1], &w->files[i]) == 0)
+			return err_set(e, EXIT_REJECTED, "%s: listed twice",
+				       shown(buf, sizeof(buf), w->root,
+					     w->files[i].u.path));
+		if (also_directory(w, i))
+			return err_set(e, EXIT_REJECTED,
+				       "%s: a directory of the listing is "
+				       "also a file",
+				       shown(buf, sizeof(buf), w->root,
+					     w->files[i].u.path));
+	}
+	return 0;
+}

@@ -97,6 +97,19 @@ int walk_recheck(const struct walk *w, size_t i, struct err *e);
  */
 int walk_path_ok(const char *p, size_t len);
 
+/*
+ * A tree listed elsewhere (lib/s3): w (WALK_INIT, w->root set to the name
+ * for messages) gets one file per call, checked with walk_path_ok
+ * (EXIT_REJECTED naming it) and left out like walk_tree leaves it out
+ * (digest_meta_paths at the top, o's ignore and only). walk_finish_listed
+ * sorts them and refuses a path given twice or a file that is also a
+ * directory of another ("a" and "a/b"). No fd is opened.
+ */
+int walk_add_listed(struct walk *w, const char *path, size_t len, uint64_t size,
+		    const struct digest_opts *o, struct err *e);
+int walk_finish_listed(struct walk *w, const struct digest_opts *o,
+		       struct err *e);
+
 /* "root/path" of file i, escaped for an error message. */
 void walk_shown(char *buf, size_t cap, const struct walk *w, size_t i);
 

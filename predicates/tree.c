@@ -8,6 +8,7 @@
 
 #include "lib/hex.h"
 #include "lib/jsonio.h"
+#include "lib/s3.h"
 
 int
 tree_hash(struct tree *t, const char *path, const struct digest_opts *opts,
@@ -17,7 +18,9 @@ tree_hash(struct tree *t, const char *path, const struct digest_opts *opts,
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if (stat(path, &st) != 0)
+	if (s3_is_url(path))
+		st.st_mode = S_IFDIR; /* an object store prefix is a tree */
+	else if (stat(path, &st) != 0)
 		return err_sys(e, EXIT_UNDECIDED, errno, "%s", path);
 	t->is_dir = S_ISDIR(st.st_mode);
 	t->path = strdup(path);

@@ -35,9 +35,11 @@
 struct vdataset_opts {
 	const char **keys, **only, **bundles;
 	size_t nkeys, nonly, nbundles;
-	const char *path, *json, *links_within;
+	const char *path, *json, *links_within, *s3_endpoint;
 	unsigned jobs;
 	size_t max_list;
+	struct s3_config s3;
+	const struct s3_config *s3p; /* &s3 for an s3:// PATH, else NULL */
 };
 
 static int
@@ -102,6 +104,12 @@ static const struct opt_spec vdataset_rows[] = {
      .argname = "N",
      .help = "print at most N differing files (default 50; all in --json)",
      .fn = max_list_opt},
+    {.type = OPT_STRING,
+     .name = "s3-endpoint",
+     .off = offsetof(struct vdataset_opts, s3_endpoint),
+     .argname = "URL",
+     .help = "object store for an s3:// PATH (default: AWS; http only to "
+	     "loopback)"},
     {.type = OPT_OPERAND,
      .off = offsetof(struct vdataset_opts, path),
      .argname = "PATH",
@@ -273,6 +281,7 @@ hashed_for(struct hashed *h, size_t *nh, const struct candidate *c,
 	h[i].allow_symlinks = d.allow_symlinks = links;
 	d.jobs = o->jobs;
 	d.links_within = o->links_within;
+	d.s3 = o->s3p;
 	h[i].e = (struct err)ERR_INIT;
 	h[i].rc = tree_hash(&h[i].t, o->path, &d, &h[i].e);
 	if (h[i].rc == 0) {
@@ -486,6 +495,7 @@ check_only(const struct candidate *cands, size_t nc,
 		goto out;
 	d.jobs = o->jobs;
 	d.links_within = o->links_within;
+	d.s3 = o->s3p;
 	d.only = o->only;
 	d.n_only = o->nonly;
 	d.shard_size = digest_manifest_shard_size(sm);
@@ -630,6 +640,12 @@ cmd_dataset(int argc, char **argv)
 		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
 	if (rc == 0)
 		rc = jsonout_open(&jo, o.json, &e);
+	if (rc == 0) {
+		struct digest_opts d = DIGEST_OPTS_INIT;
+		rc = s3_attach(&d, &o.s3, verify_s3_env(), o.s3_endpoint,
+			       &o.path, 1, &e);
+		o.s3p = d.s3;
+	}
 	if (rc != 0)
 		goto out;
 	rc = keyset_new(&ks, &e);
@@ -652,6 +668,7 @@ cmd_dataset(int argc, char **argv)
 out:
 	loaded_clear(&l);
 	keyset_free(ks);
+	s3_config_clear(&o.s3);
 	free(o.keys);
 	free(o.only);
 	free(o.bundles);

@@ -50,6 +50,15 @@ opt_cmd_help(FILE *f, const struct opt_cmd *cmd)
 /* Key-loading defaults from the environment, read once by main. */
 static struct key_load_opts key_env = KEY_LOAD_OPTS_INIT;
 
+/* Object store credentials' sources, read once by main (lib/s3). */
+static struct s3_env s3_env;
+
+const struct s3_env *
+verify_s3_env(void)
+{
+	return &s3_env;
+}
+
 const struct key_load_opts *
 verify_key_env(void)
 {
@@ -62,6 +71,15 @@ key_env_read(void)
 	key_env.tcti = getenv(TPM_TCTI_ENV);
 	key_env.pkcs11_pin = getenv(KEYOPT_PIN_ENV);
 	key_env.passphrase_file = getenv(KEYOPT_PASSPHRASE_ENV);
+	s3_env.access_key_id = getenv("AWS_ACCESS_KEY_ID");
+	s3_env.secret_access_key = getenv("AWS_SECRET_ACCESS_KEY");
+	s3_env.session_token = getenv("AWS_SESSION_TOKEN");
+	s3_env.region = getenv("AWS_REGION");
+	if (s3_env.region == NULL)
+		s3_env.region = getenv("AWS_DEFAULT_REGION");
+	s3_env.shared_file = getenv("AWS_SHARED_CREDENTIALS_FILE");
+	s3_env.profile = getenv("AWS_PROFILE");
+	s3_env.home = getenv("HOME");
 }
 
 /* Levenshtein distance of two short words (longer ones: far). */

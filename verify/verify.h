@@ -6,6 +6,7 @@
 
 #include "keys/key.h"
 #include "lib/err.h"
+#include "lib/s3.h"
 
 /*
  * SPEC-VER-6: the one place verify prints a line: formats it, escapes it
@@ -23,6 +24,9 @@ int verify_worst(int status, int code);
 
 /* Key-loading defaults main read from the environment (as attest's). */
 const struct key_load_opts *verify_key_env(void);
+
+/* Object store credentials' sources main read (as attest's). */
+const struct s3_env *verify_s3_env(void);
 
 int cmd_verify(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
