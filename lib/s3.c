@@ -837,7 +837,8 @@ xfer_done(struct xfer *x, CURLcode crc, struct err *e)
 
 	x->active = 0;
 	text_escape(shown, sizeof(shown), path);
-	if (x->overflow || x->status == 412 ||
+	/* 412: If-Match failed; 416: the object shrank below the range. */
+	if (x->overflow || x->status == 412 || x->status == 416 ||
 	    (ok_status(x->status) && crc == CURLE_OK &&
 	     (strcmp(x->etag, x->ob->etag) != 0 ||
 	      (ranged &&
