@@ -446,8 +446,10 @@ cmd_dataset(int argc, char **argv)
 	rc = dataset_parse(&o, argc, argv, &e);
 	if (rc != 0)
 		goto out;
-	rc = s3_attach(&o.dopts, &o.s3, attest_s3_env(), o.s3_endpoint, o.paths,
-		       o.npaths, &e);
+	/* --from-manifest reads no tree: the PATH only names the subject. */
+	if (o.from_manifest == NULL)
+		rc = s3_attach(&o.dopts, &o.s3, attest_s3_env(), o.s3_endpoint,
+			       o.paths, o.npaths, &e);
 	if (rc == 0)
 		rc = key_load_private_opts(&k, o.key, &o.ko, &e);
 	if (rc == 0 && o.nparents > 0)

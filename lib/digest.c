@@ -534,9 +534,11 @@ struct digest_feed {
 	struct job *jobs;
 	size_t njobs;
 	EVP_MD *md;
-	EVP_MD_CTX **ctx; /* one per slot */
-	size_t *unit;	  /* the unit each slot hashes */
-	uint64_t *got;	  /* bytes fed to each slot */
+	struct feed_slot {
+		EVP_MD_CTX *ctx;
+		size_t unit;  /* the unit it hashes */
+		uint64_t got; /* bytes fed so far */
+	} * slot;
 	unsigned slots;
 };
 
@@ -547,11 +549,9 @@ digest_feed_free(struct digest_feed *f)
 
 	if (f == NULL)
 		return;
-	for (i = 0; f->ctx != NULL && i < f->slots; i++)
-		EVP_MD_CTX_free(f->ctx[i]);
-	free(f->ctx);
-	free(f->unit);
-	free(f->got);
+	for (i = 0; f->slot != NULL && i < f->slots; i++)
+		EVP_MD_CTX_free(f->slot[i].ctx);
+	free(f->slot);
 	free(f->jobs);
 	EVP_MD_free(f->md);
 	free(f);
@@ -579,13 +579,11 @@ digest_feed_new(struct digest_feed **out, struct digest_manifest *m,
 		return rc;
 	}
 	f->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	f->ctx = calloc(slots, sizeof(*f->ctx));
-	f->unit = calloc(slots, sizeof(*f->unit));
-	f->got = calloc(slots, sizeof(*f->got));
-	for (i = 0; f->ctx != NULL && i < slots; i++)
-		f->ctx[i] = EVP_MD_CTX_new();
-	if (f->md == NULL || f->ctx == NULL || f->unit == NULL ||
-	    f->got == NULL || f->ctx[slots - 1] == NULL) {
+	f->slot = calloc(slots, sizeof(*f->slot));
+	for (i = 0; f->slot != NULL && i < slots; i++)
+		f->slot[i].ctx = EVP_MD_CTX_new();
+	if (f->md == NULL || f->slot == NULL ||
+	    f->slot[slots - 1].ctx == NULL) {
 		digest_feed_free(f);
 		return err_ossl(e, EXIT_UNDECIDED, "sha256");
 	}
@@ -613,9 +611,9 @@ digest_feed_unit(const struct digest_feed *f, size_t k, size_t *file,
 int
 digest_feed_start(struct digest_feed *f, unsigned slot, size_t k, struct err *e)
 {
-	f->unit[slot] = k;
-	f->got[slot] = 0;
-	if (EVP_DigestInit_ex(f->ctx[slot], f->md, NULL) != 1)
+	f->slot[slot].unit = k;
+	f->slot[slot].got = 0;
+	if (EVP_DigestInit_ex(f->slot[slot].ctx, f->md, NULL) != 1)
 		return err_ossl(e, EXIT_UNDECIDED, "sha256");
 	return 0;
 }
@@ -623,30 +621,32 @@ digest_feed_start(struct digest_feed *f, unsigned slot, size_t k, struct err *e)
 int
 digest_feed_bytes(struct digest_feed *f, unsigned slot, const void *p, size_t n)
 {
-	const struct job *j = &f->jobs[f->unit[slot]];
+	struct feed_slot *s = &f->slot[slot];
+	const struct job *j = &f->jobs[s->unit];
 
-	if (n > j->len - f->got[slot])
+	if (n > j->len - s->got)
 		return -1;
-	f->got[slot] += n;
-	return EVP_DigestUpdate(f->ctx[slot], p, n) == 1 ? 0 : -1;
+	s->got += n;
+	return EVP_DigestUpdate(s->ctx, p, n) == 1 ? 0 : -1;
 }
 
 int
 digest_feed_end(struct digest_feed *f, unsigned slot, struct err *e)
 {
-	const struct job *j = &f->jobs[f->unit[slot]];
+	struct feed_slot *s = &f->slot[slot];
+	const struct job *j = &f->jobs[s->unit];
 	struct entry *en = &f->m->v[j->file];
 	unsigned char *out =
 	    f->m->shard_size ? f->m->shards[en->shard0 + j->shard] : en->sha;
 	char shown[SHOWN_MAX];
 
-	if (f->got[slot] != j->len) {
+	if (s->got != j->len) {
 		text_escape(shown, sizeof(shown), en->path);
 		return err_set(e, EXIT_UNDECIDED, "%s: %llu of %llu bytes read",
-			       shown, (unsigned long long)f->got[slot],
+			       shown, (unsigned long long)s->got,
 			       (unsigned long long)j->len);
 	}
-	if (EVP_DigestFinal_ex(f->ctx[slot], out, NULL) != 1)
+	if (EVP_DigestFinal_ex(s->ctx, out, NULL) != 1)
 		return err_ossl(e, EXIT_UNDECIDED, "sha256");
 	return 0;
 }

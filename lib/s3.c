@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "lib/curlapi.h"
 #include "lib/dynbuf.h"
@@ -25,6 +26,7 @@
 #define SHOWN_MAX 320
 #define POLL_MS 1000
 #define BUCKET_MAX 63
+#define XFER_AGAIN 1 /* xfer_done: try the unit again */
 
 struct target {
 	char bucket[BUCKET_MAX + 1];
@@ -37,10 +39,9 @@ struct target {
 
 /* A listed object: its path below the prefix and what the GET must see. */
 struct object {
-	size_t path_off;  /* into run.paths while listing */
-	const char *path; /* after listing */
+	size_t path_off, etag_off; /* into run.paths while listing */
+	const char *path, *etag;   /* after listing */
 	unsigned long long size;
-	char etag[S3XML_ETAG_MAX];
 };
 
 struct run {
@@ -59,8 +60,9 @@ struct xfer {
 	CURL *h;
 	struct curl_slist *hdrs;
 	struct digest_feed *f;
-	unsigned slot;
+	unsigned slot, tries;
 	int active, overflow, nomem;
+	size_t unit;
 	size_t file;
 	unsigned long long off, len;
 	const struct object *ob;
@@ -230,6 +232,7 @@ creds_file(struct s3_config *c, const struct s3_env *env, struct err *e)
 	return rc;
 }
 
+/* SPEC-STORE-5: the environment, else the shared file; never argv. */
 int
 s3_creds_resolve(struct s3_config *c, const struct s3_env *env, struct err *e)
 {
@@ -392,15 +395,14 @@ parse_target(struct target *t, const char *url, const struct s3_config *c,
 		snprintf(t->base, sizeof(t->base), "%.*s/%s", (int)en, ep,
 			 t->bucket);
 	}
-	/* SPEC-S3-3: https, or http to loopback only. */
+	/* SPEC-STORE-3: https, or http to loopback only. */
 	rc = url_check(&u, t->base, t->plain, e);
 	if (rc != 0)
 		return err_prefix(e, "--s3-endpoint");
 	return 0;
 }
 
-/* --- requests --------------------------------------------------------------
- */
+/* --- requests ------------------------------------------------------------- */
 
 static size_t
 on_header(char *line, size_t size, size_t n, void *arg)
@@ -476,7 +478,7 @@ setopt_checked(const struct curl_api *api, CURL *h, CURLoption o, const void *v)
 	return api->easy_setopt(h, o, v);
 }
 
-/* SPEC-S3-2: every request signed by libcurl, over the base transport. */
+/* SPEC-STORE-2: every request signed by libcurl, over the base transport. */
 static CURLcode
 request_setup(struct xfer *x, const char *range)
 {
@@ -597,8 +599,49 @@ curl_error(struct xfer *x, CURLcode crc, const char *what, const char *name,
 		       what, msg);
 }
 
-/* --- listing ----------------------------------------------------------------
- */
+/* Worth another try: a connection that failed or broke, a store that is
+ * busy (503 SlowDown) or failing; never a refusal or a change. */
+static int
+retryable(CURLcode crc, long status)
+{
+	switch (crc) {
+	case CURLE_OK:
+		return status == 500 || status == 502 || status == 503 ||
+		       status == 504;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+backoff(unsigned attempt)
+{
+	long ms = (long)S3_BACKOFF_MS << attempt;
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Notes the tries in a message about the last one. */
+static int
+gave_up(struct err *e)
+{
+	char msg[ERR_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	return err_set(e, e->code, "%.400s (gave up after %d tries)", msg,
+		       S3_TRIES);
+}
+
+/* --- listing -------------------------------------------------------------- */
 
 static int
 list_url(struct xfer *x, const char *token)
@@ -658,11 +701,32 @@ keep_object(struct run *r, const struct s3xml_page *pg, size_t i,
 			       r->t.shown, DIGEST_MAX_ENTRIES);
 	ob = &r->obj[r->nobj++];
 	ob->path_off = r->paths.len;
+	ob->etag_off = r->paths.len + rn + 1;
 	ob->size = so->size;
-	memcpy(ob->etag, so->etag, sizeof(ob->etag));
-	if (dynbuf_add(&r->paths, rel, rn + 1) != 0)
+	if (dynbuf_add(&r->paths, rel, rn + 1) != 0 ||
+	    dynbuf_add(&r->paths, so->etag, strlen(so->etag) + 1) != 0)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	return walk_add_listed(w, rel, rn, so->size, o, e);
+}
+
+/* One ListObjectsV2 request, tried up to S3_TRIES times. */
+static CURLcode
+list_request(struct xfer *x)
+{
+	CURLcode crc = CURLE_OK;
+	unsigned attempt;
+
+	for (attempt = 0; attempt < S3_TRIES; attempt++) {
+		if (attempt > 0)
+			backoff(attempt - 1);
+		dynbuf_init(&x->body, S3XML_MAX_BYTES);
+		crc = request_setup(x, NULL);
+		if (crc == CURLE_OK)
+			crc = x->r->api->easy_perform(x->h);
+		if (x->nomem || x->overflow || !retryable(crc, x->status))
+			break;
+	}
+	return crc;
 }
 
 static int
@@ -677,10 +741,7 @@ list_page(struct xfer *x, struct walk *w, const struct digest_opts *o,
 	if (list_url(x, token) != 0)
 		return err_set(e, EXIT_USAGE, "%s: listing URL too long",
 			       x->r->t.shown);
-	dynbuf_init(&x->body, S3XML_MAX_BYTES);
-	crc = request_setup(x, NULL);
-	if (crc == CURLE_OK)
-		crc = x->r->api->easy_perform(x->h);
+	crc = list_request(x);
 	if (x->nomem)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	if (x->overflow)
@@ -688,10 +749,13 @@ list_page(struct xfer *x, struct walk *w, const struct digest_opts *o,
 			       "%s: ListObjectsV2: response larger than %zu "
 			       "bytes",
 			       x->r->t.shown, S3XML_MAX_BYTES);
-	if (crc != CURLE_OK)
-		return curl_error(x, crc, "ListObjectsV2", "", e);
-	if (x->status != 200)
-		return http_error(x, "ListObjectsV2", "", e);
+	if (crc != CURLE_OK || x->status != 200) {
+		if (crc != CURLE_OK)
+			curl_error(x, crc, "ListObjectsV2", "", e);
+		else
+			http_error(x, "ListObjectsV2", "", e);
+		return retryable(crc, x->status) ? gave_up(e) : -e->code;
+	}
 	rc = s3xml_parse(&pg, x->body.p ? x->body.p : "", x->body.len,
 			 x->r->t.shown, e);
 	for (i = 0; rc == 0 && i < pg.n; i++)
@@ -720,7 +784,7 @@ list_all(struct run *r, struct xfer *x, struct walk *w,
 	 const struct digest_opts *o, struct err *e)
 {
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	r->token[0] = '\0';
 	do {
@@ -729,14 +793,15 @@ list_all(struct run *r, struct xfer *x, struct walk *w,
 	if (rc != 0)
 		return rc;
 	/* The arena is complete: paths can be pointed at now. */
-	for (i = 0; i < r->nobj; i++)
+	for (i = 0; i < r->nobj; i++) {
 		r->obj[i].path = r->paths.p + r->obj[i].path_off;
+		r->obj[i].etag = r->paths.p + r->obj[i].etag_off;
+	}
 	qsort(r->obj, r->nobj, sizeof(*r->obj), cmp_object);
 	return walk_finish_listed(w, o, e);
 }
 
-/* --- objects ----------------------------------------------------------------
- */
+/* --- objects -------------------------------------------------------------- */
 
 static const struct object *
 find_object(const struct run *r, const char *path)
@@ -779,7 +844,8 @@ object_url(struct xfer *x, const char *path)
 }
 
 static int
-xfer_start(struct xfer *x, CURLM *multi, size_t k, struct err *e)
+xfer_start(struct xfer *x, CURLM *multi, size_t k, unsigned tries,
+	   struct err *e)
 {
 	const struct run *r = x->r;
 	char range[64], shown[SHOWN_MAX];
@@ -787,6 +853,8 @@ xfer_start(struct xfer *x, CURLM *multi, size_t k, struct err *e)
 	CURLcode crc;
 	int ranged;
 
+	x->unit = k;
+	x->tries = tries;
 	digest_feed_unit(x->f, k, &x->file, &x->off, &x->len);
 	path = digest_manifest_path(r->m, x->file);
 	x->ob = find_object(r, path);
@@ -837,7 +905,8 @@ xfer_done(struct xfer *x, CURLcode crc, struct err *e)
 
 	x->active = 0;
 	text_escape(shown, sizeof(shown), path);
-	/* 412: If-Match failed; 416: the object shrank below the range. */
+	/* SPEC-STORE-4. 412: If-Match failed; 416: the object shrank below
+	 * the range. */
 	if (x->overflow || x->status == 412 || x->status == 416 ||
 	    (ok_status(x->status) && crc == CURLE_OK &&
 	     (strcmp(x->etag, x->ob->etag) != 0 ||
@@ -847,10 +916,15 @@ xfer_done(struct xfer *x, CURLcode crc, struct err *e)
 			       "%s%s: changed while being read (ETag or "
 			       "length differs from the listing)",
 			       x->r->t.shown, shown);
-	if (crc != CURLE_OK)
-		return curl_error(x, crc, "GET", shown, e);
-	if (!ok_status(x->status))
-		return http_error(x, "GET", shown, e);
+	if (crc != CURLE_OK || !ok_status(x->status)) {
+		if (retryable(crc, x->status) && x->tries + 1 < S3_TRIES)
+			return XFER_AGAIN;
+		if (crc != CURLE_OK)
+			curl_error(x, crc, "GET", shown, e);
+		else
+			http_error(x, "GET", shown, e);
+		return retryable(crc, x->status) ? gave_up(e) : -e->code;
+	}
 	rc = digest_feed_end(x->f, x->slot, e);
 	if (rc != 0)
 		return err_set(e, EXIT_UNDECIDED,
@@ -875,6 +949,11 @@ on_done(struct xfer *xs, unsigned n, CURLM *multi, CURLMsg *msg, int *active,
 	xs[i].r->api->multi_remove_handle(multi, xs[i].h);
 	(*active)--;
 	rc = xfer_done(&xs[i], msg->data.result, e);
+	if (rc == XFER_AGAIN) {
+		backoff(xs[i].tries);
+		rc = xfer_start(&xs[i], multi, xs[i].unit, xs[i].tries + 1, e);
+		*active += rc == 0;
+	}
 	return rc;
 }
 
@@ -890,7 +969,7 @@ fetch_loop(struct xfer *xs, unsigned n, CURLM *multi, struct err *e)
 	while (rc == 0 && (next < units || active > 0)) {
 		for (i = 0; rc == 0 && i < n && next < units; i++)
 			if (!xs[i].active) {
-				rc = xfer_start(&xs[i], multi, next++, e);
+				rc = xfer_start(&xs[i], multi, next++, 0, e);
 				active += rc == 0;
 			}
 		if (rc != 0)

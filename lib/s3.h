@@ -3,7 +3,7 @@
  * ListObjectsV2 (paged) and read with GET, several transfers in flight on
  * one libcurl multi handle, straight into the digest engine (ranged GETs,
  * one per OMS shard, in shard mode), so a prefix hashes to the manifest
- * and tree digests of a local copy of the same files (SPEC-S3-1).
+ * and tree digests of a local copy of the same files (SPEC-STORE-1).
  * Requests are signed with AWS Signature Version 4 by libcurl. The
  * library never reads the environment or a credentials file on its own:
  * programs resolve the credentials (s3_creds_resolve) and pass them in.
@@ -25,6 +25,8 @@
 #define S3_REGION_MAX 64
 #define S3_CREDS_FILE_MAX ((size_t)1 << 20)
 #define S3_DEFAULT_REGION "us-east-1"
+#define S3_TRIES 3	  /* per request, on a broken connection or 5xx */
+#define S3_BACKOFF_MS 500 /* doubles after each failed try */
 
 /* Credentials and where to send requests. Secrets are wiped by
  * s3_config_clear. */

@@ -1067,6 +1067,7 @@ skipped(const char *p, size_t len, const struct digest_opts *o)
 	return o->n_only > 0 && !listed_under(p, len, o->only, o->n_only);
 }
 
+/* SPEC-STORE-4: keys pass the rules of local names. */
 int
 walk_add_listed(struct walk *w, const char *path, size_t len, uint64_t size,
 		const struct digest_opts *o, struct err *e)

@@ -14,8 +14,10 @@ Faults, one per run (--mode):
   page:N        adds max-keys=N to every listing, so listings page
   inject:KEY    adds an object KEY to the first listing page
   replace:KEY   on the first GET of KEY, overwrites it in s3rver first
-  cut:KEY       on a GET of KEY, sends half the body and drops the
+  cut:KEY       on every GET of KEY, sends half the body and drops the
                 connection
+  flaky:KEY     answers the first GET of KEY (or, for KEY "LIST", the
+                first listing) 503 SlowDown, as a busy store does
 """
 import argparse
 import hashlib
@@ -155,6 +157,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             query += "&max-keys=" + arg
         key = urllib.parse.unquote(path.split("/", 2)[2]) if path.count(
             "/") >= 2 else ""
+        if mode == "flaky" and not self.server.done and (
+                key == arg or (arg == "LIST" and listing)):
+            self.server.done = True
+            self.reply(503, s3_error("SlowDown", "Please reduce your "
+                                     "request rate."),
+                       [("Content-Type", "application/xml")])
+            return
         if mode == "replace" and key == arg and not self.server.done:
             self.server.done = True
             self.overwrite(path)
