@@ -108,6 +108,20 @@ cmp -s sb.json sl.json && pass "shard manifest: bucket = local" || fail "shard m
 "$ATTEST" manifest --shard-size 1000000 --s3-endpoint "$EP" --out st.json s3://bkt/tampered/
 cmp -s st.json sl.json && fail "tampered shard manifest equal" || pass "tampered twin: shard manifest differs"
 
+# Slices of a bucket prefix, as two pods of an Indexed Job would hash
+# them, merge into the manifest of the local copy; a slice of the
+# tampered prefix is another tree.
+for i in 0 1; do
+	env JOB_COMPLETION_INDEX=$i "$ATTEST" manifest --shard-of auto --shards 2 --s3-endpoint "$EP" \
+		--out "bs$i.json" s3://bkt/data/ 2>/dev/null
+done
+env JOB_COMPLETION_INDEX=1 "$ATTEST" manifest --shard-of auto --shards 2 --s3-endpoint "$EP" \
+	--out bt1.json s3://bkt/tampered/ 2>/dev/null
+expect "merge two slices of the bucket" 0 "$ATTEST" manifest --merge --out bsm.json bs1.json bs0.json
+cmp -s bsm.json ml.json && pass "bucket slices merged = local manifest" || fail "bucket slices merged differ"
+expect_err "tampered twin: a slice of the changed prefix" 1 "bt1\.json.* another tree" \
+	"$ATTEST" manifest --merge --out bsm2.json bs0.json bt1.json
+
 # Attested in the bucket, verified on the downloaded copy, and back.
 expect "attest dataset s3://" 0 "$ATTEST" dataset --key steward.key --name ds --s3-endpoint "$EP" \
 	--bundle b3.json s3://bkt/data/
