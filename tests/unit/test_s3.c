@@ -2,14 +2,20 @@
  * lib/s3 without a network: where credentials come from (the
  * environment, else the shared file's profile) beside the twins that
  * break each source, and the URLs refused before any request. No
- * message names a secret.
+ * message names a secret. And the engine hook it hashes through: a
+ * listing fed byte by byte gives digest_tree's manifest of the same
+ * files, whole or in shards, and a changed byte, a short or a long unit
+ * does not.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "lib/manifest.h"
 #include "lib/s3.h"
+#include "lib/walk.h"
 #include "tests/unit/testutil.h"
 
 #define SECRET "sEcr3t/+value"
@@ -142,6 +148,186 @@ START_TEST(test_urls)
 }
 END_TEST
 
+/* --- the listing and feed hook ------------------------------------------ */
+
+struct file_row {
+	const char *path;
+	const char *data;
+};
+
+static const struct file_row tree_rows[] = {
+    {"a.txt", "hello\n"},   {"b/c.bin", "0123456789abcdefghij"},
+    {"b/d/e", ""},	    {"b-x", "dash"},
+    {".git/HEAD", "ref\n"}, /* never part of a tree (SPEC-TREE-5) */
+};
+#define NTREE (sizeof(tree_rows) / sizeof(tree_rows[0]))
+
+static char *
+make_tree(void)
+{
+	char *dir = testutil_tmpdir(), *p, *slash;
+	size_t i;
+
+	for (i = 0; i < NTREE; i++) {
+		p = testutil_join(dir, tree_rows[i].path);
+		for (slash = strchr(p + strlen(dir) + 1, '/'); slash != NULL;
+		     slash = strchr(slash + 1, '/')) {
+			*slash = '\0';
+			mkdir(p, 0755);
+			*slash = '/';
+		}
+		testutil_put(p, tree_rows[i].data, strlen(tree_rows[i].data),
+			     0644);
+		free(p);
+	}
+	return dir;
+}
+
+static const char *
+row_data(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < NTREE; i++)
+		if (strcmp(tree_rows[i].path, path) == 0)
+			return tree_rows[i].data;
+	return NULL;
+}
+
+/* tamper: 0 none, 1 a changed byte, 2 one byte short, 3 one too many. */
+static int
+fed(char **json, unsigned long long shard, int tamper, struct err *e)
+{
+	struct digest_opts o = DIGEST_OPTS_INIT;
+	struct digest_manifest *m = NULL;
+	struct digest_feed *f = NULL;
+	struct walk w = WALK_INIT;
+	unsigned long long off, len;
+	size_t i, file, n;
+	char buf[64];
+	int rc = 0;
+
+	o.shard_size = shard;
+	w.root = "s3://b/p/";
+	for (i = 0; rc == 0 && i < NTREE; i++)
+		rc = walk_add_listed(&w, tree_rows[NTREE - 1 - i].path,
+				     strlen(tree_rows[NTREE - 1 - i].path),
+				     strlen(tree_rows[NTREE - 1 - i].data), &o,
+				     e);
+	if (rc == 0)
+		rc = walk_finish_listed(&w, &o, e);
+	if (rc == 0)
+		rc = digest_listed(&m, &w, &o, e);
+	if (rc == 0)
+		rc = digest_feed_new(&f, m, 2, e);
+	for (i = 0; rc == 0 && i < digest_feed_units(f); i++) {
+		digest_feed_unit(f, i, &file, &off, &len);
+		memcpy(buf, row_data(digest_manifest_path(m, file)) + off, len);
+		n = (size_t)len;
+		if (tamper == 1 && i == 0)
+			buf[0] ^= 1;
+		if (tamper == 2 && i == 0)
+			n--;
+		if (tamper == 3 && i == 0)
+			buf[n++] = 'x';
+		rc = digest_feed_start(f, i % 2, i, e);
+		if (rc == 0 && digest_feed_bytes(f, i % 2, buf, n) != 0)
+			rc = err_set(e, EXIT_UNDECIDED, "more than the unit");
+		if (rc == 0)
+			rc = digest_feed_end(f, i % 2, e);
+	}
+	if (rc == 0)
+		rc = digest_manifest_to_json(json, &n, m, e);
+	digest_feed_free(f);
+	digest_manifest_free(m);
+	walk_release(&w);
+	return rc;
+}
+
+START_TEST(test_feed_equals_tree)
+{
+	static const unsigned long long shards[] = {0, 7};
+	struct digest_opts o = DIGEST_OPTS_INIT;
+	struct digest_manifest *m = NULL;
+	char *dir = make_tree(), *want = NULL, *got = NULL;
+	struct err e = ERR_INIT;
+	size_t len;
+	int t;
+
+	o.shard_size = shards[_i];
+	ck_assert_int_eq(digest_tree(&m, dir, &o, &e), 0);
+	ck_assert_int_eq(digest_manifest_to_json(&want, &len, m, &e), 0);
+	ck_assert_msg(fed(&got, shards[_i], 0, &e) == 0, "%s", e.msg);
+	ck_assert_str_eq(got, want);
+	free(got);
+	got = NULL;
+	ck_assert_int_eq(fed(&got, shards[_i], 1, &e), 0);
+	ck_assert_str_ne(got, want);
+	free(got);
+	got = NULL;
+	for (t = 2; t <= 3; t++) {
+		ck_assert_int_eq(fed(&got, shards[_i], t, &e), -EXIT_UNDECIDED);
+		ck_assert_ptr_nonnull(
+		    strstr(e.msg, t == 2 ? "bytes read" : "more than"));
+	}
+	free(want);
+	digest_manifest_free(m);
+	testutil_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
+struct listing_row {
+	const char *paths[3];
+	int rc;
+	size_t n; /* files kept */
+	const char *why;
+};
+
+static const struct listing_row listings[] = {
+    {{"a", "b/c", NULL}, 0, 2, NULL},
+    {{"a", "a/b", NULL},
+     -EXIT_REJECTED,
+     0,
+     "s3://b/p/a/b: a directory of the listing is also a file"},
+    {{"x/y", "x/y", NULL}, -EXIT_REJECTED, 0, "s3://b/p/x/y: listed twice"},
+    {{"a", "../x", NULL},
+     -EXIT_REJECTED,
+     0,
+     "s3://b/p/../x: not a relative path inside the tree"},
+    {{"a//b", NULL, NULL}, -EXIT_REJECTED, 0, "not a relative path"},
+    {{"a/./b", NULL, NULL}, -EXIT_REJECTED, 0, "not a relative path"},
+    {{"a\x01", NULL, NULL}, -EXIT_REJECTED, 0, "not a relative path"},
+    {{"\xff", NULL, NULL}, -EXIT_REJECTED, 0, "not a relative path"},
+    {{".git/config", "model.sig", "x"}, 0, 1, NULL},
+    {{"sub/.git/config", NULL, NULL}, 0, 1, NULL},
+};
+
+START_TEST(test_listing_rules)
+{
+	const struct listing_row *r = &listings[_i];
+	struct digest_opts o = DIGEST_OPTS_INIT;
+	struct walk w = WALK_INIT;
+	struct err e = ERR_INIT;
+	int rc = 0;
+	size_t i;
+
+	w.root = "s3://b/p/";
+	for (i = 0; rc == 0 && i < 3 && r->paths[i] != NULL; i++)
+		rc = walk_add_listed(&w, r->paths[i], strlen(r->paths[i]), 1,
+				     &o, &e);
+	if (rc == 0)
+		rc = walk_finish_listed(&w, &o, &e);
+	ck_assert_msg(rc == r->rc, "row %d: got %d (%s)", _i, rc, e.msg);
+	if (rc == 0)
+		ck_assert_uint_eq(w.n, r->n);
+	else
+		ck_assert_msg(strstr(e.msg, r->why) != NULL, "row %d: %s", _i,
+			      e.msg);
+	walk_release(&w);
+}
+END_TEST
+
 static Suite *
 s3_suite(void)
 {
@@ -150,6 +336,9 @@ s3_suite(void)
 
 	tcase_add_loop_test(tc, test_creds, 0, sizeof(rows) / sizeof(rows[0]));
 	tcase_add_loop_test(tc, test_urls, 0, sizeof(urls) / sizeof(urls[0]));
+	tcase_add_loop_test(tc, test_feed_equals_tree, 0, 2);
+	tcase_add_loop_test(tc, test_listing_rules, 0,
+			    sizeof(listings) / sizeof(listings[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
