@@ -215,4 +215,16 @@ expect_err "PATH inside an attested tree is explained" 1 \
 	"$VERIFY" dataset --key steward.pub --bundle par.jsonl par/train
 expect "the suggested command passes" 0 "$VERIFY" dataset --key steward.pub --bundle par.jsonl par --only train
 
+# A large file is read through mappings; truncated under them (SIGBUS) it
+# is a one-line error naming the file, exit 3, never a crash. Hashing 2 GiB
+# takes far longer than the 0.2 s before the truncation; whichever check
+# sees it first (the open, a mapping, the final fstat) names the file.
+mkdir -p trunc && truncate -s 2G trunc/big.bin
+(sleep 0.2 && truncate -s 1M trunc/big.bin) &
+expect_err "file truncated while being hashed" 3 \
+	"^attest: trunc/big\.bin: (file shrank while being read|changed while being read|changed since the walk)$" \
+	"$ATTEST" dataset --key steward.key --name tr --bundle tr.jsonl trunc
+wait
+rm -rf trunc
+
 summary

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -652,7 +653,8 @@ END_TEST
 
 struct change {
 	const char *dir;
-	int how; /* 0 nothing, 1 truncate, 2 append, 3 replace */
+	int how;  /* 0 nothing, 1 truncate, 2 append, 3 replace */
+	off_t to; /* truncate to */
 };
 
 static void
@@ -664,7 +666,7 @@ change_file(void *arg, const char *path)
 
 	snprintf(full, sizeof(full), "%s/%s", c->dir, path);
 	if (c->how == 1)
-		ck_assert(truncate(full, 1000) == 0);
+		ck_assert(truncate(full, c->to ? c->to : 1000) == 0);
 	if (c->how == 2) {
 		fd = open(full, O_WRONLY | O_APPEND);
 		ck_assert(fd >= 0 && write(fd, "more", 4) == 4);
@@ -674,23 +676,41 @@ change_file(void *arg, const char *path)
 
 START_TEST(test_changed_while_reading)
 {
+	/* Files of MAPPED bytes or more are read through mappings: a
+	 * truncation under one faults with SIGBUS, in the first window
+	 * (to 1000) or in a later one (to 20 MiB). */
+	enum { MAPPED = 40 << 20 };
 	static const struct {
 		int how;
 		unsigned long long shard;
+		off_t size, to;
 		int rc;
 		const char *msg;
 	} rows[] = {
-	    {0, 0, 0, NULL},
-	    {1, 0, -EXIT_UNDECIDED, "/big: file shrank while being read"},
-	    {2, 0, -EXIT_UNDECIDED, "/big: changed while being read"},
-	    {0, 16384, 0, NULL},
-	    {1, 16384, -EXIT_UNDECIDED, "/big: file shrank"},
-	    {2, 16384, -EXIT_UNDECIDED, "/big: changed while being read"},
+	    {0, 0, 65536, 0, 0, NULL},
+	    {1, 0, 65536, 0, -EXIT_UNDECIDED,
+	     "/big: file shrank while being read"},
+	    {2, 0, 65536, 0, -EXIT_UNDECIDED, "/big: changed while being read"},
+	    {0, 16384, 65536, 0, 0, NULL},
+	    {1, 16384, 65536, 0, -EXIT_UNDECIDED, "/big: file shrank"},
+	    {2, 16384, 65536, 0, -EXIT_UNDECIDED,
+	     "/big: changed while being read"},
+	    {0, 0, MAPPED, 0, 0, NULL},
+	    {1, 0, MAPPED, 0, -EXIT_UNDECIDED,
+	     "/big: file shrank while being read"},
+	    {1, 0, MAPPED, 20 << 20, -EXIT_UNDECIDED,
+	     "/big: file shrank while being read"},
+	    {2, 0, MAPPED, 0, -EXIT_UNDECIDED,
+	     "/big: changed while being read"},
+	    {0, 8 << 20, MAPPED, 0, 0, NULL},
+	    {1, 8 << 20, MAPPED, 0, -EXIT_UNDECIDED,
+	     "/big: file shrank while being read"},
 	};
 	struct digest_opts o = DIGEST_OPTS_INIT;
 	struct digest_manifest *m = NULL;
 	static unsigned char data[65536];
 	struct err e = ERR_INIT;
+	struct sigaction sa;
 	struct change c;
 	size_t i;
 	int rc;
@@ -698,7 +718,9 @@ START_TEST(test_changed_while_reading)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		c.dir = fresh_dir();
 		c.how = rows[i].how;
+		c.to = rows[i].to;
 		mkfile(c.dir, "big", data, sizeof(data));
+		ck_assert(truncate(path_in(c.dir, "big"), rows[i].size) == 0);
 		o.jobs = 1;
 		o.buf_size = 4096;
 		o.shard_size = rows[i].shard;
@@ -713,6 +735,9 @@ START_TEST(test_changed_while_reading)
 		rmtree(c.dir);
 		free((char *)c.dir);
 	}
+	/* The SIGBUS handler is gone again. */
+	ck_assert(sigaction(SIGBUS, NULL, &sa) == 0);
+	ck_assert(sa.sa_handler == SIG_DFL);
 }
 END_TEST
 
