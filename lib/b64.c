@@ -1,7 +1,9 @@
-/* Base64 on OpenSSL's EVP block coder (see b64.h). */
+/* Base64 (see b64.h): encoding on OpenSSL's EVP block coder, decoding in
+ * one table-driven pass after the alphabet and padding are checked. */
 #include "lib/b64.h"
 
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,13 +101,30 @@ b64_decode_strict(unsigned char **out, size_t *outlen, const char *src,
 	return b64_decode(out, outlen, src, srclen, what, e);
 }
 
+/* The value of each base64 character of either alphabet (scan has
+ * checked that only one is used); 0xff for the rest. */
+static const unsigned char b64_values[256] = {
+    ['A'] = 0,	['B'] = 1,  ['C'] = 2,	['D'] = 3,  ['E'] = 4,	['F'] = 5,
+    ['G'] = 6,	['H'] = 7,  ['I'] = 8,	['J'] = 9,  ['K'] = 10, ['L'] = 11,
+    ['M'] = 12, ['N'] = 13, ['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17,
+    ['S'] = 18, ['T'] = 19, ['U'] = 20, ['V'] = 21, ['W'] = 22, ['X'] = 23,
+    ['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27, ['c'] = 28, ['d'] = 29,
+    ['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34, ['j'] = 35,
+    ['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41,
+    ['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47,
+    ['w'] = 48, ['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53,
+    ['2'] = 54, ['3'] = 55, ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59,
+    ['8'] = 60, ['9'] = 61, ['+'] = 62, ['-'] = 62, ['/'] = 63, ['_'] = 63,
+};
+
 int
 b64_decode(unsigned char **out, size_t *outlen, const char *src, size_t srclen,
 	   const char *what, struct err *e)
 {
-	unsigned char *std = NULL, *buf = NULL;
-	size_t datalen, padded, i;
-	int n, rc = 0;
+	const unsigned char *in = (const unsigned char *)src;
+	size_t datalen, i, n = 0;
+	unsigned char *buf;
+	uint32_t v;
 
 	*out = NULL;
 	*outlen = 0;
@@ -113,30 +132,31 @@ b64_decode(unsigned char **out, size_t *outlen, const char *src, size_t srclen,
 		return err_set(e, EXIT_REJECTED, "%s: base64 too long", what);
 	if (scan(&datalen, src, srclen) != 0)
 		return err_set(e, EXIT_REJECTED, "%s: malformed base64", what);
-	padded = (datalen + 3) / 4 * 4;
-	std = malloc(padded + 1);
-	buf = malloc(padded / 4 * 3 + 1);
-	if (std == NULL || buf == NULL) {
-		rc = err_set(e, EXIT_UNDECIDED, "%s: out of memory", what);
-		goto out;
+	/* scan checked every character, so the table lookups below are
+	 * all valid; one pass and one buffer. */
+	buf = malloc(datalen / 4 * 3 + 3);
+	if (buf == NULL)
+		return err_set(e, EXIT_UNDECIDED, "%s: out of memory", what);
+	for (i = 0; i + 4 <= datalen; i += 4) {
+		v = (uint32_t)b64_values[in[i]] << 18 |
+		    (uint32_t)b64_values[in[i + 1]] << 12 |
+		    (uint32_t)b64_values[in[i + 2]] << 6 |
+		    b64_values[in[i + 3]];
+		buf[n++] = (unsigned char)(v >> 16);
+		buf[n++] = (unsigned char)(v >> 8);
+		buf[n++] = (unsigned char)v;
 	}
-	for (i = 0; i < datalen; i++)
-		std[i] = src[i] == '-' ? '+' : src[i] == '_' ? '/' : src[i];
-	for (; i < padded; i++)
-		std[i] = '=';
-	n = EVP_DecodeBlock(buf, std, (int)padded);
-	if (n < 0) {
-		rc = err_set(e, EXIT_REJECTED, "%s: malformed base64", what);
-		goto out;
+	if (datalen - i >= 2) {
+		v = (uint32_t)b64_values[in[i]] << 18 |
+		    (uint32_t)b64_values[in[i + 1]] << 12;
+		if (datalen - i == 3)
+			v |= (uint32_t)b64_values[in[i + 2]] << 6;
+		buf[n++] = (unsigned char)(v >> 16);
+		if (datalen - i == 3)
+			buf[n++] = (unsigned char)(v >> 8);
 	}
-	/* EVP_DecodeBlock counts padding as zero bytes; drop them. */
-	n -= (int)(padded - datalen);
 	buf[n] = '\0';
 	*out = buf;
-	*outlen = (size_t)n;
-	buf = NULL;
-out:
-	free(std);
-	free(buf);
-	return rc;
+	*outlen = n;
+	return 0;
 }

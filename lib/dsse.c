@@ -51,27 +51,67 @@ dsse_pae(unsigned char **out, size_t *outlen, const char *type,
 	return 0;
 }
 
-int
-dsse_new(struct dsse_envelope **out, const char *type,
-	 const unsigned char *body, size_t bodylen, struct err *e)
+/* Makes *out own body (bodylen bytes and a NUL), also on failure. */
+static int
+envelope_take(struct dsse_envelope **out, const char *type, unsigned char *body,
+	      size_t bodylen, struct err *e)
 {
 	struct dsse_envelope *env;
 
 	*out = NULL;
 	env = calloc(1, sizeof(*env));
-	if (env == NULL)
+	if (env == NULL) {
+		free(body);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	env->body = body;
+	env->bodylen = bodylen;
 	env->type = strdup(type);
-	env->body = malloc(bodylen + 1);
-	if (env->type == NULL || env->body == NULL) {
+	if (env->type == NULL) {
 		dsse_free(env);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
-	if (bodylen > 0)
-		memcpy(env->body, body, bodylen);
-	env->body[bodylen] = '\0';
-	env->bodylen = bodylen;
 	*out = env;
+	return 0;
+}
+
+int
+dsse_new(struct dsse_envelope **out, const char *type,
+	 const unsigned char *body, size_t bodylen, struct err *e)
+{
+	unsigned char *copy = malloc(bodylen + 1);
+
+	*out = NULL;
+	if (copy == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	if (bodylen > 0)
+		memcpy(copy, body, bodylen);
+	copy[bodylen] = '\0';
+	return envelope_take(out, type, copy, bodylen, e);
+}
+
+/* Makes env own sig, also on failure. */
+static int
+sig_take(struct dsse_envelope *env, const char *keyid, unsigned char *sig,
+	 size_t siglen, struct err *e)
+{
+	struct dsse_sigent *s;
+
+	if (env->nsigs == MAX_ENVELOPE_SIGS) {
+		free(sig);
+		return err_set(e, EXIT_REJECTED,
+			       "more than %d signatures in one envelope",
+			       MAX_ENVELOPE_SIGS);
+	}
+	s = &env->sigs[env->nsigs];
+	s->keyid = strdup(keyid != NULL ? keyid : "");
+	if (s->keyid == NULL) {
+		free(sig);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	s->sig = sig;
+	s->siglen = siglen;
+	env->nsigs++;
 	return 0;
 }
 
@@ -79,26 +119,12 @@ int
 dsse_add_sig(struct dsse_envelope *env, const char *keyid,
 	     const unsigned char *sig, size_t siglen, struct err *e)
 {
-	struct dsse_sigent *s;
+	unsigned char *copy = malloc(siglen > 0 ? siglen : 1);
 
-	if (env->nsigs == MAX_ENVELOPE_SIGS)
-		return err_set(e, EXIT_REJECTED,
-			       "more than %d signatures in one envelope",
-			       MAX_ENVELOPE_SIGS);
-	s = &env->sigs[env->nsigs];
-	s->keyid = strdup(keyid != NULL ? keyid : "");
-	s->sig = malloc(siglen > 0 ? siglen : 1);
-	if (s->keyid == NULL || s->sig == NULL) {
-		free(s->keyid);
-		free(s->sig);
-		s->keyid = NULL;
-		s->sig = NULL;
+	if (copy == NULL)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	}
-	memcpy(s->sig, sig, siglen);
-	s->siglen = siglen;
-	env->nsigs++;
-	return 0;
+	memcpy(copy, sig, siglen);
+	return sig_take(env, keyid, copy, siglen, e);
 }
 
 static int
@@ -130,8 +156,7 @@ decode_sig(struct dsse_envelope *env, const json_t *js, size_t i,
 		free(sig);
 		return err_set(e, EXIT_REJECTED, "%s: %s is empty", src, what);
 	}
-	rc = dsse_add_sig(env, json_string_value(jkid), sig, siglen, e);
-	free(sig);
+	rc = sig_take(env, json_string_value(jkid), sig, siglen, e);
 	if (rc != 0)
 		return err_prefix(e, "%s", src);
 	return 0;
@@ -168,7 +193,8 @@ dsse_from_json(struct dsse_envelope **out, const json_t *obj, const char *src,
 			json_string_length(jp), "payload", e);
 	if (rc != 0)
 		return err_prefix(e, "%s", src);
-	rc = dsse_new(&env, json_string_value(jt), body, bodylen, e);
+	rc = envelope_take(&env, json_string_value(jt), body, bodylen, e);
+	body = NULL;
 	if (rc != 0)
 		goto out;
 	for (i = 0; i < json_array_size(js); i++) {
