@@ -8,7 +8,7 @@
 #
 # usage: bench/bench-digest.sh [path/to/digest_bench]
 #   default binary: $BUILD/bench/digest_bench, BUILD=build-digest; configure
-#   with -DCMAKE_BUILD_TYPE=Release and add_subdirectory(bench).
+#   with -DCMAKE_BUILD_TYPE=Release -DMLATTEST_BENCH=ON.
 # env: RUNS=5 (runs per median), WORK=/tmp (where trees go),
 #      SETS="small large huge", KEEP=1 keeps the trees.
 set -euo pipefail
@@ -104,21 +104,25 @@ if [ -n "$copy" ]; then
 			c, cap, 100 * cap / lim, n }'
 fi
 echo
-printf '%-6s %-24s %8s %7s %9s %7s | %8s %7s %9s %7s | %7s\n' set tool \
-	median GB/s files/s "x${NCPU}core" best GB/s files/s "x${NCPU}core" \
+printf '%-6s %-24s %8s %7s %9s %7s %7s | %8s %7s %9s %7s | %7s\n' set tool \
+	median GB/s files/s "x${NCPU}core" "x1/thr" best GB/s files/s "x${NCPU}core" \
 	"RSS MiB"
 
-report() { # set tool "median best" bytes files rss_kb
+# x1/thr: the median GB/s per thread against the 1-core limit, the
+# efficiency of each thread, apart from how well the threads scale.
+report() { # set tool "median best" bytes files rss_kb threads
 	awk -v s="$1" -v t="$2" -v sec="$3" -v b="$4" -v f="$5" -v r="$6" \
-		-v lim="$limn" 'BEGIN {
+		-v th="${7:-1}" -v lim="$limn" -v l1="$lim1" 'BEGIN {
 		split(sec, v, " ")
 		printf "%-6s %-24s", s, t
 		for (i = 1; i <= 2; i++) {
 			gbs = b / v[i] / 1e9
-			printf " %8.3f %7.3f %9.0f %6.0f%% %s", v[i], gbs,
-				f / v[i], 100 * gbs / lim, i == 1 ? "|" : ""
+			printf " %8.3f %7.3f %9.0f %6.0f%%", v[i], gbs,
+				f / v[i], 100 * gbs / lim
+			if (i == 1)
+				printf " %6.0f%% |", 100 * gbs / th / l1
 		}
-		printf "| %7.1f\n", r / 1024 }'
+		printf " | %7.1f\n", r / 1024 }'
 }
 
 tree_stats() { # files bytes
@@ -138,7 +142,7 @@ run_sha256sum() { # set
 }
 
 run_digest() { # set label digest_bench-args...
-	local set=$1 label=$2 out secs rss files bytes roots
+	local set=$1 label=$2 out secs rss files bytes roots threads
 	shift 2
 	out=$(for _ in $(seq "$RUNS"); do
 		/usr/bin/time -f 'rss=%M' "$BIN" "$@" "$dir/$set" 2>&1
@@ -149,7 +153,9 @@ run_digest() { # set label digest_bench-args...
 	rss=$(grep -o 'rss=[0-9]*' <<<"$out" | cut -d= -f2 | sort -n | tail -1)
 	files=$(grep -o 'files=[0-9]*' <<<"$out" | head -1 | cut -d= -f2)
 	bytes=$(grep -o 'bytes=[0-9]*' <<<"$out" | head -1 | cut -d= -f2)
-	report "$set" "$label" "$secs" "$bytes" "$files" "$rss"
+	threads=$(grep -o -- '-j[0-9]*' <<<"$*" | head -1 | cut -c3-)
+	[ -n "$threads" ] && [ "$threads" != 0 ] || threads=$NCPU
+	report "$set" "$label" "$secs" "$bytes" "$files" "$rss" "$threads"
 }
 
 for s in $SETS; do
