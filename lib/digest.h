@@ -119,11 +119,15 @@ struct digest_opts {
  * devices, FIFOs and sockets, trees past the ceilings. EXIT_UNDECIDED:
  * unreadable files and directories, and a file whose size or mtime
  * changed between the walk, the open and the end of reading (a change
- * that keeps both is not seen). Files are opened with openat2
- * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS where the kernel has it and must be
- * the inode the walk saw. Memory: about 120 bytes per file plus its path
- * while hashing and 64 plus its path in the manifest, 32 per shard,
- * buf_size per worker; files are never read whole. A root starting
+ * that keeps both is not seen), including one truncated under a mapping
+ * ("file shrank while being read": SIGBUS is caught while a pool that
+ * maps runs, and the previous handler restored after). Files are opened
+ * with openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS where the kernel has it
+ * and must be the inode the walk saw; units of 4 MiB or more are read
+ * through read-only mappings of at most 16 MiB, smaller ones with pread.
+ * Memory: about 120 bytes per file plus its path while hashing and 64
+ * plus its path in the manifest, 32 per shard, buf_size and one 16 MiB
+ * mapping per worker; files are never read whole. A root starting
  * with "s3://" is an object store prefix read through opts->s3
  * (s3_tree, lib/s3).
  */
