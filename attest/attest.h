@@ -98,5 +98,6 @@ int cmd_approve(int argc, char **argv);
 int cmd_intake(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
 
 #endif

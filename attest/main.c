@@ -23,6 +23,8 @@ static const struct command commands[] = {
     {"eval", cmd_eval, "sign evaluation metrics with thresholds"},
     {"approve", cmd_approve, "sign an approval of a model for a stage"},
     {"intake", cmd_intake, "sign the governance review of a base model"},
+    {"revoke", cmd_revoke,
+     "sign a revocation list: revoked data, models, keys"},
     {"push", cmd_push, "store attestations for an image in its OCI registry"},
     {"model", cmd_model, "sign a model directory (OpenSSF Model Signing v1.0)"},
 };

@@ -11,6 +11,7 @@ static const struct {
     {PRED_EVALUATION, "evaluation"},
     {PRED_APPROVAL, "approval"},
     {PRED_INTAKE, "intake"},
+    {PRED_REVOCATION, "revocation"},
     {PRED_SLSA_PROVENANCE, "provenance"},
     {"https://slsa.dev/provenance/v0.2", "provenance-v0.2"},
     {PRED_SLSA_VSA, "vsa"},

@@ -14,6 +14,7 @@
 #define PRED_EVALUATION PRED_PREFIX "evaluation/v1"
 #define PRED_APPROVAL PRED_PREFIX "approval/v1"
 #define PRED_INTAKE PRED_PREFIX "intake/v1"
+#define PRED_REVOCATION PRED_PREFIX "revocation/v1"
 #define PRED_SLSA_PROVENANCE "https://slsa.dev/provenance/v1"
 #define PRED_SLSA_VSA "https://slsa.dev/verification_summary/v1"
 #define PRED_TEST_RESULT "https://in-toto.io/attestation/test-result/v0.1"

@@ -311,4 +311,33 @@ invalid "intake: missing source refused" $I in1.json 'del(.source)'
 invalid "intake: missing reviewer refused" $I in1.json 'del(.reviewer)'
 invalid "intake: license as an object refused" $I in1.json '.license = {"id": "MIT"}'
 
+# --- revocation/v1 ------------------------------------------------------------
+R=revocation.schema.json
+jq -e '."$schema" == "https://json-schema.org/draft/2020-12/schema"' \
+	"$SCHEMAS/$R" >/dev/null 2>&1 && pass "$R is a draft 2020-12 schema" ||
+	fail "$R missing or not draft 2020-12"
+expect "attest revoke (empty list)" 0 "$ATTEST" revoke --key steward.key --list rev0.json
+pred rev0.json 1 rv0.json
+valid "revocation schema accepts an empty list" $R rv0.json
+cp rev0.json rev.json
+expect "attest revoke (every option)" 0 "$ATTEST" revoke --key steward.key --list rev.json \
+	--add data/train --reason "poisoned rows" --add data/test/part-0.csv --reason "one bad file" \
+	--add "gitCommit:$(printf '1%.0s' $(seq 40))" --reason "backdoored commit" \
+	--add-key alice.pub --since 2026-12-01T00:00:00Z --reason "laptop stolen" --next-update 7d
+pred rev.json 1 rv1.json
+valid "revocation schema accepts a list with entries and keys" $R rv1.json
+check "serial one higher than the list replaced" "$(jq .serial rv1.json)" 2
+invalid "revocation: unknown top-level field refused" $R rv1.json '.extra = 1'
+invalid "revocation: unknown entry field refused" $R rv1.json '.entries[0].note = "x"'
+invalid "revocation: unknown key field refused" $R rv1.json '.keys[0].publicKey = "x"'
+invalid "revocation: serial 0 refused" $R rv1.json '.serial = 0'
+invalid "revocation: serial as a string refused" $R rv1.json '.serial = "2"'
+invalid "revocation: non-hex digest refused" $R rv1.json '.entries[0].digest.sha256 = "xyz"'
+invalid "revocation: empty digest refused" $R rv1.json '.entries[0].digest = {}'
+invalid "revocation: entry without reason refused" $R rv1.json 'del(.entries[0].reason)'
+invalid "revocation: short key id refused" $R rv1.json '.keys[0].keyid = "ab"'
+invalid "revocation: since not RFC 3339 refused" $R rv1.json '.keys[0].since = "soon"'
+invalid "revocation: nextUpdate missing refused" $R rv1.json 'del(.nextUpdate)'
+invalid "revocation: issuer with extra member refused" $R rv1.json '.issuer.name = "x"'
+
 summary
