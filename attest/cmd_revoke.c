@@ -6,6 +6,7 @@
  * the serial one higher.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,46 +29,6 @@
 #define MAX_REVOKE_OPS 1024
 #define DEFAULT_NEXT_UPDATE (24LL * 3600)
 
-enum {
-	OPT_KEY = 1,
-	OPT_LIST,
-	OPT_ADD,
-	OPT_ADD_KEY,
-	OPT_SINCE,
-	OPT_REASON,
-	OPT_REMOVE,
-	OPT_NEXT_UPDATE,
-	OPT_LINKS_WITHIN,
-};
-
-static const struct opt_def revoke_opts[] = {
-    {OPT_KEY, "key", 'k', "KEYREF", "the revocation signer's key"},
-    {OPT_LIST, "list", 'l', "FILE",
-     "the list to replace (read and checked when it exists)"},
-    {OPT_ADD, "add", 0, "DIGEST|PATH",
-     "revoke a digest (sha256:HEX, gitCommit:HEX) or what PATH hashes to"},
-    {OPT_ADD_KEY, "add-key", 0, "PUB",
-     "revoke a public key; needs --since and --reason"},
-    {OPT_SINCE, "since", 0, "RFC3339",
-     "signatures by the --add-key key stop counting from this time"},
-    {OPT_REASON, "reason", 0, "TEXT",
-     "why (required after each --add and --add-key)"},
-    {OPT_REMOVE, "remove", 0, "DIGEST",
-     "drop the entry with this digest or key id; repeatable"},
-    {OPT_NEXT_UPDATE, "next-update", 0, "DURATION",
-     "the next list is due after this long (default 24h)"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "follow symlinks to files anywhere under DIR for --add PATH"},
-    KEYOPT_ROWS,
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define REVOKE_SYNOPSIS                                                        \
-	"attest revoke --key KEYREF --list FILE [--add DIGEST|PATH --reason "  \
-	"TEXT]...\n"                                                           \
-	"       [--add-key PUB --since RFC3339 --reason TEXT]... [--remove "   \
-	"DIGEST]...\n       [--next-update DURATION]"
-
 enum op_kind { OP_ADD, OP_ADD_KEY, OP_REMOVE };
 
 struct revoke_op {
@@ -76,7 +37,7 @@ struct revoke_op {
 };
 
 struct revoke_opts {
-	struct key_load_opts ko; /* KEYOPT_ROWS and the environment */
+	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *key, *list, *links_within;
 	long long next_update;
 	struct revoke_op *ops;
@@ -95,28 +56,38 @@ add_op(struct revoke_opts *o, enum op_kind kind, const char *val, struct err *e)
 	return 0;
 }
 
+static int
+change_opt(void *opts, const struct opt_spec *row, const char *val,
+	   struct err *e)
+{
+	enum op_kind kind = strcmp(row->name, "add") == 0	? OP_ADD
+			    : strcmp(row->name, "add-key") == 0 ? OP_ADD_KEY
+								: OP_REMOVE;
+
+	return add_op(opts, kind, val, e);
+}
+
 /* --reason and --since belong to the --add or --add-key before them. */
 static int
-set_last(struct revoke_opts *o, int id, const char *val, struct err *e)
+last_opt(void *opts, const struct opt_spec *row, const char *val, struct err *e)
 {
+	struct revoke_opts *o = opts;
 	struct revoke_op *op = o->nops ? &o->ops[o->nops - 1] : NULL;
+	int since = strcmp(row->name, "since") == 0;
 	time_t t;
 
 	if (op == NULL || op->kind == OP_REMOVE ||
-	    (id == OPT_SINCE && op->kind != OP_ADD_KEY))
-		return err_set(e, EXIT_USAGE, "--%s follows %s",
-			       id == OPT_SINCE ? "since" : "reason",
-			       id == OPT_SINCE ? "--add-key"
-					       : "--add or --add-key");
-	if (id == OPT_SINCE && ids_parse_rfc3339(&t, val) != 0)
+	    (since && op->kind != OP_ADD_KEY))
+		return err_set(e, EXIT_USAGE, "--%s follows %s", row->name,
+			       since ? "--add-key" : "--add or --add-key");
+	if (since && ids_parse_rfc3339(&t, val) != 0)
 		return err_set(e, EXIT_USAGE,
 			       "--since: expected an RFC 3339 time such as "
 			       "2026-12-01T00:00:00Z, got \"%s\"",
 			       val);
-	if ((id == OPT_SINCE ? op->since : op->reason) != NULL)
-		return err_set(e, EXIT_USAGE, "one --%s per change",
-			       id == OPT_SINCE ? "since" : "reason");
-	if (id == OPT_SINCE)
+	if ((since ? op->since : op->reason) != NULL)
+		return err_set(e, EXIT_USAGE, "one --%s per change", row->name);
+	if (since)
 		op->since = val;
 	else
 		op->reason = val;
@@ -124,71 +95,105 @@ set_last(struct revoke_opts *o, int id, const char *val, struct err *e)
 }
 
 static int
-parse_value(struct revoke_opts *o, int id, const char *val, struct err *e)
+next_update_opt(void *opts, const struct opt_spec *row, const char *val,
+		struct err *e)
 {
-	switch (id) {
-	case OPT_KEY:
-		o->key = val;
-		return 0;
-	case OPT_LIST:
-		o->list = val;
-		return 0;
-	case OPT_ADD:
-		return add_op(o, OP_ADD, val, e);
-	case OPT_ADD_KEY:
-		return add_op(o, OP_ADD_KEY, val, e);
-	case OPT_REMOVE:
-		return add_op(o, OP_REMOVE, val, e);
-	case OPT_SINCE:
-	case OPT_REASON:
-		return set_last(o, id, val, e);
-	case OPT_NEXT_UPDATE:
-		if (ids_parse_duration(&o->next_update, val) != 0)
-			return err_set(e, EXIT_USAGE,
-				       "--next-update: expected a duration "
-				       "such as 24h, 7d or 1h30m, got \"%s\"",
-				       val);
-		return 0;
-	case OPT_LINKS_WITHIN:
-		o->links_within = val;
-		return 0;
-	default:
-		return err_set(e, EXIT_USAGE, "unexpected operand \"%s\"", val);
-	}
+	(void)row;
+	if (ids_parse_duration(&((struct revoke_opts *)opts)->next_update,
+			       val) != 0)
+		return err_set(
+		    e, EXIT_USAGE,
+		    "--next-update: expected a duration such as 24h, "
+		    "7d or 1h30m, got \"%s\"",
+		    val);
+	return 0;
 }
+
+static const struct opt_spec revoke_rows[] = {
+    {.type = OPT_STRING,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct revoke_opts, key),
+     .argname = "KEYREF",
+     .help = "the revocation signer's key",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_STRING,
+     .name = "list",
+     .shortname = 'l',
+     .off = offsetof(struct revoke_opts, list),
+     .argname = "FILE",
+     .help = "the list to replace (read and checked when it exists)",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_CALL,
+     .name = "add",
+     .argname = "DIGEST|PATH",
+     .help = "revoke a digest (sha256:HEX, gitCommit:HEX) or what PATH "
+	     "hashes to",
+     .flags = OPT_MANY,
+     .fn = change_opt,
+     .usage = "[--add DIGEST|PATH --reason TEXT]..."},
+    {.type = OPT_CALL,
+     .name = "add-key",
+     .argname = "PUB",
+     .help = "revoke a public key; needs --since and --reason",
+     .flags = OPT_MANY,
+     .fn = change_opt,
+     .usage = "[--add-key PUB --since RFC3339 --reason TEXT]..."},
+    {.type = OPT_CALL,
+     .name = "since",
+     .argname = "RFC3339",
+     .help = "signatures by the --add-key key stop counting from this time",
+     .flags = OPT_MANY,
+     .fn = last_opt,
+     .usage = ""},
+    {.type = OPT_CALL,
+     .name = "reason",
+     .argname = "TEXT",
+     .help = "why (required after each --add and --add-key)",
+     .flags = OPT_MANY,
+     .fn = last_opt,
+     .usage = ""},
+    {.type = OPT_CALL,
+     .name = "remove",
+     .argname = "DIGEST",
+     .help = "drop the entry with this digest or key id; repeatable",
+     .flags = OPT_MANY,
+     .fn = change_opt},
+    {.type = OPT_CALL,
+     .name = "next-update",
+     .argname = "DURATION",
+     .help = "the next list is due after this long (default 24h)",
+     .fn = next_update_opt},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct revoke_opts, links_within),
+     .argname = "DIR",
+     .help = "follow symlinks to files anywhere under DIR for --add PATH"},
+    KEYOPT_SPECS(struct revoke_opts, ko),
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd revoke_cmd = {
+    "attest revoke",
+    "Write the signed revocation list FILE: the one it replaces, changed as "
+    "asked,\nwith its serial one higher.",
+    revoke_rows};
 
 static int
 parse(struct revoke_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
 	size_t i;
-	int id, rc;
+	int rc;
 
 	o->ops = calloc(MAX_REVOKE_OPS, sizeof(*o->ops));
 	if (o->ops == NULL)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	o->next_update = DEFAULT_NEXT_UPDATE;
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, revoke_opts, &id, &val, e)) == 1) {
-		if (keyopt_set(&o->ko, id, val))
-			continue;
-		if (id == OPT_HELP) {
-			opt_help(stdout, REVOKE_SYNOPSIS,
-				 "Write the signed revocation list FILE: the "
-				 "one it replaces, changed as asked,\nwith "
-				 "its serial one higher.",
-				 revoke_opts);
-			return 1;
-		}
-		rc = parse_value(o, id, val, e);
-		if (rc != 0)
-			return rc;
-	}
-	if (rc < 0)
+	rc = opt_parse(o, &revoke_cmd, argc, argv, e);
+	if (rc == 1)
+		opt_cmd_help(stdout, &revoke_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->key == NULL || o->list == NULL)
-		return err_set(e, EXIT_USAGE, "usage: %s", REVOKE_SYNOPSIS);
 	/* SPEC-REV-3: the list is one envelope, written whole. */
 	if (str_has_suffix(o->list, ".jsonl"))
 		return err_set(e, EXIT_USAGE,

@@ -34,6 +34,7 @@
 #include "verify/overlap.h"
 #include "verify/policy.h"
 #include "verify/policyrun.h"
+#include "verify/revocation.h"
 #include "verify/rules.h"
 #include "verify/verify.h"
 #include "verify/vsa.h"
@@ -41,8 +42,8 @@
 struct policy_opts {
 	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *policy, *json, *vsa_key, *vsa, *artifact, *links_within;
-	const char **bundles, **froms;
-	size_t nbundles, nfroms;
+	const char **bundles, **froms, **revs;
+	size_t nbundles, nfroms, nrevs;
 	int quiet, insecure;
 };
 
@@ -61,6 +62,12 @@ static const struct opt_spec policy_rows[] = {
      .noff = offsetof(struct policy_opts, nbundles),
      .argname = "FILE",
      .help = "evidence bundle; repeatable"},
+    {.type = OPT_LIST,
+     .name = "revocations",
+     .off = offsetof(struct policy_opts, revs),
+     .noff = offsetof(struct policy_opts, nrevs),
+     .argname = "FILE",
+     .help = "a revocation list (attest revoke); repeatable"},
     {.type = OPT_LIST,
      .name = "from",
      .off = offsetof(struct policy_opts, froms),
@@ -121,7 +128,8 @@ struct pctx {
 	json_t *artifact; /* DigestSet */
 	char artifact_name[256];
 	struct rules_run run;
-	json_t *uncounted; /* [{source, sha256, reason}] */
+	struct revocations *rev; /* counted lists; NULL: no section */
+	json_t *uncounted;	 /* [{source, sha256, reason}] */
 };
 
 /* ---- driver and output ---- */
@@ -313,15 +321,28 @@ load_evidence(struct evidence *ev, const struct policy_opts *o,
 	      const struct keyset *ks, struct err *e)
 {
 	struct evidence_sources src;
+	const char **files;
+	size_t i;
+	int rc;
 
+	/* --revocations files are read as bundles, after the others. */
+	files = calloc(o->nbundles + o->nrevs + 1, sizeof(*files));
+	if (files == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	for (i = 0; i < o->nbundles; i++)
+		files[i] = o->bundles[i];
+	for (i = 0; i < o->nrevs; i++)
+		files[o->nbundles + i] = o->revs[i];
 	memset(&src, 0, sizeof(src));
-	src.bundles = o->bundles;
-	src.nbundles = o->nbundles;
+	src.bundles = files;
+	src.nbundles = o->nbundles + o->nrevs;
 	src.froms = o->froms;
 	src.nfroms = o->nfroms;
 	src.insecure = o->insecure;
 	src.auth = getenv(OCI_AUTH_ENV);
-	return evidence_load_sources(ev, &src, ks, e);
+	rc = evidence_load_sources(ev, &src, ks, e);
+	free(files);
+	return rc;
 }
 
 int
@@ -365,8 +386,14 @@ policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
 	if (rc == 0)
 		rc = rules_init(&c.run, p, &c.ev, c.artifact, c.artifact_name,
 				time(NULL), &e);
+	/* SPEC-POL-16: a revoked key's marks go before any rule reads them. */
+	if (rc == 0 && p->has_revocation)
+		rc = revocations_collect(&c.rev, p, &c.ev, &e);
+	if (rc == 0 && c.rev != NULL)
+		revocations_drop_keys(c.rev, p, &c.ev, c.run.why);
 	if (rc == 0) {
 		c.run.links_within = o.links_within;
+		c.run.rev = c.rev;
 		rules_evaluate(&c.run);
 		status = rules_verdict(&c.run);
 		if (c.run.incomplete && status != EXIT_REJECTED)
@@ -386,6 +413,8 @@ policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
 	policy_free(p);
 	free(o.bundles);
 	free(o.froms);
+	free(o.revs);
+	revocations_free(c.rev);
 	if (rc == 1)
 		return EXIT_PASS;
 	if (rc != 0)

@@ -426,11 +426,31 @@ load_approval(struct policy *p, const json_t *s, struct err *e)
 }
 
 static int
+load_revocation(struct policy *p, const json_t *s, struct err *e)
+{
+	static const char *const keys[] = {"signers", "maxAge", NULL};
+	const char *age = jsonio_str(s, "maxAge");
+	int rc = only(s, keys, p->path, "revocation", e);
+
+	p->has_revocation = 1;
+	if (rc == 0)
+		rc = get_signers(&p->revocation_signers, p, s, "revocation", e);
+	if (rc == 0 && json_object_get(s, "maxAge") != NULL &&
+	    (age == NULL ||
+	     ids_parse_duration(&p->revocation_max_age, age) != 0))
+		rc = bad(e, p->path,
+			 "revocation.maxAge must be a duration such as "
+			 "\"24h\"");
+	return rc;
+}
+
+static int
 load_sections(struct policy *p, struct err *e)
 {
 	static const char *const keys[] = {
-	    "policyVersion", "keys",	 "dataset", "training",	   "intake",
-	    "evaluation",    "approval", "maxAge",  "description", NULL};
+	    "policyVersion", "keys",	   "dataset",  "training",
+	    "intake",	     "evaluation", "approval", "maxAge",
+	    "description",   "revocation", NULL};
 	const json_t *r = p->root, *s;
 	const char *age = jsonio_str(r, "maxAge");
 	int rc = only(r, keys, p->path, "policy", e);
@@ -456,6 +476,8 @@ load_sections(struct policy *p, struct err *e)
 		rc = load_evaluation(p, s, e);
 	if (rc == 0 && (s = json_object_get(r, "approval")) != NULL)
 		rc = load_approval(p, s, e);
+	if (rc == 0 && (s = json_object_get(r, "revocation")) != NULL)
+		rc = load_revocation(p, s, e);
 	if (rc == 0 && json_object_get(r, "description") != NULL &&
 	    !json_is_string(json_object_get(r, "description")))
 		rc = bad(e, p->path, "description must be a string");

@@ -66,6 +66,10 @@ struct policy {
 	struct signers approval_signers;
 	const char *stage;
 	long threshold;
+
+	int has_revocation;
+	struct signers revocation_signers;
+	long long revocation_max_age; /* 0: only nextUpdate */
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "predicates/types.h"
 #include "verify/artifact.h"
 #include "verify/overlap.h"
+#include "verify/revocation.h"
 
 #define CLOCK_SKEW 300
 
@@ -1002,6 +1003,46 @@ check_approvals(struct rules_run *c)
 		c->incomplete = 1;
 }
 
+/* ---- revocation (SPEC-POL-14, SPEC-POL-15) ---- */
+
+static void
+check_revocation(struct rules_run *c)
+{
+	struct verdict *fresh, *lin;
+	char why[600];
+	size_t i;
+
+	fresh = verdict_new(c, "revocation.fresh", "AML.T0010",
+			    "AI supply chain compromise");
+	lin = verdict_new(c, "lineage.not-revoked", "AML.T0020",
+			  "poison training data");
+	if (c->rev == NULL) {
+		fresh->outcome = lin->outcome = RULE_UNDECIDED;
+		snprintf(fresh->reason, sizeof(fresh->reason),
+			 "no revocation lists were collected");
+		snprintf(lin->reason, sizeof(lin->reason),
+			 "no revocation lists were collected");
+		return;
+	}
+	for (i = 0; i < revocations_count(c->rev); i++) {
+		const struct evidence_item *it =
+		    &c->ev->items[revocations_item(c->rev, i)];
+		verdict_use(c, fresh, it, &c->p->revocation_signers);
+		verdict_use(c, lin, it, &c->p->revocation_signers);
+	}
+	for (i = 0; i < c->ev->n; i++)
+		if (revocations_why_not(c->rev, c->ev, i, why, sizeof(why)))
+			rules_pass_by(c, &c->ev->items[i], "%s", why);
+	if (!revocations_fresh(c->rev, c->p, c->ev, c->now, why, sizeof(why))) {
+		fresh->outcome = RULE_UNDECIDED;
+		snprintf(fresh->reason, sizeof(fresh->reason), "%s", why);
+	}
+	if (revocations_check_lineage(c->rev, c->p, c->ev, c->artifact,
+				      c->artifact_name, c->train_deps, c->used,
+				      why, sizeof(why)))
+		verdict_fail(lin, "%s", why);
+}
+
 /* ---- entries no rule counted (SPEC-POL-12) ---- */
 
 struct role_kind {
@@ -1024,6 +1065,8 @@ role_kind(struct role_kind *k, const struct policy *p, const char *type)
 	     &p->approval_signers},
 	    {PRED_INTAKE, "intake review", "intake", p->has_intake,
 	     &p->intake_signers},
+	    {PRED_REVOCATION, "revocation list", "revocation",
+	     p->has_revocation, &p->revocation_signers},
 	};
 	size_t i;
 
@@ -1119,6 +1162,12 @@ has_evaluation(const struct policy *p)
 }
 
 static int
+has_revocation(const struct policy *p)
+{
+	return p->has_revocation;
+}
+
+static int
 has_approval(const struct policy *p)
 {
 	return p->has_approval;
@@ -1131,6 +1180,7 @@ const struct rule_def rules_table[] = {
     {"base-model", checks_base_model, check_base_models},
     {"evaluation", has_evaluation, check_evaluation},
     {"approval", has_approval, check_approvals},
+    {"revocation", has_revocation, check_revocation},
 };
 
 const size_t rules_count = sizeof(rules_table) / sizeof(rules_table[0]);

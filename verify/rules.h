@@ -51,6 +51,8 @@ struct verdict {
 	json_t *evidence; /* [{source, sha256, signers}] counted entries */
 };
 
+struct revocations;
+
 /* One evaluation: the inputs (borrowed) and what the rules left. */
 struct rules_run {
 	const struct policy *p;
@@ -68,6 +70,7 @@ struct rules_run {
 	char (*why)[RULES_WHY_MAX]; /* per item: why a rule passed it by */
 	int incomplete;	      /* evidence could not be recorded: undecided */
 	struct verdict spare; /* past RULES_MAX_VERDICTS (then incomplete) */
+	const struct revocations *rev; /* counted lists (verify/revocation.h) */
 };
 
 typedef void (*rule_fn)(struct rules_run *run);

@@ -74,17 +74,20 @@ for who in alice bob; do
 	q "$ATTEST" approve --key "keys/$who.key" --stage production --bundle $B model.json
 done
 
-pol() { "$VERIFY" policy --policy "$1" --bundle $B --json report.json model.json; }
+pol() { "$VERIFY" policy --policy "$1" --bundle $B --json report.json "${@:2}" model.json; }
 expect "verify policy admits the chain under the example policy" 0 pol policy.json
 
-# The example plus requireTpmQuote, akKeys and pcrs (spec/policy.md §2.4):
-# valid, and the chain (made without a TPM) is denied by training.tpm-quote.
+# The example plus requireTpmQuote, akKeys and pcrs (spec/policy.md §2.4)
+# and a revocation section (§2.12): valid, and the chain (made without a
+# TPM) is denied by training.tpm-quote.
 Z64=$(printf '%064d' 0)
-jq --arg z "$Z64" '.training += {requireTpmQuote: true, akKeys: ["trainer"], pcrs: {"7": $z, "16": $z}}' \
+jq --arg z "$Z64" '.training += {requireTpmQuote: true, akKeys: ["trainer"], pcrs: {"7": $z, "16": $z}}
+	| .revocation = {signers: ["steward"], maxAge: "24h"}' \
 	policy.json >tpm-policy.json
-schema_ok "schema accepts the example with the TPM members" tpm-policy.json
+q "$ATTEST" revoke --key keys/steward.key --list revocations.json
+schema_ok "schema accepts the example with the TPM and revocation members" tpm-policy.json
 expect_out "verify policy denies a run without a TPM quote" 1 \
-	"FAIL +training.tpm-quote .*carries no TPM quote" pol tpm-policy.json
+	"FAIL +training.tpm-quote .*carries no TPM quote" pol tpm-policy.json --revocations revocations.json
 
 # The rule table of spec/policy.md §5 is what the code reports, in order
 # (the report of the last run: every rule, training.tpm-quote included).
@@ -177,6 +180,12 @@ twin "pcrs index 24" ".training += {requireTpmQuote: true, pcrs: {\"24\": \"$Z64
 	'training\.pcrs: "24" must map a PCR index 0-23 to 64 lowercase hex digits'
 twin "pcrs value not 64 lowercase hex" '.training += {requireTpmQuote: true, pcrs: {"7": "ABC"}}' \
 	'training\.pcrs: "7" must map a PCR index 0-23 to 64 lowercase hex digits'
+twin "unknown field in revocation" '.revocation = {signers: ["steward"], list: "r.json"}' \
+	'revocation: unknown field "list"'
+twin "revocation without signers" '.revocation = {maxAge: "24h"}' \
+	'revocation\.signers must be a non-empty array of key names'
+twin "bad revocation.maxAge" '.revocation = {signers: ["steward"], maxAge: "1w"}' \
+	'revocation\.maxAge must be a duration such as "24h"'
 twin "pcrs not an object" '.training += {requireTpmQuote: true, pcrs: ["7"]}' \
 	'training\.pcrs must be an object of PCR index -> sha256 hex value'
 

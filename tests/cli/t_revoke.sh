@@ -1,0 +1,179 @@
+# attest revoke and verify policy's revocation section over a
+# two-generation chain built with attest: dataset D1 -> base model; D2 +
+# base model -> fine-tuned model, each evaluated on held-out data and
+# approved. A fresh empty list admits; each revoked item denies naming it;
+# a missing, stale or foreign list is undecided.
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$T" || exit 1
+PY=/usr/bin/python3
+
+for who in steward trainer evaluator alice bob carol mallory; do
+	"$ATTEST" key generate --out "$who" 2>/dev/null
+done
+cp -r "$SRC/demo/data" data
+cp "$SRC/demo/train.py" "$SRC/demo/evaluate.py" .
+mkdir -p data2 && cp data/train/part-0.csv data/train/part-2.csv data2/
+q() { "$@" >/dev/null 2>&1 || { echo "setup failed: $*" >&2; exit 1; }; }
+mkdir code && printf 'lr: 3\n' >code/train.txt &&
+	git -C code init -q && git -C code add train.txt &&
+	git -C code -c user.name=t -c user.email=t@example.com commit -qm v1 ||
+	{ echo "cannot make code" >&2; exit 1; }
+COMMIT=$(git -C code rev-parse HEAD)
+
+# Generation 1: D1 -> base.json. Generation 2: D2 + base.json -> ft.json.
+q "$ATTEST" dataset --key steward.key --name d1 --license CC-BY-4.0 \
+	--classification internal --bundle ds1.jsonl data/train
+q "$ATTEST" dataset --key steward.key --name d2 --license CC-BY-4.0 \
+	--classification internal --bundle ds2.jsonl data2
+q "$ATTEST" dataset --key steward.key --name test --license CC-BY-4.0 \
+	--classification internal --bundle dstest.jsonl data/test
+q "$ATTEST" run --key trainer.key --input data/train --dataset ds1.jsonl --code code \
+	--output base.json --bundle run1.jsonl -- "$PY" train.py data/train base.json --lr 3
+q "$ATTEST" run --key trainer.key --input data2 --dataset ds2.jsonl --base-model base.json \
+	--output ft.json --bundle run2.jsonl -- "$PY" train.py data2 ft.json --lr 2
+for m in base ft; do
+	q "$ATTEST" eval --key evaluator.key --model $m.json --dataset data/test \
+		--dataset-attestation dstest.jsonl --metrics m-$m.json --bundle eval-$m.jsonl \
+		-- "$PY" evaluate.py $m.json data/test m-$m.json
+	for who in alice bob; do
+		q "$ATTEST" approve --key "$who.key" --stage production --bundle "appr-$m.jsonl" $m.json
+	done
+done
+cat ds1.jsonl ds2.jsonl dstest.jsonl run1.jsonl run2.jsonl eval-base.jsonl eval-ft.jsonl \
+	appr-base.jsonl appr-ft.jsonl >all.jsonl
+cmp -s base.json ft.json && { echo "setup: the two models are equal" >&2; exit 1; }
+
+jq -n '{policyVersion: 1,
+  keys: {steward: {publicKey: "steward.pub"}, trainer: {publicKey: "trainer.pub"},
+         evaluator: {publicKey: "evaluator.pub"}, alice: {publicKey: "alice.pub"},
+         bob: {publicKey: "bob.pub"}, carol: {publicKey: "carol.pub"},
+         mallory: {publicKey: "mallory.pub"}},
+  dataset: {signers: ["steward"], requireLicense: true},
+  training: {signers: ["trainer"], requireSuccess: true, requireAttestedDatasets: true},
+  evaluation: {signers: ["evaluator"], requireHeldOut: true},
+  approval: {stage: "production", signers: ["alice", "bob", "carol"], threshold: 2},
+  revocation: {signers: ["steward"], maxAge: "24h"}}' >pol.json
+
+pol() { "$VERIFY" policy --policy "${POLICY:-pol.json}" --bundle all.jsonl "$@"; }
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+line() { sed -n "${2}p" "$1" | tr -d '\n' | sha256sum | cut -d' ' -f1; }
+
+# --- attest revoke ------------------------------------------------------------
+expect_err "attest revoke writes serial 1" 0 'rev\.json: serial 1, 0 digests, 0 keys' \
+	"$ATTEST" revoke --key steward.key --list rev.json
+expect_err "a list is replaced only by its own signer" 1 'rev\.json: not signed by this --key' \
+	"$ATTEST" revoke --key mallory.key --list rev.json
+cp rev.json rev-tampered.json
+jq '.payload |= (@base64d | sub("\"serial\":1"; "\"serial\":9") | @base64)' rev.json >rev-tampered.json
+expect_err "a tampered list is not replaced" 1 'rev-tampered\.json: not signed by this --key' \
+	"$ATTEST" revoke --key steward.key --list rev-tampered.json --add "sha256:$(sha ft.json)" --reason x
+expect_err "--add without --reason refused" 2 '--add data2 needs --reason' \
+	"$ATTEST" revoke --key steward.key --list rev.json --add data2
+expect_err "--add-key without --since refused" 2 '--add-key alice.pub needs --since' \
+	"$ATTEST" revoke --key steward.key --list rev.json --add-key alice.pub --reason x
+expect_err "--reason with nothing before it refused" 2 '--reason follows --add or --add-key' \
+	"$ATTEST" revoke --key steward.key --list rev.json --reason x
+expect_err "--since not RFC 3339 refused" 2 '--since: expected an RFC 3339 time' \
+	"$ATTEST" revoke --key steward.key --list rev.json --add-key alice.pub --since soon --reason x
+expect_err "--next-update 1w refused" 2 '--next-update: expected a duration' \
+	"$ATTEST" revoke --key steward.key --list rev.json --next-update 1w
+expect_err "--remove of something not listed refused" 2 'rev\.json lists no such digest or key' \
+	"$ATTEST" revoke --key steward.key --list rev.json --remove "sha256:$(sha ft.json)"
+expect_err "a .jsonl list refused" 2 'name it \.json, not \.jsonl' \
+	"$ATTEST" revoke --key steward.key --list rev.jsonl
+[ "$(jq -r .payload rev.json | base64 -d | jq .predicate.serial)" = 1 ] &&
+	pass "refused runs left the list alone" || fail "refused runs changed the list"
+expect_err "an empty list renewed: serial 2" 0 'serial 2, 0 digests' \
+	"$ATTEST" revoke --key steward.key --list rev.json
+cp rev.json empty.json
+
+# revoke NAME OPTIONS...: a copy of the empty list with the changes, in NAME.json.
+revoke() {
+	local n=$1
+	shift
+	cp empty.json "$n.json" && "$ATTEST" revoke --key steward.key --list "$n.json" "$@" >/dev/null 2>&1 ||
+		{ echo "setup failed: revoke $n $*" >&2; exit 1; }
+}
+
+# --- revocation.fresh ---------------------------------------------------------
+expect_out "fresh empty list: fine-tune admitted" 0 'PASS +revocation\.fresh' pol --revocations empty.json ft.json
+expect_out "fresh empty list: base model admitted" 0 'PASS +lineage\.not-revoked' pol --revocations empty.json base.json
+expect_out "no list: undecided" 3 'UNDECIDED +revocation\.fresh +no revocation list signed by a revocation key' pol ft.json
+"$ATTEST" revoke --key mallory.key --list foreign.json >/dev/null 2>&1
+expect_out "a list by a non-revocation key does not count" 3 'UNDECIDED +revocation\.fresh' \
+	pol --revocations foreign.json ft.json
+expect_out "... and is reported as uncounted" 3 'UNCOUNTED foreign\.json:1 revocation list signed by the mallory key, which is not a revocation signer' \
+	pol --revocations foreign.json ft.json
+cat all.jsonl empty.json >all-rev.jsonl
+expect "a list found in a --bundle counts" 0 "$VERIFY" policy --policy pol.json --bundle all-rev.jsonl ft.json
+expect "verify policy --revocations missing.json: exit 3" 3 pol --revocations missing.json ft.json
+cp empty.json short.json
+"$ATTEST" revoke --key steward.key --list short.json --next-update 1s >/dev/null 2>&1
+cp empty.json stale-ft.json
+"$ATTEST" revoke --key steward.key --list stale-ft.json --next-update 1s --add ft.json --reason r >/dev/null 2>&1
+jq '.revocation.maxAge = "1s"' pol.json >pol-1s.json
+sleep 2
+expect_out "a list past its nextUpdate: undecided" 3 'UNDECIDED +revocation\.fresh +short\.json:1: revocation list serial 3 is past its nextUpdate' \
+	pol --revocations short.json ft.json
+POLICY=pol-1s.json expect_out "a list older than revocation.maxAge: undecided" 3 \
+	'UNDECIDED +revocation\.fresh +empty\.json:1: revocation list serial 2 is older than revocation.maxAge' \
+	pol --revocations empty.json ft.json
+expect_out "a revoked item denies even with a stale list" 1 'FAIL +lineage\.not-revoked' \
+	pol --revocations stale-ft.json "sha256:$(sha ft.json)"
+
+# --- lineage.not-revoked: each kind of item, each generation --------------------
+# deny NAME LIST ARTIFACT PATTERN
+deny() { expect_out "deny: $1" 1 "FAIL +lineage\\.not-revoked +$4" pol --revocations "$2.json" "$3"; }
+R='revoked by [a-z0-9-]+\.json:1 serial 3'
+revoke r-ft --add ft.json --reason "swapped weights"
+deny "the fine-tuned model itself" r-ft ft.json "the model ft\\.json is $R: swapped weights"
+revoke r-d2 --add data2 --reason "poisoned rows"
+deny "D2, training data of the fine-tune" r-d2 ft.json "training dataset data2/ is $R: poisoned rows"
+revoke r-d2f --add data2/part-2.csv --reason "one poisoned file"
+deny "one file of D2" r-d2f ft.json "file part-2\\.csv of dataset data2/ is $R: one poisoned file"
+revoke r-base --add base.json --reason "backdoored base"
+deny "the base model of the fine-tune" r-base ft.json "base model base\\.json is $R: backdoored base"
+deny "the base model itself" r-base base.json "the model base\\.json is $R: backdoored base"
+revoke r-d1 --add data/train --reason "poisoned scrape"
+deny "D1, training data of the base model" r-d1 base.json "training dataset data/train/ is $R: poisoned scrape"
+revoke r-d1f --add data/train/part-1.csv --reason "label flips"
+deny "one file of D1" r-d1f base.json "file part-1\\.csv of dataset data/train/ is $R: label flips"
+revoke r-code --add "gitCommit:$COMMIT" --reason "backdoored loader"
+deny "the code commit of the base model" r-code base.json "code commit of .* is $R: backdoored loader"
+revoke r-test --add data/test --reason "test set leaked"
+deny "the evaluation dataset" r-test ft.json "evaluation dataset .* is $R: test set leaked"
+revoke r-dsatt --add "sha256:$(line ds2.jsonl 1)" --reason "steward key misused"
+deny "the dataset attestation a run names" r-dsatt ft.json "dataset attestation of data2/ is $R"
+revoke r-run --add "sha256:$(line run2.jsonl 1)" --reason "builder compromised"
+deny "the training provenance used" r-run ft.json "attestation all\\.jsonl:5 is $R: builder compromised"
+revoke r-appr --add "sha256:$(line appr-ft.jsonl 2)" --reason "approval under duress"
+deny "an approval used" r-appr ft.json "attestation all\\.jsonl:11 is $R: approval under duress"
+expect_out "a revocation about the fine-tune leaves the base model admitted" 0 'PASS +lineage\.not-revoked' \
+	pol --revocations r-ft.json base.json
+expect_out "the deny names the ATLAS technique" 1 'lineage\.not-revoked .*\[AML\.T0020 poison training data\]' \
+	pol --revocations r-d2.json ft.json
+
+# --- serials --------------------------------------------------------------------
+cp r-d2.json r-d2-old.json
+"$ATTEST" revoke --key steward.key --list r-d2.json --remove "sha256:$(jq -r .payload r-d2.json | base64 -d | jq -r '.predicate.entries[0].digest.sha256')" >/dev/null 2>&1
+expect "--remove restores admit" 0 pol --revocations r-d2.json ft.json
+expect "a lower serial does not win over a higher one (old first)" 0 pol --revocations r-d2-old.json --revocations r-d2.json ft.json
+expect "a lower serial does not win over a higher one (old last)" 0 pol --revocations r-d2.json --revocations r-d2-old.json ft.json
+expect_out "... and is reported as replaced" 0 'UNCOUNTED r-d2-old\.json:1 revocation list serial 3, replaced by r-d2\.json:1 serial 4 of the same signer' \
+	pol --revocations r-d2.json --revocations r-d2-old.json ft.json
+expect "the old list alone still denies" 1 pol --revocations r-d2-old.json ft.json
+
+# --- revoked keys -----------------------------------------------------------------
+revoke r-alice --add-key alice.pub --since 2026-01-01T00:00:00Z --reason "laptop stolen"
+expect_out "a revoked key's approval does not count toward k-of-n" 1 'FAIL +approval\.threshold +1 of 2 required approvals' \
+	pol --revocations r-alice.json ft.json
+expect_out "... and is reported as uncounted, naming the list" 1 'UNCOUNTED all\.jsonl:10 signed by alice, a key revoked since 2026-01-01T00:00:00Z by r-alice\.json:1 serial 3: laptop stolen' \
+	pol --revocations r-alice.json ft.json
+q "$ATTEST" approve --key carol.key --stage production --bundle appr-carol.jsonl ft.json
+expect "another approver makes up the threshold" 0 pol --bundle appr-carol.jsonl --revocations r-alice.json ft.json
+revoke r-trainer --add-key trainer.pub --since 2026-01-01T00:00:00Z --reason "builder key leaked"
+expect_out "a revoked training key: no provenance counts" 1 'FAIL +training\.provenance' \
+	pol --revocations r-trainer.json ft.json
+
+summary
