@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The demo pipeline over the sample data in demo/:
 #   keys -> dataset attestations -> attested training run -> evaluation
-#   -> two approvals -> verify policy (admitted), then denied variants: a
-#   tampered model, a tampered dataset and an evaluation on training data.
+#   -> two approvals -> a fresh (empty) revocation list -> verify policy
+#   (admitted), then denied variants: an evaluation on training data, a
+#   tampered model, the steward revoking the training data, and a tampered
+#   dataset.
 #   demo/pipeline.sh BUILD_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -71,11 +73,13 @@ run "$attest" approve --key alice.key --stage production --reason "metrics ok" \
 run "$attest" approve --key bob.key --stage production --reason "bias review ok" \
 	--expires 720h --bundle approvals.intoto.jsonl model.json
 
-step "7. the deploy gate: verify policy over the whole chain"
+step "7. the deploy gate: verify policy over the whole chain and a fresh revocation list"
 cp "$here/policy.json" policy.json
 cat data.intoto.jsonl model.intoto.jsonl eval.intoto.jsonl \
 	approvals.intoto.jsonl >evidence.intoto.jsonl
+run "$attest" revoke --key steward.key --list revocations.json
 run "$verify" policy --policy policy.json --bundle evidence.intoto.jsonl \
+	--revocations revocations.json \
 	--json report.json --vsa-key evaluator.key --vsa model.vsa.json model.json
 run "$verify" vsa --key evaluator.pub --artifact model.json --policy policy.json model.vsa.json
 
@@ -85,16 +89,23 @@ run "$attest" eval --key evaluator.key --model model.json --dataset data/train \
 cat data.intoto.jsonl model.intoto.jsonl leaky.intoto.jsonl \
 	approvals.intoto.jsonl >leaky-evidence.intoto.jsonl
 must_reject "$verify" policy --policy policy.json \
-	--bundle leaky-evidence.intoto.jsonl model.json
+	--bundle leaky-evidence.intoto.jsonl --revocations revocations.json model.json
 
 step "9. the model file is swapped after training: the gate denies it"
 cp model.json model.orig
 printf ' ' >>model.json
-must_reject "$verify" policy --policy policy.json --bundle evidence.intoto.jsonl model.json
+must_reject "$verify" policy --policy policy.json --bundle evidence.intoto.jsonl \
+	--revocations revocations.json model.json
 must_reject "$verify" --key trainer.pub --artifact model.json model.intoto.jsonl
 mv model.orig model.json
 
-step "10. tamper with the training data: rejected, the changed file named"
+step "10. the steward learns the training data was poisoned and revokes it: the gate denies the model it admitted in step 7"
+run "$attest" revoke --key steward.key --list revocations.json \
+	--add data/train --reason "rows injected by a compromised scraper"
+must_reject "$verify" policy --policy policy.json --bundle evidence.intoto.jsonl \
+	--revocations revocations.json model.json
+
+step "11. tamper with the training data: rejected, the changed file named"
 printf '0.5,0.5,1\n' >>data/train/part-1.csv
 must_reject "$verify" dataset --key steward.pub --bundle data.intoto.jsonl data/train
 
