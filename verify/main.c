@@ -23,6 +23,8 @@ static const struct command commands[] = {
      "re-hash a dataset and name every file that changed"},
     {"policy", cmd_policy,
      "admission check of a model against a policy over a whole bundle"},
+    {"lineage", cmd_lineage,
+     "every subject whose lineage holds a digest: which models used the data"},
     {"report", cmd_report,
      "list every attestation, its signer and the lineage (text, json, dot)"},
     {"compare", cmd_compare,

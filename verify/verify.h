@@ -35,5 +35,6 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_vsa(int argc, char **argv);
+int cmd_lineage(int argc, char **argv);
 
 #endif

@@ -1,0 +1,333 @@
+/*
+ * verify lineage --affected: the auditor's question "which models were
+ * trained on the poisoned data?". Every subject of the evidence whose
+ * lineage holds the digest, transitively, one line each with the path of
+ * attestations that links it. Exit 0 when nothing is affected, 1 when
+ * something is.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys/keyset.h"
+#include "lib/bundle.h"
+#include "lib/digest.h"
+#include "lib/hex.h"
+#include "lib/jsonio.h"
+#include "lib/oci.h"
+#include "lib/opt.h"
+#include "predicates/resource.h"
+#include "verify/evidence.h"
+#include "verify/jsonout.h"
+#include "verify/lineage.h"
+#include "verify/verify.h"
+
+enum {
+	OPT_AFFECTED = 1,
+	OPT_KEY,
+	OPT_BUNDLE,
+	OPT_FROM,
+	OPT_INSECURE,
+	OPT_JSON,
+	OPT_QUIET,
+	OPT_LINKS_WITHIN,
+};
+
+static const struct opt_def lineage_opts[] = {
+    {OPT_AFFECTED, "affected", 'a', "DIGEST|PATH",
+     "what is suspect: ALG:HEX, or a file or directory to hash"},
+    {OPT_KEY, "key", 'k', "PUB",
+     "trusted public key (PEM); repeatable; only attestations it signed count"},
+    {OPT_BUNDLE, "bundle", 'b', "FILE", "evidence bundle; repeatable"},
+    {OPT_FROM, "from", 0, "REF",
+     "also fetch the attestations of REGISTRY/REPO@sha256:HEX; repeatable"},
+    {OPT_INSECURE, "insecure", 0, NULL,
+     "plain http for --from; only for loopback registries"},
+    {OPT_JSON, "json", 0, "FILE",
+     "also write the answer as JSON; - for stdout (text then on stderr)"},
+    {OPT_QUIET, "quiet", 'q', NULL, "print only the summary"},
+    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
+     "follow symlinks to files anywhere under DIR when hashing PATH"},
+    {0, NULL, 0, NULL, NULL},
+};
+
+#define LINEAGE_SYNOPSIS                                                       \
+	"verify lineage --affected DIGEST|PATH --key PUB [--key PUB]...\n"     \
+	"       [--bundle FILE]... [--from REF]... [--json FILE]"
+
+struct lineage_opts {
+	const char *affected, *json, *links_within;
+	const char **keys, **bundles, **froms;
+	size_t nkeys, nbundles, nfroms;
+	int insecure, quiet;
+};
+
+struct answer {
+	const struct evidence *ev;
+	json_t *subjects; /* for --json */
+	int quiet;
+};
+
+static int
+parse(struct lineage_opts *o, int argc, char **argv, struct err *e)
+{
+	struct opt_iter it;
+	const char *val;
+	int id, rc;
+
+	o->keys = calloc((size_t)argc + 1, sizeof(char *));
+	o->bundles = calloc((size_t)argc + 1, sizeof(char *));
+	o->froms = calloc((size_t)argc + 1, sizeof(char *));
+	if (o->keys == NULL || o->bundles == NULL || o->froms == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	opt_init(&it, argc, argv);
+	while ((rc = opt_next(&it, lineage_opts, &id, &val, e)) == 1) {
+		switch (id) {
+		case OPT_HELP:
+			opt_help(stdout, LINEAGE_SYNOPSIS,
+				 "Name every subject whose lineage contains "
+				 "the digest, with the attestations\nthat link "
+				 "it. Exit 0 when nothing is affected, 1 when "
+				 "something is.",
+				 lineage_opts);
+			return 1;
+		case OPT_AFFECTED:
+			o->affected = val;
+			break;
+		case OPT_KEY:
+			if (o->nkeys == EVIDENCE_MAX_KEYS)
+				return err_set(e, EXIT_USAGE,
+					       "more than %d --key options",
+					       EVIDENCE_MAX_KEYS);
+			o->keys[o->nkeys++] = val;
+			break;
+		case OPT_BUNDLE:
+			o->bundles[o->nbundles++] = val;
+			break;
+		case OPT_FROM:
+			o->froms[o->nfroms++] = val;
+			break;
+		case OPT_INSECURE:
+			o->insecure = 1;
+			break;
+		case OPT_JSON:
+			o->json = val;
+			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			break;
+		case OPT_LINKS_WITHIN:
+			o->links_within = val;
+			break;
+		default:
+			return err_set(e, EXIT_USAGE,
+				       "unexpected operand \"%s\"", val);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (o->affected == NULL || o->nkeys == 0 ||
+	    o->nbundles + o->nfroms == 0)
+		return err_set(e, EXIT_USAGE, "usage: %s", LINEAGE_SYNOPSIS);
+	return 0;
+}
+
+/* SPEC-LIN-3: ALG:HEX as given, else PATH hashed as attest hashes it. */
+static int
+start_digest(json_t **out, const struct lineage_opts *o, struct err *e)
+{
+	struct digest_opts d = DIGEST_OPTS_INIT;
+	const char *colon = strchr(o->affected, ':');
+	struct tree t;
+	size_t n;
+	char alg[33];
+	int rc;
+
+	*out = NULL;
+	if (colon != NULL && (n = (size_t)(colon - o->affected)) > 0 &&
+	    n < sizeof(alg) && hex_is_valid(colon + 1)) {
+		memcpy(alg, o->affected, n);
+		alg[n] = '\0';
+		*out = json_pack("{s:s}", alg, colon + 1);
+		return *out != NULL
+			   ? 0
+			   : err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	d.links_within = o->links_within;
+	rc = tree_hash(&t, o->affected, &d, e);
+	if (rc == 0)
+		*out = tree_digestset(&t);
+	tree_clear(&t);
+	if (rc == 0 && *out == NULL)
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+	return rc;
+}
+
+static int
+load(struct evidence *ev, const struct lineage_opts *o, const struct keyset *ks,
+     struct err *e)
+{
+	struct oci_opts oo = OCI_OPTS_INIT;
+	struct oci_ref ref;
+	size_t i;
+	int rc = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	oo.auth = getenv(OCI_AUTH_ENV);
+	oo.insecure = o->insecure;
+	for (i = 0; rc == 0 && i < o->nbundles + o->nfroms; i++) {
+		struct bundle *b = NULL;
+		if (i < o->nbundles)
+			rc = bundle_read(&b, o->bundles[i], e);
+		else {
+			const char *r = o->froms[i - o->nbundles];
+			rc = oci_ref_parse(&ref, r, e);
+			if (rc == 0 && o->insecure && !ref.loopback)
+				rc = err_set(e, EXIT_USAGE,
+					     "--insecure is only allowed for "
+					     "loopback registries");
+			if (rc == 0)
+				rc = oci_fetch(&b, r, &oo, e);
+		}
+		if (rc == 0)
+			rc = evidence_add_bundle(ev, b, ks, e);
+		bundle_free(b);
+	}
+	if (rc == 0)
+		rc = evidence_finish(ev, e);
+	if (rc != 0)
+		evidence_free(ev);
+	return rc;
+}
+
+/* The first acceptable digest of a set as "alg:value", for display. */
+static const char *
+shown_digest(char *buf, size_t cap, const json_t *d)
+{
+	const char *pick[] = {"sha256", "sha512", "gitCommit", NULL}, *v;
+	size_t i;
+
+	for (i = 0; pick[i] != NULL; i++)
+		if ((v = jsonio_str(d, pick[i])) != NULL) {
+			snprintf(buf, cap, "%s:%s", pick[i], v);
+			return buf;
+		}
+	snprintf(buf, cap, "-");
+	return buf;
+}
+
+static int
+on_hit(const struct lineage_hit *h, void *arg, struct err *e)
+{
+	struct answer *a = arg;
+	char via[2048], dig[200];
+	json_t *path = json_array(), *row;
+	size_t i, used = 0;
+
+	via[0] = '\0';
+	for (i = 0; i < h->npath && used < sizeof(via); i++) {
+		const struct evidence_item *it = &a->ev->items[h->path[i]];
+		used += (size_t)snprintf(via + used, sizeof(via) - used, "%s%s",
+					 i ? " -> " : "", it->src);
+		if (jsonio_append(path,
+				  json_pack("{s:s, s:s}", "source", it->src,
+					    "sha256", it->sha256),
+				  e) != 0) {
+			json_decref(path);
+			return -e->code;
+		}
+	}
+	if (!a->quiet)
+		verify_print(stdout, "AFFECTED %-10s %s %s  via %s\n", h->kind,
+			     h->name, shown_digest(dig, sizeof(dig), h->digest),
+			     via);
+	row = json_pack("{s:s, s:s, s:O, s:s, s:o}", "kind", h->kind, "name",
+			jsonio_is_utf8(h->name) ? h->name : "_", "digest",
+			h->digest, "attestation", a->ev->items[h->item].src,
+			"path", path);
+	return jsonio_append(a->subjects, row, e);
+}
+
+static int
+run(const struct lineage_opts *o, struct jsonout *jo, struct err *e)
+{
+	struct keyset *ks = NULL;
+	struct evidence ev;
+	struct lineage *g = NULL;
+	struct answer a;
+	json_t *start = NULL, *doc = NULL;
+	char dig[200];
+	long hits = 0;
+	size_t i;
+	int rc;
+
+	memset(&ev, 0, sizeof(ev));
+	memset(&a, 0, sizeof(a));
+	rc = keyset_new(&ks, e);
+	for (i = 0; rc == 0 && i < o->nkeys; i++)
+		rc = keyset_add_file(ks, o->keys[i], e);
+	if (rc == 0)
+		rc = start_digest(&start, o, e);
+	if (rc == 0)
+		rc = load(&ev, o, ks, e);
+	if (rc == 0)
+		rc = lineage_build(&g, &ev, e);
+	if (rc == 0) {
+		a.ev = &ev;
+		a.quiet = o->quiet;
+		a.subjects = json_array();
+		hits = lineage_affected(g, start, on_hit, &a, e);
+		rc = hits < 0 ? (int)hits : 0;
+	}
+	if (rc == 0 && o->json != NULL) {
+		doc = json_pack(
+		    "{s:s, s:O, s:O, s:{s:I, s:I}}", "affected", o->affected,
+		    "digest", start, "subjects", a.subjects, "attestations",
+		    "read", (json_int_t)ev.total, "verified", (json_int_t)ev.n);
+		rc = doc != NULL ? jsonout_write(jo, doc, e)
+				 : err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	if (rc == 0)
+		verify_print(stderr,
+			     "verify: %ld subject%s affected by %s (%zu of %zu "
+			     "attestations verified)\n",
+			     hits, hits == 1 ? "" : "s",
+			     shown_digest(dig, sizeof(dig), start), ev.n,
+			     ev.total);
+	json_decref(doc);
+	json_decref(a.subjects);
+	json_decref(start);
+	lineage_free(g);
+	evidence_free(&ev);
+	keyset_free(ks);
+	if (rc != 0)
+		return rc;
+	return hits > 0 ? 2 : 0;
+}
+
+int
+cmd_lineage(int argc, char **argv)
+{
+	struct lineage_opts o;
+	struct jsonout jo = JSONOUT_INIT;
+	struct err e = ERR_INIT;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = parse(&o, argc, argv, &e);
+	if (rc == 0)
+		rc = jsonout_open(&jo, o.json, &e);
+	if (rc == 0)
+		rc = run(&o, &jo, &e);
+	jsonout_close(&jo);
+	free(o.keys);
+	free(o.bundles);
+	free(o.froms);
+	if (rc == 1)
+		return EXIT_PASS;
+	if (rc == 2)
+		return EXIT_REJECTED;
+	if (rc != 0)
+		return verify_fail(&e);
+	return EXIT_PASS;
+}
