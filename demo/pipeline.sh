@@ -105,6 +105,10 @@ run "$attest" revoke --key steward.key --list revocations.json \
 must_reject "$verify" policy --policy policy.json --bundle evidence.intoto.jsonl \
 	--revocations revocations.json model.json
 
+printf '(which models, evaluations and approvals hold it in their lineage? exit 1: something is affected)\n'
+must_reject "$verify" lineage --key steward.pub --key trainer.pub --key evaluator.pub \
+	--key alice.pub --key bob.pub --bundle evidence.intoto.jsonl --affected data/train
+
 step "11. tamper with the training data: rejected, the changed file named"
 printf '0.5,0.5,1\n' >>data/train/part-1.csv
 must_reject "$verify" dataset --key steward.pub --bundle data.intoto.jsonl data/train
