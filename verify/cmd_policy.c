@@ -206,6 +206,18 @@ print_text(const struct pctx *c, int status, int quiet)
 								      : "");
 		}
 	}
+	/* SPEC-POL-17: the chain of base models behind the artifact. */
+	for (i = 0; !quiet && i < c->run.chain.n; i++) {
+		const struct chain_model *m = &c->run.chain.models[i];
+		verify_print(
+		    stdout,
+		    "CHAIN     generation %zu base model %s sha256:%s "
+		    "named by %s, trained by %s\n",
+		    m->depth, m->name, jsonio_str_or(m->digest, "sha256", "?"),
+		    c->ev.items[m->via].src,
+		    m->trained == CHAIN_NONE ? "no attested run"
+					     : c->ev.items[m->trained].src);
+	}
 	for (i = 0; !quiet && i < json_array_size(c->uncounted); i++) {
 		const json_t *u = json_array_get(c->uncounted, i);
 		verify_print(stdout, "UNCOUNTED %s %s\n",
@@ -228,9 +240,35 @@ print_text(const struct pctx *c, int status, int quiet)
 }
 
 static json_t *
+chain_json(const struct pctx *c)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; list != NULL && i < c->run.chain.n; i++) {
+		const struct chain_model *m = &c->run.chain.models[i];
+		if (jsonio_append(
+			list,
+			json_pack("{s:I, s:s, s:O, s:s, s:s?}", "generation",
+				  (json_int_t)m->depth, "name",
+				  jsonio_is_utf8(m->name) ? m->name : "_",
+				  "digest", m->digest, "namedBy",
+				  c->ev.items[m->via].src, "trainedBy",
+				  m->trained == CHAIN_NONE
+				      ? NULL
+				      : c->ev.items[m->trained].src),
+			NULL) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	return list;
+}
+
+static json_t *
 report_json(const struct pctx *c, int status)
 {
-	json_t *rules = json_array();
+	json_t *rules = json_array(), *doc;
 	size_t i;
 
 	for (i = 0; i < c->run.nverdicts; i++) {
@@ -250,20 +288,26 @@ report_json(const struct pctx *c, int status)
 			return NULL;
 		}
 	}
-	return json_pack("{s:s, s:i, s:{s:s, s:{s:s}}, s:{s:s, s:O}, s:o, "
-			 "s:{s:I, s:I, s:I}, s:O}",
-			 "result",
-			 status == EXIT_PASS	   ? "admit"
-			 : status == EXIT_REJECTED ? "deny"
-						   : "undecided",
-			 "exitCode", status, "policy", "path", c->p->path,
-			 "digest", "sha256", c->p->sha256, "artifact", "name",
-			 c->artifact_name, "digest", c->artifact, "rules",
-			 rules, "attestations", "read", (json_int_t)c->ev.total,
-			 "verified", (json_int_t)c->ev.n, "unverified",
-			 (json_int_t)c->ev.unverified +
-			     (json_int_t)c->ev.malformed,
-			 "uncounted", c->uncounted);
+	doc = json_pack("{s:s, s:i, s:{s:s, s:{s:s}}, s:{s:s, s:O}, s:o, "
+			"s:{s:I, s:I, s:I}, s:O}",
+			"result",
+			status == EXIT_PASS	  ? "admit"
+			: status == EXIT_REJECTED ? "deny"
+						  : "undecided",
+			"exitCode", status, "policy", "path", c->p->path,
+			"digest", "sha256", c->p->sha256, "artifact", "name",
+			c->artifact_name, "digest", c->artifact, "rules", rules,
+			"attestations", "read", (json_int_t)c->ev.total,
+			"verified", (json_int_t)c->ev.n, "unverified",
+			(json_int_t)c->ev.unverified +
+			    (json_int_t)c->ev.malformed,
+			"uncounted", c->uncounted);
+	if (doc != NULL && c->run.chain.n > 0 &&
+	    jsonio_set(doc, "chain", chain_json(c), NULL) != 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	return doc;
 }
 
 /* Set by policy_run: the one output instead of text, JSON and VSA. */

@@ -295,7 +295,7 @@ load_training(struct policy *p, const json_t *s, struct err *e)
 					   "pcrs",
 					   NULL};
 	static const char *const base[] = {"allow", "require-intake", "forbid",
-					   NULL};
+					   "require-provenance", NULL};
 	const char *bm = jsonio_str(s, "baseModel");
 	int rc = only(s, keys, p->path, "training", e);
 
@@ -321,10 +321,13 @@ load_training(struct policy *p, const json_t *s, struct err *e)
 	if (json_object_get(s, "baseModel") != NULL && !pred_in_list(bm, base))
 		return bad(e, p->path,
 			   "training.baseModel must be \"allow\", "
-			   "\"require-intake\" or \"forbid\"");
+			   "\"require-intake\", \"require-provenance\" or "
+			   "\"forbid\"");
 	p->base_model = bm == NULL || strcmp(bm, "allow") == 0 ? BASE_ALLOW
 			: strcmp(bm, "forbid") == 0	       ? BASE_FORBID
-						    : BASE_REQUIRE_INTAKE;
+			: strcmp(bm, "require-provenance") == 0
+			    ? BASE_REQUIRE_PROVENANCE
+			    : BASE_REQUIRE_INTAKE;
 	return 0;
 }
 

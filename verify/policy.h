@@ -18,9 +18,10 @@
 #define MAX_POLICY_METRICS 256
 
 enum base_model_rule {
-	BASE_ALLOW,	     /* a base model needs nothing */
-	BASE_REQUIRE_INTAKE, /* an approved intake must exist for it */
-	BASE_FORBID,	     /* training from a base model is refused */
+	BASE_ALLOW,		 /* a base model needs nothing */
+	BASE_REQUIRE_INTAKE,	 /* an approved intake must exist for it */
+	BASE_FORBID,		 /* training from a base model is refused */
+	BASE_REQUIRE_PROVENANCE, /* the base model's own training must pass */
 };
 
 struct signers {

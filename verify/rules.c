@@ -574,6 +574,100 @@ check_datasets(struct rules_run *c)
 
 /* ---- base models ---- */
 
+/* Appends the entries of from to v's evidence that it does not hold. */
+static void
+merge_evidence(struct rules_run *c, struct verdict *v, const json_t *from)
+{
+	size_t i, j;
+
+	for (i = 0; i < json_array_size(from); i++) {
+		json_t *x = json_array_get(from, i);
+		int have = 0;
+		for (j = 0; !have && j < json_array_size(v->evidence); j++)
+			have =
+			    strcmp(jsonio_str_or(json_array_get(v->evidence, j),
+						 "sha256", ""),
+				   jsonio_str_or(x, "sha256", "")) == 0;
+		if (!have &&
+		    jsonio_append(v->evidence, json_incref(x), NULL) != 0)
+			c->incomplete = 1;
+	}
+}
+
+/*
+ * SPEC-POL-17: the training and dataset rules over one base model of the
+ * chain, folded into v: a failure names the model and its generation.
+ */
+static void
+check_generation(struct rules_run *c, struct verdict *v, size_t i)
+{
+	const struct chain_model *m = &c->chain.models[i];
+	struct rules_run *s = malloc(sizeof(*s));
+	char shown[200], msg[1200], name[80];
+	size_t k;
+
+	if (s == NULL) {
+		c->incomplete = 1;
+		return;
+	}
+	*s = *c;
+	memset(&s->spare, 0, sizeof(s->spare));
+	s->nverdicts = 0;
+	s->nprov = 0;
+	s->train_deps = json_array();
+	s->artifact = m->digest;
+	snprintf(name, sizeof(name), "sha256:%s",
+		 jsonio_str_or(m->digest, "sha256", "?"));
+	s->artifact_name = name;
+	check_training(s);
+	if (c->p->has_dataset)
+		check_datasets(s);
+	text_escape(shown, sizeof(shown), m->name);
+	for (k = 0; k < s->nverdicts; k++) {
+		const struct verdict *sv = &s->verdicts[k];
+		if (sv->outcome == RULE_FAIL)
+			verdict_fail(v,
+				     "base model %s (generation %zu): %s: %s",
+				     shown, m->depth, sv->id, sv->reason);
+		else if (sv->outcome == RULE_UNDECIDED &&
+			 v->outcome == RULE_PASS) {
+			v->outcome = RULE_UNDECIDED;
+			snprintf(msg, sizeof(msg),
+				 "base model %s (generation %zu): %s: %s",
+				 shown, m->depth, sv->id, sv->reason);
+			snprintf(v->reason, sizeof(v->reason), "%.599s", msg);
+		}
+		merge_evidence(c, v, sv->evidence);
+		json_decref(sv->evidence);
+	}
+	json_decref(s->spare.evidence);
+	c->incomplete |= s->incomplete;
+	if (jsonio_append(c->chain_deps, s->train_deps, NULL) != 0)
+		c->incomplete = 1;
+	free(s);
+}
+
+static void
+check_base_provenance(struct rules_run *c, struct verdict *v)
+{
+	struct err e = ERR_INIT;
+	size_t i;
+
+	if (chain_collect(&c->chain, c->p, c->ev, c->artifact, &e) != 0) {
+		verdict_fail(v, "%s", e.msg);
+		c->chain.n = 0;
+		return;
+	}
+	c->chain_deps = json_array();
+	if (c->chain_deps == NULL) {
+		c->incomplete = 1;
+		c->chain.n = 0;
+		return;
+	}
+	for (i = 0; i < c->chain.n; i++)
+		check_generation(c, v, i);
+}
+
 static void
 check_base_models(struct rules_run *c)
 {
@@ -583,6 +677,8 @@ check_base_models(struct rules_run *c)
 			"AI supply chain compromise: model");
 	size_t i;
 
+	if (c->p->base_model == BASE_REQUIRE_PROVENANCE)
+		check_base_provenance(c, r);
 	for (i = 0; i < json_array_size(c->train_deps); i++) {
 		const json_t *dep = json_array_get(c->train_deps, i);
 		const char *role =
@@ -601,7 +697,8 @@ check_base_models(struct rules_run *c)
 				     "forbids it");
 			continue;
 		}
-		if (c->p->base_model == BASE_ALLOW)
+		if (c->p->base_model == BASE_ALLOW ||
+		    c->p->base_model == BASE_REQUIRE_PROVENANCE)
 			continue;
 		nl = evidence_about_list(c->ev, json_object_get(dep, "digest"),
 					 &list);
@@ -1041,6 +1138,19 @@ check_revocation(struct rules_run *c)
 				      c->artifact_name, c->train_deps, c->used,
 				      why, sizeof(why)))
 		verdict_fail(lin, "%s", why);
+	/* SPEC-POL-17: and the lineage of every base model of the chain. */
+	for (i = 0; i < c->chain.n; i++) {
+		const struct chain_model *m = &c->chain.models[i];
+		char shown[200];
+		if (!revocations_check_lineage(c->rev, c->p, c->ev, m->digest,
+					       m->name,
+					       json_array_get(c->chain_deps, i),
+					       NULL, why, sizeof(why)))
+			continue;
+		text_escape(shown, sizeof(shown), m->name);
+		verdict_fail(lin, "base model %s (generation %zu): %s", shown,
+			     m->depth, why);
+	}
 }
 
 /* ---- entries no rule counted (SPEC-POL-12) ---- */
@@ -1225,6 +1335,7 @@ rules_clear(struct rules_run *c)
 		json_decref(c->verdicts[i].evidence);
 	json_decref(c->spare.evidence);
 	json_decref(c->train_deps);
+	json_decref(c->chain_deps);
 	free(c->used);
 	free(c->why);
 	memset(c, 0, sizeof(*c));

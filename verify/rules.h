@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "lib/err.h"
+#include "verify/chain.h"
 #include "verify/evidence.h"
 #include "verify/policy.h"
 
@@ -71,6 +72,8 @@ struct rules_run {
 	int incomplete;	      /* evidence could not be recorded: undecided */
 	struct verdict spare; /* past RULES_MAX_VERDICTS (then incomplete) */
 	const struct revocations *rev; /* counted lists (verify/revocation.h) */
+	struct chain chain; /* base models, with require-provenance */
+	json_t *chain_deps; /* per chain model: its training deps */
 };
 
 typedef void (*rule_fn)(struct rules_run *run);

@@ -149,7 +149,7 @@ twin "unknown classification" '.dataset.allowClassifications += ["secret"]' \
 twin "unknown risk tier" '.intake.allowRiskTiers = ["none"]' \
 	'"allowRiskTiers"\[0\] is not an allowed value'
 twin "bad baseModel" '.training.baseModel = "require"' \
-	'training\.baseModel must be "allow", "require-intake" or "forbid"'
+	'training\.baseModel must be "allow", "require-intake", "require-provenance" or "forbid"'
 twin "require-intake without intake" 'del(.intake)' \
 	'training\.baseModel "require-intake" needs an "intake" section'
 twin "requireSuccess as a string" '.training.requireSuccess = "yes"' \

@@ -142,4 +142,52 @@ revoke r-trainer --add-key trainer.pub --since 2026-01-01T00:00:00Z --reason "bu
 expect_out "a revoked training key: no provenance counts" 1 'FAIL +training\.provenance' \
 	pol --revocations r-trainer.json ft.json
 
+# --- training.baseModel "require-provenance": the base model's lineage too ------
+jq '.training.baseModel = "require-provenance"' pol.json >polp.json
+polp() { POLICY=polp.json pol "$@"; }
+expect_out "require-provenance: the chain admits" 0 'PASS +training\.base-model +all\.jsonl:4' \
+	polp --revocations empty.json ft.json
+expect_out "... and the report shows the chain" 0 "^CHAIN +generation 1 base model base\\.json sha256:$(sha base.json) named by all\\.jsonl:5, trained by all\\.jsonl:4\$" \
+	polp --revocations empty.json ft.json
+expect "... in the JSON report too" 0 polp --revocations empty.json --json rp.json ft.json
+[ "$(jq -c '[.chain[] | [.generation, .name, .trainedBy]]' rp.json 2>/dev/null)" = '[[1,"base.json","all.jsonl:4"]]' ] &&
+	pass "JSON chain: generation 1, base.json, trained by all.jsonl:4" || fail "JSON chain"
+# denyp NAME LIST PATTERN: the fine-tune is denied for its base model's lineage.
+denyp() { expect_out "deny (generation 1): $1" 1 "FAIL +lineage\\.not-revoked +base model base\\.json \\(generation 1\\): $3" polp --revocations "$2.json" ft.json; }
+denyp "D1 behind the fine-tune" r-d1 "training dataset data/train/ is $R: poisoned scrape"
+denyp "one file of D1 behind the fine-tune" r-d1f "file part-1\\.csv of dataset data/train/ is $R: label flips"
+denyp "the code commit of the base model's run" r-code "code commit of .* is $R: backdoored loader"
+revoke r-run1 --add "sha256:$(line run1.jsonl 1)" --reason "builder compromised"
+expect_out "deny (generation 1): the base model's training provenance" 1 "FAIL +lineage\\.not-revoked +attestation all\\.jsonl:4 is $R: builder compromised" \
+	polp --revocations r-run1.json ft.json
+expect "without require-provenance D1 does not reach the fine-tune" 0 pol --revocations r-d1.json ft.json
+sed 1d all.jsonl >no-d1.jsonl
+expect_out "the base model's data must be attested" 1 'FAIL +training\.base-model +base model base\.json \(generation 1\): dataset\.attested: training input data/train/ has no dataset attestation signed by a dataset key' \
+	"$VERIFY" policy --policy polp.json --bundle no-d1.jsonl --revocations empty.json ft.json
+sed 4d all.jsonl >no-run1.jsonl # all.jsonl:4 is run1.jsonl:1
+expect_out "the base model needs an attested run" 1 'FAIL +training\.base-model +base model base\.json \(generation 1\): training\.provenance: no training provenance for sha256:[0-9a-f]{64} signed by a training key' \
+	"$VERIFY" policy --policy polp.json --bundle no-run1.jsonl --revocations empty.json ft.json
+
+# A cycle: a provenance of the fine-tune naming the fine-tune as its own base.
+sed -n 1p run2.jsonl | jq -r .payload | base64 -d |
+	jq --arg f "$(sha ft.json)" '(.predicate.buildDefinition.resolvedDependencies[] | select(.annotations.role == "base-model") | .digest) = {sha256: $f}' >cycle.json
+q "$ATTEST" sign --key trainer.key --bundle cycle.jsonl cycle.json
+expect_out "a base model chain that loops is refused" 1 'FAIL +training\.base-model +cycle\.jsonl:1: base model base\.json is a model it was trained into \(a cycle\)' \
+	polp --bundle cycle.jsonl --revocations empty.json ft.json
+# 17 generations of signed provenances: deeper than the ceiling of 16.
+prev=$(sha ft.json)
+: >deep.jsonl
+for g in $(seq 1 17); do
+	cur=$(printf 'gen %d' "$g" | sha256sum | cut -d' ' -f1)
+	jq -n --arg s "$prev" --arg b "$cur" '{_type: "https://in-toto.io/Statement/v1",
+		subject: [{name: "m", digest: {sha256: $s}}], predicateType: "https://slsa.dev/provenance/v1",
+		predicate: {buildDefinition: {buildType: "x", externalParameters: {},
+		  resolvedDependencies: [{name: "b", digest: {sha256: $b}, annotations: {role: "base-model"}}]},
+		  runDetails: {builder: {id: "x"}}}}' >deep.json
+	q "$ATTEST" sign --key trainer.key --bundle deep.jsonl deep.json
+	prev=$cur
+done
+expect_out "a base model chain deeper than 16 generations is refused" 1 'FAIL +training\.base-model +deep\.jsonl:17: base model b is deeper than 16 generations' \
+	polp --bundle deep.jsonl --revocations empty.json ft.json
+
 summary
