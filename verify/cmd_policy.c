@@ -23,6 +23,7 @@
 #include "lib/oci.h"
 #include "lib/opt.h"
 #include "lib/text.h"
+#include "lib/tsa.h"
 #include "predicates/approval.h"
 #include "predicates/intake.h"
 #include "predicates/dataset.h"
@@ -42,6 +43,7 @@
 struct policy_opts {
 	struct key_load_opts ko; /* KEYOPT_SPECS and the environment */
 	const char *policy, *json, *vsa_key, *vsa, *artifact, *links_within;
+	const char *tsa_cert;
 	const char **bundles, **froms, **revs;
 	size_t nbundles, nfroms, nrevs;
 	int quiet, insecure;
@@ -68,6 +70,12 @@ static const struct opt_spec policy_rows[] = {
      .noff = offsetof(struct policy_opts, nrevs),
      .argname = "FILE",
      .help = "a revocation list (attest revoke); repeatable"},
+    {.type = OPT_STRING,
+     .name = "tsa-cert",
+     .off = offsetof(struct policy_opts, tsa_cert),
+     .argname = "CHAIN.pem",
+     .help = "trusted TSA certificates: a revoked key's signature "
+	     "timestamped before its since counts"},
     {.type = OPT_LIST,
      .name = "from",
      .off = offsetof(struct policy_opts, froms),
@@ -360,9 +368,24 @@ outputs(struct pctx *c, const struct policy_opts *o, struct jsonout *jo,
 }
 
 /* Bundle files, then registries (SPEC-VER-1 for every entry). */
+struct stamping {
+	const struct tsa_trust *tsa;
+	json_t *stamps;
+};
+
+/* SPEC-POL-16: the trusted timestamps of each source's items. */
+static int
+stamp_source(void *arg, const struct bundle *b, const struct evidence *ev,
+	     size_t first, struct err *e)
+{
+	const struct stamping *s = arg;
+
+	return revocations_stamp(s->stamps, s->tsa, b, ev, first, e);
+}
+
 static int
 load_evidence(struct evidence *ev, const struct policy_opts *o,
-	      const struct keyset *ks, struct err *e)
+	      const struct keyset *ks, struct stamping *st, struct err *e)
 {
 	struct evidence_sources src;
 	const char **files;
@@ -384,6 +407,10 @@ load_evidence(struct evidence *ev, const struct policy_opts *o,
 	src.nfroms = o->nfroms;
 	src.insecure = o->insecure;
 	src.auth = getenv(OCI_AUTH_ENV);
+	if (st->tsa != NULL) {
+		src.each = stamp_source;
+		src.each_arg = st;
+	}
 	rc = evidence_load_sources(ev, &src, ks, e);
 	free(files);
 	return rc;
@@ -403,6 +430,8 @@ policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
 	struct policy *p = NULL;
 	struct err e = ERR_INIT;
 	struct pctx c;
+	struct tsa_trust *tsa = NULL;
+	struct stamping st;
 	int rc, status = EXIT_UNDECIDED;
 
 	sink_fn = sink;
@@ -415,6 +444,13 @@ policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
 		rc = jsonout_open(&jo, o.json, &e);
 	if (rc == 0)
 		rc = policy_load(&p, o.policy, &e);
+	st.tsa = NULL;
+	st.stamps = json_object();
+	if (rc == 0 && st.stamps == NULL)
+		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
+	if (rc == 0 && o.tsa_cert != NULL)
+		rc = tsa_trust_load(&tsa, o.tsa_cert, &e);
+	st.tsa = tsa;
 	if (rc == 0 && o.vsa_key != NULL) {
 		/* Fail before any verdict is printed, not after. */
 		struct key *vk = NULL;
@@ -426,7 +462,7 @@ policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
 		rc = artifact_digest(&c, o.artifact, o.links_within, &e);
 	}
 	if (rc == 0)
-		rc = load_evidence(&c.ev, &o, p->ks, &e);
+		rc = load_evidence(&c.ev, &o, p->ks, &st, &e);
 	if (rc == 0)
 		rc = rules_init(&c.run, p, &c.ev, c.artifact, c.artifact_name,
 				time(NULL), &e);
@@ -434,7 +470,7 @@ policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
 	if (rc == 0 && p->has_revocation)
 		rc = revocations_collect(&c.rev, p, &c.ev, &e);
 	if (rc == 0 && c.rev != NULL)
-		revocations_drop_keys(c.rev, p, &c.ev, c.run.why);
+		revocations_drop_keys(c.rev, p, &c.ev, st.stamps, c.run.why);
 	if (rc == 0) {
 		c.run.links_within = o.links_within;
 		c.run.rev = c.rev;
@@ -459,6 +495,8 @@ policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
 	free(o.froms);
 	free(o.revs);
 	revocations_free(c.rev);
+	tsa_trust_free(tsa);
+	json_decref(st.stamps);
 	if (rc == 1)
 		return EXIT_PASS;
 	if (rc != 0)

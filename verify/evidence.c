@@ -385,6 +385,7 @@ evidence_load_sources(struct evidence *ev, const struct evidence_sources *src,
 	memset(ev, 0, sizeof(*ev));
 	for (i = 0; rc == 0 && i < src->nbundles + src->nfroms; i++) {
 		struct bundle *b = NULL;
+		size_t first = ev->n;
 		if (i < src->nbundles)
 			rc = bundle_read(&b, src->bundles[i], e);
 		else
@@ -392,6 +393,8 @@ evidence_load_sources(struct evidence *ev, const struct evidence_sources *src,
 					    src->insecure, src->auth, e);
 		if (rc == 0)
 			rc = evidence_add_bundle(ev, b, ks, e);
+		if (rc == 0 && src->each != NULL)
+			rc = src->each(src->each_arg, b, ev, first, e);
 		bundle_free(b);
 	}
 	if (rc == 0)

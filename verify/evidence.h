@@ -116,6 +116,8 @@ int evidence_check_entry(struct evidence_check *out, struct statement **st,
 			 const struct bundle_entry *ent,
 			 const struct keyset *ks, enum evidence_mode mode);
 
+struct bundle;
+
 /* Where evidence comes from: bundle files, then registry references. */
 struct evidence_sources {
 	const char *const *bundles;
@@ -124,6 +126,12 @@ struct evidence_sources {
 	size_t nfroms;
 	int insecure;	  /* plain http, loopback registries only */
 	const char *auth; /* registry credentials (OCI_AUTH_ENV), or NULL */
+	/* Called after each source is added, with the items it gave
+	 * (ev->items[first] to the last); NULL: none. A failure stops the
+	 * load. */
+	int (*each)(void *arg, const struct bundle *b,
+		    const struct evidence *ev, size_t first, struct err *e);
+	void *each_arg;
 };
 
 /*

@@ -8,7 +8,11 @@
 #include <string.h>
 
 #include "keys/key.h"
+#include "lib/bundle.h"
+#include "lib/dsse.h"
+#include "lib/ids.h"
 #include "lib/jsonio.h"
+#include "lib/tsa.h"
 #include "lib/text.h"
 #include "predicates/revocation.h"
 #include "predicates/types.h"
@@ -336,10 +340,75 @@ find_key(const struct revocations *r, const struct evidence *ev,
 	return NULL;
 }
 
+/* The earliest trusted genTime over ent's one signature, or NULL. */
+static int
+earliest(char out[TSA_TIME_MAX], const struct tsa_trust *t,
+	 const struct bundle_entry *ent)
+{
+	char when[TSA_TIME_MAX];
+	const unsigned char *sig;
+	time_t best = 0, w;
+	size_t i, siglen;
+	int found = 0;
+
+	if (ent->env == NULL || dsse_sig_count(ent->env) != 1)
+		return 0;
+	sig = dsse_sig(ent->env, 0, &siglen);
+	for (i = 0; i < ent->nts; i++) {
+		struct err e = ERR_INIT;
+		if (tsa_verify(when, t, ent->ts[i].der, ent->ts[i].len, sig,
+			       siglen, &e) != 0 ||
+		    ids_parse_rfc3339(&w, when) != 0 || (found && w >= best))
+			continue;
+		best = w;
+		found = 1;
+		memcpy(out, when, TSA_TIME_MAX);
+	}
+	return found;
+}
+
+/* SPEC-POL-16 */
+int
+revocations_stamp(json_t *stamps, const struct tsa_trust *t,
+		  const struct bundle *b, const struct evidence *ev,
+		  size_t from, struct err *e)
+{
+	char when[TSA_TIME_MAX];
+	size_t i, j = 0;
+
+	for (i = from; t != NULL && i < ev->n; i++) {
+		const struct bundle_entry *ent = NULL;
+		while (j < bundle_count(b) && ent == NULL) {
+			const struct bundle_entry *x = bundle_get(b, j++);
+			if (strcmp(x->src, ev->items[i].src) == 0)
+				ent = x;
+		}
+		if (ent != NULL && earliest(when, t, ent) &&
+		    jsonio_set(stamps, ev->items[i].src, json_string(when),
+			       e) != 0)
+			return -EXIT_UNDECIDED;
+	}
+	return 0;
+}
+
+/* 1 when stamps proves item i was signed before since. */
+static int
+stamped_before(const json_t *stamps, const struct evidence_item *it,
+	       const char *since)
+{
+	time_t at, s;
+
+	return stamps != NULL && since != NULL &&
+	       ids_parse_rfc3339(&at, jsonio_str_or(stamps, it->src, "")) ==
+		   0 &&
+	       ids_parse_rfc3339(&s, since) == 0 && at < s;
+}
+
 /* SPEC-POL-16 */
 size_t
 revocations_drop_keys(const struct revocations *r, const struct policy *p,
-		      struct evidence *ev, char (*why)[200])
+		      struct evidence *ev, const json_t *stamps,
+		      char (*why)[200])
 {
 	size_t k, i, list = 0, n = 0;
 	char reason[300], msg[900];
@@ -352,7 +421,9 @@ revocations_drop_keys(const struct revocations *r, const struct policy *p,
 		text_escape(reason, sizeof(reason),
 			    jsonio_str_or(ent, "reason", "(no reason)"));
 		for (i = 0; i < ev->n; i++) {
-			if (!ev->items[i].signed_by[k])
+			if (!ev->items[i].signed_by[k] ||
+			    stamped_before(stamps, &ev->items[i],
+					   jsonio_str(ent, "since")))
 				continue;
 			ev->items[i].signed_by[k] = 0;
 			n++;

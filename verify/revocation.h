@@ -75,13 +75,27 @@ int revocations_check_lineage(const struct revocations *r,
 			      char *why, size_t cap);
 
 /*
+ * SPEC-POL-16: records in stamps (an object: item source -> the earliest
+ * genTime, RFC 3339) the RFC 3161 timestamps that verify against t over
+ * the one signature of an entry of b, for the items ev gained from b
+ * (items from to ev->n). A timestamp that does not verify proves nothing
+ * and is skipped. EXIT_UNDECIDED when out of memory.
+ */
+struct bundle;
+struct tsa_trust;
+int revocations_stamp(json_t *stamps, const struct tsa_trust *t,
+		      const struct bundle *b, const struct evidence *ev,
+		      size_t from, struct err *e);
+
+/*
  * SPEC-POL-16: every policy key that a counted list revokes stops counting:
- * its mark is cleared from every item of ev, and the first reason an item
- * lost a signer goes to why[item] when that is empty. Returns how many
- * marks were cleared.
+ * its mark is cleared from every item of ev, unless stamps (may be NULL)
+ * proves the item was signed before the key's since. The first reason an
+ * item lost a signer goes to why[item] when that is empty. Returns how
+ * many marks were cleared.
  */
 size_t revocations_drop_keys(const struct revocations *r,
 			     const struct policy *p, struct evidence *ev,
-			     char (*why)[200]);
+			     const json_t *stamps, char (*why)[200]);
 
 #endif

@@ -190,4 +190,27 @@ done
 expect_out "a base model chain deeper than 16 generations is refused" 1 'FAIL +training\.base-model +deep\.jsonl:17: base model b is deeper than 16 generations' \
 	polp --bundle deep.jsonl --revocations empty.json ft.json
 
+# --- a revoked key's signature timestamped before its since (RFC 3161) ------------
+# shellcheck source=tests/tsa/tsalib.sh
+. "$SRC/tests/tsa/tsalib.sh"
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+command -v python3 >/dev/null || fail "dependency: python3"
+mkca one && mkca two && pass "make CAs and TSAs" || fail "make CAs and TSAs"
+responder one
+[ -n "$PORT" ] && pass "TSA up" || fail "TSA up"
+q "$ATTEST" approve --key alice.key --stage production --format sigstore \
+	--tsa "http://127.0.0.1:$PORT/" --bundle appr-alice-ts.json ft.json
+sed 10d all.jsonl >no-alice.jsonl # all.jsonl:10 is alice's approval of ft.json
+LATER=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+revoke r-alice-later --add-key alice.pub --since "$LATER" --reason "key to be retired"
+tsa() { "$VERIFY" policy --policy pol.json --bundle no-alice.jsonl --bundle appr-alice-ts.json "$@" ft.json; }
+expect "a timestamp before since lets the revoked key's approval count" 0 \
+	tsa --revocations r-alice-later.json --tsa-cert one/chain.pem
+expect_out "... not without --tsa-cert" 1 'FAIL +approval\.threshold +1 of 2 required approvals' \
+	tsa --revocations r-alice-later.json
+expect_out "... not with another TSA's certificates" 1 'FAIL +approval\.threshold +1 of 2 required approvals' \
+	tsa --revocations r-alice-later.json --tsa-cert two/chain.pem
+expect_out "... not when since is before the timestamp" 1 'FAIL +approval\.threshold +1 of 2 required approvals' \
+	tsa --revocations r-alice.json --tsa-cert one/chain.pem
+
 summary
