@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "keys/keyset.h"
-#include "lib/bundle.h"
 #include "lib/digest.h"
 #include "lib/hex.h"
 #include "lib/jsonio.h"
@@ -163,41 +162,21 @@ start_digest(json_t **out, const struct lineage_opts *o, struct err *e)
 	return rc;
 }
 
+/* The one evidence loader: bundle files, then registries. */
 static int
-load(struct evidence *ev, const struct lineage_opts *o, const struct keyset *ks,
-     struct err *e)
+load(struct evidence *ev, const struct lineage_opts *o,
+     const struct keyset *ks, struct err *e)
 {
-	struct oci_opts oo = OCI_OPTS_INIT;
-	struct oci_ref ref;
-	size_t i;
-	int rc = 0;
+	struct evidence_sources src;
 
-	memset(ev, 0, sizeof(*ev));
-	oo.auth = getenv(OCI_AUTH_ENV);
-	oo.insecure = o->insecure;
-	for (i = 0; rc == 0 && i < o->nbundles + o->nfroms; i++) {
-		struct bundle *b = NULL;
-		if (i < o->nbundles)
-			rc = bundle_read(&b, o->bundles[i], e);
-		else {
-			const char *r = o->froms[i - o->nbundles];
-			rc = oci_ref_parse(&ref, r, e);
-			if (rc == 0 && o->insecure && !ref.loopback)
-				rc = err_set(e, EXIT_USAGE,
-					     "--insecure is only allowed for "
-					     "loopback registries");
-			if (rc == 0)
-				rc = oci_fetch(&b, r, &oo, e);
-		}
-		if (rc == 0)
-			rc = evidence_add_bundle(ev, b, ks, e);
-		bundle_free(b);
-	}
-	if (rc == 0)
-		rc = evidence_finish(ev, e);
-	if (rc != 0)
-		evidence_free(ev);
-	return rc;
+	memset(&src, 0, sizeof(src));
+	src.bundles = o->bundles;
+	src.nbundles = o->nbundles;
+	src.froms = o->froms;
+	src.nfroms = o->nfroms;
+	src.insecure = o->insecure;
+	src.auth = getenv(OCI_AUTH_ENV);
+	return evidence_load_sources(ev, &src, ks, e);
 }
 
 /* The first acceptable digest of a set as "alg:value", for display. */
