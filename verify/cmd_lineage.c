@@ -164,8 +164,8 @@ start_digest(json_t **out, const struct lineage_opts *o, struct err *e)
 
 /* The one evidence loader: bundle files, then registries. */
 static int
-load(struct evidence *ev, const struct lineage_opts *o,
-     const struct keyset *ks, struct err *e)
+load(struct evidence *ev, const struct lineage_opts *o, const struct keyset *ks,
+     struct err *e)
 {
 	struct evidence_sources src;
 

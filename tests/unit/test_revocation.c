@@ -435,12 +435,12 @@ START_TEST(test_drop_keys)
 	char(*why)[200];
 	json_t *stamps = json_object();
 	char early[RFC3339_LEN + 1], late[RFC3339_LEN + 1];
-	int alice = -1;
-	size_t i;
+	size_t i, alice = 0;
 
 	for (i = 0; i < keyset_count(pol->ks); i++)
 		if (strcmp(policy_key_name(pol, i), "alice") == 0)
-			alice = (int)i;
+			alice = i;
+	ck_assert_str_eq(policy_key_name(pol, alice), "alice");
 	ids_rfc3339(early, time(NULL) - 7200);
 	ids_rfc3339(late, time(NULL));
 	/* A stamp after since keeps nothing. */
