@@ -6,7 +6,7 @@
 # dataset (30 subjects affected), the shared test set (every evaluation)
 # and a digest nothing holds, against plain verify of the same bundle
 # (the signature checks every run makes), and at N/2 to show it linear.
-# Median CPU seconds (user + system) of RUNS runs.
+# Median CPU seconds (user + system) and wall seconds of RUNS runs.
 #
 # usage: bench/bench-lineage.sh      (builds a Release tree in build-bench-lineage/)
 # env:   N=100000 RUNS=3 WORK=/tmp KEEP=1
@@ -29,14 +29,16 @@ trap cleanup EXIT
 cd "$dir"
 
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-# cpu CMD...: median CPU seconds (user + system) of RUNS runs: on a shared
-# machine wall time measures the neighbours, CPU time the program.
+# cpu CMD...: "CPU WALL", the median CPU seconds (user + system) and the
+# median wall seconds of RUNS runs: on a shared machine wall time measures
+# the neighbours too, CPU time the program.
 cpu() {
 	local i
 	for i in $(seq "$RUNS"); do
-		/usr/bin/time -f '%U %S' -o "$dir/t" "$@" >/dev/null 2>&1 || [ $? -eq 1 ]
-		tail -n 1 "$dir/t" | awk '{print $1 + $2}'
-	done | median
+		/usr/bin/time -f '%U %S %e' -o "$dir/t" "$@" >/dev/null 2>&1 || [ $? -eq 1 ]
+		tail -n 1 "$dir/t" | awk '{print $1 + $2, $3}'
+	done >"$dir/runs"
+	printf '%s %s\n' "$(cut -d' ' -f1 "$dir/runs" | median)" "$(cut -d' ' -f2 "$dir/runs" | median)"
 }
 h() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 
@@ -46,10 +48,10 @@ for n in $((N / 2)) "$N"; do
 	"$G" "$n" "$chains" "s$n.jsonl" "s$n.pub" || die "generator failed"
 	got=$({ "$V" lineage --key "s$n.pub" --bundle "s$n.jsonl" --affected "sha256:$(h 'd 0 0')" 2>/dev/null || true; } | wc -l)
 	[ "$got" = 30 ] || die "expected 30 affected subjects for d 0 0, got $got"
-	t1=$(cpu "$V" lineage --key "s$n.pub" --bundle "s$n.jsonl" --affected "sha256:$(h 'd 0 0')")
-	t2=$(cpu "$V" lineage --key "s$n.pub" --bundle "s$n.jsonl" --affected "sha256:$(h test)")
-	t3=$(cpu "$V" lineage --key "s$n.pub" --bundle "s$n.jsonl" --affected "sha256:$(h none)")
-	tv=$(cpu "$V" --key "s$n.pub" "s$n.jsonl")
-	printf '%7d attestations: lineage %.2f s CPU (30 affected), %.2f s (%d affected), %.2f s (none); plain verify %.2f s; lineage/verify %.2f\n' \
-		"$n" "$t1" "$t2" "$((n / 4))" "$t3" "$tv" "$(awk -v a="$t1" -v b="$tv" 'BEGIN {printf "%.2f", a / b}')"
+	read -r c1 w1 <<<"$(cpu "$V" lineage --key "s$n.pub" --bundle "s$n.jsonl" --affected "sha256:$(h 'd 0 0')")"
+	read -r c2 w2 <<<"$(cpu "$V" lineage --key "s$n.pub" --bundle "s$n.jsonl" --affected "sha256:$(h test)")"
+	read -r c3 w3 <<<"$(cpu "$V" lineage --key "s$n.pub" --bundle "s$n.jsonl" --affected "sha256:$(h none)")"
+	read -r cv wv <<<"$(cpu "$V" --key "s$n.pub" "s$n.jsonl")"
+	printf '%7d attestations, CPU s (wall s): lineage %.2f (%.2f) 30 affected, %.2f (%.2f) %d affected, %.2f (%.2f) none; plain verify %.2f (%.2f); lineage/verify CPU %.2f\n' \
+		"$n" "$c1" "$w1" "$c2" "$w2" "$((n / 4))" "$c3" "$w3" "$cv" "$wv" "$(awk -v a="$c1" -v b="$cv" 'BEGIN {printf "%.2f", a / b}')"
 done
