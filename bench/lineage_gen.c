@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "keys/key.h"
+#include "keys/envelope.h"
 #include "keys/keyset.h"
 #include "lib/dsse.h"
 #include "lib/fileio.h"

@@ -15,7 +15,7 @@
 #include "lib/jsonio.h"
 #include "lib/oci.h"
 #include "lib/opt.h"
-#include "predicates/resource.h"
+#include "predicates/tree.h"
 #include "verify/evidence.h"
 #include "verify/jsonout.h"
 #include "verify/lineage.h"

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "keys/key.h"
+#include "keys/envelope.h"
 #include "keys/keyset.h"
 #include "lib/bundle.h"
 #include "lib/dsse.h"
