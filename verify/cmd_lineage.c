@@ -5,6 +5,7 @@
  * attestations that links it. Exit 0 when nothing is affected, 1 when
  * something is.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,45 +22,73 @@
 #include "verify/lineage.h"
 #include "verify/verify.h"
 
-enum {
-	OPT_AFFECTED = 1,
-	OPT_KEY,
-	OPT_BUNDLE,
-	OPT_FROM,
-	OPT_INSECURE,
-	OPT_JSON,
-	OPT_QUIET,
-	OPT_LINKS_WITHIN,
-};
-
-static const struct opt_def lineage_opts[] = {
-    {OPT_AFFECTED, "affected", 'a', "DIGEST|PATH",
-     "what is suspect: ALG:HEX, or a file or directory to hash"},
-    {OPT_KEY, "key", 'k', "PUB",
-     "trusted public key (PEM); repeatable; only attestations it signed count"},
-    {OPT_BUNDLE, "bundle", 'b', "FILE", "evidence bundle; repeatable"},
-    {OPT_FROM, "from", 0, "REF",
-     "also fetch the attestations of REGISTRY/REPO@sha256:HEX; repeatable"},
-    {OPT_INSECURE, "insecure", 0, NULL,
-     "plain http for --from; only for loopback registries"},
-    {OPT_JSON, "json", 0, "FILE",
-     "also write the answer as JSON; - for stdout (text then on stderr)"},
-    {OPT_QUIET, "quiet", 'q', NULL, "print only the summary"},
-    {OPT_LINKS_WITHIN, "follow-links-within", 0, "DIR",
-     "follow symlinks to files anywhere under DIR when hashing PATH"},
-    {0, NULL, 0, NULL, NULL},
-};
-
-#define LINEAGE_SYNOPSIS                                                       \
-	"verify lineage --affected DIGEST|PATH --key PUB [--key PUB]...\n"     \
-	"       [--bundle FILE]... [--from REF]... [--json FILE]"
-
 struct lineage_opts {
 	const char *affected, *json, *links_within;
 	const char **keys, **bundles, **froms;
 	size_t nkeys, nbundles, nfroms;
 	int insecure, quiet;
 };
+
+static const struct opt_spec lineage_rows[] = {
+    {.type = OPT_STRING,
+     .name = "affected",
+     .shortname = 'a',
+     .off = offsetof(struct lineage_opts, affected),
+     .argname = "DIGEST|PATH",
+     .help = "what is suspect: ALG:HEX, or a file or directory to hash",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_LIST,
+     .name = "key",
+     .shortname = 'k',
+     .off = offsetof(struct lineage_opts, keys),
+     .noff = offsetof(struct lineage_opts, nkeys),
+     .argname = "PUB",
+     .help = "trusted public key (PEM); repeatable; only attestations it "
+	     "signed count",
+     .flags = OPT_REQUIRED},
+    {.type = OPT_LIST,
+     .name = "bundle",
+     .shortname = 'b',
+     .off = offsetof(struct lineage_opts, bundles),
+     .noff = offsetof(struct lineage_opts, nbundles),
+     .argname = "FILE",
+     .help = "evidence bundle; repeatable"},
+    {.type = OPT_LIST,
+     .name = "from",
+     .off = offsetof(struct lineage_opts, froms),
+     .noff = offsetof(struct lineage_opts, nfroms),
+     .argname = "REF",
+     .help = "also fetch the attestations of REGISTRY/REPO@sha256:HEX; "
+	     "repeatable"},
+    {.type = OPT_FLAG,
+     .name = "insecure",
+     .off = offsetof(struct lineage_opts, insecure),
+     .help = "plain http for --from; only for loopback registries"},
+    {.type = OPT_STRING,
+     .name = "json",
+     .off = offsetof(struct lineage_opts, json),
+     .argname = "FILE",
+     .help = "also write the answer as JSON; - for stdout (text then on "
+	     "stderr)"},
+    {.type = OPT_FLAG,
+     .name = "quiet",
+     .shortname = 'q',
+     .off = offsetof(struct lineage_opts, quiet),
+     .help = "print only the summary"},
+    {.type = OPT_STRING,
+     .name = "follow-links-within",
+     .off = offsetof(struct lineage_opts, links_within),
+     .argname = "DIR",
+     .help = "follow symlinks to files anywhere under DIR when hashing PATH"},
+    {.type = OPT_END},
+};
+
+static const struct opt_cmd lineage_cmd = {
+    "verify lineage",
+    "Name every subject whose lineage contains the digest, with the "
+    "attestations\nthat link it. Exit 0 when nothing is affected, 1 when "
+    "something is. At least\none --bundle or --from.",
+    lineage_rows};
 
 struct answer {
 	const struct evidence *ev;
@@ -70,64 +99,17 @@ struct answer {
 static int
 parse(struct lineage_opts *o, int argc, char **argv, struct err *e)
 {
-	struct opt_iter it;
-	const char *val;
-	int id, rc;
+	int rc = opt_parse(o, &lineage_cmd, argc, argv, e);
 
-	o->keys = calloc((size_t)argc + 1, sizeof(char *));
-	o->bundles = calloc((size_t)argc + 1, sizeof(char *));
-	o->froms = calloc((size_t)argc + 1, sizeof(char *));
-	if (o->keys == NULL || o->bundles == NULL || o->froms == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	opt_init(&it, argc, argv);
-	while ((rc = opt_next(&it, lineage_opts, &id, &val, e)) == 1) {
-		switch (id) {
-		case OPT_HELP:
-			opt_help(stdout, LINEAGE_SYNOPSIS,
-				 "Name every subject whose lineage contains "
-				 "the digest, with the attestations\nthat link "
-				 "it. Exit 0 when nothing is affected, 1 when "
-				 "something is.",
-				 lineage_opts);
-			return 1;
-		case OPT_AFFECTED:
-			o->affected = val;
-			break;
-		case OPT_KEY:
-			if (o->nkeys == EVIDENCE_MAX_KEYS)
-				return err_set(e, EXIT_USAGE,
-					       "more than %d --key options",
-					       EVIDENCE_MAX_KEYS);
-			o->keys[o->nkeys++] = val;
-			break;
-		case OPT_BUNDLE:
-			o->bundles[o->nbundles++] = val;
-			break;
-		case OPT_FROM:
-			o->froms[o->nfroms++] = val;
-			break;
-		case OPT_INSECURE:
-			o->insecure = 1;
-			break;
-		case OPT_JSON:
-			o->json = val;
-			break;
-		case OPT_QUIET:
-			o->quiet = 1;
-			break;
-		case OPT_LINKS_WITHIN:
-			o->links_within = val;
-			break;
-		default:
-			return err_set(e, EXIT_USAGE,
-				       "unexpected operand \"%s\"", val);
-		}
-	}
-	if (rc < 0)
+	if (rc == 1)
+		opt_cmd_help(stdout, &lineage_cmd);
+	if (rc != 0)
 		return rc;
-	if (o->affected == NULL || o->nkeys == 0 ||
-	    o->nbundles + o->nfroms == 0)
-		return err_set(e, EXIT_USAGE, "usage: %s", LINEAGE_SYNOPSIS);
+	if (o->nkeys > EVIDENCE_MAX_KEYS)
+		return err_set(e, EXIT_USAGE, "more than %d --key options",
+			       EVIDENCE_MAX_KEYS);
+	if (o->nbundles + o->nfroms == 0)
+		return opt_usage_error(&lineage_cmd, e);
 	return 0;
 }
 
@@ -277,7 +259,7 @@ run(const struct lineage_opts *o, struct jsonout *jo, struct err *e)
 	json_decref(a.subjects);
 	json_decref(start);
 	lineage_free(g);
-	evidence_free(&ev);
+	evidence_clear(&ev);
 	keyset_free(ks);
 	if (rc != 0)
 		return rc;

@@ -392,7 +392,7 @@ START_TEST(test_fresh)
 	ck_assert_msg(strstr(why, row->why) != NULL, "%s: \"%s\"", row->name,
 		      why);
 	revocations_free(r);
-	evidence_free(&ev);
+	evidence_clear(&ev);
 }
 END_TEST
 
@@ -422,7 +422,7 @@ START_TEST(test_find)
 	json_decref(e2);
 	json_decref(b);
 	revocations_free(r);
-	evidence_free(&ev);
+	evidence_clear(&ev);
 }
 END_TEST
 
@@ -455,7 +455,7 @@ START_TEST(test_drop_keys)
 	ck_assert_int_eq(ev.items[1].signed_by[alice], 0);
 	ck_assert_ptr_nonnull(strstr(why[1], "signed by alice, a key revoked"));
 	revocations_free(r);
-	evidence_free(&ev);
+	evidence_clear(&ev);
 	/* Twin: a stamp before since keeps the mark. */
 	ck_assert_int_eq(
 	    json_object_set_new(stamps, "ev.jsonl:2", json_string(early)), 0);
@@ -463,7 +463,7 @@ START_TEST(test_drop_keys)
 	ck_assert_uint_eq(revocations_drop_keys(r, pol, &ev, stamps, NULL), 0);
 	ck_assert_int_eq(ev.items[1].signed_by[alice], 1);
 	revocations_free(r);
-	evidence_free(&ev);
+	evidence_clear(&ev);
 	free(why);
 	json_decref(stamps);
 }
