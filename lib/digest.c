@@ -470,7 +470,7 @@ worker(void *arg)
 	}
 out:
 	if (dc != NULL)
-		walk_dircache_release(dc);
+		walk_dircache_clear(dc);
 	free(dc);
 	EVP_MD_CTX_free(ctx);
 	free(buf);
@@ -694,7 +694,7 @@ out:
 	free(p);
 	EVP_MD_free(md);
 	free(jobs);
-	walk_release(&w);
+	walk_clear(&w);
 	digest_manifest_free(m);
 	return rc;
 }

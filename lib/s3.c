@@ -1107,7 +1107,7 @@ out:
 	r.api->slist_free_all(lister.hdrs);
 	dynbuf_clear(&lister.body);
 	digest_manifest_free(m);
-	walk_release(&w);
+	walk_clear(&w);
 	free(r.obj);
 	dynbuf_clear(&r.paths);
 	return rc;

@@ -716,7 +716,7 @@ walker_main(void *arg)
 }
 
 static void
-walker_release(struct walker *k)
+walker_clear(struct walker *k)
 {
 	free(k->files);
 	free(k->names);
@@ -904,7 +904,7 @@ walk_tree(struct walk *w, const char *root, const struct digest_opts *o,
 		finish(w);
 out:
 	for (i = 0; k != NULL && i < threads; i++)
-		walker_release(&k[i]);
+		walker_clear(&k[i]);
 	free(k);
 	free(s.ignore);
 	free(s.rootreal);
@@ -915,7 +915,7 @@ out:
 }
 
 void
-walk_release(struct walk *w)
+walk_clear(struct walk *w)
 {
 	free(w->files);
 	free(w->names);
@@ -932,7 +932,7 @@ walk_release(struct walk *w)
 }
 
 void
-walk_dircache_release(struct walk_dircache *c)
+walk_dircache_clear(struct walk_dircache *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
@@ -952,7 +952,7 @@ open_file(const struct walk *w, const char *rel, struct walk_dircache *c)
 		return open_beneath(w->rootfd, rel, flags);
 	len = (size_t)(slash - rel);
 	if (c->fd < 0 || c->len != len || memcmp(c->path, rel, len) != 0) {
-		walk_dircache_release(c);
+		walk_dircache_clear(c);
 		memcpy(c->path, rel, len);
 		c->path[len] = '\0';
 		c->fd = open_beneath(w->rootfd, c->path,

@@ -48,12 +48,12 @@ struct walk {
  * Lists the files under root into w (initialised with WALK_INIT), sorted
  * bytewise by path, honouring o's allow_symlinks, ignore, only and
  * progress, with threads walker threads (this one among them). Release w
- * with walk_release, also on failure.
+ * with walk_clear, also on failure.
  */
 int walk_tree(struct walk *w, const char *root, const struct digest_opts *o,
 	      unsigned threads, struct err *e);
 
-void walk_release(struct walk *w);
+void walk_clear(struct walk *w);
 
 /* One open parent directory per worker, so that files of one directory
  * opened in a row resolve a single name. */
@@ -71,7 +71,7 @@ struct walk_dircache {
 		}                                                              \
 	}
 
-void walk_dircache_release(struct walk_dircache *c);
+void walk_dircache_clear(struct walk_dircache *c);
 
 /*
  * Opens file i of w for reading, without following symlinks or leaving

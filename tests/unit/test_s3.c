@@ -240,7 +240,7 @@ fed(char **json, unsigned long long shard, int tamper, struct err *e)
 		rc = digest_manifest_to_json(json, &n, m, e);
 	digest_feed_free(f);
 	digest_manifest_free(m);
-	walk_release(&w);
+	walk_clear(&w);
 	return rc;
 }
 
@@ -324,7 +324,7 @@ START_TEST(test_listing_rules)
 	else
 		ck_assert_msg(strstr(e.msg, r->why) != NULL, "row %d: %s", _i,
 			      e.msg);
-	walk_release(&w);
+	walk_clear(&w);
 }
 END_TEST
 
