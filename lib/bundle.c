@@ -121,6 +121,18 @@ parse_material(struct bundle_entry *ent, const json_t *vm, const char *src,
 	return 0;
 }
 
+/* SPEC-KL-1: what only verify/keyless can check. */
+static int
+needs_keyless(const json_t *obj)
+{
+	const json_t *vm = json_object_get(obj, "verificationMaterial");
+
+	return json_object_get(obj, "messageSignature") != NULL ||
+	       json_object_get(vm, "certificate") != NULL ||
+	       json_object_get(vm, "x509CertificateChain") != NULL ||
+	       json_array_size(json_object_get(vm, "tlogEntries")) > 0;
+}
+
 static int
 parse_sigstore(struct bundle_entry *ent, const json_t *obj, const char *src,
 	       struct err *e)
@@ -130,6 +142,7 @@ parse_sigstore(struct bundle_entry *ent, const json_t *obj, const char *src,
 	int rc;
 
 	ent->format = BUNDLE_SIGSTORE;
+	ent->keyless = needs_keyless(obj);
 	if (!media_known(media))
 		return err_set(e, EXIT_REJECTED,
 			       "%s: unsupported Sigstore bundle media type",

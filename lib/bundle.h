@@ -40,6 +40,9 @@ struct bundle_entry {
 	size_t rawlen;
 	struct bundle_ts *ts; /* rfc3161Timestamps, decoded; NULL when none */
 	size_t nts;
+	/* A Sigstore bundle that needs keyless verification (verify/keyless):
+	 * a certificate, a message signature or transparency log entries. */
+	int keyless;
 };
 
 struct bundle;

@@ -130,6 +130,20 @@ out:
 	return 0;
 }
 
+int
+tsa_trust_chain(struct tsa_trust **out, STACK_OF(X509) * chain, struct err *e)
+{
+	struct tsa_trust *t = calloc(1, sizeof(*t));
+
+	*out = NULL;
+	if (t == NULL || (t->certs = X509_chain_up_ref(chain)) == NULL) {
+		free(t);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	*out = t;
+	return 0;
+}
+
 void
 tsa_trust_free(struct tsa_trust *t)
 {
@@ -221,7 +235,10 @@ verify_sig(const struct tsa_trust *t, TS_RESP *resp, time_t when,
 	}
 	SHA256(sig, siglen, md);
 	TS_VERIFY_CTX_set_store(ctx, store); /* owns store */
-	TS_VERIFY_CTX_set_imprint(ctx, md, SHA256_DIGEST_LENGTH); /* owns md */
+	/* The signer may be left out of the token (RFC 3161 certReq false):
+	 * it is then looked up among the trusted certificates. */
+	TS_VERIFY_CTX_set_certs(ctx, X509_chain_up_ref(t->certs)); /* owns */
+	TS_VERIFY_CTX_set_imprint(ctx, md, SHA256_DIGEST_LENGTH);  /* owns md */
 	TS_VERIFY_CTX_set_flags(ctx, TS_VFY_VERSION | TS_VFY_SIGNATURE |
 					 TS_VFY_IMPRINT);
 	ok = TS_RESP_verify_response(ctx, resp) == 1;

@@ -7,6 +7,7 @@
 #ifndef MLATTEST_LIB_TSA_H
 #define MLATTEST_LIB_TSA_H
 
+#include <openssl/x509.h>
 #include <stddef.h>
 
 #include "lib/err.h"
@@ -51,6 +52,13 @@ int tsa_reply_check(const unsigned char *der, size_t len,
  * TSA_MAX_TRUST_BYTES are EXIT_REJECTED.
  */
 int tsa_trust_load(struct tsa_trust **out, const char *path, struct err *e);
+/*
+ * Trusts the certificates of chain (the TSA's signing certificate, its
+ * intermediates and root, as a Sigstore trusted root lists them); chain
+ * stays the caller's.
+ */
+int tsa_trust_chain(struct tsa_trust **out, STACK_OF(X509) * chain,
+		    struct err *e);
 void tsa_trust_free(struct tsa_trust *t);
 
 /*

@@ -29,6 +29,7 @@
 #include "verify/artifact.h"
 #include "verify/evidence.h"
 #include "verify/jsonout.h"
+#include "verify/keyless.h"
 #include "verify/verify.h"
 #include "verify/vsa.h"
 
@@ -38,6 +39,8 @@ struct verify_opts {
 	int json, insecure, require_ts;
 	const char *tsa_cert;
 	const char *links_within;
+	struct keyless_identity who;
+	const char *trusted_root;
 };
 
 /* SPEC-OUT-2: a bare --json has always meant stdout; "--json -" too. */
@@ -58,9 +61,7 @@ static const struct opt_spec verify_rows[] = {
      .off = offsetof(struct verify_opts, keys),
      .noff = offsetof(struct verify_opts, nkeys),
      .argname = "PUB",
-     .help = "trusted public key (PEM); repeatable",
-     .flags = OPT_REQUIRED,
-     .missing = "at least one --key is required"},
+     .help = "trusted public key (PEM); repeatable"},
     {.type = OPT_LIST,
      .name = "artifact",
      .shortname = 'a',
@@ -103,6 +104,32 @@ static const struct opt_spec verify_rows[] = {
      .help =
 	 "an --artifact directory's symlinks may point to files anywhere under "
 	 "DIR (e.g. a HF cache)"},
+    {.type = OPT_STRING,
+     .name = "certificate-identity",
+     .off = offsetof(struct verify_opts, who.identity),
+     .argname = "ID",
+     .help = "keyless: the signing certificate's SAN must be ID"},
+    {.type = OPT_STRING,
+     .name = "certificate-identity-regexp",
+     .off = offsetof(struct verify_opts, who.identity_re),
+     .argname = "RE",
+     .help = "keyless: the SAN must fully match the POSIX ERE RE"},
+    {.type = OPT_STRING,
+     .name = "certificate-oidc-issuer",
+     .off = offsetof(struct verify_opts, who.issuer),
+     .argname = "ISS",
+     .help = "keyless: the certificate's OIDC issuer must be ISS"},
+    {.type = OPT_STRING,
+     .name = "certificate-oidc-issuer-regexp",
+     .off = offsetof(struct verify_opts, who.issuer_re),
+     .argname = "RE",
+     .help = "keyless: the OIDC issuer must fully match RE"},
+    {.type = OPT_STRING,
+     .name = "trusted-root",
+     .off = offsetof(struct verify_opts, trusted_root),
+     .argname = "FILE",
+     .help = "Sigstore TrustedRoot JSON for keyless bundles (default: the "
+	     "public-good root installed with mlattest)"},
     {.type = OPT_OPERANDS,
      .off = offsetof(struct verify_opts, bundles),
      .noff = offsetof(struct verify_opts, nbundles),
@@ -114,8 +141,9 @@ static const struct opt_spec verify_rows[] = {
 static const struct opt_cmd verify_cmd = {
     "verify",
     "Check that every attestation in the bundles (and fetched with --from) "
-    "is\nsigned by a trusted key and that each artifact is a subject of a "
-    "verified statement.",
+    "is\nsigned by a trusted key, or keyless by the identity given "
+    "(Sigstore), and that\neach artifact is a subject of a verified "
+    "statement or signed by a message signature.",
     verify_rows};
 
 /* A statement that passed every check, kept for artifact matching. */
@@ -135,6 +163,13 @@ struct run {
 	json_t *arts;	/* array of per-artifact results */
 	int status;
 	int report_bad; /* a result could not be recorded in the report */
+	struct trustroot *root; /* loaded for the first keyless bundle */
+	int root_failed;
+	EVP_PKEY **pkeys; /* --key as EVP keys, for managed-key bundles */
+	size_t npkeys;
+	unsigned char (*digests)[SHA256_LEN]; /* of each --artifact file */
+	int *has_digest, *blob_ok;
+	size_t nblob; /* message signatures verified */
 };
 
 /* SPEC-STM-5: a result the JSON report cannot hold makes it undecided. */
@@ -157,6 +192,17 @@ parse(struct verify_opts *o, int argc, char **argv, struct err *e)
 		opt_cmd_help(stdout, &verify_cmd);
 	if (rc != 0)
 		return rc;
+	rc = keyless_opts_check(&o->who, e);
+	if (rc != 0)
+		return rc;
+	if (o->nkeys == 0 && o->who.identity == NULL &&
+	    o->who.identity_re == NULL) {
+		opt_synopsis(syn, sizeof(syn), &verify_cmd);
+		return err_set(e, EXIT_USAGE,
+			       "at least one --key or --certificate-identity "
+			       "is required (usage: %s)",
+			       syn);
+	}
 	for (i = 0; i < o->nfroms; i++) {
 		rc = oci_ref_parse(&ref, o->froms[i], e);
 		if (rc == 0 && o->insecure && !ref.loopback)
@@ -308,6 +354,147 @@ check_timestamps(json_t **times, const struct run *r,
 	return 0;
 }
 
+/* The trusted root, loaded once for the first keyless bundle. */
+static int
+keyless_root(struct run *r, struct err *e)
+{
+	char def[4096];
+
+	if (r->root != NULL)
+		return 0;
+	if (r->root_failed)
+		return err_set(e, EXIT_UNDECIDED, "no usable trusted root");
+	if (r->o.trusted_root == NULL &&
+	    keyless_default_root(def, sizeof(def), e) != 0) {
+		r->root_failed = 1;
+		return -e->code;
+	}
+	if (trustroot_load(&r->root,
+			   r->o.trusted_root ? r->o.trusted_root : def,
+			   e) != 0) {
+		r->root_failed = 1;
+		/* SPEC-KL-2: without its trusted root nothing is decided. */
+		return -(e->code = EXIT_UNDECIDED);
+	}
+	return 0;
+}
+
+static void
+say_pass_keyless(struct run *r, const char *src, const struct keyless_result *k,
+		 const struct statement *st, const char *artifact)
+{
+	char ptype[160], who[600], what[200];
+	json_t *row;
+
+	if (k->keyed)
+		snprintf(who, sizeof(who), "a --key (%zu log entries)",
+			 k->nentries);
+	else
+		text_escape(who, sizeof(who), k->identity);
+	if (st != NULL)
+		text_escape(ptype, sizeof(ptype), statement_predicate_type(st));
+	text_escape(what, sizeof(what), artifact ? artifact : "");
+	verify_print(stdout, "PASS  %s  %s  signed by %s%s%s%s\n", src,
+		     st ? ptype : "message signature over", st ? "" : what,
+		     st ? "" : "  signed by ", who, "");
+	row = json_pack("{s:s, s:b, s:s, s:s, s:s}", "source", src, "verified",
+			1, "identity", k->identity, "issuer", k->issuer, "kind",
+			st ? "dsse" : "messageSignature");
+	if (row != NULL && st != NULL &&
+	    (jsonio_set(row, "predicateType",
+			json_string(statement_predicate_type(st)), NULL) != 0 ||
+	     jsonio_set(row, "subjects", subject_list(st), NULL) != 0))
+		r->report_bad = 1;
+	report_add(r, r->report, row);
+}
+
+/* SPEC-KL-6: a message signature counts for the --artifact it is over. */
+static int
+keyless_blob(struct run *r, const struct bundle_entry *ent,
+	     struct keyless_opts *ko, struct keyless_result *k, struct err *e)
+{
+	size_t i;
+	int rc = err_set(e, EXIT_REJECTED,
+			 "%s: a message signature needs the artifact "
+			 "(--artifact FILE or sha256:HEX)",
+			 ent->src);
+
+	for (i = 0; i < r->o.nartifacts; i++) {
+		if (!r->has_digest[i])
+			continue;
+		ko->digest = r->digests[i];
+		keyless_result_clear(k);
+		err_clear(e);
+		rc = keyless_verify(k, ko, ent->raw, ent->rawlen, ent->src, e);
+		if (rc == 0) {
+			r->blob_ok[i] = 1;
+			r->nblob++;
+			say_pass_keyless(r, ent->src, k, NULL,
+					 r->o.artifacts[i]);
+			return 0;
+		}
+		if (rc != -EXIT_REJECTED ||
+		    strstr(e->msg, "not the artifact's") == NULL)
+			return rc;
+	}
+	return rc;
+}
+
+/* SPEC-KL-1: bundles with a certificate, a message signature or log
+ * entries are verified against the trusted root. */
+static void
+check_keyless(struct run *r, const struct bundle_entry *ent,
+	      const char *image_hex, const char *bundle)
+{
+	struct keyless_opts ko = KEYLESS_OPTS_INIT;
+	struct keyless_result k;
+	struct statement *st = NULL;
+	struct err e = ERR_INIT;
+
+	memset(&k, 0, sizeof(k));
+	if (keyless_root(r, &e) != 0) {
+		say_fail(r, ent->src, &e);
+		return;
+	}
+	ko.root = r->root;
+	ko.who = &r->o.who;
+	ko.keys = r->pkeys;
+	ko.nkeys = r->npkeys;
+	if (strstr((const char *)ent->raw, "\"messageSignature\"") != NULL &&
+	    r->o.nartifacts > 0) {
+		if (keyless_blob(r, ent, &ko, &k, &e) != 0)
+			say_fail(r, ent->src, &e);
+		keyless_result_clear(&k);
+		return;
+	}
+	if (keyless_verify(&k, &ko, ent->raw, ent->rawlen, ent->src, &e) != 0 ||
+	    k.message) {
+		if (e.code == 0)
+			err_set(&e, EXIT_REJECTED,
+				"%s: a message signature needs --artifact",
+				ent->src);
+		say_fail(r, ent->src, &e);
+		keyless_result_clear(&k);
+		return;
+	}
+	if (strcmp(k.payload_type, DSSE_INTOTO_TYPE) != 0)
+		err_set(&e, EXIT_REJECTED, "%s: payloadType is not %s",
+			ent->src, DSSE_INTOTO_TYPE);
+	else if (statement_parse(&st, k.payload, k.payloadlen, ent->src, &e) ==
+		     0 &&
+		 about_image(st, image_hex, ent->src, &e) == 0 &&
+		 vsa_check_verdict(st, ent->src, &e) == 0)
+		say_pass_keyless(r, ent->src, &k, st, NULL);
+	keyless_result_clear(&k);
+	if (e.code != 0) {
+		statement_free(st);
+		say_fail(r, ent->src, &e);
+		return;
+	}
+	if (keep(r, st, ent->src, bundle, &e) != 0)
+		say_fail(r, ent->src, &e);
+}
+
 /*
  * SPEC-VER-1: decode, signature, payloadType, then parse those bytes.
  * image_hex: for attestations fetched for an image, else NULL.
@@ -321,6 +508,10 @@ check_entry(struct run *r, const struct bundle_entry *ent,
 	struct err e = ERR_INIT;
 	json_t *times = NULL;
 
+	if (ent->format == BUNDLE_SIGSTORE && ent->keyless) {
+		check_keyless(r, ent, image_hex, bundle);
+		return;
+	}
 	evidence_check_entry(&chk, &st, ent, r->ks, EVIDENCE_FIRST_SIGNER);
 	if (chk.state != EVIDENCE_VERIFIED) {
 		say_fail(r, ent->src, &chk.err);
@@ -430,12 +621,26 @@ artifact_missing(struct run *r, const struct artifact *a, const char *shown)
 
 /* SPEC-VER-4, SPEC-VER-7: the artifact must be a verified subject. */
 static void
-check_artifact(struct run *r, const char *path)
+check_artifact(struct run *r, size_t idx)
 {
+	const char *path = r->o.artifacts[idx];
 	struct artifact a;
 	struct err e = ERR_INIT;
 	char shown[160];
 	size_t i;
+
+	if (r->blob_ok[idx]) {
+		text_escape(shown, sizeof(shown), path);
+		verify_print(
+		    stdout,
+		    "PASS  artifact %s is signed by a verified message "
+		    "signature\n",
+		    shown);
+		report_add(r, r->arts,
+			   json_pack("{s:s, s:b, s:s}", "path", path, "matched",
+				     1, "source", "messageSignature"));
+		return;
+	}
 
 	if (artifact_open(&a, path, 0, r->o.links_within, &e) != 0) {
 		artifact_clear(&a);
@@ -475,6 +680,34 @@ verdict(int status)
 	}
 }
 
+/* SHA-256 of each --artifact that is a file or sha256:HEX (SPEC-KL-6). */
+static int
+artifact_digests(struct run *r, struct err *e)
+{
+	const char *hex;
+	struct artifact a;
+	size_t i, n = r->o.nartifacts ? r->o.nartifacts : 1;
+
+	r->digests = calloc(n, sizeof(*r->digests));
+	r->has_digest = calloc(n, sizeof(int));
+	r->blob_ok = calloc(n, sizeof(int));
+	if (r->digests == NULL || r->has_digest == NULL || r->blob_ok == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	for (i = 0; i < r->o.nartifacts; i++) {
+		struct err ignored = ERR_INIT;
+
+		/* A bad artifact is reported by check_artifact. */
+		if (artifact_open(&a, r->o.artifacts[i], 0, r->o.links_within,
+				  &ignored) == 0 &&
+		    a.kind != ARTIFACT_TREE &&
+		    (hex = jsonio_str(a.set, "sha256")) != NULL &&
+		    hex_decode(r->digests[i], SHA256_LEN, hex) == 0)
+			r->has_digest[i] = 1;
+		artifact_clear(&a);
+	}
+	return 0;
+}
+
 static int
 finish(struct run *r, struct jsonout *jo)
 {
@@ -489,7 +722,8 @@ finish(struct run *r, struct jsonout *jo)
 		     r->status == EXIT_PASS	  ? "PASS"
 		     : r->status == EXIT_REJECTED ? "REJECTED"
 						  : "COULD NOT DECIDE",
-		     r->nok, json_array_size(r->report), r->o.nartifacts);
+		     r->nok + r->nblob, json_array_size(r->report),
+		     r->o.nartifacts);
 	if (!r->o.json)
 		return r->status;
 	if (r->report_bad) {
@@ -530,6 +764,10 @@ cmd_verify(int argc, char **argv)
 	rc = keyset_new(&r.ks, &e);
 	for (i = 0; rc == 0 && i < r.o.nkeys; i++)
 		rc = keyset_add_file(r.ks, r.o.keys[i], &e);
+	if (rc == 0)
+		rc = keyless_keys(&r.pkeys, &r.npkeys, r.o.keys, r.o.nkeys, &e);
+	if (rc == 0)
+		rc = artifact_digests(&r, &e);
 	if (rc == 0 && r.o.tsa_cert != NULL)
 		rc = tsa_trust_load(&r.tsa, r.o.tsa_cert, &e);
 	if (rc != 0) {
@@ -543,7 +781,7 @@ cmd_verify(int argc, char **argv)
 	for (i = 0; i < r.o.nfroms; i++)
 		check_from(&r, r.o.froms[i]);
 	for (i = 0; i < r.o.nartifacts; i++)
-		check_artifact(&r, r.o.artifacts[i]);
+		check_artifact(&r, i);
 	rc = finish(&r, &jo);
 out:
 	jsonout_close(&jo);
@@ -554,6 +792,13 @@ out:
 	json_decref(r.arts);
 	keyset_free(r.ks);
 	tsa_trust_free(r.tsa);
+	trustroot_free(r.root);
+	for (i = 0; i < r.npkeys; i++)
+		EVP_PKEY_free(r.pkeys[i]);
+	free(r.pkeys);
+	free(r.digests);
+	free(r.has_digest);
+	free(r.blob_ok);
 	free(r.o.keys);
 	free(r.o.artifacts);
 	free(r.o.bundles);

@@ -1,0 +1,95 @@
+/*
+ * Keyless Sigstore verification (spec/keyless.md): one Sigstore bundle
+ * (v0.1 to v0.3) checked offline against a TrustedRoot: the Fulcio
+ * certificate chain at a verified signing time, its SCTs, the Rekor v1 or
+ * v2 entries (body, signed entry timestamp, inclusion proof to a signed
+ * checkpoint), RFC 3161 timestamps, the signature and the signer's
+ * identity and OIDC issuer. Managed-key bundles (publicKey) are checked
+ * the same way with the caller's keys instead of a certificate.
+ */
+#ifndef MLATTEST_VERIFY_KEYLESS_H
+#define MLATTEST_VERIFY_KEYLESS_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "lib/err.h"
+#include "lib/fulcio.h"
+#include "lib/trustroot.h"
+
+#define KEYLESS_MAX_BUNDLE_BYTES ((size_t)32 * 1024 * 1024)
+#define KEYLESS_MAX_TLOG 8
+#define KEYLESS_MAX_TIMES 16
+
+/* Who may have signed: exact values or full-match POSIX EREs. */
+struct keyless_identity {
+	const char *identity, *identity_re;
+	const char *issuer, *issuer_re;
+};
+
+struct keyless_opts {
+	const struct trustroot *root;	    /* required for Fulcio/Rekor */
+	const struct keyless_identity *who; /* NULL: certificates refused */
+	EVP_PKEY *const *keys;		    /* managed keys, borrowed */
+	size_t nkeys;
+	/* SHA-256 of the artifact, for messageSignature bundles; NULL when
+	 * no artifact was given. */
+	const unsigned char *digest;
+	/* model_signing's certificate method: the leaf chains to these at
+	 * the current time; no log, SCT or identity is required. */
+	STACK_OF(X509) * anchors;
+};
+
+#define KEYLESS_OPTS_INIT                                                      \
+	{                                                                      \
+		NULL, NULL, NULL, 0, NULL, NULL                                \
+	}
+
+struct keyless_result {
+	int message; /* a messageSignature bundle (else DSSE) */
+	char payload_type[256];
+	unsigned char *payload; /* DSSE payload, verified; free() */
+	size_t payloadlen;
+	char identity[FULCIO_MAX_NAME], issuer[FULCIO_MAX_NAME];
+	int keyed; /* signed by one of opts.keys */
+	time_t times[KEYLESS_MAX_TIMES];
+	size_t ntimes;
+	size_t nentries; /* verified tlog entries */
+};
+
+/*
+ * Verifies the bundle in buf (len bytes, named src in messages) under o.
+ * Everything the bundle fails is EXIT_REJECTED with a reason naming the
+ * check; out of memory is EXIT_UNDECIDED. On success *r holds what was
+ * verified (free with keyless_result_clear, also after a failure).
+ */
+int keyless_verify(struct keyless_result *r, const struct keyless_opts *o,
+		   const void *buf, size_t len, const char *src, struct err *e);
+
+void keyless_result_clear(struct keyless_result *r);
+
+/*
+ * Usage checks of an identity from options: at most one of the exact and
+ * regexp forms each, an issuer whenever an identity is named, regexps
+ * that compile. EXIT_USAGE otherwise.
+ */
+int keyless_opts_check(const struct keyless_identity *w, struct err *e);
+
+/*
+ * The public keys of the n PEM files at paths, for managed-key bundles
+ * (*out new; free each with EVP_PKEY_free, then the array with free()).
+ * Files without an SPKI public key are skipped (keys/ reports them).
+ */
+int keyless_keys(EVP_PKEY ***out, size_t *nout, const char *const *paths,
+		 size_t n, struct err *e);
+
+/*
+ * The path of the trusted root installed with the program:
+ * <directory of the executable>/../share/mlattest/trusted_root.json
+ * (SPEC-KL-2). EXIT_UNDECIDED when it cannot be named.
+ */
+int keyless_default_root(char *out, size_t outlen, struct err *e);
+
+#endif
