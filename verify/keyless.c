@@ -121,17 +121,30 @@ int64_of(long long *out, const json_t *v)
 	return 0;
 }
 
+/*
+ * A proto3 JSON bytes field. Like protobuf's own JSON readers, line
+ * breaks inside the base64 are skipped (base64(1) wraps at 76).
+ */
 static int
 b64_field(struct kl *c, unsigned char **out, size_t *len, const json_t *obj,
 	  const char *key, const char *what)
 {
 	const char *s = jsonio_str(obj, key);
+	char *flat;
+	size_t i, n = 0;
+	int rc;
 
 	if (s == NULL)
 		return rej(c, "%s has no %s", what, key);
-	if (b64_decode(out, len, s, strlen(s), what, c->e) != 0)
-		return err_prefix(c->e, "%s", c->src);
-	return 0;
+	flat = malloc(strlen(s) + 1);
+	if (flat == NULL)
+		return oom(c);
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] != '\n' && s[i] != '\r')
+			flat[n++] = s[i];
+	rc = b64_decode(out, len, flat, n, what, c->e);
+	free(flat);
+	return rc != 0 ? err_prefix(c->e, "%s", c->src) : 0;
 }
 
 static X509 *
