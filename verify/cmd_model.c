@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
 #include "keys/keyset.h"
 #include "lib/bundle.h"
 #include "lib/fileio.h"
@@ -22,10 +25,15 @@
 #include "predicates/oms.h"
 #include "verify/evidence.h"
 #include "verify/jsonout.h"
+#include "verify/keyless.h"
 #include "verify/verify.h"
 
 struct vmodel_opts {
 	const char *key, *sig, *model, *json, *links_within;
+	struct keyless_identity who;
+	const char *trusted_root, *cert_chain;
+	const char **ignore;
+	size_t nignore;
 	int ignore_unsigned;
 	char sigbuf[PATH_MAX];
 };
@@ -36,8 +44,7 @@ static const struct opt_spec vmodel_rows[] = {
      .shortname = 'k',
      .off = offsetof(struct vmodel_opts, key),
      .argname = "PUB",
-     .help = "the signer's public key (PEM)",
-     .flags = OPT_REQUIRED},
+     .help = "the signer's public key (PEM)"},
     {.type = OPT_STRING,
      .name = "signature",
      .shortname = 's',
@@ -59,6 +66,44 @@ static const struct opt_spec vmodel_rows[] = {
      .off = offsetof(struct vmodel_opts, links_within),
      .argname = "DIR",
      .help = "follow symlinks to files anywhere under DIR (e.g. a HF cache)"},
+    {.type = OPT_STRING,
+     .name = "certificate-identity",
+     .off = offsetof(struct vmodel_opts, who.identity),
+     .argname = "ID",
+     .help = "sigstore method: the signing certificate's SAN must be ID"},
+    {.type = OPT_STRING,
+     .name = "certificate-identity-regexp",
+     .off = offsetof(struct vmodel_opts, who.identity_re),
+     .argname = "RE",
+     .help = "sigstore method: the SAN must fully match the POSIX ERE RE"},
+    {.type = OPT_STRING,
+     .name = "certificate-oidc-issuer",
+     .off = offsetof(struct vmodel_opts, who.issuer),
+     .argname = "ISS",
+     .help = "sigstore method: the OIDC issuer must be ISS"},
+    {.type = OPT_STRING,
+     .name = "certificate-oidc-issuer-regexp",
+     .off = offsetof(struct vmodel_opts, who.issuer_re),
+     .argname = "RE",
+     .help = "sigstore method: the OIDC issuer must fully match RE"},
+    {.type = OPT_STRING,
+     .name = "trusted-root",
+     .off = offsetof(struct vmodel_opts, trusted_root),
+     .argname = "FILE",
+     .help = "sigstore method: Sigstore TrustedRoot JSON (default: public "
+	     "good)"},
+    {.type = OPT_STRING,
+     .name = "certificate-chain",
+     .off = offsetof(struct vmodel_opts, cert_chain),
+     .argname = "CA.pem",
+     .help = "certificate method: the CA certificates the signer must chain "
+	     "to"},
+    {.type = OPT_LIST,
+     .name = "ignore-paths",
+     .off = offsetof(struct vmodel_opts, ignore),
+     .noff = offsetof(struct vmodel_opts, nignore),
+     .argname = "PATH",
+     .help = "a file or directory of MODEL_DIR not to check; repeatable"},
     {.type = OPT_OPERAND,
      .off = offsetof(struct vmodel_opts, model),
      .argname = "MODEL_DIR",
@@ -69,8 +114,9 @@ static const struct opt_spec vmodel_rows[] = {
 
 static const struct opt_cmd vmodel_cmd = {
     "verify model",
-    "Check an OpenSSF Model Signing v1.0 signature (key method) against "
-    "MODEL_DIR;\nname every missing, changed and extra file.",
+    "Check an OpenSSF Model Signing v1.0 signature (key, sigstore or "
+    "certificate\nmethod) against MODEL_DIR; name every missing, changed and "
+    "extra file.",
     vmodel_rows};
 
 /* What the walk over the fresh tree found. */
@@ -87,12 +133,25 @@ struct scan {
 static int
 parse(struct vmodel_opts *o, int argc, char **argv, struct err *e)
 {
+	char syn[ERR_MSG_MAX];
 	int rc = opt_parse(o, &vmodel_cmd, argc, argv, e);
 
 	if (rc == 1)
 		opt_cmd_help(stdout, &vmodel_cmd);
 	if (rc != 0)
 		return rc;
+	rc = keyless_opts_check(&o->who, e);
+	if (rc != 0)
+		return rc;
+	/* SPEC-OMS-10: exactly one of the key, sigstore, certificate
+	 * methods. */
+	if ((o->key != NULL) +
+		(o->who.identity != NULL || o->who.identity_re != NULL) +
+		(o->cert_chain != NULL) !=
+	    1) {
+		opt_synopsis(syn, sizeof(syn), &vmodel_cmd);
+		return err_set(e, EXIT_USAGE, "usage: %s", syn);
+	}
 	if (o->sig == NULL) {
 		oms_default_signature(o->sigbuf, sizeof(o->sigbuf), o->model);
 		o->sig = o->sigbuf;
@@ -172,6 +231,87 @@ check_signed(struct statement **st, struct bundle_entry *ent,
 	return -chk.err.code;
 }
 
+/* The CA certificates of --certificate-chain (PEM). */
+static int
+load_anchors(STACK_OF(X509) * *out, const char *path, struct err *e)
+{
+	unsigned char *pem = NULL;
+	size_t len = 0;
+	BIO *bio = NULL;
+	X509 *x;
+	int rc;
+
+	*out = sk_X509_new_null();
+	if (*out == NULL)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	rc = file_read(&pem, &len, path, (size_t)1 << 20, e);
+	if (rc == 0 && (bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
+	while (rc == 0 && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+		if (sk_X509_num(*out) == 16 || !sk_X509_push(*out, x)) {
+			X509_free(x);
+			rc = err_set(e, EXIT_UNDECIDED,
+				     "%s: more than 16 certificates", path);
+		}
+	}
+	ERR_clear_error();
+	if (rc == 0 && sk_X509_num(*out) == 0)
+		rc = err_set(e, EXIT_UNDECIDED, "%s: no PEM certificates",
+			     path);
+	BIO_free(bio);
+	free(pem);
+	/* Without its trust anchors nothing is decided. */
+	return rc != 0 ? -(e->code = EXIT_UNDECIDED) : 0;
+}
+
+/* SPEC-OMS-10: the sigstore and certificate methods (verify/keyless). */
+static int
+load_keyless(struct statement **st, const struct vmodel_opts *o,
+	     const unsigned char *text, size_t len, struct err *e)
+{
+	struct keyless_opts ko = KEYLESS_OPTS_INIT;
+	struct keyless_result r;
+	struct trustroot *root = NULL;
+	STACK_OF(X509) *anchors = NULL;
+	char def[4096];
+	int rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	if (o->cert_chain != NULL) {
+		rc = load_anchors(&anchors, o->cert_chain, e);
+		ko.anchors = anchors;
+	} else {
+		rc = o->trusted_root ? 0
+				     : keyless_default_root(def, sizeof(def), e);
+		if (rc == 0 &&
+		    trustroot_load(&root, o->trusted_root ? o->trusted_root : def,
+				   e) != 0)
+			rc = -(e->code = EXIT_UNDECIDED);
+		ko.root = root;
+		ko.who = &o->who;
+	}
+	if (rc == 0)
+		rc = keyless_verify(&r, &ko, text, len, o->sig, e);
+	if (rc == 0 && r.message)
+		rc = err_set(e, EXIT_REJECTED,
+			     "%s: a model signature is a DSSE envelope", o->sig);
+	if (rc == 0 && strcmp(r.payload_type, DSSE_INTOTO_TYPE) != 0)
+		rc = err_set(e, EXIT_REJECTED, "%s: payloadType is not %s",
+			     o->sig, DSSE_INTOTO_TYPE);
+	if (rc == 0)
+		rc = statement_parse(st, r.payload, r.payloadlen, o->sig, e);
+	if (rc == 0 && o->cert_chain == NULL) {
+		char who[600];
+
+		text_escape(who, sizeof(who), r.identity);
+		verify_print(stdout, "PASS  %s signed by %s\n", o->sig, who);
+	}
+	keyless_result_clear(&r);
+	trustroot_free(root);
+	sk_X509_pop_free(anchors, X509_free);
+	return rc;
+}
+
 /* The signed bundle: decoded, signature, payloadType, statement. */
 static int
 load_signed(struct oms_signed **out, const struct vmodel_opts *o, struct err *e)
@@ -185,6 +325,17 @@ load_signed(struct oms_signed **out, const struct vmodel_opts *o, struct err *e)
 	int rc;
 
 	memset(&ent, 0, sizeof(ent));
+	if (o->key == NULL) {
+		rc = file_read(&text, &len, o->sig, MAX_BUNDLE_BYTES, e);
+		if (rc == 0)
+			rc = load_keyless(&st, o, text, len, e);
+		if (rc == 0)
+			rc = oms_signed_parse(out, statement_json(st), o->sig,
+					      e);
+		statement_free(st);
+		free(text);
+		return rc;
+	}
 	rc = keyset_new(&ks, e);
 	if (rc == 0 && keyset_add_file(ks, o->key, e) != 0)
 		rc = -(e->code = EXIT_UNDECIDED);
@@ -231,7 +382,8 @@ check_tree(const struct oms_signed *s, const struct vmodel_opts *o,
 	sc.ignore_unsigned = o->ignore_unsigned;
 	sc.single_file = stat(o->model, &sb) == 0 && S_ISREG(sb.st_mode);
 	sc.seen = calloc(oms_signed_count(s), 1);
-	ign = calloc(ser->n_ignore + OMS_N_DEFAULT_IGNORE + 1, sizeof(char *));
+	ign = calloc(ser->n_ignore + OMS_N_DEFAULT_IGNORE + o->nignore + 1,
+		     sizeof(char *));
 	if (sc.seen == NULL || ign == NULL) {
 		rc = err_set(e, EXIT_UNDECIDED, "out of memory");
 		goto out;
@@ -242,6 +394,9 @@ check_tree(const struct oms_signed *s, const struct vmodel_opts *o,
 		ign[n++] = ser->ignore[i];
 	for (i = 0; i < OMS_N_DEFAULT_IGNORE; i++)
 		ign[n++] = digest_meta_paths[i];
+	/* SPEC-OMS-10: --ignore-paths, relative to MODEL_DIR. */
+	for (i = 0; i < o->nignore; i++)
+		ign[n++] = o->ignore[i];
 	if (oms_sig_relative(rel, sizeof(rel), o->model, o->sig) == 1)
 		ign[n++] = rel;
 	d.shard_size = ser->shard_size;
@@ -304,6 +459,7 @@ cmd_model(int argc, char **argv)
 	if (rc == 0)
 		rc = check_tree(s, &o, findings, &e);
 	oms_signed_free(s);
+	free(o.ignore);
 	status = jsonout_finish(&jo, o.model ? o.model : "", rc, &e, findings);
 	json_decref(findings);
 	return status;

@@ -163,7 +163,10 @@ der_cert(const unsigned char *der, size_t len)
 static int
 self_signed(X509 *x)
 {
-	return X509_check_issued(x, x) == X509_V_OK;
+	int yes = X509_self_signed(x, 1) == 1;
+
+	ERR_clear_error();
+	return yes;
 }
 
 /* SPEC-KL-4: one certificate (v0.3), or a chain whose first is the leaf
@@ -925,12 +928,22 @@ chain_at(struct kl *c, const struct trustroot_ca *ca, STACK_OF(X509) * anchors,
 static int
 check_leaf(struct kl *c)
 {
-	uint32_t xku;
+	uint32_t xku = X509_get_extended_key_usage(c->leaf);
+	uint32_t flags = X509_get_extension_flags(c->leaf);
 
+	/* SPEC-KL-20: model_signing's certificate method asks only for
+	 * digitalSignature or code signing, and allows a CA. */
+	if (c->o->anchors != NULL) {
+		if (((flags & EXFLAG_KUSAGE) &&
+		     (X509_get_key_usage(c->leaf) & KU_DIGITAL_SIGNATURE)) ||
+		    ((flags & EXFLAG_XKUSAGE) && (xku & XKU_CODE_SIGN)))
+			return 0;
+		return rej(c, "the signing certificate may not sign "
+			      "(neither digitalSignature nor code signing)");
+	}
 	if (X509_check_ca(c->leaf) != 0)
 		return rej(c, "the signing certificate is a CA");
-	xku = X509_get_extended_key_usage(c->leaf);
-	if (!(X509_get_extension_flags(c->leaf) & EXFLAG_XKUSAGE) ||
+	if (!(flags & EXFLAG_XKUSAGE) ||
 	    !(xku & XKU_CODE_SIGN))
 		return rej(c, "the signing certificate has no code-signing "
 			      "extended key usage");
@@ -944,6 +957,8 @@ check_chain(struct kl *c)
 {
 	const struct trustroot_ca *cas;
 	char when[RFC3339_LEN + 1];
+	struct tm tm;
+	time_t nb;
 	size_t i, k, n;
 	int rc, why = 0, ok;
 
@@ -951,7 +966,12 @@ check_chain(struct kl *c)
 	if (rc != 0)
 		return rc;
 	if (c->o->anchors != NULL) {
-		if (!chain_at(c, NULL, c->o->anchors, time(NULL), &why))
+		/* SPEC-KL-20: checked when the certificate began, as
+		 * model_signing does (its bundles carry no signing time). */
+		if (ASN1_TIME_to_tm(X509_get0_notBefore(c->leaf), &tm) != 1 ||
+		    (nb = timegm(&tm)) == (time_t)-1)
+			return rej(c, "the certificate's notBefore is malformed");
+		if (!chain_at(c, NULL, c->o->anchors, nb, &why))
 			return rej(c,
 				   "the certificate does not chain to "
 				   "--certificate-chain: %s",
@@ -1271,7 +1291,7 @@ keyless_keys(EVP_PKEY ***out, size_t *nout, const char *const *paths, size_t n,
 	EVP_PKEY *k;
 
 	*nout = 0;
-	*out = calloc(n ? n : 1, sizeof(**out));
+	*out = calloc(n ? n : 1, sizeof(EVP_PKEY *));
 	if (*out == NULL)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	for (i = 0; i < n; i++) {
