@@ -86,14 +86,13 @@ log_md(const EVP_MD **md, const char *details, const EVP_PKEY *k)
 		*md = NULL;
 		return details == NULL ? 0 : -1;
 	}
-	if (details == NULL || strstr(details, "SHA_256") != NULL)
-		*md = EVP_sha256();
-	else if (strstr(details, "SHA_384") != NULL)
+	/* PKCS1_RSA_PKCS1V5 and the like name no hash: SHA-256. */
+	if (details != NULL && strstr(details, "SHA_384") != NULL)
 		*md = EVP_sha384();
-	else if (strstr(details, "SHA_512") != NULL)
+	else if (details != NULL && strstr(details, "SHA_512") != NULL)
 		*md = EVP_sha512();
 	else
-		return -1;
+		*md = EVP_sha256();
 	return 0;
 }
 

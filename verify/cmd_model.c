@@ -256,8 +256,8 @@ load_anchors(STACK_OF(X509) * *out, const char *path, struct err *e)
 	}
 	ERR_clear_error();
 	if (rc == 0 && sk_X509_num(*out) == 0)
-		rc = err_set(e, EXIT_UNDECIDED, "%s: no PEM certificates",
-			     path);
+		rc =
+		    err_set(e, EXIT_UNDECIDED, "%s: no PEM certificates", path);
 	BIO_free(bio);
 	free(pem);
 	/* Without its trust anchors nothing is decided. */
@@ -281,11 +281,12 @@ load_keyless(struct statement **st, const struct vmodel_opts *o,
 		rc = load_anchors(&anchors, o->cert_chain, e);
 		ko.anchors = anchors;
 	} else {
-		rc = o->trusted_root ? 0
-				     : keyless_default_root(def, sizeof(def), e);
+		rc = o->trusted_root
+			 ? 0
+			 : keyless_default_root(def, sizeof(def), e);
 		if (rc == 0 &&
-		    trustroot_load(&root, o->trusted_root ? o->trusted_root : def,
-				   e) != 0)
+		    trustroot_load(
+			&root, o->trusted_root ? o->trusted_root : def, e) != 0)
 			rc = -(e->code = EXIT_UNDECIDED);
 		ko.root = root;
 		ko.who = &o->who;
@@ -293,8 +294,9 @@ load_keyless(struct statement **st, const struct vmodel_opts *o,
 	if (rc == 0)
 		rc = keyless_verify(&r, &ko, text, len, o->sig, e);
 	if (rc == 0 && r.message)
-		rc = err_set(e, EXIT_REJECTED,
-			     "%s: a model signature is a DSSE envelope", o->sig);
+		rc =
+		    err_set(e, EXIT_REJECTED,
+			    "%s: a model signature is a DSSE envelope", o->sig);
 	if (rc == 0 && strcmp(r.payload_type, DSSE_INTOTO_TYPE) != 0)
 		rc = err_set(e, EXIT_REJECTED, "%s: payloadType is not %s",
 			     o->sig, DSSE_INTOTO_TYPE);

@@ -943,8 +943,7 @@ check_leaf(struct kl *c)
 	}
 	if (X509_check_ca(c->leaf) != 0)
 		return rej(c, "the signing certificate is a CA");
-	if (!(flags & EXFLAG_XKUSAGE) ||
-	    !(xku & XKU_CODE_SIGN))
+	if (!(flags & EXFLAG_XKUSAGE) || !(xku & XKU_CODE_SIGN))
 		return rej(c, "the signing certificate has no code-signing "
 			      "extended key usage");
 	return 0;
@@ -970,7 +969,8 @@ check_chain(struct kl *c)
 		 * model_signing does (its bundles carry no signing time). */
 		if (ASN1_TIME_to_tm(X509_get0_notBefore(c->leaf), &tm) != 1 ||
 		    (nb = timegm(&tm)) == (time_t)-1)
-			return rej(c, "the certificate's notBefore is malformed");
+			return rej(c,
+				   "the certificate's notBefore is malformed");
 		if (!chain_at(c, NULL, c->o->anchors, nb, &why))
 			return rej(c,
 				   "the certificate does not chain to "

@@ -107,7 +107,7 @@ expect "repaired jsonl verifies" 0 "$VERIFY" --key $k.pub --key ed25519.pub nofi
 [ "$(jq -r .result report2.json)" = rejected ] && pass "json report rejected" || fail "json report rejected"
 
 # Usage errors exit 2.
-expect_err "verify without key" 2 "at least one --key is required" "$VERIFY" $k.dsse.json
+expect_err "verify without key" 2 "at least one --key (or --certificate-identity )?is required" "$VERIFY" $k.dsse.json
 expect_err "verify without bundle" 2 "at least one BUNDLE or --from is required" "$VERIFY" --key $k.pub
 expect_err "verify unknown option" 2 "unknown option --bogus" "$VERIFY" --bogus --key $k.pub $k.dsse.json
 expect_err "attest sign without key" 2 "usage: attest sign --key" "$ATTEST" sign st.json
