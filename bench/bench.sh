@@ -42,6 +42,7 @@ V=$PWD/build-bench/verify/verify
 dir=$(mktemp -d "$WORK/mlattest-bench.XXXXXX")
 cleanup() { [ "${KEEP:-0}" = 1 ] || rm -rf "$dir"; }
 trap cleanup EXIT
+ROOT=$PWD
 cd "$dir"
 
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
