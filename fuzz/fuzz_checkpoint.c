@@ -27,7 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check(c->origin[0] != '\0', "origin");
 	fuzz_check(c->nsigs >= 1 && c->nsigs <= CHECKPOINT_MAX_SIGS, "sigs");
 	fuzz_check(c->bodylen >= 1 && c->bodylen < size, "body inside");
-	fuzz_check(c->body[c->bodylen - 1] == '\n' && c->body[c->bodylen] == '\n',
+	fuzz_check(c->body[c->bodylen - 1] == '\n' &&
+		       c->body[c->bodylen] == '\n',
 		   "body ends before the empty line");
 	for (i = 0; i < c->nsigs; i++)
 		fuzz_check(c->sigs[i].siglen > 0 &&

@@ -33,7 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		for (i = 0; i < n->nsans; i++) {
 			fuzz_check(n->san[i][0] != '\0', "SAN not empty");
-			fuzz_check(fulcio_match(n->san[i], n->san[i], NULL) == 1,
+			fuzz_check(fulcio_match(n->san[i], n->san[i], NULL) ==
+				       1,
 				   "a SAN matches itself");
 			if (strpbrk(n->san[i], "\\^$.|?*+()[]{}") == NULL)
 				fuzz_check(fulcio_match(n->san[i], NULL,

@@ -22,7 +22,7 @@ be64(const uint8_t *p)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	unsigned char (*proof)[MERKLE_HASH_LEN];
+	unsigned char(*proof)[MERKLE_HASH_LEN];
 	struct err e = ERR_INIT;
 	uint64_t index, tsize;
 	size_t n;

@@ -16,9 +16,9 @@ check_logs(const struct trustroot_log *l, size_t n)
 		fuzz_check(l[i].unusable != NULL ||
 			       (l[i].key != NULL && l[i].valid.has_start),
 			   "usable log has a key and a start");
-		fuzz_check(trustroot_find_log(l, n, l[i].id, TRUSTROOT_ID_LEN) !=
-			       NULL,
-			   "log found by its id");
+		fuzz_check(
+		    trustroot_find_log(l, n, l[i].id, TRUSTROOT_ID_LEN) != NULL,
+		    "log found by its id");
 	}
 }
 

@@ -143,6 +143,7 @@ parse_sigstore(struct bundle_entry *ent, const json_t *obj, const char *src,
 
 	ent->format = BUNDLE_SIGSTORE;
 	ent->keyless = needs_keyless(obj);
+	ent->message = json_object_get(obj, "messageSignature") != NULL;
 	if (!media_known(media))
 		return err_set(e, EXIT_REJECTED,
 			       "%s: unsupported Sigstore bundle media type",

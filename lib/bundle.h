@@ -43,6 +43,7 @@ struct bundle_entry {
 	/* A Sigstore bundle that needs keyless verification (verify/keyless):
 	 * a certificate, a message signature or transparency log entries. */
 	int keyless;
+	int message; /* it holds a messageSignature (a blob signature) */
 };
 
 struct bundle;

@@ -460,8 +460,7 @@ check_keyless(struct run *r, const struct bundle_entry *ent,
 	ko.who = &r->o.who;
 	ko.keys = r->pkeys;
 	ko.nkeys = r->npkeys;
-	if (strstr((const char *)ent->raw, "\"messageSignature\"") != NULL &&
-	    r->o.nartifacts > 0) {
+	if (ent->message && r->o.nartifacts > 0) {
 		if (keyless_blob(r, ent, &ko, &k, &e) != 0)
 			say_fail(r, ent->src, &e);
 		keyless_result_clear(&k);
@@ -630,6 +629,9 @@ check_artifact(struct run *r, size_t idx)
 	size_t i;
 
 	if (r->blob_ok[idx]) {
+		char hex[2 * SHA256_LEN + 1];
+
+		hex_encode(hex, r->digests[idx], SHA256_LEN);
 		text_escape(shown, sizeof(shown), path);
 		verify_print(
 		    stdout,
@@ -637,8 +639,9 @@ check_artifact(struct run *r, size_t idx)
 		    "signature\n",
 		    shown);
 		report_add(r, r->arts,
-			   json_pack("{s:s, s:b, s:s}", "path", path, "matched",
-				     1, "source", "messageSignature"));
+			   json_pack("{s:s, s:s, s:b, s:s}", "path", path,
+				     "sha256", hex, "matched", 1, "source",
+				     "messageSignature"));
 		return;
 	}
 

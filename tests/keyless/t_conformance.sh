@@ -99,5 +99,13 @@ for d in "$CASES"/*/; do
 		esac
 	done
 done
+# The JSON report of keyless results follows verify-output.schema.json.
+"$VERIFY" --json --certificate-identity "$DEF_ID" --certificate-oidc-issuer "$DEF_ISS" \
+	--artifact "$CASES/a.txt" "$CASES/happy-path-v0.3/bundle.sigstore.json" \
+	"$CASES/happy-path-intoto-in-dsse-v3/bundle.sigstore.json" >"$T/report.json" 2>/dev/null
+expect "keyless --json report follows the schema" 0 python3 "$SRC/tests/cli/validate_schema.py" \
+	"$SRC/spec/schemas/verify-output.schema.json" "$T/report.json" verify
+expect_out "the report names identity and kind" 0 '"kind":"messageSignature"' \
+	jq -c '.attestations[0]' "$T/report.json"
 echo "conformance: $happy happy cases, $rejected _fail cases (each twice)"
 summary
