@@ -99,6 +99,37 @@ for d in "$CASES"/*/; do
 		esac
 	done
 done
+# Options and trusted roots.
+B="$CASES/happy-path-v0.3/bundle.sigstore.json"
+D="$CASES/happy-path-intoto-in-dsse-v3/bundle.sigstore.json"
+expect_err "identity without issuer is usage" 2 'go together' \
+	"$VERIFY" --certificate-identity "$DEF_ID" --artifact "$CASES/a.txt" "$B"
+expect_err "identity twice, exact and regexp, is usage" 2 'not both' \
+	"$VERIFY" --certificate-identity "$DEF_ID" --certificate-identity-regexp '.*' \
+	--certificate-oidc-issuer "$DEF_ISS" --artifact "$CASES/a.txt" "$B"
+expect_err "a regexp that does not compile is usage" 2 'not a POSIX extended' \
+	"$VERIFY" --certificate-identity-regexp '(' --certificate-oidc-issuer "$DEF_ISS" \
+	--artifact "$CASES/a.txt" "$B"
+expect_out "a certificate bundle under --key alone is rejected" 1 \
+	'FAIL .*needs --certificate-identity' \
+	"$VERIFY" --key "$CASES/managed-key-happy-path/key.pub" --artifact "$CASES/a.txt" "$B"
+expect_out "a message signature without --artifact is rejected" 1 \
+	'FAIL .*message signature needs' \
+	"$VERIFY" --certificate-identity "$DEF_ID" --certificate-oidc-issuer "$DEF_ISS" "$B"
+expect_out "a missing trusted root is exit 3 naming it" 3 'FAIL .*no-such-root.json' \
+	"$VERIFY" --trusted-root "$T/no-such-root.json" --certificate-identity "$DEF_ID" \
+	--certificate-oidc-issuer "$DEF_ISS" "$D"
+printf '{"mediaType":"application/json"}' >"$T/bad-root.json"
+expect_out "a file that is no trusted root is exit 3 naming it" 3 \
+	'FAIL .*bad-root.json: not a Sigstore trusted root' \
+	"$VERIFY" --trusted-root "$T/bad-root.json" --certificate-identity "$DEF_ID" \
+	--certificate-oidc-issuer "$DEF_ISS" "$D"
+expect_out "the staging root does not verify a production bundle" 1 \
+	'FAIL .*no transparency log entry from a log in the trusted root' \
+	"$VERIFY" --trusted-root "$CASES/rekor2-happy-path/trusted_root.json" \
+	--certificate-identity "$DEF_ID" --certificate-oidc-issuer "$DEF_ISS" \
+	--artifact "$CASES/a.txt" "$B"
+
 # The JSON report of keyless results follows verify-output.schema.json.
 "$VERIFY" --json --certificate-identity "$DEF_ID" --certificate-oidc-issuer "$DEF_ISS" \
 	--artifact "$CASES/a.txt" "$CASES/happy-path-v0.3/bundle.sigstore.json" \
