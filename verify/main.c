@@ -138,7 +138,10 @@ usage(FILE *f)
 
 	fprintf(f, "usage: verify --key PUB [--key PUB]... [--artifact PATH]..."
 		   " [--json]\n              [--from REF [--insecure]]... "
-		   "[BUNDLE...]\n       verify COMMAND [OPTIONS] [ARGS]\n\n"
+		   "[BUNDLE...]\n       verify --certificate-identity ID "
+		   "--certificate-oidc-issuer ISS\n              "
+		   "[--artifact PATH]... [BUNDLE...]\n"
+		   "       verify COMMAND [OPTIONS] [ARGS]\n\n"
 		   "commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
