@@ -1136,21 +1136,27 @@ static int
 check_identity(struct kl *c)
 {
 	const struct keyless_identity *w = c->o->who;
-	struct fulcio_names nm;
+	const struct fulcio_names *nm;
 	size_t i;
 	int m, any = 0;
 
-	if (c->o->anchors != NULL && w == NULL)
+	if (fulcio_names(&c->r->names, c->leaf, c->e) != 0)
+		return err_prefix(c->e, "%s", c->src);
+	if ((c->o->anchors != NULL && w == NULL) || c->o->any_identity) {
+		snprintf(c->r->identity, sizeof(c->r->identity), "%s",
+			 c->r->names.nsans ? c->r->names.san[0] : "");
+		snprintf(c->r->issuer, sizeof(c->r->issuer), "%s",
+			 c->r->names.issuer);
 		return 0;
+	}
 	if (w == NULL || (w->identity == NULL && w->identity_re == NULL) ||
 	    (w->issuer == NULL && w->issuer_re == NULL))
 		return rej(c, "a certificate bundle needs "
 			      "--certificate-identity[-regexp] and "
 			      "--certificate-oidc-issuer[-regexp]");
-	if (fulcio_names(&nm, c->leaf, c->e) != 0)
-		return err_prefix(c->e, "%s", c->src);
-	for (i = 0; i < nm.nsans; i++) {
-		m = fulcio_match(nm.san[i], w->identity, w->identity_re);
+	nm = &c->r->names;
+	for (i = 0; i < nm->nsans; i++) {
+		m = fulcio_match(nm->san[i], w->identity, w->identity_re);
 		if (m < 0)
 			return err_set(c->e, EXIT_USAGE,
 				       "--certificate-identity-regexp does "
@@ -1158,13 +1164,13 @@ check_identity(struct kl *c)
 		if (m && !any) {
 			any = 1;
 			snprintf(c->r->identity, sizeof(c->r->identity), "%s",
-				 nm.san[i]);
+				 nm->san[i]);
 		}
 	}
 	if (!any)
 		return rej(c, "the certificate's identity is not the one "
 			      "asked for");
-	m = fulcio_match(nm.issuer, w->issuer, w->issuer_re);
+	m = fulcio_match(nm->issuer, w->issuer, w->issuer_re);
 	if (m < 0)
 		return err_set(c->e, EXIT_USAGE,
 			       "--certificate-oidc-issuer-regexp does not "
@@ -1172,7 +1178,7 @@ check_identity(struct kl *c)
 	if (!m)
 		return rej(c, "the certificate's OIDC issuer is not the one "
 			      "asked for");
-	snprintf(c->r->issuer, sizeof(c->r->issuer), "%s", nm.issuer);
+	snprintf(c->r->issuer, sizeof(c->r->issuer), "%s", nm->issuer);
 	return 0;
 }
 
@@ -1328,4 +1334,20 @@ keyless_default_root(char *out, size_t outlen, struct err *e)
 		return err_set(e, EXIT_UNDECIDED,
 			       "cannot find the installed trusted root");
 	return 0;
+}
+
+int
+keyless_identity_matches(const struct keyless_identity *w,
+			 const struct keyless_result *r)
+{
+	size_t i;
+	int m = 0;
+
+	if (r->keyed || r->names.nsans == 0)
+		return 0;
+	for (i = 0; m == 0 && i < r->names.nsans; i++)
+		m = fulcio_match(r->names.san[i], w->identity, w->identity_re);
+	if (m != 1)
+		return m;
+	return fulcio_match(r->names.issuer, w->issuer, w->issuer_re);
 }

@@ -40,11 +40,15 @@ struct keyless_opts {
 	/* model_signing's certificate method: the leaf chains to these at
 	 * the current time; no log, SCT or identity is required. */
 	STACK_OF(X509) * anchors;
+	/* Accept any identity and issuer: the caller matches r->names
+	 * itself (keyless_identity_matches), e.g. against a policy's
+	 * several identities. */
+	int any_identity;
 };
 
 #define KEYLESS_OPTS_INIT                                                      \
 	{                                                                      \
-		NULL, NULL, NULL, 0, NULL, NULL                                \
+		NULL, NULL, NULL, 0, NULL, NULL, 0                             \
 	}
 
 struct keyless_result {
@@ -53,7 +57,8 @@ struct keyless_result {
 	unsigned char *payload; /* DSSE payload, verified; free() */
 	size_t payloadlen;
 	char identity[FULCIO_MAX_NAME], issuer[FULCIO_MAX_NAME];
-	int keyed; /* signed by one of opts.keys */
+	int keyed;		   /* signed by one of opts.keys */
+	struct fulcio_names names; /* every SAN and the issuer */
 	time_t times[KEYLESS_MAX_TIMES];
 	size_t ntimes;
 	size_t nentries; /* verified tlog entries */
@@ -69,6 +74,14 @@ int keyless_verify(struct keyless_result *r, const struct keyless_opts *o,
 		   const void *buf, size_t len, const char *src, struct err *e);
 
 void keyless_result_clear(struct keyless_result *r);
+
+/*
+ * 1 when a SAN of the verified certificate in r matches w's identity and
+ * its issuer w's issuer (SPEC-KL-10), 0 when not or r has no certificate,
+ * -1 when a regexp of w does not compile.
+ */
+int keyless_identity_matches(const struct keyless_identity *w,
+			     const struct keyless_result *r);
 
 /*
  * Usage checks of an identity from options: at most one of the exact and
