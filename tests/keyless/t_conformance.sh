@@ -130,6 +130,18 @@ expect_out "the staging root does not verify a production bundle" 1 \
 	--certificate-identity "$DEF_ID" --certificate-oidc-issuer "$DEF_ISS" \
 	--artifact "$CASES/a.txt" "$B"
 
+# cmake --install puts the default trusted root where the installed
+# verify finds it (SPEC-KL-2), and nothing else stands in for it.
+command -v cmake >/dev/null || { echo "missing dependency: cmake" >&2; exit 1; }
+expect "cmake --install" 0 cmake --install "$BIN" --prefix "$T/inst"
+expect_out "the installed verify uses the installed root" 0 '^PASS  artifact' \
+	"$T/inst/bin/verify" --certificate-identity "$DEF_ID" \
+	--certificate-oidc-issuer "$DEF_ISS" --artifact "$CASES/a.txt" "$B"
+rm "$T/inst/share/mlattest/trusted_root.json"
+expect_out "without it, nothing is decided" 3 'FAIL .*trusted_root.json' \
+	"$T/inst/bin/verify" --certificate-identity "$DEF_ID" \
+	--certificate-oidc-issuer "$DEF_ISS" "$D"
+
 # The JSON report of keyless results follows verify-output.schema.json.
 "$VERIFY" --json --certificate-identity "$DEF_ID" --certificate-oidc-issuer "$DEF_ISS" \
 	--artifact "$CASES/a.txt" "$CASES/happy-path-v0.3/bundle.sigstore.json" \
