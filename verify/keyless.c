@@ -1351,3 +1351,179 @@ keyless_identity_matches(const struct keyless_identity *w,
 		return m;
 	return fulcio_match(r->names.issuer, w->issuer, w->issuer_re);
 }
+
+struct keyless_id {
+	size_t slot, root; /* root: index into roots */
+	char *identity, *identity_re, *issuer, *issuer_re;
+};
+
+struct keyless_idset {
+	struct keyless_id ids[KEYLESS_MAX_IDS];
+	size_t n;
+	struct trustroot *roots[KEYLESS_MAX_IDS];
+	char *root_paths[KEYLESS_MAX_IDS]; /* "" for the default */
+	size_t nroots;
+};
+
+int
+keyless_idset_new(struct keyless_idset **out, struct err *e)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : err_set(e, EXIT_UNDECIDED, "out of memory");
+}
+
+static void
+id_clear(struct keyless_id *id)
+{
+	free(id->identity);
+	free(id->identity_re);
+	free(id->issuer);
+	free(id->issuer_re);
+}
+
+void
+keyless_idset_free(struct keyless_idset *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++)
+		id_clear(&s->ids[i]);
+	for (i = 0; i < s->nroots; i++) {
+		trustroot_free(s->roots[i]);
+		free(s->root_paths[i]);
+	}
+	free(s);
+}
+
+size_t
+keyless_idset_count(const struct keyless_idset *s)
+{
+	return s->n;
+}
+
+static int
+dup_or_null(char **out, const char *s)
+{
+	*out = s ? strdup(s) : NULL;
+	return s != NULL && *out == NULL ? -1 : 0;
+}
+
+/* The index of the root at path ("" default) in s, loading it once. */
+static int
+idset_root(size_t *out, struct keyless_idset *s, const char *path,
+	   struct err *e)
+{
+	char def[4096];
+	const char *p = path;
+	size_t i;
+
+	for (i = 0; i < s->nroots; i++)
+		if (strcmp(s->root_paths[i], path ? path : "") == 0) {
+			*out = i;
+			return 0;
+		}
+	if (p == NULL && keyless_default_root(def, sizeof(def), e) != 0)
+		return -e->code;
+	if (trustroot_load(&s->roots[s->nroots], p ? p : def, e) != 0)
+		return -(e->code = EXIT_UNDECIDED);
+	s->root_paths[s->nroots] = strdup(path ? path : "");
+	if (s->root_paths[s->nroots] == NULL) {
+		trustroot_free(s->roots[s->nroots]);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	*out = s->nroots++;
+	return 0;
+}
+
+int
+keyless_idset_add(struct keyless_idset *s, size_t slot,
+		  const struct keyless_identity *w, const char *root_path,
+		  struct err *e)
+{
+	struct keyless_id *id;
+	int rc;
+
+	if (s->n == KEYLESS_MAX_IDS || slot >= KEYLESS_MAX_IDS)
+		return err_set(e, EXIT_USAGE, "more than %d identities",
+			       KEYLESS_MAX_IDS);
+	rc = keyless_opts_check(w, e);
+	if (rc != 0)
+		return rc;
+	if ((w->identity == NULL && w->identity_re == NULL))
+		return err_set(e, EXIT_USAGE,
+			       "an identity needs identity or identityRegexp "
+			       "and issuer or issuerRegexp");
+	id = &s->ids[s->n];
+	memset(id, 0, sizeof(*id));
+	id->slot = slot;
+	rc = idset_root(&id->root, s, root_path, e);
+	if (rc != 0)
+		return rc;
+	if (dup_or_null(&id->identity, w->identity) != 0 ||
+	    dup_or_null(&id->identity_re, w->identity_re) != 0 ||
+	    dup_or_null(&id->issuer, w->issuer) != 0 ||
+	    dup_or_null(&id->issuer_re, w->issuer_re) != 0) {
+		id_clear(id);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	s->n++;
+	return 0;
+}
+
+int
+keyless_idset_verify(unsigned char *signed_by, struct keyless_result *r,
+		     const struct keyless_idset *s, const void *buf, size_t len,
+		     const char *src, struct err *e)
+{
+	struct keyless_opts ko = KEYLESS_OPTS_INIT;
+	struct keyless_result k;
+	struct keyless_identity w;
+	char who[2 * FULCIO_MAX_NAME + 8] = "";
+	size_t i, j;
+	int any = 0, verified = 0, rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	ko.any_identity = 1;
+	for (i = 0; i < s->nroots; i++) {
+		ko.root = s->roots[i];
+		memset(&k, 0, sizeof(k));
+		rc = keyless_verify(&k, &ko, buf, len, src, e);
+		if (rc != 0) {
+			keyless_result_clear(&k);
+			continue;
+		}
+		verified = 1;
+		snprintf(who, sizeof(who), "%s, %s", k.identity, k.issuer);
+		for (j = 0; j < s->n; j++) {
+			const struct keyless_id *id = &s->ids[j];
+
+			if (id->root != i)
+				continue;
+			w.identity = id->identity;
+			w.identity_re = id->identity_re;
+			w.issuer = id->issuer;
+			w.issuer_re = id->issuer_re;
+			if (keyless_identity_matches(&w, &k) == 1) {
+				signed_by[id->slot] = 1;
+				any = 1;
+			}
+		}
+		if (any && r->payload == NULL && !r->message) {
+			*r = k; /* keeps the payload */
+			continue;
+		}
+		keyless_result_clear(&k);
+	}
+	if (any) {
+		err_clear(e);
+		return 0;
+	}
+	if (verified) /* SPEC-KL-10: a valid signature by someone else */
+		return err_set(e, EXIT_REJECTED,
+			       "%s: signed by %s, no identity of the policy",
+			       src, who);
+	return rc != 0 ? rc
+		       : err_set(e, EXIT_REJECTED, "%s: no trusted root", src);
+}

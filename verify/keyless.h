@@ -105,4 +105,37 @@ int keyless_keys(EVP_PKEY ***out, size_t *nout, const char *const *paths,
  */
 int keyless_default_root(char *out, size_t outlen, struct err *e);
 
+/*
+ * Named identities of a policy, each with its trusted root (a root file
+ * named by several identities is loaded once). Slots are the caller's
+ * key indices, at most KEYLESS_MAX_IDS of them.
+ */
+#define KEYLESS_MAX_IDS 64
+struct keyless_idset;
+
+int keyless_idset_new(struct keyless_idset **out, struct err *e);
+void keyless_idset_free(struct keyless_idset *s);
+
+/*
+ * Adds identity w (copied) as slot, trusted under the TrustedRoot at
+ * root_path (NULL: the installed default). A root that cannot be loaded
+ * is EXIT_UNDECIDED; a regexp that does not compile EXIT_USAGE.
+ */
+int keyless_idset_add(struct keyless_idset *s, size_t slot,
+		      const struct keyless_identity *w, const char *root_path,
+		      struct err *e);
+
+size_t keyless_idset_count(const struct keyless_idset *s);
+
+/*
+ * Verifies one Sigstore bundle (buf, len) under every trusted root of s,
+ * once each, and sets signed_by[slot] = 1 for every identity whose root
+ * verified it and whose SAN and issuer match (SPEC-KL-10). On success
+ * *r holds the verified content (keyless_result_clear it); when no
+ * identity signed it the last reason is in e and EXIT_REJECTED returned.
+ */
+int keyless_idset_verify(unsigned char *signed_by, struct keyless_result *r,
+			 const struct keyless_idset *s, const void *buf,
+			 size_t len, const char *src, struct err *e);
+
 #endif
