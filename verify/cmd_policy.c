@@ -385,7 +385,7 @@ stamp_source(void *arg, const struct bundle *b, const struct evidence *ev,
 
 static int
 load_evidence(struct evidence *ev, const struct policy_opts *o,
-	      const struct keyset *ks, struct stamping *st, struct err *e)
+	      const struct policy *p, struct stamping *st, struct err *e)
 {
 	struct evidence_sources src;
 	const char **files;
@@ -401,6 +401,7 @@ load_evidence(struct evidence *ev, const struct policy_opts *o,
 	for (i = 0; i < o->nrevs; i++)
 		files[o->nbundles + i] = o->revs[i];
 	memset(&src, 0, sizeof(src));
+	src.ids = p->ids; /* SPEC-POL-18 */
 	src.bundles = files;
 	src.nbundles = o->nbundles + o->nrevs;
 	src.froms = o->froms;
@@ -411,7 +412,7 @@ load_evidence(struct evidence *ev, const struct policy_opts *o,
 		src.each = stamp_source;
 		src.each_arg = st;
 	}
-	rc = evidence_load_sources(ev, &src, ks, e);
+	rc = evidence_load_sources(ev, &src, p->ks, e);
 	free(files);
 	return rc;
 }
@@ -462,7 +463,7 @@ policy_run(int argc, char **argv, policy_sink_fn sink, void *arg)
 		rc = artifact_digest(&c, o.artifact, o.links_within, &e);
 	}
 	if (rc == 0)
-		rc = load_evidence(&c.ev, &o, p->ks, &st, &e);
+		rc = load_evidence(&c.ev, &o, p, &st, &e);
 	if (rc == 0)
 		rc = rules_init(&c.run, p, &c.ev, c.artifact, c.artifact_name,
 				time(NULL), &e);

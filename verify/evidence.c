@@ -12,6 +12,7 @@
 #include "lib/hash.h"
 #include "lib/hex.h"
 #include "lib/oci.h"
+#include "verify/keyless.h"
 
 /*
  * SPEC-POL-2: marks every key of ks that verifies some signature of env.
@@ -143,6 +144,50 @@ add_entry(struct evidence *ev, const struct bundle_entry *ent,
 	return 0;
 }
 
+/*
+ * SPEC-POL-14: a keyless Sigstore bundle counts for every identity of
+ * ev->ids that signed it (verify/keyless), then payloadType and the
+ * statement as for keys.
+ */
+static void
+check_keyless(struct evidence_check *out, struct statement **st, char **who,
+	      const struct evidence *ev, const struct bundle_entry *ent)
+{
+	struct keyless_result r;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	*st = NULL;
+	out->state = EVIDENCE_NOT_COUNTED;
+	out->why = EVIDENCE_WHY_NO_KEY;
+	if (keyless_idset_verify(out->signed_by, &r, ev->ids, ent->raw,
+				 ent->rawlen, ent->src, &out->err) != 0)
+		return;
+	out->state = EVIDENCE_REJECTED;
+	out->signer.by = EVIDENCE_BY_IDENTITY;
+	for (i = 0; i < EVIDENCE_MAX_KEYS && !out->signed_by[i]; i++)
+		;
+	out->signer.key = (int)i;
+	if (r.message || strcmp(r.payload_type, DSSE_INTOTO_TYPE) != 0) {
+		out->why = EVIDENCE_WHY_PAYLOAD_TYPE;
+		err_set(&out->err, EXIT_REJECTED, "%s: payloadType is not %s",
+			ent->src, DSSE_INTOTO_TYPE);
+	} else if (statement_parse(st, r.payload, r.payloadlen, ent->src,
+				   &out->err) != 0) {
+		out->why = EVIDENCE_WHY_STATEMENT;
+		*st = NULL;
+	} else {
+		out->state = EVIDENCE_VERIFIED;
+		out->why = EVIDENCE_WHY_NONE;
+		*who = malloc(strlen(r.identity) + strlen(r.issuer) + 2);
+		if (*who != NULL)
+			snprintf(*who,
+				 strlen(r.identity) + strlen(r.issuer) + 2,
+				 "%s %s", r.identity, r.issuer);
+	}
+	keyless_result_clear(&r);
+}
+
 static int
 add_item(struct evidence *ev, const struct bundle_entry *ent,
 	 const struct keyset *ks, struct err *e)
@@ -151,15 +196,22 @@ add_item(struct evidence *ev, const struct bundle_entry *ent,
 	struct evidence_item it;
 
 	memset(&it, 0, sizeof(it));
-	evidence_check_entry(&chk, &it.st, ent, ks, EVIDENCE_ALL_SIGNERS);
+	if (ev->ids != NULL && keyless_idset_count(ev->ids) > 0 &&
+	    ent->format == BUNDLE_SIGSTORE && ent->keyless)
+		check_keyless(&chk, &it.st, &it.identity, ev, ent);
+	else
+		evidence_check_entry(&chk, &it.st, ent, ks,
+				     EVIDENCE_ALL_SIGNERS);
 	if (add_entry(ev, ent, &chk, e) != 0) {
 		statement_free(it.st);
+		free(it.identity);
 		return -EXIT_UNDECIDED;
 	}
 	if (chk.state == EVIDENCE_NOT_COUNTED)
 		ev->unverified++;
 	if (chk.state != EVIDENCE_VERIFIED) {
 		ev->malformed += chk.state == EVIDENCE_REJECTED;
+		free(it.identity);
 		return 0;
 	}
 	memcpy(it.signed_by, chk.signed_by, sizeof(it.signed_by));
@@ -173,6 +225,7 @@ add_item(struct evidence *ev, const struct bundle_entry *ent,
 			   /* each bundle read has its own ceiling */
 			   SIZE_MAX / sizeof(*ev->items)) != 0) {
 		statement_free(it.st);
+		free(it.identity);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
 	ev->items[ev->n++] = it;
@@ -383,6 +436,7 @@ evidence_load_sources(struct evidence *ev, const struct evidence_sources *src,
 	int rc = 0;
 
 	memset(ev, 0, sizeof(*ev));
+	ev->ids = src->ids;
 	for (i = 0; rc == 0 && i < src->nbundles + src->nfroms; i++) {
 		struct bundle *b = NULL;
 		size_t first = ev->n;
@@ -409,8 +463,10 @@ evidence_clear(struct evidence *ev)
 {
 	size_t i;
 
-	for (i = 0; i < ev->n; i++)
+	for (i = 0; i < ev->n; i++) {
 		statement_free(ev->items[i].st);
+		free(ev->items[i].identity);
+	}
 	for (i = 0; i < ev->nindex; i++)
 		free((char *)ev->index[i].key);
 	free(ev->index);

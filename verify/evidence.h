@@ -43,11 +43,12 @@ enum evidence_why {
  * log inclusion is a further kind with its own fields, so callers switch
  * on by and never assume a key.
  */
-enum evidence_by { EVIDENCE_BY_NONE, EVIDENCE_BY_KEY };
+enum evidence_by { EVIDENCE_BY_NONE, EVIDENCE_BY_KEY, EVIDENCE_BY_IDENTITY };
 
 struct evidence_signer {
 	enum evidence_by by;
-	int key;	     /* EVIDENCE_BY_KEY: index into the keyset */
+	int key; /* EVIDENCE_BY_KEY: index into the keyset; BY_IDENTITY: the
+		    first identity slot that signed (keyless_idset) */
 	const struct key *k; /* that key (borrowed from the keyset) */
 };
 
@@ -84,6 +85,7 @@ struct evidence_item {
 	unsigned char signed_by[EVIDENCE_MAX_KEYS]; /* 1 per key that signed */
 	const char *type;   /* predicateType (borrowed) */
 	const json_t *pred; /* predicate (borrowed, may be NULL) */
+	char *identity; /* keyless: "SAN issuer" of the certificate, owned */
 };
 
 struct evidence_slot {
@@ -91,8 +93,10 @@ struct evidence_slot {
 	size_t item;
 };
 
+struct keyless_idset;
 struct evidence {
-	struct evidence_item *items; /* the verified entries */
+	const struct keyless_idset *ids; /* identities (policy keys) */
+	struct evidence_item *items;	 /* the verified entries */
 	size_t n, cap;
 	struct evidence_entry *entries; /* every entry read */
 	size_t nentries, capentries;
@@ -132,6 +136,9 @@ struct evidence_sources {
 	int (*each)(void *arg, const struct bundle *b,
 		    const struct evidence *ev, size_t first, struct err *e);
 	void *each_arg;
+	/* Keyless identities whose slots follow the keyset's keys; NULL:
+	 * keyless bundles are checked by keys only (SPEC-POL-14). */
+	const struct keyless_idset *ids;
 };
 
 /*

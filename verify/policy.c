@@ -15,6 +15,7 @@
 #include "predicates/approval.h"
 #include "predicates/intake.h"
 #include "predicates/dataset.h"
+#include "verify/keyless.h"
 
 static int
 bad(struct err *e, const char *path, const char *what)
@@ -156,23 +157,89 @@ load_key(struct policy *p, const char *name, const json_t *spec, struct err *e)
 	return keyset_add(p->ks, k, e);
 }
 
+/* The policy file's directory joined with a relative path v. */
+static int
+policy_relative(char full[PATH_MAX], const struct policy *p, const char *v,
+		struct err *e)
+{
+	const char *slash = strrchr(p->path, '/');
+	char dir[PATH_MAX / 2];
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - p->path) : 1,
+		 slash ? p->path : ".");
+	if (v[0] == '/')
+		snprintf(full, PATH_MAX, "%s", v);
+	else if ((size_t)snprintf(full, PATH_MAX, "%s/%.*s", dir,
+				  PATH_MAX / 2 - 2, v) >= PATH_MAX)
+		return bad(e, p->path, "path too long");
+	return 0;
+}
+
+/* SPEC-POL-14: {"identity"|"identityRegexp", "issuer"|"issuerRegexp",
+ * "trustedRoot"?}: a keyless Sigstore signer. */
+static int
+load_identity(struct policy *p, const char *name, const json_t *spec,
+	      struct err *e)
+{
+	static const char *const keys[] = {"identity",	  "identityRegexp",
+					   "issuer",	  "issuerRegexp",
+					   "trustedRoot", NULL};
+	struct keyless_identity w;
+	const char *root = jsonio_str(spec, "trustedRoot");
+	char full[PATH_MAX];
+	int rc;
+
+	rc = only(spec, keys, p->path, name, e);
+	if (rc != 0)
+		return rc;
+	w.identity = jsonio_str(spec, "identity");
+	w.identity_re = jsonio_str(spec, "identityRegexp");
+	w.issuer = jsonio_str(spec, "issuer");
+	w.issuer_re = jsonio_str(spec, "issuerRegexp");
+	if (root != NULL && policy_relative(full, p, root, e) != 0)
+		return -e->code;
+	if (p->ids == NULL && keyless_idset_new(&p->ids, e) != 0)
+		return -e->code;
+	rc = keyless_idset_add(p->ids, p->nkeys, &w, root ? full : NULL, e);
+	if (rc != 0)
+		return err_prefix(e, "%s: key \"%s\"", p->path, name);
+	p->names[p->nkeys++] = name;
+	return 0;
+}
+
+static int
+is_identity(const json_t *spec)
+{
+	return json_is_object(spec) &&
+	       json_object_get(spec, "publicKey") == NULL &&
+	       (json_object_get(spec, "identity") != NULL ||
+		json_object_get(spec, "identityRegexp") != NULL);
+}
+
 static int
 load_keys(struct policy *p, struct err *e)
 {
 	const json_t *keys = json_object_get(p->root, "keys");
 	const char *name;
 	json_t *spec;
-	int rc;
+	int rc, pass;
 
 	if (!json_is_object(keys) || json_object_size(keys) == 0)
 		return bad(e, p->path, "\"keys\" must name at least one key");
 	if (json_object_size(keys) > EVIDENCE_MAX_KEYS)
 		return bad(e, p->path, "too many keys");
-	json_object_foreach((json_t *)keys, name, spec)
-	{
-		rc = load_key(p, name, spec, e);
-		if (rc != 0)
-			return rc;
+	/* Public keys first, so a key's slot is its keyset index; the
+	 * identities follow (SPEC-POL-14). */
+	for (pass = 0; pass < 2; pass++) {
+		json_object_foreach((json_t *)keys, name, spec)
+		{
+			if (is_identity(spec) != pass)
+				continue;
+			rc = pass ? load_identity(p, name, spec, e)
+				  : load_key(p, name, spec, e);
+			if (rc != 0)
+				return rc;
+		}
 	}
 	return 0;
 }
@@ -267,6 +334,11 @@ load_tpm(struct policy *p, const json_t *s, struct err *e)
 		for (j = 0; n != NULL && j < p->nkeys; j++)
 			if (strcmp(p->names[j], n) == 0)
 				break;
+		if (n != NULL && j < p->nkeys && j >= keyset_count(p->ks))
+			return err_set(e, EXIT_USAGE,
+				       "%s: training.akKeys[%zu] names an "
+				       "identity, not a key",
+				       p->path, i);
 		if (n == NULL || j == p->nkeys)
 			return err_set(e, EXIT_USAGE,
 				       "%s: training.akKeys[%zu] names no key "
@@ -543,6 +615,7 @@ policy_free(struct policy *p)
 		return;
 	keyset_free(p->ks);
 	keyset_free(p->ak_ks);
+	keyless_idset_free(p->ids);
 	json_decref(p->root);
 	free(p);
 }

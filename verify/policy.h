@@ -29,11 +29,15 @@ struct signers {
 	size_t n;
 };
 
+struct keyless_idset;
 struct policy {
 	char path[512];
 	char sha256[65];
 	json_t *root;
 	struct keyset *ks;
+	/* SPEC-POL-14: keys named by a keyless identity; their slots follow
+	 * the public keys (names[keyset_count(ks)..nkeys)). */
+	struct keyless_idset *ids;
 	const char *names[EVIDENCE_MAX_KEYS]; /* borrowed from root */
 	size_t nkeys;
 	long long max_age; /* 0: none */

@@ -821,7 +821,7 @@ by_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* SPEC-POL-13: the metric names an evaluation carries, sorted, escaped. */
+/* SPEC-POL-14: the metric names an evaluation carries, sorted, escaped. */
 static void
 metric_names(char *buf, size_t cap, const json_t *m)
 {
@@ -997,15 +997,19 @@ check_evaluation(struct rules_run *c)
 
 /* ---- approvals ---- */
 
-/* Counts distinct approval keys (one public key under two names once). */
+/*
+ * Counts distinct approval keys (one public key under two names once).
+ * Identity slots are not keys: their approvals are counted by the
+ * certificate identity that signed (SPEC-POL-14, distinct_identities).
+ */
 static size_t
 distinct_keys(const struct rules_run *c, const unsigned char *approved)
 {
-	size_t i, j, n = 0;
+	size_t i, j, n = 0, nk = keyset_count(c->p->ks);
 
-	for (i = 0; i < c->p->nkeys; i++) {
+	for (i = 0; i < c->p->nkeys && i < nk; i++) {
 		int first = approved[i];
-		for (j = 0; first && j < i; j++)
+		for (j = 0; first && j < i && j < nk; j++)
 			if (approved[j] &&
 			    strcmp(key_id(keyset_get(c->p->ks, i)),
 				   key_id(keyset_get(c->p->ks, j))) == 0)
@@ -1013,6 +1017,28 @@ distinct_keys(const struct rules_run *c, const unsigned char *approved)
 		n += (size_t)first;
 	}
 	return n;
+}
+
+/* SPEC-POL-14: the distinct certificate identities that approved, so two
+ * policy names (or regexps) matching one signer count once. */
+#define MAX_APPROVERS 256
+struct approvers {
+	const char *who[MAX_APPROVERS];
+	size_t n;
+};
+
+static void
+approver_add(struct approvers *a, const char *who)
+{
+	size_t i;
+
+	if (who == NULL)
+		return;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->who[i], who) == 0)
+			return;
+	if (a->n < MAX_APPROVERS)
+		a->who[a->n++] = who;
 }
 
 /* Why an approval of the right stage does not count, or NULL. */
@@ -1036,8 +1062,8 @@ approval_stale(const struct rules_run *c, const struct evidence_item *it,
 /* One approval about the artifact: v[0] threshold, v[1] no-reject. */
 static void
 approval_consider(struct rules_run *c, const struct evidence_item *it,
-		  struct verdict *const *v, unsigned char *approved, char *note,
-		  size_t cap)
+		  struct verdict *const *v, unsigned char *approved,
+		  struct approvers *who, char *note, size_t cap)
 {
 	const struct signers *s = &c->p->approval_signers;
 	const char *stage, *why;
@@ -1069,8 +1095,11 @@ approval_consider(struct rules_run *c, const struct evidence_item *it,
 		return;
 	}
 	for (j = 0; j < s->n; j++)
-		if (it->signed_by[s->idx[j]])
+		if (it->signed_by[s->idx[j]]) {
 			approved[s->idx[j]] = 1;
+			if ((size_t)s->idx[j] >= keyset_count(c->p->ks))
+				approver_add(who, it->identity);
+		}
 	verdict_use(c, v[0], it, s);
 }
 
@@ -1079,6 +1108,7 @@ check_approvals(struct rules_run *c)
 {
 	size_t *list = NULL, nl, li, n;
 	unsigned char approved[EVIDENCE_MAX_KEYS] = {0};
+	struct approvers who;
 	struct verdict *v[2];
 	char note[300] = "";
 
@@ -1086,12 +1116,13 @@ check_approvals(struct rules_run *c)
 			   "AI supply chain compromise: model");
 	v[1] = verdict_new(c, "approval.no-reject", "AML.T0010.003",
 			   "AI supply chain compromise: model");
+	who.n = 0;
 	nl = evidence_about_list(c->ev, c->artifact, &list);
 	for (li = 0; li < nl; li++)
-		approval_consider(c, &c->ev->items[list[li]], v, approved, note,
-				  sizeof(note));
+		approval_consider(c, &c->ev->items[list[li]], v, approved, &who,
+				  note, sizeof(note));
 	free(list);
-	n = distinct_keys(c, approved);
+	n = distinct_keys(c, approved) + who.n;
 	if ((long)n < c->p->threshold)
 		verdict_fail(v[0], "%zu of %ld required approvals for %s%s", n,
 			     c->p->threshold, c->p->stage, note);
