@@ -19,6 +19,7 @@
 #include "lib/statement.h"
 #include "tests/unit/testutil.h"
 #include "verify/evidence.h"
+#include "verify/keyless.h"
 
 #define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -320,6 +321,72 @@ START_TEST(test_missing_bundle)
 }
 END_TEST
 
+/*
+ * SPEC-POL-14: a keyless bundle is verified by the identities whose slots
+ * follow the keys; each slot that matches is marked, one character off is
+ * not, and with no identity matching the entry is not counted.
+ */
+#define KL_ID                                                                  \
+	"https://github.com/sigstore-conformance/extremely-dangerous-public-"  \
+	"oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@"   \
+	"refs/heads/main"
+#define KL_ISS "https://token.actions.githubusercontent.com"
+
+START_TEST(test_keyless_identities)
+{
+	char *path =
+	    testutil_join(TEST_VECTORS, "sigstore-conformance/bundle-verify/"
+					"happy-path-intoto-in-dsse-v3/"
+					"bundle.sigstore.json");
+	const char *bundles[1] = {path};
+	struct keyless_identity exact = {KL_ID, NULL, KL_ISS, NULL};
+	struct keyless_identity re = {NULL, "https://github\\.com/.*", NULL,
+				      "https://token\\..*"};
+	struct keyless_identity off = {KL_ID "x", NULL, KL_ISS, NULL};
+	struct evidence_sources src;
+	struct keyless_idset *ids = NULL;
+	struct keyset *none = NULL;
+	struct evidence ev;
+	struct err e = ERR_INIT;
+
+	ck_assert_int_eq(keyset_new(&none, &e), 0);
+	ck_assert_int_eq(keyless_idset_new(&ids, &e), 0);
+	ck_assert_int_eq(keyless_idset_add(ids, 1, &exact, NULL, &e), 0);
+	ck_assert_int_eq(keyless_idset_add(ids, 2, &off, NULL, &e), 0);
+	ck_assert_int_eq(keyless_idset_add(ids, 3, &re, NULL, &e), 0);
+	memset(&src, 0, sizeof(src));
+	src.bundles = bundles;
+	src.nbundles = 1;
+	src.ids = ids;
+	ck_assert_msg(evidence_load_sources(&ev, &src, none, &e) == 0, "%s",
+		      e.msg);
+	ck_assert_uint_eq(ev.n, 1);
+	ck_assert_int_eq(ev.entries[0].signer.by, EVIDENCE_BY_IDENTITY);
+	ck_assert_int_eq(ev.entries[0].signer.key, 1);
+	ck_assert_uint_eq(ev.items[0].signed_by[1], 1);
+	ck_assert_uint_eq(ev.items[0].signed_by[2], 0);
+	ck_assert_uint_eq(ev.items[0].signed_by[3], 1);
+	ck_assert_str_eq(ev.items[0].identity, KL_ID " " KL_ISS);
+	evidence_free(&ev);
+	keyless_idset_free(ids);
+
+	/* Twin: only the identity one character off. */
+	ck_assert_int_eq(keyless_idset_new(&ids, &e), 0);
+	ck_assert_int_eq(keyless_idset_add(ids, 0, &off, NULL, &e), 0);
+	src.ids = ids;
+	ck_assert_int_eq(evidence_load_sources(&ev, &src, none, &e), 0);
+	ck_assert_uint_eq(ev.n, 0);
+	ck_assert_int_eq(ev.entries[0].state, EVIDENCE_NOT_COUNTED);
+	ck_assert_msg(strstr(ev.entries[0].reason, "no identity of the "
+						   "policy") != NULL,
+		      "%s", ev.entries[0].reason);
+	evidence_free(&ev);
+	keyless_idset_free(ids);
+	keyset_free(none);
+	free(path);
+}
+END_TEST
+
 static Suite *
 evidence_suite(void)
 {
@@ -334,6 +401,7 @@ evidence_suite(void)
 	tcase_add_loop_test(tc, test_sources_refused, 0,
 			    sizeof(source_rows) / sizeof(source_rows[0]));
 	tcase_add_test(tc, test_missing_bundle);
+	tcase_add_test(tc, test_keyless_identities);
 	suite_add_tcase(s, tc);
 	return s;
 }
