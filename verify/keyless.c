@@ -1007,7 +1007,7 @@ static int
 ct_conf(struct dynbuf *out, const struct trustroot_log *logs, size_t n)
 {
 	unsigned char *der = NULL;
-	char head[64], *b64;
+	char head[128], *b64;
 	size_t i;
 	int len, rc = 0;
 
