@@ -195,7 +195,7 @@ expect "sign colon name (shards)" 0 "$ATTEST" model --key ed25519.key --shard-si
 expect_out "verify colon name (shards)" 0 "PASS" "$VERIFY" model --key ed25519.pub --signature c.sig c
 
 # Usage and I/O.
-expect_err "verify without key" 2 '^verify: usage: verify model \{--key PUB \| --certificate-identity' "$VERIFY" model vec
+expect_err "verify without key" 2 '^verify: usage: verify model \[--key PUB\]' "$VERIFY" model vec
 expect_err "attest without key" 2 '^attest: usage: attest model --key KEYREF ' "$ATTEST" model m
 expect_err "missing signature" 3 '^verify: nope\.sig: No such file or directory$' "$VERIFY" model --key "$PUB" --signature nope.sig vec
 expect_err "bad --ignore" 2 '^attest: --ignore: path has an empty, "\." or "\.\." component$' "$ATTEST" model --key ed25519.key --ignore ../x m

@@ -367,7 +367,7 @@ START_TEST(test_keyless_identities)
 	ck_assert_uint_eq(ev.items[0].signed_by[2], 0);
 	ck_assert_uint_eq(ev.items[0].signed_by[3], 1);
 	ck_assert_str_eq(ev.items[0].identity, KL_ID " " KL_ISS);
-	evidence_free(&ev);
+	evidence_clear(&ev);
 	keyless_idset_free(ids);
 
 	/* Twin: only the identity one character off. */
@@ -380,7 +380,7 @@ START_TEST(test_keyless_identities)
 	ck_assert_msg(strstr(ev.entries[0].reason, "no identity of the "
 						   "policy") != NULL,
 		      "%s", ev.entries[0].reason);
-	evidence_free(&ev);
+	evidence_clear(&ev);
 	keyless_idset_free(ids);
 	keyset_free(none);
 	free(path);
