@@ -13,17 +13,21 @@
 #      datasets against plain signature checks of the same bundle;
 #   4. verify policy over 10k, 100k and 1M attestations (bench/gen-
 #      attestations.py; bundles of at most 250,000, the ceiling): time,
-#      CPU, peak RSS, against plain verify of the same bundles.
+#      CPU, peak RSS, against plain verify of the same bundles;
+#   5. keyless: verify of 500 copies of a Sigstore conformance bundle
+#      (Fulcio certificate, Rekor entry, SCT) in one process, per CPU
+#      second, against sigstore-js verifying the same bundle as often in
+#      one node process (tests/interop/keyless-bench.mjs).
 #
 # usage: bench/bench.sh            (builds a Release tree in build-bench/)
-# env:   RUNS=5  SECTIONS="datasets run verify scale"  SETS="small large huge"
+# env:   RUNS=5  SECTIONS="datasets run verify scale keyless"  SETS="small large huge"
 #        SCALE="10000 100000 1000000"  SCALE_RUNS=3
 #        WORK=/tmp  KEEP=1 keeps the generated data
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
-SECTIONS=${SECTIONS:-datasets run verify scale}
+SECTIONS=${SECTIONS:-datasets run verify scale keyless}
 SCALE=${SCALE:-10000 100000 1000000}
 SCALE_RUNS=${SCALE_RUNS:-3}
 SETS=${SETS:-small large huge}
@@ -290,12 +294,36 @@ policy_scale() {
 	rm -f sc-fill.*.jsonl
 }
 
+keyless() {
+	local c=$ROOT/tests/vectors/sigstore-conformance/bundle-verify n=500 i tv js
+	local id=https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main
+	local iss=https://token.actions.githubusercontent.com
+	command -v node >/dev/null || die "missing node (scripts/setup.sh --test)"
+	[ -d "$ROOT/tests/interop/node_modules/@sigstore/verify" ] ||
+		die "run npm ci in tests/interop"
+	mkdir -p kl
+	for i in $(seq "$n"); do cp "$c/happy-path-v0.3/bundle.sigstore.json" "kl/b$i.json"; done
+	"$V" --certificate-identity "$id" --certificate-oidc-issuer "$iss" \
+		--artifact "$c/a.txt" kl/b*.json >/dev/null 2>&1 || die "keyless verify failed"
+	tv=$(cpu "$V" --certificate-identity "$id" --certificate-oidc-issuer "$iss" \
+		--artifact "$c/a.txt" kl/b*.json)
+	js=$(for i in $(seq "$RUNS"); do
+		node "$ROOT/tests/interop/keyless-bench.mjs" "$n" \
+			"$c/happy-path-v0.3/bundle.sigstore.json" "$c/a.txt" \
+			"$ROOT/data/trusted_root.json" "$id" "$iss"
+	done | median)
+	tv=$(awk -v n="$n" -v t="$tv" 'BEGIN {printf "%.0f", n / t}')
+	printf 'keyless verify: %s bundles per CPU second (%d in one process); sigstore-js %.0f/s; ratio %s\n' \
+		"$tv" "$n" "$js" "$(ratio "$tv" "$js")"
+}
+
 for section in $SECTIONS; do
 	case $section in
 	datasets) datasets ;;
 	run) run_overhead ;;
 	verify) verify_scale ;;
 	scale) policy_scale ;;
+	keyless) keyless ;;
 	*) die "unknown section $section" ;;
 	esac
 done
