@@ -145,7 +145,7 @@ add_entry(struct evidence *ev, const struct bundle_entry *ent,
 }
 
 /*
- * SPEC-POL-14: a keyless Sigstore bundle counts for every identity of
+ * SPEC-POL-18: a keyless Sigstore bundle counts for every identity of
  * ev->ids that signed it (verify/keyless), then payloadType and the
  * statement as for keys.
  */

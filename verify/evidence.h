@@ -137,7 +137,7 @@ struct evidence_sources {
 		    const struct evidence *ev, size_t first, struct err *e);
 	void *each_arg;
 	/* Keyless identities whose slots follow the keyset's keys; NULL:
-	 * keyless bundles are checked by keys only (SPEC-POL-14). */
+	 * keyless bundles are checked by keys only (SPEC-POL-18). */
 	const struct keyless_idset *ids;
 };
 

@@ -175,7 +175,7 @@ policy_relative(char full[PATH_MAX], const struct policy *p, const char *v,
 	return 0;
 }
 
-/* SPEC-POL-14: {"identity"|"identityRegexp", "issuer"|"issuerRegexp",
+/* SPEC-POL-18: {"identity"|"identityRegexp", "issuer"|"issuerRegexp",
  * "trustedRoot"?}: a keyless Sigstore signer. */
 static int
 load_identity(struct policy *p, const char *name, const json_t *spec,
@@ -229,7 +229,7 @@ load_keys(struct policy *p, struct err *e)
 	if (json_object_size(keys) > EVIDENCE_MAX_KEYS)
 		return bad(e, p->path, "too many keys");
 	/* Public keys first, so a key's slot is its keyset index; the
-	 * identities follow (SPEC-POL-14). */
+	 * identities follow (SPEC-POL-18). */
 	for (pass = 0; pass < 2; pass++) {
 		json_object_foreach((json_t *)keys, name, spec)
 		{

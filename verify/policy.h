@@ -35,7 +35,7 @@ struct policy {
 	char sha256[65];
 	json_t *root;
 	struct keyset *ks;
-	/* SPEC-POL-14: keys named by a keyless identity; their slots follow
+	/* SPEC-POL-18: keys named by a keyless identity; their slots follow
 	 * the public keys (names[keyset_count(ks)..nkeys)). */
 	struct keyless_idset *ids;
 	const char *names[EVIDENCE_MAX_KEYS]; /* borrowed from root */

@@ -821,7 +821,7 @@ by_name(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* SPEC-POL-14: the metric names an evaluation carries, sorted, escaped. */
+/* SPEC-POL-13: the metric names an evaluation carries, sorted, escaped. */
 static void
 metric_names(char *buf, size_t cap, const json_t *m)
 {
@@ -1000,7 +1000,7 @@ check_evaluation(struct rules_run *c)
 /*
  * Counts distinct approval keys (one public key under two names once).
  * Identity slots are not keys: their approvals are counted by the
- * certificate identity that signed (SPEC-POL-14, distinct_identities).
+ * certificate identity that signed (SPEC-POL-18, distinct_identities).
  */
 static size_t
 distinct_keys(const struct rules_run *c, const unsigned char *approved)
@@ -1019,7 +1019,7 @@ distinct_keys(const struct rules_run *c, const unsigned char *approved)
 	return n;
 }
 
-/* SPEC-POL-14: the distinct certificate identities that approved, so two
+/* SPEC-POL-18: the distinct certificate identities that approved, so two
  * policy names (or regexps) matching one signer count once. */
 #define MAX_APPROVERS 256
 struct approvers {

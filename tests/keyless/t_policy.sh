@@ -1,5 +1,5 @@
 #!/bin/bash
-# verify policy with keys named by a keyless identity (SPEC-POL-14): a
+# verify policy with keys named by a keyless identity (SPEC-POL-18): a
 # Sigstore conformance bundle holding SLSA provenance for a.txt, signed
 # keyless by the conformance workflow, counts for the training rule only
 # under the identity and issuer it was signed by; twins one character

@@ -322,7 +322,7 @@ START_TEST(test_missing_bundle)
 END_TEST
 
 /*
- * SPEC-POL-14: a keyless bundle is verified by the identities whose slots
+ * SPEC-POL-18: a keyless bundle is verified by the identities whose slots
  * follow the keys; each slot that matches is marked, one character off is
  * not, and with no identity matching the entry is not counted.
  */
