@@ -331,7 +331,7 @@ judge(const struct eval_opts *o, const json_t *metrics, int *all_pass)
 static int
 run_command(json_t *pred, const struct eval_opts *o, struct err *e)
 {
-	struct proc_opts po = {NULL, NULL, NULL, 0};
+	struct proc_opts po = {NULL, NULL, NULL, 0, NULL};
 	struct proc_result res;
 	json_t *cmd = json_array();
 	int i, rc;

@@ -35,6 +35,7 @@
 #include "lib/treestat.h"
 #include "lib/tsa.h"
 #include "attest/intoto_link.h"
+#include "attest/trace.h"
 #include "predicates/filelist.h"
 #include "predicates/tree.h"
 #include "predicates/training.h"
@@ -53,9 +54,10 @@ struct run_opts {
 	const char *tpm_ak, *pcrs, *tcti;
 	const char *link_dir, *step, *s3_endpoint;
 	struct s3_config s3; /* for s3:// inputs */
-	int tpm_quote, allow_unchanged;
+	int tpm_quote, allow_unchanged, trace;
 	enum emit_format format;
 	struct list inputs, outputs, datasets, params, privates, configs, envs;
+	struct list trace_prefixes;
 	struct digest_opts dopts;
 	char **cmd;
 	int ncmd;
@@ -308,6 +310,17 @@ static const struct opt_spec run_rows[] = {
      .argname = "URL",
      .help =
 	 "object store for s3:// inputs (default: AWS; http only to loopback)"},
+    {.type = OPT_FLAG,
+     .name = "trace",
+     .off = offsetof(struct run_opts, trace),
+     .help = "trace the command's processes; record what they read, ran, "
+	     "wrote"},
+    {.type = OPT_LIST,
+     .name = "trace-system-prefix",
+     .off = offsetof(struct run_opts, trace_prefixes.v),
+     .noff = offsetof(struct run_opts, trace_prefixes.n),
+     .argname = "DIR",
+     .help = "with --trace, reads under DIR count as system; repeatable"},
     KEYOPT_SPECS(struct run_opts, ko),
     {.type = OPT_REST,
      .off = offsetof(struct run_opts, cmd),
@@ -327,9 +340,9 @@ static const struct opt_cmd run_cmd = {
 static int
 parse(struct run_opts *o, int argc, char **argv, struct err *e)
 {
-	struct list *lists[] = {&o->inputs, &o->outputs,  &o->datasets,
-				&o->params, &o->privates, &o->configs,
-				&o->envs};
+	struct list *lists[] = {&o->inputs, &o->outputs,       &o->datasets,
+				&o->params, &o->privates,      &o->configs,
+				&o->envs,   &o->trace_prefixes};
 	size_t i;
 	int rc;
 
@@ -367,6 +380,9 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 				       "attestation key must be tpm:handle= or "
 				       "tpm:blob=");
 	}
+	if (o->trace_prefixes.n > 0 && !o->trace)
+		return err_set(e, EXIT_USAGE,
+			       "--trace-system-prefix needs --trace");
 	if (o->private_params != NULL && o->commitments == NULL)
 		return err_set(e, EXIT_USAGE,
 			       "--private-params needs --commitments FILE for "
@@ -793,10 +809,10 @@ child_env(char ***out, char **seedvar, const char *seed, struct err *e)
 
 static int
 execute(struct proc_result *res, const struct run_opts *o, char *const *envp,
-	char *started, char *finished, struct err *e)
+	struct trace *tr, char *started, char *finished, struct err *e)
 {
 	char out[PATH_MAX], errp[PATH_MAX];
-	struct proc_opts po = {NULL, NULL, NULL, 0};
+	struct proc_opts po = {NULL, NULL, NULL, 0, NULL};
 	struct sigaction old;
 	int rc;
 
@@ -808,6 +824,7 @@ execute(struct proc_result *res, const struct run_opts *o, char *const *envp,
 		return err_sys(e, EXIT_UNDECIDED, errno, "sigaction");
 	po.reset_sigpipe = old.sa_handler != SIG_IGN;
 	po.envp = envp;
+	po.launcher = tr != NULL ? trace_launcher(tr) : NULL;
 
 	if (o->logs != NULL) {
 		snprintf(out, sizeof(out), "%s/stdout.log", o->logs);
@@ -819,6 +836,47 @@ execute(struct proc_result *res, const struct run_opts *o, char *const *envp,
 	rc = proc_run(res, o->cmd, &po, e);
 	ids_rfc3339(finished, time(NULL));
 	return rc;
+}
+
+/* The default code directory is declared only when it was recorded. */
+static int
+run_trace_setup(struct trace *tr, const struct run_opts *o, const json_t *deps,
+		char *const *envp, struct err *e)
+{
+	struct trace_opts to = {o->inputs.v,
+				o->inputs.n,
+				o->configs.v,
+				o->configs.n,
+				o->base_model,
+				o->code,
+				o->dopts.links_within,
+				o->outputs.v,
+				o->outputs.n,
+				o->trace_prefixes.v,
+				o->trace_prefixes.n,
+				o->cmd[0],
+				envp};
+	size_t i;
+
+	for (i = 0; to.code == NULL && i < json_array_size(deps); i++)
+		if (jsonio_str(
+			json_object_get(json_array_get(deps, i), "annotations"),
+			"role") != NULL &&
+		    strcmp(jsonio_str(json_object_get(json_array_get(deps, i),
+						      "annotations"),
+				      "role"),
+			   "code") == 0)
+			to.code = ".";
+	return trace_setup(tr, &to, e);
+}
+
+static int
+run_trace_record(json_t *in, struct trace *tr, struct err *e)
+{
+	struct training_trace tt;
+
+	trace_result(&tt, tr);
+	return training_trace_record(in, &tt, e);
 }
 
 int
@@ -837,6 +895,7 @@ cmd_run(int argc, char **argv)
 	json_t *materials = NULL, *files = json_array();
 	json_t *unchanged = json_array();
 	struct snapshots snap;
+	struct trace *tr = NULL;
 	char **envp = NULL, *seedvar = NULL;
 	unsigned char *pbuf = NULL;
 	size_t i, plen = 0;
@@ -852,6 +911,9 @@ cmd_run(int argc, char **argv)
 			       o.inputs.v, o.inputs.n, &e);
 	if (rc == 0 && o.private_params != NULL)
 		rc = privates_load(&o, &pbuf, &plen, &e);
+	/* SPEC-RUN-12: refused before any work when tracing cannot work. */
+	if (rc == 0 && o.trace)
+		rc = trace_new(&tr, &e);
 	if (rc != 0)
 		goto out;
 	/* The child, and the recorded environment, see --seed. */
@@ -927,6 +989,8 @@ cmd_run(int argc, char **argv)
 	else
 		json_decref(redacted);
 	env = redacted = NULL;
+	if (rc == 0 && tr != NULL)
+		rc = run_trace_setup(tr, &o, deps, envp, &e);
 	if (rc != 0)
 		goto out;
 
@@ -934,7 +998,7 @@ cmd_run(int argc, char **argv)
 		rc = err_sys(&e, EXIT_UNDECIDED, errno, "%s", o.logs);
 		goto out;
 	}
-	rc = execute(&res, &o, envp, started, finished, &e);
+	rc = execute(&res, &o, envp, tr, started, finished, &e);
 	if (!res.started) {
 		attest_print(stderr, "attest: %s; no attestation written\n",
 			     e.msg);
@@ -963,6 +1027,8 @@ cmd_run(int argc, char **argv)
 	if (rc == 0 && (in = training_internal_params(&res, o.seed, files,
 						      unchanged)) == NULL)
 		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
+	if (rc == 0 && tr != NULL)
+		rc = run_trace_record(in, tr, &e);
 	if (rc != 0)
 		goto out;
 	st = json_pack(
@@ -1017,6 +1083,8 @@ out:
 	free(o.privates.v);
 	free(o.configs.v);
 	free(o.envs.v);
+	free(o.trace_prefixes.v);
+	trace_free(tr);
 	free(envp);
 	free(seedvar);
 	if (rc == 1)

@@ -123,8 +123,17 @@ tee_close(struct tee *t, int keep, unsigned char digest[SHA256_LEN],
 	return rc;
 }
 
+static int
+reap(const struct proc_launcher *l, pid_t pid, int *wstatus)
+{
+	if (l != NULL)
+		return l->ended(l->arg);
+	return waitpid(pid, wstatus, WNOHANG) == pid;
+}
+
 static void
-pump_all(struct tee *tees, size_t n, pid_t pid, int *wstatus, int *reaped)
+pump_all(struct tee *tees, size_t n, pid_t pid, int *wstatus, int *reaped,
+	 const struct proc_launcher *l)
 {
 	struct pollfd pfd[2];
 	size_t i, open_n;
@@ -139,7 +148,7 @@ pump_all(struct tee *tees, size_t n, pid_t pid, int *wstatus, int *reaped)
 		}
 		if (open_n == 0)
 			return;
-		if (!*reaped && waitpid(pid, wstatus, WNOHANG) == pid)
+		if (!*reaped && reap(l, pid, wstatus))
 			*reaped = 1;
 		/* A grandchild may hold the pipes open after the child
 		 * exits: drain what is there, then stop. */
@@ -205,6 +214,8 @@ proc_run(struct proc_result *res, char *const argv[],
 	sigset_t oldmask, dflt;
 	char *const *envp =
 	    opts != NULL && opts->envp != NULL ? opts->envp : empty_env;
+	const struct proc_launcher *launcher =
+	    opts != NULL ? opts->launcher : NULL;
 	size_t ntees = 0, i;
 	int wfd[2] = {-1, -1}, wstatus = 0, reaped = 0, rc = 0, serr;
 	pid_t pid = -1;
@@ -239,7 +250,20 @@ proc_run(struct proc_result *res, char *const argv[],
 	posix_spawnattr_setsigdefault(&attr, &dflt);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
 					    POSIX_SPAWN_SETSIGDEF);
-	serr = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp);
+	if (launcher != NULL) {
+		int fds[3] = {STDIN_FILENO,
+			      wfd[0] >= 0 ? wfd[0] : STDOUT_FILENO,
+			      wfd[1] >= 0 ? wfd[1] : STDERR_FILENO};
+		serr = 0;
+		rc = launcher->start(launcher->arg, &pid, argv, envp, fds,
+				     &oldmask, &dflt, e);
+		if (rc != 0) {
+			restore_signals(old, &oldmask);
+			goto fail;
+		}
+	} else {
+		serr = posix_spawnp(&pid, argv[0], &fa, &attr, argv, envp);
+	}
 	if (serr != 0) {
 		restore_signals(old, &oldmask);
 		rc = err_sys(e, EXIT_UNDECIDED, serr, "cannot run %s", argv[0]);
@@ -253,8 +277,12 @@ proc_run(struct proc_result *res, char *const argv[],
 			close(wfd[i]);
 			wfd[i] = -1;
 		}
-	pump_all(tees, ntees, pid, &wstatus, &reaped);
-	while (!reaped) {
+	pump_all(tees, ntees, pid, &wstatus, &reaped, launcher);
+	if (launcher != NULL) {
+		rc = launcher->wait(launcher->arg, &wstatus, e);
+		reaped = rc == 0;
+	}
+	while (!reaped && rc == 0) {
 		if (waitpid(pid, &wstatus, 0) == pid)
 			reaped = 1;
 		else if (errno != EINTR)
@@ -263,7 +291,8 @@ proc_run(struct proc_result *res, char *const argv[],
 	child_pid = 0;
 	restore_signals(old, &oldmask);
 	if (!reaped) {
-		rc = err_sys(e, EXIT_UNDECIDED, errno, "waitpid");
+		if (rc == 0)
+			rc = err_sys(e, EXIT_UNDECIDED, errno, "waitpid");
 		goto out;
 	}
 	res->exited = WIFEXITED(wstatus);

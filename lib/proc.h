@@ -7,8 +7,31 @@
 #ifndef MLATTEST_LIB_PROC_H
 #define MLATTEST_LIB_PROC_H
 
+#include <signal.h>
+#include <sys/types.h>
+
 #include "lib/err.h"
 #include "lib/hash.h"
+
+/*
+ * Another way to start the command and wait for it (attest run --trace).
+ * start forks and execs argv (argv[0] searched on the PATH) with envp; in
+ * the child, stdin, stdout and stderr become fds[0..2], the signal mask is
+ * *mask and the signals in *dflt get their default action. It returns 0
+ * once the program runs, with *pid set, or a negative code with e filled
+ * when it could not be started. ended is nonzero once the command and
+ * every process it started have ended. wait blocks until then and fills
+ * *wstatus with the command's wait status; 0, or negative with e filled.
+ * proc_run never calls waitpid while a launcher is in use.
+ */
+struct proc_launcher {
+	int (*start)(void *arg, pid_t *pid, char *const argv[],
+		     char *const envp[], const int fds[3], const sigset_t *mask,
+		     const sigset_t *dflt, struct err *e);
+	int (*ended)(void *arg);
+	int (*wait)(void *arg, int *wstatus, struct err *e);
+	void *arg;
+};
 
 struct proc_opts {
 	/* When set, the child's stdout/stderr are also written to these
@@ -20,6 +43,8 @@ struct proc_opts {
 	/* Set when the caller ignores SIGPIPE for itself but not for the
 	 * child: the child starts with the default disposition. */
 	int reset_sigpipe;
+	/* NULL: posix_spawnp and waitpid. */
+	const struct proc_launcher *launcher;
 };
 
 struct proc_result {

@@ -313,3 +313,144 @@ training_internal_params(const struct proc_result *res, const char *seed,
 	}
 	return in;
 }
+
+int
+training_path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	if (n == 1 && prefix[0] == '/')
+		return path[0] == '/';
+	return strncmp(path, prefix, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/');
+}
+
+static const char *const trace_group_names[] = {"declared", "system",
+						"undeclared"};
+
+static json_t *
+trace_entry(const struct training_trace_file *f)
+{
+	json_t *o;
+
+	if (f->group != TRAINING_TRACE_UNDECLARED)
+		return jsonio_uri(f->path);
+	o = json_pack("{s:o}", "path", jsonio_uri(f->path));
+	if (o != NULL && f->hashed) {
+		char hex[65];
+		hex_encode(hex, f->sha256, sizeof(f->sha256));
+		if (jsonio_set(o, "sha256", json_string(hex), NULL) != 0 ||
+		    jsonio_set(o, "size", json_integer((json_int_t)f->size),
+			       NULL) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	if (o != NULL && f->written_first &&
+	    jsonio_set(o, "writtenByRun", json_true(), NULL) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Appends f to arr unless the array is full; counts it either way. */
+static int
+trace_add(json_t *arr, json_t *counts, const char *name, json_t *entry)
+{
+	json_int_t n = json_integer_value(json_object_get(counts, name));
+
+	if (jsonio_set(counts, name, json_integer(n + 1), NULL) != 0) {
+		json_decref(entry);
+		return -1;
+	}
+	if (json_array_size(arr) >= TRAINING_TRACE_MAX_LISTED) {
+		json_decref(entry);
+		return 0;
+	}
+	return jsonio_append(arr, entry, NULL);
+}
+
+static json_t *
+trace_groups(void)
+{
+	return json_pack("{s:[], s:[], s:[]}", "declared", "system",
+			 "undeclared");
+}
+
+static int
+trace_files(json_t *tr, const struct training_trace *t)
+{
+	json_t *read = trace_groups(), *exec = trace_groups();
+	json_t *rc_ = json_pack("{s:i, s:i, s:i}", "declared", 0, "system", 0,
+				"undeclared", 0);
+	json_t *ec = json_deep_copy(rc_), *written = json_array();
+	json_t *wc = json_object();
+	size_t i;
+	int rc = read && exec && rc_ && ec && written && wc ? 0 : -1;
+
+	for (i = 0; rc == 0 && i < t->nfiles; i++) {
+		const struct training_trace_file *f = &t->files[i];
+		const char *g = trace_group_names[f->group];
+		if (f->flags & TRAINING_TRACE_READ)
+			rc = trace_add(json_object_get(read, g), rc_, g,
+				       trace_entry(f));
+		if (rc == 0 && (f->flags & TRAINING_TRACE_EXEC))
+			rc = trace_add(json_object_get(exec, g), ec, g,
+				       trace_entry(f));
+		if (rc == 0 && (f->flags & TRAINING_TRACE_WRITE) &&
+		    f->write_outside)
+			rc = trace_add(written, wc, "n", jsonio_uri(f->path));
+	}
+	if (rc == 0)
+		rc = jsonio_set(tr, "read", read, NULL);
+	else
+		json_decref(read);
+	if (rc == 0)
+		rc = jsonio_set(tr, "executed", exec, NULL);
+	else
+		json_decref(exec);
+	if (rc == 0)
+		rc = jsonio_set(tr, "writtenOutsideOutputs", written, NULL);
+	else
+		json_decref(written);
+	if (rc == 0)
+		rc = jsonio_set(
+		    tr, "counts",
+		    json_pack("{s:O, s:O, s:I}", "read", rc_, "executed", ec,
+			      "writtenOutsideOutputs",
+			      json_integer_value(json_object_get(wc, "n"))),
+		    NULL);
+	json_decref(rc_);
+	json_decref(ec);
+	json_decref(wc);
+	return rc;
+}
+
+/* SPEC-RUN-11 */
+int
+training_trace_record(json_t *in, const struct training_trace *t, struct err *e)
+{
+	json_t *tr = json_pack(
+	    "{s:i, s:s, s:I, s:I, s:[], s:[]}", "version", 1, "method",
+	    "ptrace-seccomp", "processes", (json_int_t)t->processes, "threads",
+	    (json_int_t)t->threads, "systemPrefixes", "notes");
+	size_t i;
+	int rc = tr != NULL ? 0 : -1;
+
+	for (i = 0; rc == 0 && i < t->nsystem; i++)
+		rc = jsonio_append(json_object_get(tr, "systemPrefixes"),
+				   jsonio_uri(t->system_prefixes[i]), NULL);
+	for (i = 0; rc == 0 && i < t->nnotes; i++)
+		rc = jsonio_append(json_object_get(tr, "notes"),
+				   json_string(t->notes[i]), NULL);
+	if (rc == 0)
+		rc = trace_files(tr, t);
+	if (rc == 0)
+		rc = jsonio_set(in, "trace", tr, NULL);
+	else
+		json_decref(tr);
+	return rc == 0 ? 0 : err_set(e, EXIT_UNDECIDED, "out of memory");
+}

@@ -80,4 +80,55 @@ json_t *training_internal_params(const struct proc_result *res,
 				 const char *seed, json_t *files,
 				 json_t *unchanged);
 
+/* What attest run --trace saw (spec/predicates/training.md §3.3). */
+#define TRAINING_TRACE_READ 0x1
+#define TRAINING_TRACE_EXEC 0x2
+#define TRAINING_TRACE_WRITE 0x4
+/* Entries listed per array of internalParameters.trace; counts stay exact. */
+#define TRAINING_TRACE_MAX_LISTED 10000
+#define TRAINING_TRACE_MAX_NOTES 8
+
+enum training_trace_group {
+	TRAINING_TRACE_DECLARED,
+	TRAINING_TRACE_SYSTEM,
+	TRAINING_TRACE_UNDECLARED,
+};
+
+struct training_trace_file {
+	const char *path; /* absolute, symlinks resolved */
+	unsigned flags;	  /* TRAINING_TRACE_READ | _EXEC | _WRITE */
+	enum training_trace_group group;
+	int write_outside; /* written outside the outputs and /dev /proc /sys */
+	int written_first; /* written by the run before it was first read */
+	int hashed;	   /* sha256 and size hold the file when first read */
+	unsigned char sha256[32];
+	unsigned long long size;
+};
+
+struct training_trace {
+	const struct training_trace_file *files; /* sorted by path */
+	size_t nfiles;
+	const char *const *system_prefixes;
+	size_t nsystem;
+	unsigned long processes, threads;
+	const char *notes[TRAINING_TRACE_MAX_NOTES];
+	size_t nnotes;
+};
+
+/*
+ * 1 when path is prefix or lies under it (component-wise: /data covers
+ * /data/x, not /database); "/" covers every absolute path.
+ */
+int training_path_under(const char *path, const char *prefix);
+
+/*
+ * Sets internalParameters.trace in "in" from t (SPEC-RUN-11): the reads
+ * and executions grouped declared/system/undeclared, the undeclared ones
+ * with their sha256 when hashed, the writes outside the outputs, exact
+ * counts, and at most TRAINING_TRACE_MAX_LISTED entries per array.
+ * Returns 0, or -EXIT_UNDECIDED when out of memory.
+ */
+int training_trace_record(json_t *in, const struct training_trace *t,
+			  struct err *e);
+
 #endif
