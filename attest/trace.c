@@ -1361,6 +1361,7 @@ trace_result(struct training_trace *out, struct trace *t)
 	out->system_prefixes = (const char *const *)t->system;
 	out->nsystem = t->nsystem;
 	out->processes = t->processes;
+	out->complete = !t->full_paths && !t->full_tasks;
 	out->threads = t->threads;
 	for (i = 0; i < TRAINING_TRACE_MAX_NOTES && t->notes[i][0]; i++)
 		out->notes[out->nnotes++] = t->notes[i];

@@ -433,10 +433,11 @@ trace_files(json_t *tr, const struct training_trace *t)
 int
 training_trace_record(json_t *in, const struct training_trace *t, struct err *e)
 {
-	json_t *tr = json_pack(
-	    "{s:i, s:s, s:I, s:I, s:[], s:[]}", "version", 1, "method",
-	    "ptrace-seccomp", "processes", (json_int_t)t->processes, "threads",
-	    (json_int_t)t->threads, "systemPrefixes", "notes");
+	json_t *tr = json_pack("{s:i, s:s, s:I, s:I, s:b, s:[], s:[]}",
+			       "version", 1, "method", "ptrace-seccomp",
+			       "processes", (json_int_t)t->processes, "threads",
+			       (json_int_t)t->threads, "complete", t->complete,
+			       "systemPrefixes", "notes");
 	size_t i;
 	int rc = tr != NULL ? 0 : -1;
 

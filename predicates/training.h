@@ -113,6 +113,7 @@ struct training_trace {
 	unsigned long processes, threads;
 	const char *notes[TRAINING_TRACE_MAX_NOTES];
 	size_t nnotes;
+	int complete; /* no path or task was left unrecorded */
 };
 
 /*

@@ -23,6 +23,7 @@
 #include "lib/statement.h"
 #include "predicates/types.h"
 #include "verify/policyrun.h"
+#include "verify/rule_trace.h"
 #include "verify/verify.h"
 
 #define BOM_PREDICATE "https://cyclonedx.org/bom"
@@ -224,6 +225,7 @@ struct bom {
 	const struct policy_view *v;
 	json_t *components, *services, *deps, *model, *card, *mprops;
 	json_t *model_deps, *card_datasets, *metrics;
+	size_t nundeclared;
 };
 
 static const char *
@@ -420,6 +422,45 @@ add_base(struct bom *b, const json_t *dep, const struct evidence_item *it)
 	app(b->model_deps, json_string(ref));
 }
 
+/* What a traced run read or ran outside its declared inputs (§5.8). */
+static void
+add_undeclared(struct bom *b, const struct evidence_item *it)
+{
+	json_t *list = json_array(), *row;
+	unsigned long long unlisted = 0;
+	char name[96], n[32];
+	size_t i;
+
+	if (rule_trace_of(it->pred) == NULL || list == NULL ||
+	    rule_trace_undeclared(list, it->pred, NULL, it->src, &unlisted) ==
+		(size_t)-1) {
+		build_failed |= list == NULL;
+		json_decref(list);
+		return;
+	}
+	json_array_foreach(list, i, row)
+	{
+		b->nundeclared++;
+#define UNDECLARED_PROP(field, value)                                          \
+	do {                                                                   \
+		snprintf(name, sizeof(name),                                   \
+			 "mlattest:undeclaredInput:%zu:%s", b->nundeclared,    \
+			 field);                                               \
+		prop(b->mprops, name, value);                                  \
+	} while (0)
+		UNDECLARED_PROP("path", jsonio_str(row, "path"));
+		UNDECLARED_PROP("sha256", jsonio_str(row, "sha256"));
+		UNDECLARED_PROP("how", jsonio_str(row, "how"));
+		UNDECLARED_PROP("attestation", it->sha256);
+#undef UNDECLARED_PROP
+	}
+	if (unlisted > 0) {
+		snprintf(n, sizeof(n), "%llu", unlisted);
+		prop(b->mprops, "mlattest:undeclaredInputs:unlisted", n);
+	}
+	json_decref(list);
+}
+
 static void
 add_training(struct bom *b, const struct evidence_item *it)
 {
@@ -437,6 +478,7 @@ add_training(struct bom *b, const struct evidence_item *it)
 
 	prop(b->mprops, "mlattest:training:attestation", it->sha256);
 	prop(b->mprops, "mlattest:training:source", it->src);
+	add_undeclared(b, it);
 	json_object_foreach((json_t *)json_object_get(ext, "parameters"), k, v)
 	{
 		if (!json_is_string(v))

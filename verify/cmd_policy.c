@@ -209,9 +209,10 @@ print_text(const struct pctx *c, int status, int quiet)
 				    stdout, " %s",
 				    jsonio_str(json_array_get(r->evidence, j),
 					       "source"));
-			verify_print(stdout, "%s\n",
-				     json_array_size(r->evidence) > 3 ? " ..."
-								      : "");
+			verify_print(
+			    stdout, "%s%s%s\n",
+			    json_array_size(r->evidence) > 3 ? " ..." : "",
+			    r->reason[0] ? "  reported: " : "", r->reason);
 		}
 	}
 	/* SPEC-POL-17: the chain of base models behind the artifact. */
@@ -285,7 +286,7 @@ report_json(const struct pctx *c, int status)
 		    "{s:s, s:s, s:{s:s, s:s}, s:O}", "id", r->id, "outcome",
 		    rules_outcome_word(r->outcome), "atlas", "id", r->atlas,
 		    "name", r->threat, "evidence", r->evidence);
-		if (r->outcome != RULE_PASS &&
+		if ((r->outcome != RULE_PASS || r->reason[0] != '\0') &&
 		    jsonio_set(row, "reason", json_string(r->reason), NULL) !=
 			0) {
 			json_decref(row);
@@ -312,6 +313,13 @@ report_json(const struct pctx *c, int status)
 			"uncounted", c->uncounted);
 	if (doc != NULL && c->run.chain.n > 0 &&
 	    jsonio_set(doc, "chain", chain_json(c), NULL) != 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	/* §5.8: the undeclared inputs, for the report and the BOM. */
+	if (doc != NULL && c->p->undeclared != UNDECLARED_OFF &&
+	    jsonio_set(doc, "undeclaredInputs", json_incref(c->run.undeclared),
+		       NULL) != 0) {
 		json_decref(doc);
 		doc = NULL;
 	}

@@ -514,6 +514,44 @@ approvals(struct page *pg, const json_t *bom)
 	table_end(pg);
 }
 
+/* §5.8: what traced runs read outside their declared inputs. */
+static void
+undeclared(struct page *pg, const json_t *bom)
+{
+	static const char *const cols[] = {"Path", "SHA-256", "How",
+					   "Attestation"};
+	static const char *const f[] = {"path", "sha256", "how", "attestation"};
+	const json_t *model =
+	    json_array_get(json_object_get(bom, "components"), 0);
+	const char *unlisted =
+	    prop_get(model, "mlattest:undeclaredInputs:unlisted");
+	char name[96];
+	size_t n, k;
+
+	if (prop_get(model, "mlattest:undeclaredInput:1:path") == NULL &&
+	    unlisted == NULL)
+		return;
+	heading(pg, "Undeclared inputs");
+	table_head(pg, cols, 4);
+	for (n = 1;; n++) {
+		const char *cells[4];
+		for (k = 0; k < 4; k++) {
+			snprintf(name, sizeof(name),
+				 "mlattest:undeclaredInput:%zu:%s", n, f[k]);
+			cells[k] = prop_get(model, name);
+		}
+		if (cells[0] == NULL)
+			break;
+		row(pg, "undeclared", cells, 4);
+	}
+	if (unlisted != NULL) {
+		const char *cells[4] = {"(not listed by the trace)", "",
+					unlisted, ""};
+		row(pg, "undeclared", cells, 4);
+	}
+	table_end(pg);
+}
+
 static void
 uncounted(struct page *pg, const json_t *report)
 {
@@ -604,6 +642,7 @@ html_page(const struct policy_view *v, const json_t *bom, int markdown)
 	datasets(&pg, bom);
 	metrics(&pg, v, bom);
 	approvals(&pg, bom);
+	undeclared(&pg, bom);
 	uncounted(&pg, v->report);
 	if (!markdown)
 		put(&pg, "</body></html>\n");

@@ -354,6 +354,50 @@ load_tpm(struct policy *p, const json_t *s, struct err *e)
 	return rc;
 }
 
+/* training.requireTrace, undeclaredInputs, undeclaredInputPrefixes. */
+static int
+load_trace(struct policy *p, const json_t *s, struct err *e)
+{
+	const json_t *u = json_object_get(s, "undeclaredInputs"), *v;
+	const char *w = json_string_value(u);
+	size_t i;
+	int rc = get_bool(&p->require_trace, s, "requireTrace", p->path, e);
+
+	if (rc == 0)
+		rc = get_strings(&p->undeclared_prefixes, s,
+				 "undeclaredInputPrefixes", NULL, p->path, e);
+	if (rc != 0)
+		return rc;
+	if (u != NULL &&
+	    (w == NULL || (strcmp(w, "deny") != 0 && strcmp(w, "report") != 0)))
+		return bad(e, p->path,
+			   "training.undeclaredInputs must be \"deny\" or "
+			   "\"report\"");
+	p->undeclared = w == NULL		 ? UNDECLARED_OFF
+			: strcmp(w, "deny") == 0 ? UNDECLARED_DENY
+						 : UNDECLARED_REPORT;
+	if (p->undeclared_prefixes == NULL)
+		return 0;
+	if (p->undeclared == UNDECLARED_OFF)
+		return bad(e, p->path,
+			   "training.undeclaredInputPrefixes needs "
+			   "training.undeclaredInputs");
+	if (json_array_size(p->undeclared_prefixes) == 0)
+		return bad(e, p->path,
+			   "training.undeclaredInputPrefixes must not be "
+			   "empty");
+	json_array_foreach(p->undeclared_prefixes, i, v)
+	{
+		if (json_string_value(v)[0] != '/')
+			return err_set(
+			    e, EXIT_USAGE,
+			    "%s: training.undeclaredInputPrefixes[%zu]"
+			    " must be an absolute path",
+			    p->path, i);
+	}
+	return 0;
+}
+
 static int
 load_training(struct policy *p, const json_t *s, struct err *e)
 {
@@ -365,6 +409,9 @@ load_training(struct policy *p, const json_t *s, struct err *e)
 					   "requireTpmQuote",
 					   "akKeys",
 					   "pcrs",
+					   "requireTrace",
+					   "undeclaredInputs",
+					   "undeclaredInputPrefixes",
 					   NULL};
 	static const char *const base[] = {"allow", "require-intake", "forbid",
 					   "require-provenance", NULL};
@@ -388,6 +435,8 @@ load_training(struct policy *p, const json_t *s, struct err *e)
 			      p->path, e);
 	if (rc == 0)
 		rc = load_tpm(p, s, e);
+	if (rc == 0)
+		rc = load_trace(p, s, e);
 	if (rc != 0)
 		return rc;
 	if (json_object_get(s, "baseModel") != NULL && !pred_in_list(bm, base))

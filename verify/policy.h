@@ -17,6 +17,12 @@
 #define MAX_POLICY_BYTES ((size_t)1024 * 1024)
 #define MAX_POLICY_METRICS 256
 
+enum undeclared_rule {
+	UNDECLARED_OFF,	   /* training.undeclaredInputs not given */
+	UNDECLARED_DENY,   /* an undeclared input fails the rule */
+	UNDECLARED_REPORT, /* they are named, the rule passes */
+};
+
 enum base_model_rule {
 	BASE_ALLOW,		 /* a base model needs nothing */
 	BASE_REQUIRE_INTAKE,	 /* an approved intake must exist for it */
@@ -56,6 +62,9 @@ struct policy {
 	int require_tpm_quote;
 	struct keyset *ak_ks; /* training.akKeys; NULL: any AK */
 	const json_t *pcrs;   /* training.pcrs; NULL: any values */
+	int require_trace;    /* training.requireTrace */
+	enum undeclared_rule undeclared;
+	const json_t *undeclared_prefixes; /* NULL: every path */
 
 	int has_intake;
 	struct signers intake_signers;

@@ -22,6 +22,7 @@
 #include "verify/artifact.h"
 #include "verify/overlap.h"
 #include "verify/revocation.h"
+#include "verify/rule_trace.h"
 
 #define CLOCK_SKEW 300
 
@@ -374,6 +375,87 @@ check_training(struct rules_run *c)
 	free(list);
 	if (found == 0)
 		no_provenance(c, &t);
+}
+
+/* ---- what the training read (§5.8, verify/rule_trace.c) ---- */
+
+struct trace_verdicts {
+	struct verdict *req, *und;
+};
+
+static void
+trace_one(struct rules_run *c, const struct trace_verdicts *t,
+	  const struct evidence_item *it)
+{
+	unsigned long long unlisted = 0;
+	size_t from = json_array_size(c->undeclared), n;
+	char why[500];
+
+	if (t->req != NULL &&
+	    rule_trace_require(it->pred, why, sizeof(why)) != 0)
+		verdict_fail(t->req, "%s: %s", it->src, why);
+	if (t->und == NULL)
+		return;
+	if (rule_trace_of(it->pred) == NULL) {
+		if (c->p->undeclared == UNDECLARED_DENY)
+			verdict_fail(t->und,
+				     "%s: the training run was not traced, so "
+				     "what it read is unknown (attest run "
+				     "--trace)",
+				     it->src);
+		return;
+	}
+	n = rule_trace_undeclared(c->undeclared, it->pred,
+				  c->p->undeclared_prefixes, it->src,
+				  &unlisted);
+	if (n == (size_t)-1) {
+		c->incomplete = 1;
+		return;
+	}
+	if (n == 0 && unlisted == 0)
+		return;
+	rule_trace_describe(why, sizeof(why), c->undeclared, from, n, unlisted);
+	if (c->p->undeclared == UNDECLARED_DENY)
+		verdict_fail(t->und, "%s: %s", it->src, why);
+	else if (t->und->reason[0] == '\0')
+		snprintf(t->und->reason, sizeof(t->und->reason),
+			 "%.255s: %.340s", it->src, why);
+}
+
+/* SPEC-POL-19, SPEC-POL-20 over the provenances training counted. */
+static void
+check_trace(struct rules_run *c)
+{
+	const struct signers *role = &c->p->training_signers;
+	struct trace_verdicts t = {NULL, NULL};
+	size_t *list = NULL, nl, li, found = 0;
+
+	if (c->p->require_trace)
+		t.req = verdict_new(c, "training.trace", "AML.T0020",
+				    "poison training data (inputs not traced)");
+	if (c->p->undeclared != UNDECLARED_OFF)
+		t.und = verdict_new(c, "training.undeclared-inputs",
+				    "AML.T0020", "poison training data");
+	nl = evidence_about_list(c->ev, c->artifact, &list);
+	for (li = 0; li < nl; li++) {
+		const struct evidence_item *it = &c->ev->items[list[li]];
+		if (!is_role_claim(it, PRED_SLSA_PROVENANCE, role,
+				   c->artifact) ||
+		    staleness(c, dig_get(it->pred, "runDetails", "metadata",
+					 "finishedOn")) != NULL)
+			continue;
+		found++;
+		trace_one(c, &t, it);
+		if (t.req != NULL)
+			verdict_use(c, t.req, it, role);
+		if (t.und != NULL)
+			verdict_use(c, t.und, it, role);
+	}
+	free(list);
+	if (found == 0 && t.req != NULL)
+		verdict_fail(t.req, "no training provenance to check");
+	if (found == 0 && t.und != NULL)
+		verdict_fail(t.und, "no training provenance to check");
 }
 
 /* ---- datasets ---- */
@@ -1285,6 +1367,13 @@ has_training(const struct policy *p)
 }
 
 static int
+checks_trace(const struct policy *p)
+{
+	return p->has_training &&
+	       (p->require_trace || p->undeclared != UNDECLARED_OFF);
+}
+
+static int
 has_dataset(const struct policy *p)
 {
 	return p->has_dataset;
@@ -1317,6 +1406,7 @@ has_approval(const struct policy *p)
 /* In order: training leaves train_deps and nprov for the next rows. */
 const struct rule_def rules_table[] = {
     {"training", has_training, check_training},
+    {"trace", checks_trace, check_trace},
     {"dataset", has_dataset, check_datasets},
     {"base-model", checks_base_model, check_base_models},
     {"evaluation", has_evaluation, check_evaluation},
@@ -1348,9 +1438,11 @@ rules_init(struct rules_run *c, const struct policy *p,
 	c->artifact_name = artifact_name;
 	c->now = now;
 	c->train_deps = json_array();
+	c->undeclared = json_array();
 	c->used = calloc(ev->n + 1, 1);
 	c->why = calloc(ev->n + 1, sizeof(*c->why));
-	if (c->train_deps == NULL || c->used == NULL || c->why == NULL) {
+	if (c->train_deps == NULL || c->undeclared == NULL || c->used == NULL ||
+	    c->why == NULL) {
 		rules_clear(c);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
@@ -1367,6 +1459,7 @@ rules_clear(struct rules_run *c)
 	json_decref(c->spare.evidence);
 	json_decref(c->train_deps);
 	json_decref(c->chain_deps);
+	json_decref(c->undeclared);
 	free(c->used);
 	free(c->why);
 	memset(c, 0, sizeof(*c));

@@ -66,6 +66,7 @@ struct rules_run {
 	struct verdict verdicts[RULES_MAX_VERDICTS];
 	size_t nverdicts;
 	json_t *train_deps;  /* RDs of every training dependency */
+	json_t *undeclared;  /* [{source, path, sha256, how}] (§5.8) */
 	size_t nprov;	     /* training provenances counted */
 	unsigned char *used; /* per evidence item: counted by some rule */
 	char (*why)[RULES_WHY_MAX]; /* per item: why a rule passed it by */

@@ -77,11 +77,12 @@ done
 pol() { "$VERIFY" policy --policy "$1" --bundle $B --json report.json "${@:2}" model.json; }
 expect "verify policy admits the chain under the example policy" 0 pol policy.json
 
-# The example plus requireTpmQuote, akKeys and pcrs (spec/policy.md §2.4)
-# and a revocation section (§2.12): valid, and the chain (made without a
-# TPM) is denied by training.tpm-quote.
+# The example plus requireTpmQuote, akKeys and pcrs, requireTrace and
+# undeclaredInputs (spec/policy.md §2.4) and a revocation section (§2.12):
+# valid, and the chain (made without a TPM) is denied by training.tpm-quote.
 Z64=$(printf '%064d' 0)
-jq --arg z "$Z64" '.training += {requireTpmQuote: true, akKeys: ["trainer"], pcrs: {"7": $z, "16": $z}}
+jq --arg z "$Z64" '.training += {requireTpmQuote: true, akKeys: ["trainer"], pcrs: {"7": $z, "16": $z},
+	requireTrace: true, undeclaredInputs: "report", undeclaredInputPrefixes: ["/data"]}
 	| .revocation = {signers: ["steward"], maxAge: "24h"}' \
 	policy.json >tpm-policy.json
 q "$ATTEST" revoke --key keys/steward.key --list revocations.json
@@ -90,7 +91,8 @@ expect_out "verify policy denies a run without a TPM quote" 1 \
 	"FAIL +training.tpm-quote .*carries no TPM quote" pol tpm-policy.json --revocations revocations.json
 
 # The rule table of spec/policy.md §5 is what the code reports, in order
-# (the report of the last run: every rule, training.tpm-quote included).
+# (the report of the last run: every rule, training.tpm-quote,
+# training.trace and training.undeclared-inputs included).
 grep -E '^\| `[a-z-]+\.[a-z-]+` \| [a-z ()+]+ \| `AML\.' "$DOC" |
 	awk -F'|' '{gsub(/[` ]/, "", $2); gsub(/[` ]/, "", $4);
 	            sub(/^ /, "", $5); sub(/ $/, "", $5); print $2 "\t" $4 "\t" $5}' >doc-rules.tsv

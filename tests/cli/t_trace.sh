@@ -169,6 +169,85 @@ expect "trace: the command's status passes through" 7 "$ATTEST" run --key traine
 expect_err "trace: a missing command is 127" 127 "cannot run no-such-cmd" \
 	"$ATTEST" run --key trainer.key --trace --output st.out -- no-such-cmd
 
+# ---- the gate (policy.md §5.8) ----
+pol() { # POLICY BUNDLE ARTIFACT
+	"$VERIFY" policy --policy "$1" --bundle "$2" "$3"
+}
+base='{policyVersion: 1, keys: {trainer: {publicKey: "trainer.pub"}}, training: {signers: ["trainer"]}}'
+jq -n "$base | .training.undeclaredInputs = \"deny\"" >deny.json
+jq -n "$base | .training.undeclaredInputs = \"report\"" >report.json
+jq -n "$base | .training.requireTrace = true" >req.json
+jq -n "$base | .training.undeclaredInputs = \"deny\" | .training.undeclaredInputPrefixes = [\"$T/data\", \"$T/other-data\"]" >scoped.json
+jq -n "$base | .training.undeclaredInputs = \"deny\" | .training.undeclaredInputPrefixes = [\"$T/side\"]" >scoped-side.json
+
+for lang in sh py; do
+	expect_out "gate: $lang clean run admitted" 0 "PASS +training.undeclared-inputs" \
+		pol deny.json "$lang-clean.jsonl" "$lang-clean.out"
+done
+for twin in sh-direct sh-child sh-exec sh-symlink sh-chdir sh-orphan py-direct py-child py-thread py-exec py-symlink py-chdir; do
+	expect_out "gate: $twin denied, naming the file" 1 \
+		"FAIL +training.undeclared-inputs +$twin.jsonl:1: read 1 undeclared file: $EXTRA \\(sha256:${EXTRA_SHA:0:12}\\)  \\[AML.T0020" \
+		pol deny.json "$twin.jsonl" "$twin.out"
+done
+expect_out "gate: report names the file and admits" 0 \
+	"PASS +training.undeclared-inputs .*reported: py-thread.jsonl:1: read 1 undeclared file: $EXTRA" \
+	pol report.json py-thread.jsonl py-thread.out
+"$VERIFY" policy --policy deny.json --bundle py-thread.jsonl --json pj.json py-thread.out >/dev/null 2>&1
+got=$(jq -c '[.undeclaredInputs[0].path, .undeclaredInputs[0].sha256, .undeclaredInputs[0].how]' pj.json)
+[ "$got" = "[\"$EXTRA\",\"$EXTRA_SHA\",\"read\"]" ] && pass "gate: --json lists the undeclared input" ||
+	fail "gate: --json undeclaredInputs $got"
+expect_out "gate: prefixes elsewhere: the side file is not counted" 0 "PASS +training.undeclared-inputs" \
+	pol scoped.json py-direct.jsonl py-direct.out
+expect_out "gate: prefixes covering it: denied" 1 "FAIL +training.undeclared-inputs .*$EXTRA" \
+	pol scoped-side.json py-direct.jsonl py-direct.out
+expect_out "gate: requireTrace admits a traced run" 0 "PASS +training.trace" pol req.json sh-clean.jsonl sh-clean.out
+expect_out "gate: requireTrace denies an untraced run" 1 \
+	"FAIL +training.trace +nt.jsonl:1: the training run was not traced \\(attest run --trace\\)  \\[AML.T0020" \
+	pol req.json nt.jsonl nt.out
+expect_out "gate: deny without a trace is denied" 1 \
+	"FAIL +training.undeclared-inputs +nt.jsonl:1: the training run was not traced, so what it read is unknown" \
+	pol deny.json nt.jsonl nt.out
+expect_out "gate: report without a trace admits" 0 "PASS +training.undeclared-inputs" pol report.json nt.jsonl nt.out
+# A trace with lists cut: the unlisted ones still count (a re-signed, edited statement).
+P py-direct.jsonl | jq "$TR.read.undeclared = [] | $TR.counts.read.undeclared = 12001" >cut.json
+"$ATTEST" sign --key trainer.key --bundle cut.jsonl cut.json 2>/dev/null
+expect_out "gate: undeclared files counted but not listed are denied" 1 \
+	"FAIL +training.undeclared-inputs .*read 0 undeclared files, 12001 more the trace counted but did not list" \
+	pol deny.json cut.jsonl py-direct.out
+P sh-clean.jsonl | jq "$TR.complete = false | $TR.notes = [\"more than 1000000 distinct paths: later ones are not recorded\"]" >inc.json
+"$ATTEST" sign --key trainer.key --bundle inc.jsonl inc.json 2>/dev/null
+expect_out "gate: an incomplete trace fails requireTrace" 1 \
+	"FAIL +training.trace .*the trace is incomplete: more than 1000000 distinct paths" pol req.json inc.jsonl sh-clean.out
+# The AI-BOM and the report page list the undeclared files.
+expect "bom: a twin's BOM" 1 "$VERIFY" report --format cyclonedx -o twin.bom.json \
+	--policy deny.json --bundle py-thread.jsonl py-thread.out
+got=$(jq -r '.components[0].properties | from_entries | [."mlattest:undeclaredInput:1:path", ."mlattest:undeclaredInput:1:sha256", ."mlattest:undeclaredInput:1:how"] | join(" ")' \
+	<(jq '.components[0].properties |= map({key: .name, value}) | .' twin.bom.json))
+[ "$got" = "$EXTRA $EXTRA_SHA read" ] && pass "bom: the undeclared input is a model property" ||
+	fail "bom: undeclared property '$got'"
+expect "bom: the clean run's BOM" 0 "$VERIFY" report --format cyclonedx -o clean.bom.json \
+	--policy deny.json --bundle py-clean.jsonl py-clean.out
+got=$(jq '[.components[0].properties[] | select(.name | startswith("mlattest:undeclaredInput"))] | length' clean.bom.json)
+[ "$got" = 0 ] && pass "bom: a clean run lists none" || fail "bom: clean run lists $got"
+expect "report: markdown page of a twin" 0 "$VERIFY" report --format markdown -o twin.md \
+	--policy report.json --bundle py-thread.jsonl py-thread.out
+grep -q "^## Undeclared inputs" twin.md && grep -Fq "${EXTRA_SHA}" twin.md &&
+	pass "report: the page lists the undeclared file" || fail "report: page lacks the undeclared file"
+
+# Usage errors in the policy.
+jq -n "$base | .training.undeclaredInputs = \"warn\"" >bad1.json
+expect_err "policy: undeclaredInputs must be deny or report" 2 'training.undeclaredInputs must be "deny" or "report"' \
+	pol bad1.json sh-clean.jsonl sh-clean.out
+jq -n "$base | .training.undeclaredInputPrefixes = [\"/data\"]" >bad2.json
+expect_err "policy: prefixes need undeclaredInputs" 2 "training.undeclaredInputPrefixes needs training.undeclaredInputs" \
+	pol bad2.json sh-clean.jsonl sh-clean.out
+jq -n "$base | .training.undeclaredInputs = \"deny\" | .training.undeclaredInputPrefixes = [\"data\"]" >bad3.json
+expect_err "policy: a relative prefix" 2 'training.undeclaredInputPrefixes\[0\] must be an absolute path' \
+	pol bad3.json sh-clean.jsonl sh-clean.out
+jq -n "$base | .training.requireTrace = 1" >bad4.json
+expect_err "policy: requireTrace must be boolean" 2 '"requireTrace" must be true or false' \
+	pol bad4.json sh-clean.jsonl sh-clean.out
+
 # Untraceable: a seccomp filter of our own, installed unprivileged with
 # PR_SET_NO_NEW_PRIVS, makes ptrace (or seccomp) fail with EPERM for attest
 # and everything it starts, as a container's seccomp profile does. attest

@@ -71,7 +71,8 @@ static const struct training_trace_file files[] = {
 START_TEST(test_record)
 {
 	const char *prefixes[] = {"/usr"};
-	struct training_trace t = {files, 4, prefixes, 1, 2, 1, {"a note"}, 1};
+	struct training_trace t = {files, 4,	      prefixes, 1, 2,
+				   1,	  {"a note"}, 1,	1};
 	struct err e = ERR_INIT;
 	json_t *in = json_object(), *tr, *u;
 
@@ -79,6 +80,7 @@ START_TEST(test_record)
 	tr = json_object_get(in, "trace");
 	ck_assert_int_eq(json_integer_value(json_object_get(tr, "processes")),
 			 2);
+	ck_assert(json_is_true(json_object_get(tr, "complete")));
 	u = json_object_get(json_object_get(tr, "read"), "undeclared");
 	ck_assert_uint_eq(json_array_size(u), 2);
 	ck_assert_str_eq(
