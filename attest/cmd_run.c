@@ -874,8 +874,22 @@ static int
 run_trace_record(json_t *in, struct trace *tr, struct err *e)
 {
 	struct training_trace tt;
+	const char *first = NULL;
+	size_t i, n = 0;
 
 	trace_result(&tt, tr);
+	for (i = 0; i < tt.nfiles; i++)
+		if (tt.files[i].group == TRAINING_TRACE_UNDECLARED &&
+		    (tt.files[i].flags &
+		     (TRAINING_TRACE_READ | TRAINING_TRACE_EXEC)) &&
+		    n++ == 0)
+			first = tt.files[i].path;
+	if (n > 0)
+		attest_print(stderr,
+			     "attest: --trace: the command read or ran %zu "
+			     "undeclared file%s, first %s (recorded in "
+			     "internalParameters.trace)\n",
+			     n, n == 1 ? "" : "s", first);
 	return training_trace_record(in, &tt, e);
 }
 

@@ -110,6 +110,10 @@ for lang in sh py; do
 	done
 done
 
+expect_err "trace: attest warns about the undeclared file" 0 \
+	"attest: --trace: the command read or ran 1 undeclared file, first $EXTRA \\(recorded in internalParameters.trace\\)" \
+	"$ATTEST" run --key trainer.key --trace --input data/train --code code --output warn.out \
+	--bundle warn.jsonl -- code/train.sh direct data/train "$EXTRA" warn.out
 got=$(P py-thread.jsonl | jq -r "$TR.threads")
 [ "$got" -ge 1 ] && pass "trace: the thread was followed ($got)" || fail "trace: threads $got"
 got=$(P sh-exec.jsonl | jq -r "$TR.executed.system | index(\"/usr/bin/cat\") != null")
@@ -162,6 +166,12 @@ expect_err "--trace-system-prefix without --trace" 2 "--trace-system-prefix need
 	"$ATTEST" run --key trainer.key --trace-system-prefix /opt --output x.out -- true
 expect_err "--trace-system-prefix relative" 2 "--trace-system-prefix opt: not an absolute path" \
 	"$ATTEST" run --key trainer.key --trace --trace-system-prefix opt --output x.out -- true
+
+# The logs are teed as without --trace.
+expect "trace: --capture-logs" 0 "$ATTEST" run --key trainer.key --trace --capture-logs logs \
+	--output cl.out --bundle cl.jsonl -- sh -c 'echo out; echo err >&2; printf m >cl.out'
+[ "$(cat logs/stdout.log)" = out ] && [ "$(cat logs/stderr.log)" = err ] &&
+	pass "trace: both logs captured" || fail "trace: logs"
 
 # Exit status and a command that cannot be started pass through as before.
 expect "trace: the command's status passes through" 7 "$ATTEST" run --key trainer.key --trace \
