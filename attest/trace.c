@@ -671,6 +671,20 @@ write_outside(const struct trace *t, const char *path)
 }
 
 static struct training_trace_file *
+file_find(const struct trace *t, const char *path)
+{
+	size_t j;
+
+	if (t->indexcap == 0)
+		return NULL;
+	j = path_hash(path) & (t->indexcap - 1);
+	for (; t->index[j] != 0; j = (j + 1) & (t->indexcap - 1))
+		if (strcmp(t->files[t->index[j] - 1].path, path) == 0)
+			return &t->files[t->index[j] - 1];
+	return NULL;
+}
+
+static struct training_trace_file *
 file_get(struct trace *t, const char *path)
 {
 	struct training_trace_file *f;
@@ -965,6 +979,7 @@ static void
 on_exit_stop(struct trace *t, struct task *k, pid_t tid)
 {
 	struct __ptrace_syscall_info si;
+	const struct training_trace_file *f;
 	char link[64], path[PATH_MAX];
 	struct stat st;
 	ssize_t n;
@@ -981,8 +996,15 @@ on_exit_stop(struct trace *t, struct task *k, pid_t tid)
 			snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)tid,
 				 (int)si.exit.rval);
 			n = readlink(link, path, sizeof(path) - 1);
-			if (n > 0 && (path[n] = '\0', path[0] == '/') &&
-			    stat(link, &st) == 0 && !S_ISDIR(st.st_mode))
+			if (n > 0)
+				path[n] = '\0';
+			/* A file opened again (an epoch, an import) was
+			 * recorded the first time. */
+			f = n > 0 ? file_find(t, path) : NULL;
+			if (f != NULL && (f->flags & k->access) == k->access)
+				;
+			else if (n > 0 && path[0] == '/' &&
+				 stat(link, &st) == 0 && !S_ISDIR(st.st_mode))
 				record(t, path, k->access, link);
 			else if (n <= 0)
 				t->unresolved++;
