@@ -485,11 +485,40 @@ yama_scope(void)
 	return n > 0 ? buf[0] - '0' : 0;
 }
 
+/* The TracerPid of pid's status: another tracer got there first. */
+static long
+tracer_of(pid_t pid)
+{
+	char path[64], buf[1024];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTracerPid:");
+	return p != NULL ? strtol(p + 11, NULL, 10) : 0;
+}
+
 static int
-seize_error(struct err *e, int errnum)
+seize_error(struct err *e, int errnum, long tracer)
 {
 	int scope = yama_scope();
 
+	if (tracer > 0)
+		return err_set(e, EXIT_UNDECIDED,
+			       "--trace: the command would already be traced "
+			       "by process %ld (attest runs under a debugger "
+			       "or tracer that follows children): %s; the "
+			       "command was not started",
+			       tracer, strerror(errnum));
 	if (scope >= 2)
 		return err_set(e, EXIT_UNDECIDED,
 			       "--trace: ptrace is not allowed here: "
@@ -538,11 +567,12 @@ fork_seized(pid_t *pid, int *syncfd, int *errfd, const struct trace *t,
 	}
 	if (ptrace(PTRACE_SEIZE, *pid, 0, TRACE_OPTIONS) != 0) {
 		int saved = errno;
+		long tracer = tracer_of(*pid);
 		close(sp[1]);
 		close(ep[0]);
 		kill(*pid, SIGKILL);
 		waitpid(*pid, NULL, 0);
-		return seize_error(e, saved);
+		return seize_error(e, saved, tracer);
 	}
 	*syncfd = sp[1];
 	*errfd = ep[0];
@@ -1314,7 +1344,7 @@ trace_new(struct trace **out, struct err *e)
 		     "aarch64 only); the command was not started");
 #else
 	filter_build(t);
-	rc = yama_scope() == 3 ? seize_error(e, EPERM) : probe(t, e);
+	rc = yama_scope() == 3 ? seize_error(e, EPERM, 0) : probe(t, e);
 #endif
 	if (rc != 0) {
 		trace_free(t);

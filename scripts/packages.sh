@@ -11,7 +11,7 @@ test_pkgs=(check libsubunit-dev clang-format mandoc openssl curl python3
 	python3-jsonschema in-toto docker-registry swtpm swtpm-tools tpm2-tools
 	nodejs npm perl ca-certificates git time clang libclang-rt-14-dev xxd
 	mount graphviz softhsm2 opensc cppcheck clang-tidy chromium munge slurmctld
-	slurmd slurm-client)
+	slurmd slurm-client strace)
 # The demo builds the programs only: no test suites, so no test packages.
 demo_cmake_args=(-DMLATTEST_TESTS=OFF)
 # The sigstore-js peers need Node.js ^20.17 or >= 22.9; Debian 12 ships 18.

@@ -293,6 +293,13 @@ expect_err "untraceable: seccomp denied is exit 3 before the command" 3 \
 	"$PY" deny.py seccomp "$ATTEST" run --key trainer.key --trace --output started.txt \
 	--bundle u.jsonl -- touch started.txt
 [ ! -e started.txt ] && pass "untraceable (seccomp): nothing ran" || fail "untraceable (seccomp): ran"
+# Under a tracer that follows children (strace -f) the child is taken.
+command -v strace >/dev/null || { echo "missing dependency: strace" >&2; exit 1; }
+expect_err "untraceable: under strace -f, exit 3 naming the other tracer" 3 \
+	"--trace: the command would already be traced by process [0-9]+ \\(attest runs under a debugger or tracer that follows children\\)" \
+	strace -f -o /dev/null "$ATTEST" run --key trainer.key --trace --output started.txt \
+	--bundle u.jsonl -- touch started.txt
+[ ! -e started.txt ] && pass "untraceable (strace): nothing ran" || fail "untraceable (strace): ran"
 # The same restriction without --trace changes nothing.
 expect "untraceable host, no --trace: runs" 0 "$PY" deny.py ptrace "$ATTEST" run \
 	--key trainer.key --output started.txt --bundle u.jsonl -- touch started.txt
