@@ -99,6 +99,10 @@ enum stmt {
 	APPR_MALLORY,	 /* twin: by a key the policy does not name */
 	APPR_STAGING,	 /* twin: for another stage */
 	REJECT_BOB,	 /* bob rejects for production */
+	PROV_TRACED,	 /* trainer: PROV with a clean, complete trace */
+	PROV_SIDE,	 /* twin: its trace read /data/side.csv */
+	PROV_CUT,	 /* twin: its trace counted 3 it did not list */
+	PROV_PARTIAL,	 /* twin: an incomplete trace */
 };
 
 struct stmt_def {
@@ -122,7 +126,26 @@ struct stmt_def {
 	"{\"stage\": \"" stage "\", \"decision\": \"" decision "\", "          \
 	"\"approvedOn\": \"" WHEN "\"}"
 
+#define TRACE_PRED(complete, und, n)                                           \
+	"{\"buildDefinition\": {\"buildType\": \"t\", "                        \
+	"\"externalParameters\": {}, \"internalParameters\": "                 \
+	"{\"exitStatus\": 0, \"trace\": {\"complete\": " complete ", "         \
+	"\"notes\": [\"a note\"], \"read\": {\"undeclared\": [" und "]}, "     \
+	"\"executed\": {\"undeclared\": []}, \"counts\": {\"read\": "          \
+	"{\"undeclared\": " n "}}}}, \"resolvedDependencies\": []}, "          \
+	"\"runDetails\": {\"builder\": {\"id\": \"" BUILDER "\"}, "            \
+	"\"metadata\": {\"finishedOn\": \"" WHEN "\"}}}"
+#define SIDE "{\"path\": \"/data/side.csv\", \"sha256\": \"" OTHER "\"}"
+
 static const struct stmt_def stmts[] = {
+    [PROV_TRACED] = {TRAINER, PRED_SLSA_PROVENANCE, ART,
+		     TRACE_PRED("true", "", "0")},
+    [PROV_SIDE] = {TRAINER, PRED_SLSA_PROVENANCE, ART,
+		   TRACE_PRED("true", SIDE, "1")},
+    [PROV_CUT] = {TRAINER, PRED_SLSA_PROVENANCE, ART,
+		  TRACE_PRED("true", "", "3")},
+    [PROV_PARTIAL] = {TRAINER, PRED_SLSA_PROVENANCE, ART,
+		      TRACE_PRED("false", "", "0")},
     [PROV] = {TRAINER, PRED_SLSA_PROVENANCE, ART, PROV_PRED(BUILDER, "0")},
     [PROV_OTHER] = {TRAINER, PRED_SLSA_PROVENANCE, OTHER,
 		    PROV_PRED(BUILDER, "0")},
@@ -433,6 +456,144 @@ START_TEST(test_uncounted)
 }
 END_TEST
 
+/* §5.7: the trace row under its own training sections. */
+struct trace_row {
+	const char *name, *training; /* the training section */
+	enum stmt ev[2];
+	const char *id;
+	enum rule_outcome outcome;
+	const char *reason; /* the reason starts so */
+	int exit;
+};
+
+#define T_SIGNERS "\"signers\": [\"trainer\"]"
+#define T_DENY T_SIGNERS ", \"undeclaredInputs\": \"deny\""
+#define T_REPORT T_SIGNERS ", \"undeclaredInputs\": \"report\""
+#define T_REQUIRE T_SIGNERS ", \"requireTrace\": true"
+#define T_ELSEWHERE T_DENY ", \"undeclaredInputPrefixes\": [\"/scratch\"]"
+#define T_THERE T_DENY ", \"undeclaredInputPrefixes\": [\"/data\"]"
+#define UND "training.undeclared-inputs"
+
+static const struct trace_row trace_rows[] = {
+    {"deny: clean trace",
+     T_DENY,
+     {PROV_TRACED, END},
+     UND,
+     RULE_PASS,
+     "",
+     EXIT_PASS},
+    {"twin: deny: a side file",
+     T_DENY,
+     {PROV_SIDE, END},
+     UND,
+     RULE_FAIL,
+     "ev.jsonl:1: read 1 undeclared file: /data/side.csv (sha256:bbbbbbbbbbbb)",
+     EXIT_REJECTED},
+    {"twin: deny: no trace",
+     T_DENY,
+     {PROV, END},
+     UND,
+     RULE_FAIL,
+     "ev.jsonl:1: the training run was not traced",
+     EXIT_REJECTED},
+    {"twin: deny: counted, not listed",
+     T_DENY,
+     {PROV_CUT, END},
+     UND,
+     RULE_FAIL,
+     "ev.jsonl:1: read 0 undeclared files, 3 more the trace counted",
+     EXIT_REJECTED},
+    {"twin: deny: no provenance",
+     T_DENY,
+     {EVAL, END},
+     UND,
+     RULE_FAIL,
+     "no training provenance to check",
+     EXIT_REJECTED},
+    {"report: a side file passes, named",
+     T_REPORT,
+     {PROV_SIDE, END},
+     UND,
+     RULE_PASS,
+     "ev.jsonl:1: read 1 undeclared file: /data/side.csv",
+     EXIT_PASS},
+    {"prefixes elsewhere: not counted",
+     T_ELSEWHERE,
+     {PROV_SIDE, END},
+     UND,
+     RULE_PASS,
+     "",
+     EXIT_PASS},
+    {"twin: prefixes covering it",
+     T_THERE,
+     {PROV_SIDE, END},
+     UND,
+     RULE_FAIL,
+     "ev.jsonl:1: read 1 undeclared file",
+     EXIT_REJECTED},
+    {"require: traced",
+     T_REQUIRE,
+     {PROV_TRACED, END},
+     "training.trace",
+     RULE_PASS,
+     "",
+     EXIT_PASS},
+    {"twin: require: untraced",
+     T_REQUIRE,
+     {PROV, END},
+     "training.trace",
+     RULE_FAIL,
+     "ev.jsonl:1: the training run was not traced (attest run",
+     EXIT_REJECTED},
+    {"twin: require: incomplete",
+     T_REQUIRE,
+     {PROV_PARTIAL, END},
+     "training.trace",
+     RULE_FAIL,
+     "ev.jsonl:1: the trace is incomplete: a note",
+     EXIT_REJECTED},
+};
+
+START_TEST(test_trace)
+{
+	const struct trace_row *r = &trace_rows[_i];
+	struct policy *saved = pol;
+	const struct verdict *v = NULL;
+	struct err e = ERR_INIT;
+	struct rules_run run;
+	struct evidence ev;
+	char text[1024], *path;
+	json_t *art;
+	size_t i;
+
+	snprintf(text, sizeof(text),
+		 "{\"policyVersion\": 1, \"keys\": {\"trainer\": "
+		 "{\"publicKey\": \"trainer.pub\"}}, \"training\": {%s}}",
+		 r->training);
+	path = testutil_join(dir, "trace.json");
+	testutil_put(path, text, strlen(text), 0644);
+	ck_assert_msg(policy_load(&pol, path, &e) == 0, "%s", e.msg);
+	free(path);
+	run_row(&run, &ev, &art, r->ev);
+	for (i = 0; i < run.nverdicts; i++)
+		if (strcmp(run.verdicts[i].id, r->id) == 0)
+			v = &run.verdicts[i];
+	ck_assert_msg(v != NULL, "%s: no verdict %s", r->name, r->id);
+	if (v != NULL) {
+		ck_assert_msg(v->outcome == r->outcome, "%s: %s (%s)", r->name,
+			      rules_outcome_word(v->outcome), v->reason);
+		ck_assert_msg(
+		    strncmp(v->reason, r->reason, strlen(r->reason)) == 0,
+		    "%s: reason \"%s\"", r->name, v->reason);
+		ck_assert_str_eq(v->atlas, "AML.T0020");
+	}
+	ck_assert_int_eq(rules_verdict(&run), r->exit);
+	done(&run, &ev, art);
+	policy_free(pol);
+	pol = saved;
+}
+END_TEST
+
 static Suite *
 rules_suite(void)
 {
@@ -443,6 +604,8 @@ rules_suite(void)
 	tcase_add_loop_test(tc, test_rule, 0,
 			    sizeof(rule_rows) / sizeof(rule_rows[0]));
 	tcase_add_test(tc, test_table);
+	tcase_add_loop_test(tc, test_trace, 0,
+			    sizeof(trace_rows) / sizeof(trace_rows[0]));
 	tcase_add_loop_test(tc, test_uncounted, 0,
 			    sizeof(uncounted_rows) / sizeof(uncounted_rows[0]));
 	suite_add_tcase(s, tc);
