@@ -416,3 +416,62 @@ gitinfo_free(struct gitinfo *g)
 	free(g->workdir);
 	free(g);
 }
+
+struct gitinfo_files {
+	git_repository *repo;
+	char workdir[4096];
+	size_t len;
+	int inited;
+};
+
+int
+gitinfo_files_open(struct gitinfo_files **out, const char *dir, struct err *e)
+{
+	struct gitinfo_files *f = calloc(1, sizeof(*f));
+	const char *wd;
+	char *real = NULL;
+
+	*out = NULL;
+	if (f == NULL)
+		return oom(e);
+	f->inited = git_libgit2_init() >= 0;
+	if (!f->inited ||
+	    git_repository_open_ext(&f->repo, dir, 0, NULL) != 0 ||
+	    (wd = git_repository_workdir(f->repo)) == NULL ||
+	    (real = realpath(wd, NULL)) == NULL ||
+	    strlen(real) >= sizeof(f->workdir)) {
+		free(real);
+		gitinfo_files_free(f);
+		return err_set(e, EXIT_UNDECIDED, "%s: not a git work tree",
+			       dir);
+	}
+	snprintf(f->workdir, sizeof(f->workdir), "%s", real);
+	f->len = strlen(real);
+	free(real);
+	*out = f;
+	return 0;
+}
+
+int
+gitinfo_pinned(struct gitinfo_files *f, const char *path)
+{
+	unsigned int st = 0;
+
+	if (strncmp(path, f->workdir, f->len) != 0 || path[f->len] != '/' ||
+	    path[f->len + 1] == '\0')
+		return 0;
+	if (git_status_file(&st, f->repo, path + f->len + 1) != 0)
+		return 0;
+	return st == GIT_STATUS_CURRENT;
+}
+
+void
+gitinfo_files_free(struct gitinfo_files *f)
+{
+	if (f == NULL)
+		return;
+	git_repository_free(f->repo);
+	if (f->inited)
+		git_libgit2_shutdown();
+	free(f);
+}

@@ -69,6 +69,19 @@ const char *const *gitinfo_dirty_paths(const struct gitinfo *g);
 void gitinfo_free(struct gitinfo *g);
 
 /*
+ * The files a commit pins, for attest run --trace: the repository holding
+ * dir stays open. gitinfo_pinned is 1 when the absolute path is a file
+ * under its work tree that is tracked and equal in the index and HEAD
+ * (git status has nothing to say about it), 0 for untracked, ignored,
+ * modified, outside or unknown. *out is freed with gitinfo_files_free.
+ */
+struct gitinfo_files;
+int gitinfo_files_open(struct gitinfo_files **out, const char *dir,
+		       struct err *e);
+int gitinfo_pinned(struct gitinfo_files *f, const char *path);
+void gitinfo_files_free(struct gitinfo_files *f);
+
+/*
  * Removes credentials from a remote URL: all of the userinfo for http,
  * https, ftp and ftps ("https://user:token@host/r" -> "https://host/r"),
  * the password for other schemes ("ssh://git:pw@h/r" -> "ssh://git@h/r").

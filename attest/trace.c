@@ -36,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "attest/gitinfo.h"
 #include "lib/dynbuf.h"
 #include "lib/hash.h"
 
@@ -112,6 +113,8 @@ struct failure {
 struct trace {
 	char **declared, **outputs, **system;
 	size_t ndeclared, noutputs, nsystem;
+	char code[PATH_MAX];	   /* the code directory, "" for none */
+	struct gitinfo_files *git; /* what its commit pins, NULL: all of it */
 	struct sock_filter filter[MAX_FILTER];
 	unsigned short nfilter;
 	struct proc_launcher launcher;
@@ -680,6 +683,10 @@ classify(const struct trace *t, const char *path)
 	for (i = 0; i < t->ndeclared; i++)
 		if (training_path_under(path, t->declared[i]))
 			return TRAINING_TRACE_DECLARED;
+	/* Under the code directory, what its commit pins. */
+	if (t->code[0] != '\0' && training_path_under(path, t->code) &&
+	    (t->git == NULL || gitinfo_pinned(t->git, path)))
+		return TRAINING_TRACE_DECLARED;
 	for (i = 0; i < t->nsystem; i++)
 		if (training_path_under(path, t->system[i]))
 			return TRAINING_TRACE_SYSTEM;
@@ -1292,8 +1299,14 @@ trace_setup(struct trace *t, const struct trace_opts *o, struct err *e)
 		rc = declare(t, o->configs[i], e);
 	if (rc == 0)
 		rc = declare(t, o->base_model, e);
-	if (rc == 0)
-		rc = declare(t, o->code, e);
+	if (rc == 0 && o->code != NULL) {
+		struct err ge = ERR_INIT;
+		if (abs_path(t->code, o->code) != 0)
+			rc = err_sys(e, EXIT_UNDECIDED, errno, "--trace: %s",
+				     o->code);
+		else if (gitinfo_files_open(&t->git, o->code, &ge) != 0)
+			t->git = NULL; /* not a work tree: all of it */
+	}
 	if (rc == 0)
 		rc = declare(t, o->links_within, e);
 	for (i = 0; rc == 0 && i < o->noutputs; i++)
@@ -1371,6 +1384,7 @@ trace_free(struct trace *t)
 	free(t->files);
 	free(t->index);
 	list_free(t->declared, t->ndeclared);
+	gitinfo_files_free(t->git);
 	list_free(t->outputs, t->noutputs);
 	list_free(t->system, t->nsystem);
 	if (t->errpipe >= 0)

@@ -32,6 +32,7 @@ exec) printf m >"$out"; exec cat "$extra" >/dev/null ;;
 symlink) cat "$(dirname "$0")/link.csv" >/dev/null ;;
 chdir) cd "$(dirname "$extra")" && cat ./extra.csv >/dev/null && cd - >/dev/null ;;
 orphan) (sleep 0.3; cat "$extra" >/dev/null) & ;;
+ignored) cat "$(dirname "$0")/cache/side.bin" >/dev/null ;;
 esac
 printf m >"$out"
 EOF
@@ -65,8 +66,11 @@ if mode == "exec":
 EOF
 chmod +x code/train.sh
 ln -s ../side/extra.csv code/link.csv
+printf 'cache/\n' >code/.gitignore
 git init -q -b main code &&
 	git -C code add . && git -C code -c user.name=t -c user.email=t@t commit -q -m c
+# Inside the work tree but pinned by no commit: an ignored file.
+mkdir code/cache && printf 'side\n' >code/cache/side.bin
 
 P() { jq -r .payload "$1" | tail -1 | base64 -d; }
 TR='.predicate.buildDefinition.internalParameters.trace'
@@ -122,6 +126,14 @@ got=$(P sh-exec.jsonl | jq -r "$TR.executed.system | index(\"/usr/bin/cat\") != 
 got=$(P sh-orphan.jsonl | jq -r "$TR.processes")
 [ "$got" -ge 3 ] && pass "trace: the orphan's process was traced ($got processes)" ||
 	fail "trace: orphan processes $got"
+
+# A file in the code directory that no commit pins is undeclared.
+run sh-ignored sh ignored
+got=$(P sh-ignored.jsonl | jq -r "$TR.read.undeclared | map(select(.path == \"$T/code/cache/side.bin\")) | length")
+[ "$got" = 1 ] && pass "trace: an ignored file in the code directory is undeclared" ||
+	fail "trace: ignored code file counted as declared"
+got=$(P sh-ignored.jsonl | jq -r "$TR.read.declared | map(select(endswith(\"/code/train.sh\"))) | length")
+[ "$got" = 1 ] && pass "trace: the committed script stays declared" || fail "trace: committed script $got"
 
 # The code directory itself is declared; the script ran from it.
 got=$(P sh-clean.jsonl | jq -r "$TR.executed.declared | map(select(endswith(\"/code/train.sh\"))) | length")
