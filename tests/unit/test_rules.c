@@ -456,7 +456,7 @@ START_TEST(test_uncounted)
 }
 END_TEST
 
-/* §5.7: the trace row under its own training sections. */
+/* §5.8: the trace row under its own training sections. */
 struct trace_row {
 	const char *name, *training; /* the training section */
 	enum stmt ev[2];
