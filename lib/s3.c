@@ -719,6 +719,8 @@ list_request(struct xfer *x)
 	for (attempt = 0; attempt < S3_TRIES; attempt++) {
 		if (attempt > 0)
 			backoff(attempt - 1);
+		/* Frees the page or try before, then sets this ceiling. */
+		dynbuf_clear(&x->body);
 		dynbuf_init(&x->body, S3XML_MAX_BYTES);
 		crc = request_setup(x, NULL);
 		if (crc == CURLE_OK)
@@ -866,6 +868,7 @@ xfer_start(struct xfer *x, CURLM *multi, size_t k, unsigned tries,
 	ranged = !(x->off == 0 && x->len == x->ob->size);
 	snprintf(range, sizeof(range), "%llu-%llu", x->off,
 		 x->off + x->len - 1);
+	dynbuf_clear(&x->body); /* the error document of a try before */
 	dynbuf_init(&x->body, ERRBODY_MAX);
 	if (request_headers(x, x->ob->etag) != 0)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
