@@ -2,7 +2,7 @@
 # tests/cli/lib.sh, in $T): mkca NAME makes a root CA and a TSA leaf in
 # $T/NAME (chain.pem, tsa.cnf); responder NAME starts tests/tsa/responder.py
 # for it on a free port, sets PORT and adds its pid to PIDS (the caller
-# kills them on exit). Same CA and TSA shapes as tests/cli/t_tsa.sh.
+# kills them on exit). Used by tests/cli/t_tsa.sh and t_revoke.sh.
 PIDS=${PIDS:-}
 # mkca NAME: a root CA and a TSA leaf (EKU critical timeStamping) in NAME/,
 # NAME/chain.pem (leaf then root) and NAME/tsa.cnf for openssl ts -reply.
