@@ -22,6 +22,32 @@ int emit_format_parse(enum emit_format *out, const char *s, struct err *e);
 int emit_format_opt(void *opts, const struct opt_spec *row, const char *val,
 		    struct err *e);
 
+/* The rows naming where a signed statement goes and how: --bundle, --force,
+ * --tsa and --format, for an options struct T with those fields. */
+#define EMIT_OPT_ROWS(T)                                                       \
+	{.type = OPT_STRING,                                                   \
+	 .name = "bundle",                                                     \
+	 .shortname = 'b',                                                     \
+	 .off = offsetof(T, bundle),                                           \
+	 .argname = "FILE",                                                    \
+	 .help = "write here; *.jsonl gets one line appended (default: "       \
+		 "stdout)"},                                                   \
+	    {.type = OPT_FLAG,                                                 \
+	     .name = "force",                                                  \
+	     .off = offsetof(T, force),                                        \
+	     .help = "replace an existing --bundle whose name does not end "   \
+		     "in .jsonl"},                                             \
+	    {.type = OPT_STRING,                                               \
+	     .name = "tsa",                                                    \
+	     .off = offsetof(T, tsa),                                          \
+	     .argname = "URL",                                                 \
+	     .help = "RFC 3161 timestamp from this TSA (sigstore)"},           \
+	{                                                                      \
+		.type = OPT_CALL, .name = "format", .shortname = 'f',          \
+		.off = offsetof(T, format), .argname = "FMT",                  \
+		.help = "dsse (default) or sigstore", .fn = emit_format_opt    \
+	}
+
 /*
  * Checks, before any work, that --bundle path (NULL: stdout) can be
  * written: its directory must exist (EXIT_USAGE naming it), and an
