@@ -488,26 +488,35 @@ yama_scope(void)
 	return n > 0 ? buf[0] - '0' : 0;
 }
 
-/* The TracerPid of pid's status: another tracer got there first. */
+/* A number in /proc/PID/status ("\nName:\t123"), or none when the file or
+ * the field is missing. */
 static long
-tracer_of(pid_t pid)
+status_field(pid_t pid, const char *name, long none)
 {
-	char path[64], buf[1024];
+	char path[64], key[32], buf[1024];
 	const char *p;
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	snprintf(key, sizeof(key), "\n%s:", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return none;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return none;
 	buf[n] = '\0';
-	p = strstr(buf, "\nTracerPid:");
-	return p != NULL ? strtol(p + 11, NULL, 10) : 0;
+	p = strstr(buf, key);
+	return p != NULL ? strtol(p + strlen(key), NULL, 10) : none;
+}
+
+/* The TracerPid of pid's status: another tracer got there first. */
+static long
+tracer_of(pid_t pid)
+{
+	return status_field(pid, "TracerPid", 0);
 }
 
 static int
@@ -819,22 +828,9 @@ task_find(struct trace *t, pid_t tid)
 static int
 is_thread(pid_t tid)
 {
-	char path[64], buf[512];
-	const char *p;
-	ssize_t n;
-	int fd;
+	long tgid = status_field(tid, "Tgid", tid);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strstr(buf, "\nTgid:");
-	return p != NULL && strtol(p + 6, NULL, 10) != (long)tid;
+	return tgid != (long)tid;
 }
 
 static struct task *
