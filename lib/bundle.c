@@ -193,22 +193,13 @@ bundle_parse_object(struct bundle_entry *ent, const json_t *obj,
 		       src);
 }
 
-static int
-add_entry(struct bundle *b, const char *path, size_t line,
-	  const unsigned char *raw, size_t rawlen, struct err *e)
+/* Parses raw into ent; a bad entry keeps its reason in ent->error. */
+static void
+parse_entry(struct bundle_entry *ent, const char *path, size_t line,
+	    const unsigned char *raw, size_t rawlen)
 {
-	struct bundle_entry *ent;
 	json_t *obj = NULL;
 
-	/* SPEC-POL-9: past the ceiling nothing is decided, never refused. */
-	if (b->n == MAX_BUNDLE_ENTRIES)
-		return err_set(e, EXIT_UNDECIDED,
-			       "%s: more than %d entries; could not decide",
-			       path, MAX_BUNDLE_ENTRIES);
-	if (dynarr_reserve((void **)&b->items, &b->cap, b->n + 1,
-			   sizeof(*b->items), MAX_BUNDLE_ENTRIES) != 0)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	ent = &b->items[b->n++];
 	memset(ent, 0, sizeof(*ent));
 	ent->line = line;
 	ent->raw = raw;
@@ -221,11 +212,29 @@ add_entry(struct bundle *b, const char *path, size_t line,
 		err_set(&ent->error, EXIT_REJECTED,
 			"%s: line longer than %zu bytes", ent->src,
 			MAX_LINE_BYTES);
-		return 0;
+		return;
 	}
 	if (jsonio_load_object(&obj, raw, rawlen, ent->src, &ent->error) == 0)
 		bundle_parse_object(ent, obj, ent->src, &ent->error);
 	json_decref(obj);
+}
+
+static int
+add_entry(struct bundle *b, const char *path, size_t line,
+	  const unsigned char *raw, size_t rawlen, struct err *e)
+{
+	struct bundle_entry *ent;
+
+	/* SPEC-POL-9: past the ceiling nothing is decided, never refused. */
+	if (b->n == MAX_BUNDLE_ENTRIES)
+		return err_set(e, EXIT_UNDECIDED,
+			       "%s: more than %d entries; could not decide",
+			       path, MAX_BUNDLE_ENTRIES);
+	if (dynarr_reserve((void **)&b->items, &b->cap, b->n + 1,
+			   sizeof(*b->items), MAX_BUNDLE_ENTRIES) != 0)
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	ent = &b->items[b->n++];
+	parse_entry(ent, path, line, raw, rawlen);
 	/* Bad entries are counted, never a reason to refuse the file. */
 	if (ent->error.code != 0)
 		b->nbad++;
@@ -295,51 +304,145 @@ bundle_add_object(struct bundle *b, const char *src, const void *buf,
 	return rc != 0 ? rc : add_entry(b, src, 0, copy, len, e);
 }
 
-int
-bundle_read(struct bundle **out, const char *path, struct err *e)
+/* Reads path whole, as bundle_read and bundle_each do. */
+static int
+read_bytes(unsigned char **data, size_t *len, const char *path, struct err *e)
 {
-	struct bundle *b;
-	unsigned char *data = NULL;
-	size_t start = 0, i, line = 0, len;
-	int rc;
+	int rc = file_read(data, len, path, MAX_BUNDLE_BYTES, e);
 
-	*out = NULL;
-	rc = bundle_new(&b, e);
-	if (rc != 0)
-		return rc;
-	rc = file_read(&data, &len, path, MAX_BUNDLE_BYTES, e);
 	if (rc == -EXIT_REJECTED) /* over MAX_BUNDLE_BYTES: SPEC-POL-9 */
 		rc = -(e->code = EXIT_UNDECIDED);
-	if (rc == 0)
-		rc = keep_buffer(b, data, e);
-	if (rc != 0)
-		goto out;
-	if (whole_file_object(data, len)) {
-		rc = add_entry(b, path, 0, data, len, e);
-		goto done;
-	}
+	return rc;
+}
+
+/*
+ * Calls fn for each non-blank line of data (each entry of a .jsonl file),
+ * or once for the whole of it when whole is set (whole_file_object);
+ * line is 0 then. Stops at the first fn that fails.
+ */
+static int
+each_line(const unsigned char *data, size_t len, int whole,
+	  int (*fn)(void *ctx, size_t line, const unsigned char *raw,
+		    size_t rawlen, struct err *e),
+	  void *ctx, struct err *e)
+{
+	size_t start = 0, i, line = 0;
+	int rc;
+
+	if (whole)
+		return fn(ctx, 0, data, len, e);
 	for (i = 0; i <= len; i++) {
 		if (i < len && data[i] != '\n')
 			continue;
 		line++;
 		if (!is_blank(data + start, i - start)) {
-			rc = add_entry(b, path, line, data + start, i - start,
-				       e);
+			rc = fn(ctx, line, data + start, i - start, e);
 			if (rc != 0)
-				goto out;
+				return rc;
 		}
 		start = i + 1;
 	}
-done:
-	if (rc == 0 && b->n == 0)
+	return 0;
+}
+
+struct read_ctx {
+	struct bundle *b;
+	const char *path;
+};
+
+static int
+read_one(void *ctx, size_t line, const unsigned char *raw, size_t rawlen,
+	 struct err *e)
+{
+	struct read_ctx *c = ctx;
+
+	return add_entry(c->b, c->path, line, raw, rawlen, e);
+}
+
+int
+bundle_read(struct bundle **out, const char *path, struct err *e)
+{
+	struct read_ctx c = {NULL, path};
+	unsigned char *data = NULL;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	rc = bundle_new(&c.b, e);
+	if (rc != 0)
+		return rc;
+	rc = read_bytes(&data, &len, path, e);
+	if (rc == 0)
+		rc = keep_buffer(c.b, data, e);
+	if (rc == 0)
+		rc = each_line(data, len, whole_file_object(data, len),
+			       read_one, &c, e);
+	if (rc == 0 && c.b->n == 0)
 		rc = err_set(e, EXIT_REJECTED, "%s: no attestations", path);
-out:
 	if (rc != 0) {
-		bundle_free(b);
+		bundle_free(c.b);
 		return rc;
 	}
-	*out = b;
+	*out = c.b;
 	return 0;
+}
+
+struct each_ctx {
+	const char *path;
+	size_t n;
+	bundle_fn fn;
+	void *ctx;
+};
+
+static int
+count_one(void *ctx, size_t line, const unsigned char *raw, size_t rawlen,
+	  struct err *e)
+{
+	struct each_ctx *c = ctx;
+
+	(void)line, (void)raw, (void)rawlen;
+	if (c->n == MAX_BUNDLE_ENTRIES)
+		return err_set(e, EXIT_UNDECIDED,
+			       "%s: more than %d entries; could not decide",
+			       c->path, MAX_BUNDLE_ENTRIES);
+	c->n++;
+	return 0;
+}
+
+static int
+visit_one(void *ctx, size_t line, const unsigned char *raw, size_t rawlen,
+	  struct err *e)
+{
+	struct each_ctx *c = ctx;
+	struct bundle_entry ent;
+	int rc;
+
+	parse_entry(&ent, c->path, line, raw, rawlen);
+	rc = c->fn(c->ctx, &ent, e);
+	bundle_entry_clear(&ent);
+	return rc;
+}
+
+int
+bundle_each(const char *path, bundle_fn fn, void *ctx, struct err *e)
+{
+	struct each_ctx c = {path, 0, fn, ctx};
+	unsigned char *data = NULL;
+	size_t len;
+	int rc, whole;
+
+	rc = read_bytes(&data, &len, path, e);
+	if (rc != 0)
+		return rc;
+	whole = whole_file_object(data, len);
+	/* The ceilings first, so a bundle past them checks nothing. */
+	rc = each_line(data, len, whole, count_one, &c, e);
+	if (rc == 0 && c.n == 0)
+		rc = err_set(e, EXIT_REJECTED, "%s: no attestations", path);
+	if (rc == 0)
+		rc = each_line(data, len, whole, visit_one, &c, e);
+	free(data);
+	return rc;
 }
 
 void

@@ -58,6 +58,17 @@ struct bundle;
  */
 int bundle_read(struct bundle **out, const char *path, struct err *e);
 
+/*
+ * The same file read as bundle_read does, and with its ceilings, but one
+ * entry at a time: fn sees each entry (bad ones too) and the entry is
+ * freed when fn returns, so memory stays that of the file whatever the
+ * number of entries. The ceilings are checked before the first fn. Stops
+ * at, and returns, the first fn that fails.
+ */
+typedef int (*bundle_fn)(void *ctx, const struct bundle_entry *ent,
+			 struct err *e);
+int bundle_each(const char *path, bundle_fn fn, void *ctx, struct err *e);
+
 /* A new bundle with no entries, for bundle_add_object. */
 int bundle_new(struct bundle **out, struct err *e);
 

@@ -157,10 +157,12 @@ struct run {
 	struct verify_opts o;
 	struct keyset *ks;
 	struct tsa_trust *tsa; /* NULL without --tsa-cert */
-	struct verified *ok;
+	struct verified *ok;   /* kept only when there are artifacts to match */
 	size_t nok, cap;
-	json_t *report; /* array of per-attestation results */
-	json_t *arts;	/* array of per-artifact results */
+	size_t nverified; /* statements that passed every check */
+	size_t nseen;	  /* attestations (and unreadable bundles) seen */
+	json_t *report;	  /* array of per-attestation results, for --json */
+	json_t *arts;	  /* array of per-artifact results */
 	int status;
 	int report_bad; /* a result could not be recorded in the report */
 	struct trustroot *root; /* loaded for the first keyless bundle */
@@ -178,6 +180,17 @@ report_add(struct run *r, json_t *arr, json_t *row)
 {
 	if (jsonio_append(arr, row, NULL) != 0)
 		r->report_bad = 1;
+}
+
+/* One attestation's result; the row is only built for --json. */
+static void
+attestation_row(struct run *r, json_t *row)
+{
+	r->nseen++;
+	if (r->o.json)
+		report_add(r, r->report, row);
+	else
+		json_decref(row);
 }
 
 static int
@@ -230,7 +243,7 @@ say_fail(struct run *r, const char *src, const struct err *e)
 	verify_print(stdout, "FAIL  %s\n", e->msg);
 	row = json_pack("{s:s, s:b, s:s}", "source", src, "verified", 0,
 			"error", e->msg);
-	report_add(r, r->report, row);
+	attestation_row(r, row);
 }
 
 static json_t *
@@ -270,17 +283,26 @@ say_pass(struct run *r, const char *src, const struct key *signer,
 		     "PASS  %s  %s  signed by %.16s (%s)  subject %s%s\n", src,
 		     ptype, key_id(signer), key_source(signer), first,
 		     json_array_size(subs) > 1 ? " and more" : "");
+	if (!r->o.json) {
+		attestation_row(r, NULL);
+		return;
+	}
 	row = json_pack("{s:s, s:b, s:s, s:s, s:s, s:o}", "source", src,
 			"verified", 1, "keyid", key_id(signer), "predicateType",
 			statement_predicate_type(st), "statementType",
 			statement_type(st), "subjects", subject_list(st));
-	report_add(r, r->report, row);
+	attestation_row(r, row);
 }
 
 static int
 keep(struct run *r, struct statement *st, const char *src, const char *bundle,
      struct err *e)
 {
+	r->nverified++;
+	if (r->o.nartifacts == 0) { /* nothing to match it against */
+		statement_free(st);
+		return 0;
+	}
 	if (dynarr_reserve((void **)&r->ok, &r->cap, r->nok + 1, sizeof(*r->ok),
 			   /* each bundle read has its own ceiling */
 			   SIZE_MAX / sizeof(*r->ok)) != 0) {
@@ -405,7 +427,7 @@ say_pass_keyless(struct run *r, const char *src, const struct keyless_result *k,
 			json_string(statement_predicate_type(st)), NULL) != 0 ||
 	     jsonio_set(row, "subjects", subject_list(st), NULL) != 0))
 		r->report_bad = 1;
-	report_add(r, r->report, row);
+	attestation_row(r, row);
 }
 
 /* SPEC-KL-6: a message signature counts for the --artifact it is over. */
@@ -529,28 +551,40 @@ check_entry(struct run *r, const struct bundle_entry *ent,
 		return;
 	}
 	say_pass(r, ent->src, chk.signer.k, st);
-	if (jsonio_set(
-		json_array_get(r->report, json_array_size(r->report) - 1),
-		"timestamps", times, NULL) != 0)
+	if (!r->o.json)
+		json_decref(times);
+	else if (jsonio_set(
+		     json_array_get(r->report, json_array_size(r->report) - 1),
+		     "timestamps", times, NULL) != 0)
 		r->report_bad = 1;
 	if (keep(r, st, ent->src, bundle, &e) != 0)
 		say_fail(r, ent->src, &e);
 }
 
+struct bundle_visit {
+	struct run *r;
+	const char *path;
+};
+
+static int
+check_one(void *ctx, const struct bundle_entry *ent, struct err *e)
+{
+	struct bundle_visit *v = ctx;
+
+	(void)e;
+	check_entry(v->r, ent, NULL, v->path);
+	return 0;
+}
+
+/* One entry at a time, so memory does not grow with the bundle. */
 static void
 check_bundle(struct run *r, const char *path)
 {
-	struct bundle *b = NULL;
+	struct bundle_visit v = {r, path};
 	struct err e = ERR_INIT;
-	size_t i;
 
-	if (bundle_read(&b, path, &e) != 0) {
+	if (bundle_each(path, check_one, &v, &e) != 0)
 		say_fail(r, path, &e);
-		return;
-	}
-	for (i = 0; i < bundle_count(b); i++)
-		check_entry(r, bundle_get(b, i), NULL, path);
-	bundle_free(b);
 }
 
 static void
@@ -725,8 +759,7 @@ finish(struct run *r, struct jsonout *jo)
 		     r->status == EXIT_PASS	  ? "PASS"
 		     : r->status == EXIT_REJECTED ? "REJECTED"
 						  : "COULD NOT DECIDE",
-		     r->nok + r->nblob, json_array_size(r->report),
-		     r->o.nartifacts);
+		     r->nverified + r->nblob, r->nseen, r->o.nartifacts);
 	if (!r->o.json)
 		return r->status;
 	if (r->report_bad) {

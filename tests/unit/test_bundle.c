@@ -362,6 +362,126 @@ START_TEST(test_file_refused)
 }
 END_TEST
 
+/* bundle_each ------------------------------------------------------- */
+
+/* What bundle_each showed, to compare with bundle_read's entries. */
+struct seen {
+	char src[64][300];
+	char err[64][600];
+	int has_env[64];
+	size_t n, stop_at; /* fn fails at entry stop_at (0: never) */
+};
+
+static int
+remember(void *ctx, const struct bundle_entry *ent, struct err *e)
+{
+	struct seen *s = ctx;
+
+	ck_assert_uint_lt(s->n, 64);
+	snprintf(s->src[s->n], sizeof(s->src[0]), "%s", ent->src);
+	snprintf(s->err[s->n], sizeof(s->err[0]), "%s", ent->error.msg);
+	s->has_env[s->n] = ent->env != NULL;
+	if (++s->n == s->stop_at)
+		return err_set(e, EXIT_UNDECIDED, "stop at %zu", s->n);
+	return 0;
+}
+
+static void
+same_as_read(const char *path)
+{
+	static struct seen s;
+	struct err e = ERR_INIT;
+	struct bundle *b = NULL;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_msg(bundle_read(&b, path, &e) == 0, "%s", e.msg);
+	ck_assert_msg(bundle_each(path, remember, &s, &e) == 0, "%s", e.msg);
+	ck_assert_uint_eq(s.n, bundle_count(b));
+	for (i = 0; i < s.n; i++) {
+		ck_assert_str_eq(s.src[i], bundle_get(b, i)->src);
+		ck_assert_str_eq(s.err[i], bundle_get(b, i)->error.msg);
+		ck_assert_int_eq(s.has_env[i], bundle_get(b, i)->env != NULL);
+	}
+	bundle_free(b);
+}
+
+/* The same entries, bad ones included, in the same order, and the same
+ * refusals of whole files, one entry at a time. */
+START_TEST(test_each)
+{
+	static struct seen s;
+	char *dir = testutil_tmpdir();
+	char *dsse = vector_line("generated-ed25519.dsse.json");
+	json_t *obj = vector_json("generated-ecdsa-p256-sha256.dsse.json");
+	struct err e = ERR_INIT;
+	char *text = NULL, *path, *lines;
+	size_t len, n = 3 * strlen(dsse) + 64;
+	unsigned char *many;
+	size_t i;
+
+	lines = malloc(n);
+	ck_assert_ptr_nonnull(lines);
+	len = (size_t)snprintf(lines, n, "%s\n\n{not json\n%s\n[1]\n%s", dsse,
+			       dsse, dsse);
+	path = write_tmp(dir, "b.jsonl", lines, len);
+	same_as_read(path);
+	/* fn's failure stops the walk and is what bundle_each returns */
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	ck_assert_int_eq(bundle_each(path, remember, &s, &e), -EXIT_UNDECIDED);
+	ck_assert_str_eq(e.msg, "stop at 2");
+	ck_assert_uint_eq(s.n, 2);
+	free(path);
+
+	ck_assert_int_eq(jsonio_dump(&text, &len, obj, JSONIO_PRETTY_FLAGS, &e),
+			 0);
+	path = write_tmp(dir, "p.json", text, len);
+	same_as_read(path);
+	free(path);
+
+	/* refused files: fn never runs */
+	for (i = 0; i < sizeof(file_rows) / sizeof(file_rows[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		path = vpath("");
+		snprintf(path, PATH_MAX, "%s/%s", dir, file_rows[i].name);
+		if (file_rows[i].content != NULL)
+			free(write_tmp(dir, file_rows[i].name,
+				       file_rows[i].content,
+				       strlen(file_rows[i].content)));
+		ck_assert_int_eq(bundle_each(path, remember, &s, &e),
+				 file_rows[i].rc);
+		ck_assert_uint_eq(s.n, 0);
+		free(path);
+	}
+	/* past MAX_BUNDLE_ENTRIES nothing is visited: the count comes first */
+	many = malloc(3 * (MAX_BUNDLE_ENTRIES + 1));
+	ck_assert_ptr_nonnull(many);
+	for (i = 0; i < MAX_BUNDLE_ENTRIES + 1; i++)
+		memcpy(many + 3 * i, "{}\n", 3);
+	path = write_tmp(dir, "many.jsonl", many, 3 * (MAX_BUNDLE_ENTRIES + 1));
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(bundle_each(path, remember, &s, &e), -EXIT_UNDECIDED);
+	ck_assert_ptr_nonnull(strstr(e.msg, "more than 250000 entries"));
+	ck_assert_uint_eq(s.n, 0);
+	/* and one fewer is read */
+	free(path);
+	path = write_tmp(dir, "max.jsonl", many, 3 * MAX_BUNDLE_ENTRIES);
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 64; /* no need to see them all */
+	ck_assert_int_eq(bundle_each(path, remember, &s, &e), -EXIT_UNDECIDED);
+	ck_assert_str_eq(e.msg, "stop at 64");
+	free(path);
+	free(many);
+	free(text);
+	free(lines);
+	free(dsse);
+	json_decref(obj);
+	testutil_rmtree(dir);
+	free(dir);
+}
+END_TEST
+
 /* A (sparse) file one byte over MAX_BUNDLE_BYTES is refused unread. */
 START_TEST(test_file_oversize)
 {
@@ -1009,6 +1129,7 @@ bundle_suite(void)
 	tcase_add_loop_test(rd, test_file_refused, 0,
 			    sizeof(file_rows) / sizeof(file_rows[0]));
 	tcase_add_test(rd, test_file_oversize);
+	tcase_add_test(rd, test_each);
 	tcase_set_timeout(rd, 60);
 	tcase_add_loop_test(sh, test_shape, 0,
 			    sizeof(shape_rows) / sizeof(shape_rows[0]));
