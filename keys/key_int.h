@@ -42,6 +42,8 @@ struct key {
 	/* ECDSA verification context, set up once on first use: creating
 	 * one per signature costs as much as the EC arithmetic. */
 	EVP_PKEY_CTX *vctx;
+	EVP_MD *vmd;	   /* its digest, fetched once */
+	EVP_MD_CTX *edctx; /* Ed25519: one context verifies every message */
 };
 
 /* Takes ownership of pkey. */

@@ -197,9 +197,9 @@ START_TEST(test_sign_verify)
 	const struct type_row *r = &type_rows[_i];
 	struct err e = ERR_INIT;
 	struct key *k = NULL, *other = NULL, *pub = NULL;
-	unsigned char *sig = NULL, *bad;
+	unsigned char *sig = NULL, *sig2 = NULL, *bad;
 	char id[65], *pem = NULL;
-	size_t siglen, pemlen, i;
+	size_t siglen, sig2len, pemlen, i;
 	EVP_PKEY *pkey;
 
 	ck_assert_msg(key_generate(&k, r->type, &e) == 0, "%s", e.msg);
@@ -237,6 +237,20 @@ START_TEST(test_sign_verify)
 	ck_assert_int_eq(key_verify(other, msg, MSGLEN, sig, siglen),
 			 -EXIT_REJECTED);
 	ck_assert_int_eq(key_verify(k, msg, MSGLEN, sig, 0), -EXIT_REJECTED);
+	/* a key verifies through one context kept across calls: after
+	 * every refusal above, good signatures (of two messages, in turn)
+	 * still verify and a swapped pair still fails */
+	ck_assert_int_eq(key_sign(&sig2, &sig2len, k, msg + 1, MSGLEN - 1, &e),
+			 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(key_verify(k, msg, MSGLEN, sig, siglen), 0);
+		ck_assert_int_eq(
+		    key_verify(k, msg + 1, MSGLEN - 1, sig2, sig2len), 0);
+		ck_assert_int_eq(
+		    key_verify(k, msg + 1, MSGLEN - 1, sig, siglen),
+		    -EXIT_REJECTED);
+	}
+	free(sig2);
 
 	/* the public half verifies but cannot sign */
 	ck_assert_int_eq(key_public_pem(&pem, &pemlen, k, &e), 0);
