@@ -418,14 +418,15 @@ hash_list(json_t *deps, const struct list *l, const char *role,
  * error naming it; the default "." outside a repository records none.
  */
 static int
-add_code(json_t *deps, const char *dir, int explicit, struct err *e)
+add_code(json_t *deps, struct gitinfo_job *job, const char *dir, int explicit,
+	 struct err *e)
 {
 	struct gitinfo *g = NULL;
 	const char *url, *branch;
 	char uri[PATH_MAX + 64];
 	int dirty, rc;
 
-	rc = gitinfo_read(&g, dir, e);
+	rc = gitinfo_wait(job, &g, e);
 	if (rc != 0 && !explicit) {
 		err_clear(e);
 		return 0;
@@ -888,6 +889,7 @@ cmd_run(int argc, char **argv)
 	json_t *materials = NULL, *files = json_array();
 	json_t *unchanged = json_array();
 	struct snapshots snap;
+	struct gitinfo_job code;
 	struct trace *tr = NULL;
 	char **envp = NULL, *seedvar = NULL;
 	unsigned char *pbuf = NULL;
@@ -898,6 +900,7 @@ cmd_run(int argc, char **argv)
 	o.ko = *attest_key_env();
 	memset(&res, 0, sizeof(res));
 	memset(&snap, 0, sizeof(snap));
+	memset(&code, 0, sizeof(code));
 	rc = parse(&o, argc, argv, &e);
 	if (rc == 0)
 		rc = s3_attach(&o.dopts, &o.s3, attest_s3_env(), o.s3_endpoint,
@@ -909,6 +912,9 @@ cmd_run(int argc, char **argv)
 		rc = trace_new(&tr, &e);
 	if (rc != 0)
 		goto out;
+	/* The code version is read (before the command runs, as always)
+	 * while the key loads and the inputs hash. */
+	gitinfo_start(&code, o.code ? o.code : ".");
 	/* The child, and the recorded environment, see --seed. */
 	rc = child_env(&envp, &seedvar, o.seed, &e);
 	if (rc != 0)
@@ -957,7 +963,7 @@ cmd_run(int argc, char **argv)
 		rc = err_set(&e, EXIT_UNDECIDED, "cannot record the inputs");
 		goto out;
 	}
-	rc = add_code(deps, o.code ? o.code : ".", o.code != NULL, &e);
+	rc = add_code(deps, &code, o.code ? o.code : ".", o.code != NULL, &e);
 	if (rc != 0)
 		goto out;
 	if (o.image != NULL)
@@ -1050,6 +1056,7 @@ cmd_run(int argc, char **argv)
 		    o.cmd, (size_t)o.ncmd, materials, o.outputs.v, o.outputs.n,
 		    &o.dopts, res.exited ? res.exit_code : -res.signal, k, &e);
 out:
+	gitinfo_wait(&code, NULL, NULL);
 	snapshots_clear(&snap);
 	json_decref(files);
 	json_decref(unchanged);

@@ -6,11 +6,15 @@
 #include "attest/gitinfo.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <git2.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define REASON_MAX 160
 
@@ -358,6 +362,88 @@ out:
 	gitinfo_free(g);
 	git_libgit2_shutdown();
 	return rc;
+}
+
+/*
+ * 0 when no directory at or above dir has a .git entry: libgit2 would
+ * find no work tree there (it looks for the same, and may stop sooner, at
+ * a file system boundary). 1 when one has, or when it cannot be told.
+ */
+static int
+may_have_repo(const char *dir)
+{
+	char *p = realpath(dir, NULL), *slash, probe[PATH_MAX + 8];
+	struct stat sb;
+	int found = 1;
+
+	if (p == NULL || p[0] != '/')
+		goto out;
+	for (;;) {
+		/* p is absolute and has no trailing slash, "/" aside */
+		snprintf(probe, sizeof(probe), "%s/.git", p[1] ? p : "");
+		if (lstat(probe, &sb) == 0 || errno != ENOENT)
+			goto out;
+		if (p[1] == '\0')
+			break;
+		slash = strrchr(p, '/');
+		if (slash == p) /* "/top" goes to "/" */
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	found = 0;
+out:
+	free(p);
+	return found;
+}
+
+static void *
+job_run(void *arg)
+{
+	struct gitinfo_job *j = arg;
+
+	j->rc = gitinfo_read(&j->g, j->dir, &j->e);
+	return NULL;
+}
+
+void
+gitinfo_start(struct gitinfo_job *j, const char *dir)
+{
+	memset(j, 0, sizeof(*j));
+	j->dir = strdup(dir);
+	if (j->dir == NULL) {
+		j->rc = oom(&j->e);
+		return;
+	}
+	if (!may_have_repo(dir)) {
+		j->rc = err_set(&j->e, EXIT_UNDECIDED,
+				"%s: not in a git repository", dir);
+		return;
+	}
+	if (pthread_create(&j->tid, NULL, job_run, j) != 0) {
+		job_run(j); /* no thread: read it now */
+		return;
+	}
+	j->thread = 1;
+}
+
+int
+gitinfo_wait(struct gitinfo_job *j, struct gitinfo **out, struct err *e)
+{
+	if (j->thread) {
+		pthread_join(j->tid, NULL);
+		j->thread = 0;
+	}
+	free(j->dir);
+	j->dir = NULL;
+	if (out != NULL)
+		*out = j->g;
+	else
+		gitinfo_free(j->g);
+	j->g = NULL;
+	if (j->rc != 0 && e != NULL)
+		*e = j->e;
+	return j->rc;
 }
 
 const char *

@@ -8,6 +8,7 @@
 #ifndef MLATTEST_ATTEST_GITINFO_H
 #define MLATTEST_ATTEST_GITINFO_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "lib/err.h"
@@ -38,6 +39,27 @@ struct gitinfo;
  * extension such as the sha256 object format or reftable refs).
  */
 int gitinfo_read(struct gitinfo **out, const char *dir, struct err *e);
+
+/*
+ * gitinfo_read on its own thread, so that libgit2's start-up (it parses
+ * the system's CA certificates) runs while the caller does other work.
+ * A dir with no .git at or above it (and so in no repository libgit2
+ * could open as a work tree) is answered at once without libgit2.
+ * Every started job is finished with gitinfo_wait, which gives what
+ * gitinfo_read would have: the caller reads nothing of dir's work tree
+ * in between, since the job reads it at the time it runs.
+ */
+struct gitinfo_job {
+	char *dir;
+	struct gitinfo *g;
+	struct err e;
+	int rc;
+	int thread; /* a thread to join */
+	pthread_t tid;
+};
+
+void gitinfo_start(struct gitinfo_job *j, const char *dir);
+int gitinfo_wait(struct gitinfo_job *j, struct gitinfo **out, struct err *e);
 
 /* HEAD's commit id, lowercase hex. */
 const char *gitinfo_commit(const struct gitinfo *g);

@@ -502,6 +502,60 @@ START_TEST(test_not_a_repo)
 }
 END_TEST
 
+/* gitinfo_start/wait answers as gitinfo_read does, in and out of a
+ * repository (the no-.git shortcut included). */
+START_TEST(test_job)
+{
+	static const char *const dirs[] = {
+	    "repo", "repo/dir", "repo/.git", "repo/.git/objects",
+	    ".",    "nope",	"plain",     "plain/sub"};
+	char *repo, *tmp = repo_new(&repo, "");
+	struct gitinfo *g = NULL, *h = NULL;
+	struct gitinfo_job j;
+	size_t i;
+
+	SH(tmp, "mkdir -p plain/sub");
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *d = join(tmp, dirs[i]);
+		struct err e1 = ERR_INIT, e2 = ERR_INIT;
+		int want = gitinfo_read(&g, d, &e1), got;
+
+		gitinfo_start(&j, d);
+		got = gitinfo_wait(&j, &h, &e2);
+		ck_assert_msg(got == want, "%s: %d, gitinfo_read %d", dirs[i],
+			      got, want);
+		if (want == 0) {
+			ck_assert_str_eq(gitinfo_commit(h), gitinfo_commit(g));
+			ck_assert_int_eq(gitinfo_dirty(h), gitinfo_dirty(g));
+		} else {
+			ck_assert_ptr_null(h);
+			ck_assert_str_eq(e2.msg, e1.msg);
+		}
+		gitinfo_free(g);
+		gitinfo_free(h);
+		g = h = NULL;
+		free(d);
+	}
+	/* a work tree is found from below, and only from below */
+	{
+		char *d = join(tmp, "repo/dir");
+		gitinfo_start(&j, d);
+		ck_assert_int_eq(gitinfo_wait(&j, &h, NULL), 0);
+		gitinfo_free(h);
+		free(d);
+		d = join(tmp, "plain/sub");
+		gitinfo_start(&j, d);
+		ck_assert_int_eq(gitinfo_wait(&j, &h, NULL), -EXIT_UNDECIDED);
+		free(d);
+	}
+	/* a job never waited for past its start is finished by a wait
+	 * without an out pointer, which frees what it read */
+	gitinfo_start(&j, repo);
+	ck_assert_int_eq(gitinfo_wait(&j, NULL, NULL), 0);
+	env_free(tmp, repo);
+}
+END_TEST
+
 struct url_case {
 	const char *in, *out;
 };
@@ -553,6 +607,7 @@ gitinfo_suite(void)
 	tcase_add_test(t, test_many_changes);
 	tcase_add_loop_test(t, test_remote, 0, N(remote_cases));
 	tcase_add_test(t, test_not_a_repo);
+	tcase_add_test(t, test_job);
 	tcase_add_loop_test(t, test_url_redact, 0, N(url_cases));
 	suite_add_tcase(s, t);
 	return s;
