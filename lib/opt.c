@@ -281,7 +281,7 @@ static int
 set_number(void *opts, const struct opt_spec *r, const char *val, struct err *e)
 {
 	char what[80];
-	long v;
+	long v = 0;
 	int rc;
 
 	snprintf(what, sizeof(what), "--%s", r->name);
