@@ -56,7 +56,7 @@ secs() {
 	local t0 t1 i
 	for i in $(seq "$RUNS"); do
 		t0=$(now)
-		"$@" >/dev/null 2>&1
+		"$@" >/dev/null 2>&1 || die "failed: $*"
 		t1=$(now)
 		awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'
 	done | median
@@ -156,14 +156,18 @@ run_overhead() {
 	local n=50 t_true t_p256 t_ed t_all t_itt c_true c_p256 c_all
 	printf '\n== attest run -- true (per invocation, median of %d loops of %d)\n' "$RUNS" "$n"
 	per() { awk -v t="$1" -v n="$2" 'BEGIN {printf "%.2f", 1000 * t / n}'; }
-	t_true=$(secs sh -c "for i in \$(seq $n); do true; done")
-	t_true=$(secs sh -c "for i in \$(seq $n); do /bin/true; done")
-	t_p256=$(secs sh -c "for i in \$(seq $n); do '$A' run --key p256.key --output o.txt --bundle r.jsonl -- /bin/true; done")
-	rm -f r.jsonl
-	t_ed=$(secs sh -c "for i in \$(seq $n); do '$A' run --key ed.key --output o.txt --bundle r.jsonl -- /bin/true; done")
+	# A loop of n runs; any run that fails stops the benchmark (a failing
+	# run is fast and would be timed as if it had attested).
+	loop() { printf 'for i in $(seq %d); do %s || exit 1; done' "$n" "$1"; }
+	# /bin/true changes no output: --allow-unchanged-output attests it
+	# as unchanged, after hashing it as a real output. Each run appends
+	# to a bundle of its own: appending rewrites the bundle (write, fsync,
+	# rename), so one growing bundle would time its size.
+	local plain="--output o.txt --allow-unchanged-output --bundle r.\$i.jsonl"
 	touch o.txt
-	t_p256=$(secs sh -c "touch o.txt; for i in \$(seq $n); do '$A' run --key p256.key --output o.txt --bundle r.jsonl -- /bin/true; done")
-	t_ed=$(secs sh -c "touch o.txt; for i in \$(seq $n); do '$A' run --key ed.key --output o.txt --bundle r.jsonl -- /bin/true; done")
+	t_true=$(secs sh -c "$(loop /bin/true)")
+	t_p256=$(secs sh -c "$(loop "'$A' run --key p256.key $plain -- /bin/true")")
+	t_ed=$(secs sh -c "$(loop "'$A' run --key ed.key $plain -- /bin/true")")
 	# Every option that needs neither the network nor a TPM.
 	mkdir -p run-in run-code run-logs run-links && echo x >run-in/a && echo c >run.cfg
 	printf 'lr=0.1\n' >run-private && chmod 600 run-private
@@ -172,13 +176,14 @@ run_overhead() {
 	local all="--input run-in --param epochs=3 --config run.cfg --env HOME --seed 7 \
 		--builder-id https://example.com/b --code run-code --capture-logs run-logs \
 		--in-toto-link run-links --private-params run-private --allow-unchanged-output"
-	t_all=$(secs sh -c "touch o.txt; for i in \$(seq $n); do rm -f run-commit; '$A' run --key p256.key $all --commitments run-commit --output o.txt --bundle r.jsonl -- /bin/true; done")
+	local every="'$A' run --key p256.key $all --commitments run-commit --output o.txt --bundle r.\$i.jsonl -- /bin/true"
+	t_all=$(secs sh -c "$(loop "rm -f run-commit; $every")")
 	t_itt=$(RUNS=3 secs sh -c "for i in 1 2 3 4 5; do in-toto-run -n r -k itt -t ed25519 -- /bin/true; done")
 	# CPU per invocation too (user+system of the loop's children): wall
 	# time on a busy machine is mostly waiting for a core.
-	c_true=$(cpu sh -c "for i in \$(seq $n); do /bin/true; done")
-	c_p256=$(cpu sh -c "touch o.txt; for i in \$(seq $n); do '$A' run --key p256.key --output o.txt --bundle r.jsonl -- /bin/true; done")
-	c_all=$(cpu sh -c "touch o.txt; for i in \$(seq $n); do rm -f run-commit; '$A' run --key p256.key $all --commitments run-commit --output o.txt --bundle r.jsonl -- /bin/true; done")
+	c_true=$(cpu sh -c "$(loop /bin/true)")
+	c_p256=$(cpu sh -c "$(loop "'$A' run --key p256.key $plain -- /bin/true")")
+	c_all=$(cpu sh -c "$(loop "rm -f run-commit; $every")")
 	over() { awk -v a="$1" -v b="$2" -v n=$n 'BEGIN {printf "%.2f", 1000 * (a - b) / n}'; }
 	printf '%-38s %8s ms wall %8s ms CPU\n' /bin/true "$(per "$t_true" $n)" "$(per "$c_true" $n)"
 	printf '%-38s %8s ms wall %8s ms CPU  overhead %s ms wall, %s ms CPU\n' "attest run (P-256)" \
@@ -188,7 +193,7 @@ run_overhead() {
 		"$(per "$t_all" $n)" "$(per "$c_all" $n)" "$(over "$t_all" "$t_true")" "$(over "$c_all" "$c_true")"
 	printf 'in-toto-run               %7s ms  (%sx attest run P-256)\n' "$(per "$t_itt" 5)" \
 		"$(awk -v a="$t_itt" -v b="$t_p256" -v n=$n 'BEGIN {printf "%.0f", (a / 5) / (b / n)}')"
-	rm -f r.jsonl ./*.link
+	rm -f r.*.jsonl ./*.link
 }
 
 # ---- 3. verify at scale -----------------------------------------------------
