@@ -331,9 +331,11 @@ each_line(const unsigned char *data, size_t len, int whole,
 
 	if (whole)
 		return fn(ctx, 0, data, len, e);
-	for (i = 0; i <= len; i++) {
-		if (i < len && data[i] != '\n')
-			continue;
+	while (start <= len) {
+		const unsigned char *nl =
+		    memchr(data + start, '\n', len - start);
+
+		i = nl != NULL ? (size_t)(nl - data) : len;
 		line++;
 		if (!is_blank(data + start, i - start)) {
 			rc = fn(ctx, line, data + start, i - start, e);

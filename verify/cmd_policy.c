@@ -383,12 +383,12 @@ struct stamping {
 
 /* SPEC-POL-16: the trusted timestamps of each source's items. */
 static int
-stamp_source(void *arg, const struct bundle *b, const struct evidence *ev,
-	     size_t first, struct err *e)
+stamp_source(void *arg, const struct bundle_entry *ent,
+	     const struct evidence *ev, size_t item, struct err *e)
 {
 	const struct stamping *s = arg;
 
-	return revocations_stamp(s->stamps, s->tsa, b, ev, first, e);
+	return revocations_stamp(s->stamps, s->tsa, ent, &ev->items[item], e);
 }
 
 static int

@@ -130,17 +130,26 @@ add_entry(struct evidence *ev, const struct bundle_entry *ent,
 			   ev->nentries + 1, sizeof(*ev->entries),
 			   SIZE_MAX / sizeof(*ev->entries)) != 0)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	en = &ev->entries[ev->nentries++];
+	en = &ev->entries[ev->nentries];
 	memset(en, 0, sizeof(*en));
-	snprintf(en->src, sizeof(en->src), "%s", ent->src);
+	/* Kept for every entry, so owned strings sized to fit, not arrays. */
+	en->src = strdup(ent->src);
+	en->reason = chk->state == EVIDENCE_VERIFIED || chk->err.msg[0] == '\0'
+			 ? (char *)""
+			 : strdup(chk->err.msg);
+	if (en->src == NULL || en->reason == NULL) {
+		free(en->src);
+		if (en->reason != NULL && en->reason[0] != '\0')
+			free(en->reason);
+		return err_set(e, EXIT_UNDECIDED, "out of memory");
+	}
+	ev->nentries++;
 	hash_sha256(d, ent->raw, ent->rawlen, NULL);
 	hex_encode(en->sha256, d, SHA256_LEN);
 	en->state = chk->state;
 	en->why = chk->why;
 	en->signer = chk->signer;
 	en->item = ev->n;
-	if (chk->state != EVIDENCE_VERIFIED)
-		snprintf(en->reason, sizeof(en->reason), "%s", chk->err.msg);
 	return 0;
 }
 
@@ -427,28 +436,54 @@ evidence_fetch(struct bundle **out, const char *ref, int insecure,
 	return rc;
 }
 
-/* Bundle files, then registries; one subject index over all of them. */
+struct load_ctx {
+	struct evidence *ev;
+	const struct evidence_sources *src;
+	const struct keyset *ks;
+};
+
+/* One entry of a source: checked, kept, and shown to the source's hook. */
+static int
+load_one(void *arg, const struct bundle_entry *ent, struct err *e)
+{
+	struct load_ctx *c = arg;
+	size_t before = c->ev->n;
+	int rc;
+
+	c->ev->total++;
+	rc = add_item(c->ev, ent, c->ks, e);
+	if (rc == 0 && c->src->each != NULL && c->ev->n > before)
+		rc = c->src->each(c->src->each_arg, ent, c->ev, before, e);
+	return rc;
+}
+
+/*
+ * Bundle files, then registries; one subject index over all of them.
+ * Files are read one entry at a time (bundle_each), so what stays is the
+ * evidence, never the envelopes.
+ */
 int
 evidence_load_sources(struct evidence *ev, const struct evidence_sources *src,
 		      const struct keyset *ks, struct err *e)
 {
-	size_t i;
+	struct load_ctx c = {ev, src, ks};
+	size_t i, j;
 	int rc = 0;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->ids = src->ids;
-	for (i = 0; rc == 0 && i < src->nbundles + src->nfroms; i++) {
+	if (keyset_count(ks) > EVIDENCE_MAX_KEYS)
+		rc = err_set(e, EXIT_USAGE, "more than %d keys",
+			     EVIDENCE_MAX_KEYS);
+	for (i = 0; rc == 0 && i < src->nbundles; i++)
+		rc = bundle_each(src->bundles[i], load_one, &c, e);
+	for (i = 0; rc == 0 && i < src->nfroms; i++) {
 		struct bundle *b = NULL;
-		size_t first = ev->n;
-		if (i < src->nbundles)
-			rc = bundle_read(&b, src->bundles[i], e);
-		else
-			rc = evidence_fetch(&b, src->froms[i - src->nbundles],
-					    src->insecure, src->auth, e);
-		if (rc == 0)
-			rc = evidence_add_bundle(ev, b, ks, e);
-		if (rc == 0 && src->each != NULL)
-			rc = src->each(src->each_arg, b, ev, first, e);
+
+		rc = evidence_fetch(&b, src->froms[i], src->insecure, src->auth,
+				    e);
+		for (j = 0; rc == 0 && j < bundle_count(b); j++)
+			rc = load_one(&c, bundle_get(b, j), e);
 		bundle_free(b);
 	}
 	if (rc == 0)
@@ -466,6 +501,11 @@ evidence_clear(struct evidence *ev)
 	for (i = 0; i < ev->n; i++) {
 		statement_free(ev->items[i].st);
 		free(ev->items[i].identity);
+	}
+	for (i = 0; i < ev->nentries; i++) {
+		free(ev->entries[i].src);
+		if (ev->entries[i].reason[0] != '\0')
+			free(ev->entries[i].reason);
 	}
 	for (i = 0; i < ev->nindex; i++)
 		free((char *)ev->index[i].key);

@@ -69,11 +69,11 @@ struct evidence_check {
 
 /* Every entry read, in order, with its state. */
 struct evidence_entry {
-	char src[256];	 /* "file:line" */
+	char *src;	 /* "file:line" (owned) */
 	char sha256[65]; /* hex digest of the entry's bytes */
 	enum evidence_state state;
 	enum evidence_why why;
-	char reason[ERR_MSG_MAX]; /* "" when verified */
+	char *reason; /* owned; "" (not owned) when verified */
 	struct evidence_signer signer;
 	size_t item; /* index into items when verified */
 };
@@ -130,11 +130,12 @@ struct evidence_sources {
 	size_t nfroms;
 	int insecure;	  /* plain http, loopback registries only */
 	const char *auth; /* registry credentials (OCI_AUTH_ENV), or NULL */
-	/* Called after each source is added, with the items it gave
-	 * (ev->items[first] to the last); NULL: none. A failure stops the
-	 * load. */
-	int (*each)(void *arg, const struct bundle *b,
-		    const struct evidence *ev, size_t first, struct err *e);
+	/* Called for each entry that became an item, with the entry it
+	 * came from (freed after the call: sources are read one entry at
+	 * a time) and the item, ev->items[item]; NULL: none. A failure
+	 * stops the load. */
+	int (*each)(void *arg, const struct bundle_entry *ent,
+		    const struct evidence *ev, size_t item, struct err *e);
 	void *each_arg;
 	/* Keyless identities whose slots follow the keyset's keys; NULL:
 	 * keyless bundles are checked by keys only (SPEC-POL-18). */

@@ -370,24 +370,14 @@ earliest(char out[TSA_TIME_MAX], const struct tsa_trust *t,
 /* SPEC-POL-16 */
 int
 revocations_stamp(json_t *stamps, const struct tsa_trust *t,
-		  const struct bundle *b, const struct evidence *ev,
-		  size_t from, struct err *e)
+		  const struct bundle_entry *ent,
+		  const struct evidence_item *it, struct err *e)
 {
 	char when[TSA_TIME_MAX];
-	size_t i, j = 0;
 
-	for (i = from; t != NULL && i < ev->n; i++) {
-		const struct bundle_entry *ent = NULL;
-		while (j < bundle_count(b) && ent == NULL) {
-			const struct bundle_entry *x = bundle_get(b, j++);
-			if (strcmp(x->src, ev->items[i].src) == 0)
-				ent = x;
-		}
-		if (ent != NULL && earliest(when, t, ent) &&
-		    jsonio_set(stamps, ev->items[i].src, json_string(when),
-			       e) != 0)
-			return -EXIT_UNDECIDED;
-	}
+	if (t != NULL && earliest(when, t, ent) &&
+	    jsonio_set(stamps, it->src, json_string(when), e) != 0)
+		return -EXIT_UNDECIDED;
 	return 0;
 }
 

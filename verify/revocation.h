@@ -77,15 +77,15 @@ int revocations_check_lineage(const struct revocations *r,
 /*
  * SPEC-POL-16: records in stamps (an object: item source -> the earliest
  * genTime, RFC 3339) the RFC 3161 timestamps that verify against t over
- * the one signature of an entry of b, for the items ev gained from b
- * (items from to ev->n). A timestamp that does not verify proves nothing
- * and is skipped. EXIT_UNDECIDED when out of memory.
+ * the one signature of ent, the entry the item came from. A timestamp
+ * that does not verify proves nothing and is skipped. EXIT_UNDECIDED when
+ * out of memory.
  */
-struct bundle;
+struct bundle_entry;
 struct tsa_trust;
 int revocations_stamp(json_t *stamps, const struct tsa_trust *t,
-		      const struct bundle *b, const struct evidence *ev,
-		      size_t from, struct err *e);
+		      const struct bundle_entry *ent,
+		      const struct evidence_item *it, struct err *e);
 
 /*
  * SPEC-POL-16: every policy key that a counted list revokes stops counting:
