@@ -427,18 +427,19 @@ digest_manifest_shard_dirhash(unsigned char out[32],
 
 /* --- JSON ------------------------------------------------------------- */
 
-/* Dumps v onto b with the fixed flags. */
+/* jansson's output callback: appends to the dynbuf arg. */
+static int
+to_dynbuf(const char *s, size_t n, void *arg)
+{
+	return dynbuf_add(arg, s, n);
+}
+
+/* Dumps v onto b with the fixed flags, in one pass of jansson's encoder
+ * (json_dumpb would need two: one to size the output, one to write it). */
 static int
 out_json(struct dynbuf *b, const json_t *v)
 {
-	size_t need = json_dumpb(v, NULL, 0, JSONIO_FLAGS);
-
-	if (need == 0 || dynbuf_reserve(b, need) != 0 ||
-	    json_dumpb(v, b->p + b->len, need, JSONIO_FLAGS) != need)
-		return -1;
-	b->len += need;
-	b->p[b->len] = '\0';
-	return 0;
+	return json_dump_callback(v, to_dynbuf, b, JSONIO_FLAGS);
 }
 
 static json_t *
