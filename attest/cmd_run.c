@@ -381,10 +381,14 @@ parse(struct run_opts *o, int argc, char **argv, struct err *e)
 	return emit_bundle_check(o->bundle, o->force, e);
 }
 
-/* Hashes each path in l into RDs annotated with role. */
+/*
+ * Hashes each path in l into RDs annotated with role; with materials, its
+ * files go there too, for the in-toto link (hashed once for both).
+ */
 static int
 hash_list(json_t *deps, const struct list *l, const char *role,
-	  const struct digest_opts *d, json_t *trees, struct err *e)
+	  const struct digest_opts *d, json_t *trees, json_t *materials,
+	  struct err *e)
 {
 	size_t i;
 	int rc;
@@ -393,6 +397,8 @@ hash_list(json_t *deps, const struct list *l, const char *role,
 		struct tree t;
 		json_t *rd;
 		rc = tree_hash(&t, l->v[i], d, e);
+		if (rc == 0 && materials != NULL)
+			rc = intoto_link_add_tree(materials, &t, e);
 		if (rc != 0) {
 			tree_clear(&t);
 			return rc;
@@ -725,7 +731,8 @@ config_list(json_t *ext, json_t *deps, const struct run_opts *o, struct err *e)
 {
 	json_t *cfgs = json_array();
 	size_t i;
-	int rc = hash_list(deps, &o->configs, "config", &o->dopts, cfgs, e);
+	int rc =
+	    hash_list(deps, &o->configs, "config", &o->dopts, cfgs, NULL, e);
 
 	for (i = 0; i < json_array_size(cfgs); i++)
 		json_object_del(json_array_get(cfgs, i), "annotations");
@@ -932,14 +939,20 @@ cmd_run(int argc, char **argv)
 		rc = key_load_private_tcti(&ak, o.tpm_ak, o.tcti, &e);
 	if (rc == 0)
 		rc = ids_uuid(invocation, &e);
+	/* The link's materials are the inputs, as hashed for the statement. */
+	if (rc == 0 && o.link_dir != NULL &&
+	    (materials = json_object()) == NULL)
+		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
 	if (rc == 0)
-		rc = hash_list(inputs, &o.inputs, "input", &o.dopts, NULL, &e);
+		rc = hash_list(inputs, &o.inputs, "input", &o.dopts, NULL,
+			       materials, &e);
 	if (rc == 0)
 		rc = dataset_link_resources(inputs, o.datasets.v, o.datasets.n,
 					    &o.dopts, &e);
 	if (rc == 0 && o.base_model != NULL) {
 		struct list bm = {&o.base_model, 1};
-		rc = hash_list(deps, &bm, "base-model", &o.dopts, NULL, &e);
+		rc = hash_list(deps, &bm, "base-model", &o.dopts, NULL, NULL,
+			       &e);
 	}
 	if (rc == 0)
 		rc = config_list(ext, deps, &o, &e);
@@ -952,9 +965,6 @@ cmd_run(int argc, char **argv)
 	if (rc == 0 && o.link_dir != NULL)
 		rc = intoto_link_check(
 		    o.step ? o.step : INTOTO_LINK_DEFAULT_STEP, k, &e);
-	if (rc == 0 && o.link_dir != NULL)
-		rc = intoto_link_artifacts(&materials, o.inputs.v, o.inputs.n,
-					   0, &o.dopts, &e);
 	if (rc == 0)
 		rc = snapshot_before(&snap, &o.outputs, &e);
 	if (rc != 0)

@@ -195,8 +195,8 @@ normpath(char *out, size_t cap, const char *p)
 	}
 }
 
-static int
-add_tree(json_t *arts, const struct tree *t, struct err *e)
+int
+intoto_link_add_tree(json_t *arts, const struct tree *t, struct err *e)
 {
 	char base[LINK_MAX_PATH], path[LINK_MAX_PATH * 2];
 	size_t i, n = digest_manifest_count(t->m);
@@ -240,7 +240,7 @@ intoto_link_artifacts(json_t **out, const char *const *paths, size_t n,
 		memset(&t, 0, sizeof(t));
 		rc = tree_hash(&t, paths[i], d, e);
 		if (rc == 0)
-			rc = add_tree(arts, &t, e);
+			rc = intoto_link_add_tree(arts, &t, e);
 		tree_clear(&t);
 	}
 	if (rc == 0)

@@ -50,6 +50,14 @@ int intoto_link_artifacts(json_t **out, const char *const *paths, size_t n,
 			  struct err *e);
 
 /*
+ * Adds the files of a tree already hashed (tree_hash) to arts as
+ * intoto_link_artifacts would have, so a caller that hashed a path for
+ * its own use does not hash it again for the link.
+ */
+struct tree;
+int intoto_link_add_tree(json_t *arts, const struct tree *t, struct err *e);
+
+/*
  * The "signed" part of a link (SPEC-LINK-2) into *out (new reference).
  * materials and products are copied. NULL when out of memory.
  */
@@ -67,8 +75,8 @@ int intoto_link_sign(json_t **out, char keyid[INTOTO_LINK_KEYID_LEN + 1],
 /*
  * Hashes the outputs (missing ones left out), builds and signs the link
  * and writes it atomically to dir/<step>.<keyid[:8]>.link (SPEC-LINK-5);
- * dir is created when missing. materials come from intoto_link_artifacts before
- * the command ran.
+ * dir is created when missing. materials come from intoto_link_artifacts
+ * or intoto_link_add_tree, before the command ran.
  */
 int intoto_link_emit(const char *dir, const char *step, char *const *argv,
 		     size_t argc, const json_t *materials,
