@@ -660,8 +660,8 @@ output_files(json_t *files, const struct tree *t, const struct run_opts *o,
 /* Subjects: the outputs; missing ones are named. */
 static int
 hash_outputs(json_t *subjects, json_t *files, json_t *unchanged,
-	     const struct run_opts *o, const struct snapshots *snap,
-	     int succeeded, struct err *e)
+	     json_t *products, const struct run_opts *o,
+	     const struct snapshots *snap, int succeeded, struct err *e)
 {
 	char missing[512] = "";
 	size_t i, used = 0;
@@ -681,6 +681,9 @@ hash_outputs(json_t *subjects, json_t *files, json_t *unchanged,
 		int rc = tree_hash(&t, o->outputs.v[i], &o->dopts, e);
 		if (rc == 0)
 			rc = output_files(files, &t, o, i, e);
+		/* the link's products: the outputs as hashed here */
+		if (rc == 0 && products != NULL)
+			rc = intoto_link_add_tree(products, &t, e);
 		rd = rc == 0 ? tree_descriptor(&t) : NULL;
 		if (rc == 0 && snap->unchanged[i])
 			rc = jsonio_append(
@@ -893,7 +896,7 @@ cmd_run(int argc, char **argv)
 	json_t *ext = json_object(), *subjects = json_array();
 	json_t *byp = json_array(), *env = NULL, *redacted = NULL;
 	json_t *salts = NULL, *cmd = json_array(), *st = NULL;
-	json_t *materials = NULL, *files = json_array();
+	json_t *materials = NULL, *products = NULL, *files = json_array();
 	json_t *unchanged = json_array();
 	struct snapshots snap;
 	struct gitinfo_job code;
@@ -1018,9 +1021,11 @@ cmd_run(int argc, char **argv)
 	status = proc_status(&res);
 	if (rc == 0)
 		rc = snapshot_after(&snap, &o, &e);
+	if (rc == 0 && o.link_dir != NULL && (products = json_object()) == NULL)
+		rc = err_set(&e, EXIT_UNDECIDED, "out of memory");
 	if (rc == 0)
-		rc = hash_outputs(subjects, files, unchanged, &o, &snap,
-				  status == 0, &e);
+		rc = hash_outputs(subjects, files, unchanged, products, &o,
+				  &snap, status == 0, &e);
 	if (rc == 0 && json_array_size(subjects) == 0) {
 		unsigned char d[SHA256_LEN];
 		/* SPEC-RUN-6: a failed run without outputs names its
@@ -1063,14 +1068,15 @@ cmd_run(int argc, char **argv)
 	if (rc == 0 && o.link_dir != NULL)
 		rc = intoto_link_emit(
 		    o.link_dir, o.step ? o.step : INTOTO_LINK_DEFAULT_STEP,
-		    o.cmd, (size_t)o.ncmd, materials, o.outputs.v, o.outputs.n,
-		    &o.dopts, res.exited ? res.exit_code : -res.signal, k, &e);
+		    o.cmd, (size_t)o.ncmd, materials, products,
+		    res.exited ? res.exit_code : -res.signal, k, &e);
 out:
 	gitinfo_wait(&code, NULL, NULL);
 	snapshots_clear(&snap);
 	json_decref(files);
 	json_decref(unchanged);
 	json_decref(materials);
+	json_decref(products);
 	json_decref(st);
 	json_decref(deps);
 	json_decref(inputs);

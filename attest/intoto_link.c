@@ -220,36 +220,6 @@ intoto_link_add_tree(json_t *arts, const struct tree *t, struct err *e)
 	return 0;
 }
 
-int
-intoto_link_artifacts(json_t **out, const char *const *paths, size_t n,
-		      int skip_missing, const struct digest_opts *d,
-		      struct err *e)
-{
-	json_t *arts = json_object();
-	struct stat st;
-	size_t i;
-	int rc = 0;
-
-	*out = NULL;
-	if (arts == NULL)
-		return err_set(e, EXIT_UNDECIDED, "out of memory");
-	for (i = 0; rc == 0 && i < n; i++) {
-		struct tree t;
-		if (skip_missing && stat(paths[i], &st) != 0 && errno == ENOENT)
-			continue;
-		memset(&t, 0, sizeof(t));
-		rc = tree_hash(&t, paths[i], d, e);
-		if (rc == 0)
-			rc = intoto_link_add_tree(arts, &t, e);
-		tree_clear(&t);
-	}
-	if (rc == 0)
-		*out = arts;
-	else
-		json_decref(arts);
-	return rc;
-}
-
 json_t *
 intoto_link_signed_new(const char *step, char *const *argv, size_t argc,
 		       const json_t *materials, const json_t *products,
@@ -332,18 +302,13 @@ write_link(const char *dir, const char *step, const char *keyid,
 
 int
 intoto_link_emit(const char *dir, const char *step, char *const *argv,
-		 size_t argc, const json_t *materials,
-		 const char *const *outputs, size_t n_outputs,
-		 const struct digest_opts *d, long long return_value,
-		 const struct key *k, struct err *e)
+		 size_t argc, const json_t *materials, const json_t *products,
+		 long long return_value, const struct key *k, struct err *e)
 {
 	char keyid[INTOTO_LINK_KEYID_LEN + 1];
-	json_t *products = NULL, *sgn = NULL, *mb = NULL;
+	json_t *sgn = NULL, *mb = NULL;
 	int rc = intoto_link_check_step(step, e);
 
-	if (rc == 0)
-		rc = intoto_link_artifacts(&products, outputs, n_outputs, 1, d,
-					   e);
 	if (rc == 0 &&
 	    (sgn = intoto_link_signed_new(step, argv, argc, materials, products,
 					  return_value)) == NULL)
@@ -354,7 +319,6 @@ intoto_link_emit(const char *dir, const char *step, char *const *argv,
 		rc = write_link(dir, step, keyid, mb, e);
 	if (rc != 0)
 		err_prefix(e, "in-toto link");
-	json_decref(products);
 	json_decref(sgn);
 	json_decref(mb);
 	return rc;

@@ -40,19 +40,10 @@ int intoto_link_pubkey(json_t **out, char keyid[INTOTO_LINK_KEYID_LEN + 1],
 		       const struct key *k, struct err *e);
 
 /*
- * Hashes each path (a file or a directory) into *out, a new object
- * {path: {"sha256": hex}} with one member per regular file (SPEC-LINK-4
- * names them). With skip_missing, paths that do not exist are left out.
- * Errors are digest_tree's.
- */
-int intoto_link_artifacts(json_t **out, const char *const *paths, size_t n,
-			  int skip_missing, const struct digest_opts *d,
-			  struct err *e);
-
-/*
- * Adds the files of a tree already hashed (tree_hash) to arts as
- * intoto_link_artifacts would have, so a caller that hashed a path for
- * its own use does not hash it again for the link.
+ * Adds the files of a tree hashed with tree_hash (a file or a directory)
+ * to arts, an object {path: {"sha256": hex}} with one member per regular
+ * file (SPEC-LINK-4 names them): the caller hashes a path once, for its
+ * statement and its link alike.
  */
 struct tree;
 int intoto_link_add_tree(json_t *arts, const struct tree *t, struct err *e);
@@ -73,15 +64,14 @@ int intoto_link_sign(json_t **out, char keyid[INTOTO_LINK_KEYID_LEN + 1],
 		     const json_t *signed_, const struct key *k, struct err *e);
 
 /*
- * Hashes the outputs (missing ones left out), builds and signs the link
- * and writes it atomically to dir/<step>.<keyid[:8]>.link (SPEC-LINK-5);
- * dir is created when missing. materials come from intoto_link_artifacts
- * or intoto_link_add_tree, before the command ran.
+ * Builds and signs the link and writes it atomically to
+ * dir/<step>.<keyid[:8]>.link (SPEC-LINK-5); dir is created when missing.
+ * materials (before the command ran) and products (after; outputs that
+ * do not exist left out) come from intoto_link_add_tree.
  */
 int intoto_link_emit(const char *dir, const char *step, char *const *argv,
 		     size_t argc, const json_t *materials,
-		     const char *const *outputs, size_t n_outputs,
-		     const struct digest_opts *d, long long return_value,
+		     const json_t *products, long long return_value,
 		     const struct key *k, struct err *e);
 
 #endif
