@@ -466,12 +466,15 @@ int
 evidence_load_sources(struct evidence *ev, const struct evidence_sources *src,
 		      const struct keyset *ks, struct err *e)
 {
-	struct load_ctx c = {ev, src, ks};
+	struct load_ctx c;
 	size_t i, j;
 	int rc = 0;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->ids = src->ids;
+	c.ev = ev;
+	c.src = src;
+	c.ks = ks;
 	if (keyset_count(ks) > EVIDENCE_MAX_KEYS)
 		rc = err_set(e, EXIT_USAGE, "more than %d keys",
 			     EVIDENCE_MAX_KEYS);
