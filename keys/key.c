@@ -423,19 +423,6 @@ out:
 	return ok;
 }
 
-static const char *
-md_name(enum key_type t)
-{
-	switch (t) {
-	case KEY_ECDSA_P384:
-		return "SHA384";
-	case KEY_ECDSA_P521:
-		return "SHA512";
-	default:
-		return "SHA256";
-	}
-}
-
 /*
  * ECDSA through a cached EVP_PKEY_CTX: hash, then verify the digest.
  * Returns 1 valid, 0 invalid, -1 when the fast path is unavailable.
@@ -453,7 +440,7 @@ verify_ecdsa_fast(const struct key *k, const unsigned char *msg, size_t len,
 	if (field_bytes(k->type) == 0)
 		return -1;
 	if (mk->vctx == NULL) {
-		mk->vmd = EVP_MD_fetch(NULL, md_name(k->type), NULL);
+		mk->vmd = EVP_MD_fetch(NULL, key_md_for(k->type), NULL);
 		mk->vctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
 		if (mk->vmd == NULL || mk->vctx == NULL ||
 		    EVP_PKEY_verify_init(mk->vctx) != 1 ||
