@@ -219,17 +219,23 @@ parse_entry(struct bundle_entry *ent, const char *path, size_t line,
 	json_decref(obj);
 }
 
+/* SPEC-POL-9: past the ceiling nothing is decided, never refused. */
+static int
+too_many(const char *path, struct err *e)
+{
+	return err_set(e, EXIT_UNDECIDED,
+		       "%s: more than %d entries; could not decide", path,
+		       MAX_BUNDLE_ENTRIES);
+}
+
 static int
 add_entry(struct bundle *b, const char *path, size_t line,
 	  const unsigned char *raw, size_t rawlen, struct err *e)
 {
 	struct bundle_entry *ent;
 
-	/* SPEC-POL-9: past the ceiling nothing is decided, never refused. */
 	if (b->n == MAX_BUNDLE_ENTRIES)
-		return err_set(e, EXIT_UNDECIDED,
-			       "%s: more than %d entries; could not decide",
-			       path, MAX_BUNDLE_ENTRIES);
+		return too_many(path, e);
 	if (dynarr_reserve((void **)&b->items, &b->cap, b->n + 1,
 			   sizeof(*b->items), MAX_BUNDLE_ENTRIES) != 0)
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
@@ -404,9 +410,7 @@ count_one(void *ctx, size_t line, const unsigned char *raw, size_t rawlen,
 
 	(void)line, (void)raw, (void)rawlen;
 	if (c->n == MAX_BUNDLE_ENTRIES)
-		return err_set(e, EXIT_UNDECIDED,
-			       "%s: more than %d entries; could not decide",
-			       c->path, MAX_BUNDLE_ENTRIES);
+		return too_many(c->path, e);
 	c->n++;
 	return 0;
 }
