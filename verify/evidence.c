@@ -134,13 +134,11 @@ add_entry(struct evidence *ev, const struct bundle_entry *ent,
 	memset(en, 0, sizeof(*en));
 	/* Kept for every entry, so owned strings sized to fit, not arrays. */
 	en->src = strdup(ent->src);
-	en->reason = chk->state == EVIDENCE_VERIFIED || chk->err.msg[0] == '\0'
-			 ? (char *)""
-			 : strdup(chk->err.msg);
+	en->reason =
+	    strdup(chk->state == EVIDENCE_VERIFIED ? "" : chk->err.msg);
 	if (en->src == NULL || en->reason == NULL) {
 		free(en->src);
-		if (en->reason != NULL && en->reason[0] != '\0')
-			free(en->reason);
+		free(en->reason);
 		return err_set(e, EXIT_UNDECIDED, "out of memory");
 	}
 	ev->nentries++;
@@ -381,23 +379,6 @@ evidence_about_list(const struct evidence *ev, const json_t *digests,
 }
 
 int
-evidence_add_bundle(struct evidence *ev, const struct bundle *b,
-		    const struct keyset *ks, struct err *e)
-{
-	size_t j;
-	int rc = 0;
-
-	if (keyset_count(ks) > EVIDENCE_MAX_KEYS)
-		return err_set(e, EXIT_USAGE, "more than %d keys",
-			       EVIDENCE_MAX_KEYS);
-	for (j = 0; rc == 0 && j < bundle_count(b); j++) {
-		ev->total++;
-		rc = add_item(ev, bundle_get(b, j), ks, e);
-	}
-	return rc;
-}
-
-int
 evidence_finish(struct evidence *ev, struct err *e)
 {
 	return build_index(ev, e);
@@ -438,9 +419,18 @@ evidence_fetch(struct bundle **out, const char *ref, int insecure,
 
 struct load_ctx {
 	struct evidence *ev;
-	const struct evidence_sources *src;
+	const struct evidence_sources *src; /* NULL: no hook */
 	const struct keyset *ks;
 };
+
+static int
+keys_fit(const struct keyset *ks, struct err *e)
+{
+	if (keyset_count(ks) > EVIDENCE_MAX_KEYS)
+		return err_set(e, EXIT_USAGE, "more than %d keys",
+			       EVIDENCE_MAX_KEYS);
+	return 0;
+}
 
 /* One entry of a source: checked, kept, and shown to the source's hook. */
 static int
@@ -452,9 +442,34 @@ load_one(void *arg, const struct bundle_entry *ent, struct err *e)
 
 	c->ev->total++;
 	rc = add_item(c->ev, ent, c->ks, e);
-	if (rc == 0 && c->src->each != NULL && c->ev->n > before)
+	if (rc == 0 && c->src != NULL && c->src->each != NULL &&
+	    c->ev->n > before)
 		rc = c->src->each(c->src->each_arg, ent, c->ev, before, e);
 	return rc;
+}
+
+static int
+load_bundle(struct load_ctx *c, const struct bundle *b, struct err *e)
+{
+	size_t j;
+	int rc = 0;
+
+	for (j = 0; rc == 0 && j < bundle_count(b); j++)
+		rc = load_one(c, bundle_get(b, j), e);
+	return rc;
+}
+
+int
+evidence_add_bundle(struct evidence *ev, const struct bundle *b,
+		    const struct keyset *ks, struct err *e)
+{
+	struct load_ctx c;
+	int rc = keys_fit(ks, e);
+
+	c.ev = ev;
+	c.src = NULL;
+	c.ks = ks;
+	return rc != 0 ? rc : load_bundle(&c, b, e);
 }
 
 /*
@@ -467,17 +482,15 @@ evidence_load_sources(struct evidence *ev, const struct evidence_sources *src,
 		      const struct keyset *ks, struct err *e)
 {
 	struct load_ctx c;
-	size_t i, j;
-	int rc = 0;
+	size_t i;
+	int rc;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->ids = src->ids;
 	c.ev = ev;
 	c.src = src;
 	c.ks = ks;
-	if (keyset_count(ks) > EVIDENCE_MAX_KEYS)
-		rc = err_set(e, EXIT_USAGE, "more than %d keys",
-			     EVIDENCE_MAX_KEYS);
+	rc = keys_fit(ks, e);
 	for (i = 0; rc == 0 && i < src->nbundles; i++)
 		rc = bundle_each(src->bundles[i], load_one, &c, e);
 	for (i = 0; rc == 0 && i < src->nfroms; i++) {
@@ -485,8 +498,8 @@ evidence_load_sources(struct evidence *ev, const struct evidence_sources *src,
 
 		rc = evidence_fetch(&b, src->froms[i], src->insecure, src->auth,
 				    e);
-		for (j = 0; rc == 0 && j < bundle_count(b); j++)
-			rc = load_one(&c, bundle_get(b, j), e);
+		if (rc == 0)
+			rc = load_bundle(&c, b, e);
 		bundle_free(b);
 	}
 	if (rc == 0)
@@ -507,8 +520,7 @@ evidence_clear(struct evidence *ev)
 	}
 	for (i = 0; i < ev->nentries; i++) {
 		free(ev->entries[i].src);
-		if (ev->entries[i].reason[0] != '\0')
-			free(ev->entries[i].reason);
+		free(ev->entries[i].reason);
 	}
 	for (i = 0; i < ev->nindex; i++)
 		free((char *)ev->index[i].key);

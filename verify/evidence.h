@@ -73,7 +73,7 @@ struct evidence_entry {
 	char sha256[65]; /* hex digest of the entry's bytes */
 	enum evidence_state state;
 	enum evidence_why why;
-	char *reason; /* owned; "" (not owned) when verified */
+	char *reason; /* owned; "" when verified */
 	struct evidence_signer signer;
 	size_t item; /* index into items when verified */
 };
