@@ -443,8 +443,7 @@ START_TEST(test_each)
 	/* refused files: fn never runs */
 	for (i = 0; i < sizeof(file_rows) / sizeof(file_rows[0]); i++) {
 		memset(&s, 0, sizeof(s));
-		path = vpath("");
-		snprintf(path, PATH_MAX, "%s/%s", dir, file_rows[i].name);
+		path = testutil_join(dir, file_rows[i].name);
 		if (file_rows[i].content != NULL)
 			free(write_tmp(dir, file_rows[i].name,
 				       file_rows[i].content,
